@@ -1,0 +1,123 @@
+/**
+ * What every CLI of the project shares: typed options with `--help`, one-line
+ * errors (never a stack trace for a user error), exit codes, and reading the
+ * deployed stack's outputs from `cdk-outputs.json`.
+ *
+ * Import this module first in a CLI: it also silences the AWS SDK's Node
+ * version notice, which is noise for a command-line user.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+
+/** A mistake in what the user typed or gave: printed as one line, exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** A failure the user should read as one line (unreachable endpoint, missing file...): exit code 1. */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+export interface CliSpec<O extends Options> {
+  /** e.g. `npm run ranked -- [options]` */
+  readonly usage: string;
+  /** One paragraph on what the command does. */
+  readonly summary: string;
+  readonly options: O;
+  /** One line per option, shown by `--help`. */
+  readonly help: Readonly<Record<keyof O & string, string>>;
+  readonly allowPositionals?: boolean;
+}
+
+function helpText<O extends Options>(spec: CliSpec<O>): string {
+  const rows = Object.entries(spec.options).map(([name, option]) => {
+    const flag = `--${name}${option.short ? `, -${option.short}` : ''}${option.type === 'string' ? ' VALUE' : ''}`;
+    return `  ${flag.padEnd(28)} ${spec.help[name] ?? ''}`;
+  });
+  return [`Usage: ${spec.usage}`, '', spec.summary, '', 'Options:', ...rows, `  ${'--help, -h'.padEnd(28)} show this help`].join('\n');
+}
+
+/**
+ * Parses `argv` and runs `main`, mapping errors to one-line messages and exit
+ * codes: 0 success, 1 failure, 2 usage error. `main` may return an exit code.
+ */
+export async function runCli<O extends Options>(
+  spec: CliSpec<O>,
+  main: (values: ReturnType<typeof parseArgs<{ options: O; allowPositionals: boolean }>>['values'], positionals: string[]) => Promise<number | void>,
+  argv: string[] = process.argv.slice(2),
+): Promise<never> {
+  const name = spec.usage.split(' -- ')[0] ?? 'command';
+  let code: number;
+  try {
+    if (argv.includes('--help') || argv.includes('-h')) {
+      process.stdout.write(`${helpText(spec)}\n`);
+      process.exit(0);
+    }
+    let parsed;
+    try {
+      parsed = parseArgs({ args: argv, options: spec.options, allowPositionals: spec.allowPositionals ?? false, strict: true });
+    } catch (error) {
+      throw new UsageError(`${(error as Error).message.split('\n')[0]} (see --help)`);
+    }
+    code = (await main(parsed.values, parsed.positionals)) ?? 0;
+  } catch (error) {
+    const err = error as Error;
+    if (err instanceof UsageError) {
+      process.stderr.write(`${name}: ${err.message}\n`);
+      code = 2;
+    } else {
+      process.stderr.write(`${name}: ${err instanceof CliError ? err.message : `${err.name}: ${err.message}`.split('\n')[0]}\n`);
+      if (process.env['DEBUG'] && !(err instanceof CliError)) process.stderr.write(`${err.stack}\n`);
+      code = 1;
+    }
+  }
+  process.exit(code);
+}
+
+/** Reads a whole number option, or throws a {@link UsageError} naming it. */
+export function intOption(name: string, value: string | undefined, { min = 0, max = Number.MAX_SAFE_INTEGER } = {}): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got "${value}"`);
+  }
+  return n;
+}
+
+/** Outputs of the deployed stack, as `npm run deploy` writes them. */
+export interface StackOutputs {
+  readonly TableName?: string;
+  readonly FunctionName?: string;
+  readonly LogGroupName?: string;
+  readonly RuleName?: string;
+  readonly IotDataEndpoint?: string;
+  readonly DeadLetterQueueUrl?: string;
+  readonly DevicePolicyName?: string;
+  readonly Region?: string;
+}
+
+/** Default location of the deployed stack's outputs. */
+export const OUTPUTS_FILE = 'cdk-outputs.json';
+
+/**
+ * The first stack's outputs in `cdk-outputs.json` (or `file`), or undefined
+ * when there is no such file: CLIs then fall back to flags and defaults.
+ */
+export function readStackOutputs(file: string = resolve(process.cwd(), OUTPUTS_FILE)): StackOutputs | undefined {
+  if (!existsSync(file)) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new CliError(`${file} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null) throw new CliError(`${file} does not hold stack outputs`);
+  const [first] = Object.values(parsed as Record<string, unknown>);
+  return (first ?? {}) as StackOutputs;
+}

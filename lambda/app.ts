@@ -1,0 +1,116 @@
+/**
+ * The detector function, assembled from its parts. `handler.ts` builds it once
+ * per container from the environment; tests and the twin can build it with
+ * their own clients.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../lib/contract.ts';
+import type { DetectorConfig } from './config.ts';
+import { IotDataEventPublisher } from './publisher.ts';
+import { ReadingProcessor, type ProcessorOptions, type ProcessResult } from './processor.ts';
+import { DynamoDbProfileStore } from './profile-store.ts';
+
+export interface DetectorDependencies {
+  readonly config: DetectorConfig;
+  readonly dynamoDb: DynamoDBClient;
+  readonly iotData: IoTDataPlaneClient;
+  readonly logger?: Logger;
+  readonly metrics?: Metrics;
+  /** Overrides for the processor (clock, backoff, ...), for tests. */
+  readonly processor?: Partial<Omit<ProcessorOptions, 'store' | 'publisher'>>;
+}
+
+/** What an invocation returns (ignored by the IoT rule; useful to the twin and tests). */
+export interface DetectorResult {
+  readonly outcome: ProcessResult['outcome'];
+  readonly printerId?: string;
+  readonly published: number;
+}
+
+/** AWS clients for the detector, honouring the endpoint overrides of the twin. */
+export function createClients(config: DetectorConfig): Pick<DetectorDependencies, 'dynamoDb' | 'iotData'> {
+  return {
+    dynamoDb: new DynamoDBClient(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {}),
+    iotData: new IoTDataPlaneClient(config.iotDataEndpoint ? { endpoint: config.iotDataEndpoint } : {}),
+  };
+}
+
+/** Builds the Lambda handler for the IoT rule's event (the reading payload). */
+export function createHandler(deps: DetectorDependencies) {
+  const logger = deps.logger ?? new Logger({ serviceName: SERVICE_NAME });
+  const metrics = deps.metrics ?? new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+  const processor = new ReadingProcessor({
+    ...deps.processor,
+    store: new DynamoDbProfileStore(deps.dynamoDb, deps.config.tableName),
+    publisher: new IotDataEventPublisher(deps.iotData, deps.config.predictionTopic),
+  });
+
+  const count = (name: string, value = 1) => {
+    if (value > 0) metrics.addMetric(name, MetricUnit.Count, value);
+  };
+
+  function record(result: ProcessResult): void {
+    const { printerId, reason, state } = result;
+    count(METRIC.readings);
+    count(METRIC.writeConflicts, result.conflicts);
+    count(METRIC.publishFailures, result.unpublished ?? 0);
+    switch (result.outcome) {
+      case 'invalid':
+        count(METRIC.invalidReadings);
+        logger.warn('invalid reading dropped', { reason, printerId });
+        break;
+      case 'unknown-printer':
+        count(METRIC.unknownPrinters);
+        logger.warn('reading for a printer without a profile dropped', { printerId });
+        break;
+      case 'bad-profile':
+        count(METRIC.configurationErrors);
+        logger.error('profile configuration error: reading not applied', { printerId, reason });
+        break;
+      case 'duplicate':
+      case 'late':
+        count(METRIC.skippedReadings);
+        logger.info(`${result.outcome} reading skipped`, { printerId, lastSeq: state?.lastSeq, lastTimestamp: state?.lastTimestamp });
+        break;
+      case 'event':
+        count(METRIC.outOfBounds);
+        count(METRIC.anomalyEvents);
+        logger.info('anomaly event', { printerId, events: state?.eventCount, window: state?.window });
+        break;
+      case 'out-of-bounds':
+        count(METRIC.outOfBounds);
+        logger.debug('out-of-bounds reading', { printerId, outOfBoundsCount: state?.outOfBoundsCount });
+        break;
+      case 'in-bounds':
+        logger.debug('in-bounds reading', { printerId });
+        break;
+    }
+    if ((result.unpublished ?? 0) > 0) {
+      logger.error('anomaly events left pending: they will be published by a later invocation', {
+        printerId,
+        unpublished: result.unpublished,
+      });
+    }
+  }
+
+  return async function handler(event: unknown, context: Pick<Context, 'awsRequestId'> & Partial<Context>): Promise<DetectorResult> {
+    logger.appendKeys({ requestId: context.awsRequestId });
+    try {
+      const result = await processor.process(event, context.awsRequestId);
+      record(result);
+      return { outcome: result.outcome, printerId: result.printerId, published: result.published.length };
+    } catch (error) {
+      count(METRIC.readings);
+      if ((error as Error).name === 'EventPublishError') count(METRIC.publishFailures);
+      logger.error('reading not processed: the invocation fails so that Lambda retries it', { error: error as Error });
+      throw error;
+    } finally {
+      metrics.publishStoredMetrics();
+      logger.removeKeys(['requestId']);
+    }
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * The detector's configuration, read once from the environment the stack (or
+ * the twin) sets, failing fast with the variable's name.
+ */
+import { ENV, PREDICTION_TOPIC } from '../lib/contract.ts';
+import { ConfigurationError } from './errors.ts';
+
+export interface DetectorConfig {
+  readonly tableName: string;
+  readonly predictionTopic: string;
+  /** Set only to override the default AWS endpoint (the local twin). */
+  readonly iotDataEndpoint?: string;
+  /** Set only to override the default AWS endpoint (the local twin). */
+  readonly dynamoDbEndpoint?: string;
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new ConfigurationError(`environment variable ${name} is required`);
+  return value;
+}
+
+function optional(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function optionalUrl(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = optional(env, name);
+  if (value !== undefined && !URL.canParse(value)) {
+    throw new ConfigurationError(`environment variable ${name} must be a URL, got "${value}"`);
+  }
+  return value;
+}
+
+/** Reads and checks the detector's configuration. */
+export function readConfig(env: NodeJS.ProcessEnv): DetectorConfig {
+  const iotDataEndpoint = optionalUrl(env, ENV.iotDataEndpoint);
+  const dynamoDbEndpoint = optionalUrl(env, ENV.dynamoDbEndpoint);
+  return {
+    tableName: required(env, ENV.tableName),
+    predictionTopic: optional(env, ENV.predictionTopic) ?? PREDICTION_TOPIC,
+    ...(iotDataEndpoint ? { iotDataEndpoint } : {}),
+    ...(dynamoDbEndpoint ? { dynamoDbEndpoint } : {}),
+  };
+}

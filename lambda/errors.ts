@@ -1,0 +1,30 @@
+/**
+ * Named errors of the detector. Transient ones are thrown out of the handler so
+ * that Lambda retries the invocation; permanent problems (bad input, bad
+ * profile) are never thrown: they are logged, counted and dropped.
+ */
+
+/** A failure that a later attempt may not have: Lambda should retry. */
+export class TransientError extends Error {
+  override readonly name: string = 'TransientError';
+}
+
+/** DynamoDB failed (throttling, timeout, service error). */
+export class ProfileStoreError extends TransientError {
+  override readonly name = 'ProfileStoreError';
+}
+
+/** Too many concurrent writers for one printer; nothing was applied. */
+export class WriteConflictError extends TransientError {
+  override readonly name = 'WriteConflictError';
+}
+
+/** An anomaly event was counted but could not be published yet; it stays pending. */
+export class EventPublishError extends TransientError {
+  override readonly name = 'EventPublishError';
+}
+
+/** A required environment variable is missing or empty. */
+export class ConfigurationError extends Error {
+  override readonly name = 'ConfigurationError';
+}

@@ -1,0 +1,40 @@
+/**
+ * The embedded MQTT 3.1.1 broker (aedes) on 127.0.0.1: what the emitter and
+ * subscribers talk to in place of AWS IoT Core.
+ */
+import { Aedes } from 'aedes';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+
+export interface EmbeddedBroker {
+  readonly aedes: Aedes;
+  readonly port: number;
+  /** `mqtt://127.0.0.1:PORT` */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Starts aedes on 127.0.0.1 (port 0: a free one). */
+export async function startBroker(options: { host?: string; port?: number } = {}): Promise<EmbeddedBroker> {
+  const aedes = await Aedes.createBroker();
+  const server: Server = createServer(aedes.handle);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { address, port } = server.address() as AddressInfo;
+  const sockets = new Set<import('node:net').Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  return {
+    aedes,
+    port,
+    url: `mqtt://${address}:${port}`,
+    close: async () => {
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

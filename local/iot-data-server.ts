@@ -1,0 +1,97 @@
+/**
+ * The AWS IoT Data Plane `Publish` API (`POST /topics/{topic}?qos=N`), served
+ * locally so that the detector's unchanged `@aws-sdk/client-iot-data-plane`
+ * client publishes through an endpoint override. The twin hands each publish
+ * to its MQTT broker; tests can record or fail them.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One `Publish` call as the API received it. */
+export interface DataPlanePublish {
+  readonly topic: string;
+  readonly payload: Buffer;
+  readonly qos: 0 | 1;
+  readonly retain: boolean;
+}
+
+export interface IotDataServer {
+  /** `http://127.0.0.1:PORT`: the value for the detector's IoT Data endpoint. */
+  readonly endpoint: string;
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 128 * 1024; // the service's own payload limit
+
+function sendError(res: ServerResponse, status: number, type: string, message: string): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'x-amzn-errortype': type });
+  res.end(JSON.stringify({ message }));
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Starts the API on 127.0.0.1 (port 0: a free one). A publish is acknowledged
+ * only after `onPublish` resolves; if it throws, the caller gets a retryable
+ * `ServiceUnavailableException`, as from the real service.
+ */
+export async function startIotDataServer(
+  onPublish: (publish: DataPlanePublish) => unknown,
+  options: { host?: string; port?: number } = {},
+): Promise<IotDataServer> {
+  const server = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const match = /^\/topics\/(.+)$/.exec(url.pathname);
+      if (req.method !== 'POST' || !match?.[1]) {
+        sendError(res, 404, 'ResourceNotFoundException', `no such operation: ${req.method} ${url.pathname}`);
+        return;
+      }
+      const qos = Number(url.searchParams.get('qos') ?? '0');
+      if (qos !== 0 && qos !== 1) {
+        sendError(res, 400, 'InvalidRequestException', 'qos must be 0 or 1');
+        return;
+      }
+      const payload = await readBody(req);
+      if (payload === undefined) {
+        sendError(res, 413, 'RequestEntityTooLargeException', 'payload over 128 KB');
+        return;
+      }
+      try {
+        await onPublish({
+          topic: decodeURIComponent(match[1]),
+          payload,
+          qos,
+          retain: url.searchParams.get('retain') === 'true',
+        });
+      } catch (error) {
+        sendError(res, 503, 'ServiceUnavailableException', (error as Error).message ?? String(error));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{}');
+    })();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { address, port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://${address}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

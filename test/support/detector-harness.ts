@@ -1,0 +1,95 @@
+/**
+ * The detector handler wired to a real embedded DynamoDB and a real local IoT
+ * Data Plane endpoint, with what tests need to observe it: the published
+ * events, the DynamoDB requests per operation, and the structured log lines.
+ */
+import { GetItemCommand, ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { randomUUID } from 'node:crypto';
+import { createHandler, type DetectorDependencies } from '../../lambda/app.ts';
+import type { AnomalyEvent } from '../../lambda/processor.ts';
+import { PREDICTION_TOPIC } from '../../lib/contract.ts';
+import { ensureProfilesTable, LOCAL_AWS, localDynamoDbClient, startDynamoDb } from '../../local/dynamodb.ts';
+import { startIotDataServer } from '../../local/iot-data-server.ts';
+import { captureStdout } from './stdout.ts';
+
+export type Fault = (commandName: string, phase: 'before' | 'after') => Error | undefined;
+
+export async function startDetectorHarness(options: { processor?: DetectorDependencies['processor'] } = {}) {
+  const tableName = 'PrinterProfiles';
+  const dynamo = await startDynamoDb();
+  const published: AnomalyEvent[] = [];
+  let publishFault: (() => Error | undefined) | undefined;
+  const iotDataServer = await startIotDataServer(({ topic, payload }) => {
+    const error = publishFault?.();
+    if (error) throw error;
+    if (topic === PREDICTION_TOPIC) published.push(JSON.parse(payload.toString('utf8')) as AnomalyEvent);
+  });
+
+  // One attempt per SDK call: retries are the processor's and Lambda's business in these tests.
+  const client: DynamoDBClient = localDynamoDbClient(dynamo.endpoint, { maxAttempts: 1 });
+  const requests = new Map<string, number>();
+  let fault: Fault | undefined;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = context.commandName ?? 'unknown';
+      requests.set(name, (requests.get(name) ?? 0) + 1);
+      const before = fault?.(name, 'before');
+      if (before) throw before;
+      const result = await next(args);
+      const after = fault?.(name, 'after');
+      if (after) throw after;
+      return result;
+    },
+    { step: 'initialize', name: 'countAndFault' },
+  );
+  // The admin client (setup and inspection) is separate, so it is never counted.
+  const admin = localDynamoDbClient(dynamo.endpoint);
+  await ensureProfilesTable(admin, tableName);
+
+  const iotData = new IoTDataPlaneClient({ ...LOCAL_AWS, endpoint: iotDataServer.endpoint, maxAttempts: 1 });
+  const handler = createHandler({
+    config: { tableName, predictionTopic: PREDICTION_TOPIC },
+    dynamoDb: client,
+    iotData,
+    processor: { backoff: () => new Promise((resolve) => setImmediate(resolve)), ...options.processor },
+  });
+  const logs = captureStdout();
+
+  return {
+    tableName,
+    admin,
+    published,
+    requests,
+    logs,
+    /** Invokes the handler as the IoT rule would; a retry reuses the request id. */
+    invoke: (payload: unknown, requestId: string = randomUUID()) => handler(payload, { awsRequestId: requestId }),
+    setFault: (next: Fault | undefined) => {
+      fault = next;
+    },
+    setPublishFault: (next: (() => Error | undefined) | undefined) => {
+      publishFault = next;
+    },
+    totalRequests: () => [...requests.values()].reduce((a, b) => a + b, 0),
+    resetRequests: () => requests.clear(),
+    item: async (id: string) => {
+      const { Item } = await admin.send(new GetItemCommand({ TableName: tableName, Key: { PrinterId: { S: id } }, ConsistentRead: true }));
+      return Item ? unmarshall(Item) : undefined;
+    },
+    allItems: async () => {
+      const { Items = [] } = await admin.send(new ScanCommand({ TableName: tableName, ConsistentRead: true }));
+      return Items.map((item) => unmarshall(item));
+    },
+    close: async () => {
+      logs.restore();
+      client.destroy();
+      admin.destroy();
+      iotData.destroy();
+      await iotDataServer.close();
+      await dynamo.close();
+    },
+  };
+}
+
+export type DetectorHarness = Awaited<ReturnType<typeof startDetectorHarness>>;
