@@ -9,11 +9,11 @@
  * - Writes are guarded by the state they were computed from; a stale view gets
  *   the current item back and is recomputed, so concurrent invocations never
  *   lose updates.
- * - An anomaly event is recorded in the item's outbox by the same write that
- *   counts it, published, then cleared. If publishing fails, the invocation
- *   throws; Lambda's retry (same request id) is recognised as already applied
- *   and only publishes. Events left pending by a failed invocation are
- *   published by the next invocation that sees them.
+ * - The write that counts an anomaly event also records it (`LastEvent`, with
+ *   the invocation's request id); the event is then published. If publishing
+ *   fails, the event is kept in the item's outbox and the invocation throws;
+ *   Lambda's retry (same request id) is recognised as already applied and only
+ *   publishes. Any invocation that sees pending events publishes them.
  */
 import { detect, type PrinterState, type Reading } from './detector.ts';
 import { EventPublishError, WriteConflictError } from './errors.ts';
@@ -58,7 +58,7 @@ export interface ProcessResult {
   readonly state?: PrinterState;
   /** Events this invocation published (its own and any left pending earlier). */
   readonly published: readonly AnomalyEvent[];
-  /** Pending events this invocation failed to publish and left for a later one. */
+  /** Events this invocation failed to publish and kept pending for a later one. */
   readonly unpublished?: number;
   /** Guarded writes that found the item changed and were recomputed. */
   readonly conflicts: number;
@@ -73,8 +73,6 @@ export interface ProcessorOptions {
   readonly maxAttempts?: number;
   /** Printers whose last known state is cached per container. @default 50_000 */
   readonly cacheSize?: number;
-  /** A pending event older than this is taken as abandoned and republished. @default 10_000 */
-  readonly abandonedAfterMs?: number;
   /** Wait before the next guarded-write attempt. @default jittered, up to 50 ms */
   readonly backoff?: (attempt: number) => Promise<void>;
 }
@@ -94,7 +92,6 @@ export class ReadingProcessor {
   private readonly now: () => Date;
   private readonly maxAttempts: number;
   private readonly cacheSize: number;
-  private readonly abandonedAfterMs: number;
   private readonly backoff: (attempt: number) => Promise<void>;
   /** Last known state per printer: a guess that saves a read; writes are guarded by it. */
   private readonly cache = new Map<string, PrinterState>();
@@ -105,7 +102,6 @@ export class ReadingProcessor {
     this.now = options.now ?? (() => new Date());
     this.maxAttempts = options.maxAttempts ?? 60;
     this.cacheSize = options.cacheSize ?? 50_000;
-    this.abandonedAfterMs = options.abandonedAfterMs ?? 10_000;
     this.backoff = options.backoff ?? jitteredBackoff;
   }
 
@@ -136,7 +132,7 @@ export class ReadingProcessor {
       // `printer` is set only when `state` comes from the store rather than the cache.
       if (printer?.lastEventRequestId === requestId) {
         // A retry of an invocation whose write went through: only publishing is left.
-        const publishing = await this.publishPending(printer, { retry: true, reading, ownEvent: undefined });
+        const publishing = await this.publishEvents(printer, { retry: true, reading, ownEvent: undefined });
         return { outcome: 'duplicate', printerId, state, ...publishing, conflicts };
       }
 
@@ -150,7 +146,7 @@ export class ReadingProcessor {
           state = printer.state;
           continue;
         }
-        const publishing = await this.publishPending(printer, { retry: false, reading, ownEvent: undefined });
+        const publishing = await this.publishEvents(printer, { retry: false, reading, ownEvent: undefined });
         return { outcome: verdict.reason, printerId, state, ...publishing, conflicts };
       }
 
@@ -178,7 +174,7 @@ export class ReadingProcessor {
       const current = result.item === undefined ? undefined : parseProfile(result.item);
       if (result.applied && current?.ok) {
         this.cacheSet(current.printer.state);
-        const publishing = await this.publishPending(current.printer, { retry: false, reading, ownEvent });
+        const publishing = await this.publishEvents(current.printer, { retry: false, reading, ownEvent: transition.event });
         const outcome = verdict.event ? 'event' : verdict.outOfBounds ? 'out-of-bounds' : 'in-bounds';
         return { outcome, printerId, state: current.printer.state, ...publishing, conflicts };
       }
@@ -220,51 +216,59 @@ export class ReadingProcessor {
   }
 
   /**
-   * Publishes this invocation's own event, plus pending events that look
-   * abandoned (or all of them on a retry), then clears what was published.
-   * Throws {@link EventPublishError} only when a retry cannot double-count:
-   * the failed event is this invocation's own (its retry is recognised by
-   * request id), or the reading has a `seq`.
+   * Publishes this invocation's own event, the events an earlier invocation
+   * failed to publish, and on a retry the latest event again (the first
+   * attempt may have died before publishing it). A failed publish is kept in
+   * the item's outbox, so it is never lost. Throws {@link EventPublishError}
+   * (Lambda retries) only when the retry cannot double-count: the failed event
+   * is this invocation's own (its retry is recognised by request id), this is
+   * already a retry, or the reading has a `seq`.
    */
-  private async publishPending(
+  private async publishEvents(
     printer: StoredPrinter,
-    context: { retry: boolean; reading: Reading; ownEvent: AnomalyEvent | undefined },
+    context: { retry: boolean; reading: Reading; ownEvent: string | undefined },
   ): Promise<{ published: AnomalyEvent[]; unpublished: number }> {
-    if (printer.pendingEvents.length === 0) return { published: [], unpublished: 0 };
-    const ownJson = context.ownEvent ? JSON.stringify(context.ownEvent) : undefined;
-    const cutoff = this.now().getTime() - this.abandonedAfterMs;
-    const due = printer.pendingEvents
-      .map((json) => ({ json, event: safeParseEvent(json) }))
-      .filter(({ json, event }) => context.retry || json === ownJson || event === undefined || Date.parse(event.at) <= cutoff)
-      .sort((a, b) => (a.event?.events ?? 0) - (b.event?.events ?? 0));
+    const due = new Set(printer.pendingEvents);
+    if (context.ownEvent !== undefined) due.add(context.ownEvent);
+    if (context.retry && printer.lastEvent !== undefined) due.add(printer.lastEvent);
+    if (due.size === 0) return { published: [], unpublished: 0 };
 
+    const pending = new Set(printer.pendingEvents);
     const published: AnomalyEvent[] = [];
-    const done: string[] = [];
-    const failures: { json: string; error: unknown }[] = [];
-    for (const { json, event } of due) {
+    const cleared: string[] = [];
+    const failed: string[] = [];
+    let firstError: unknown;
+    const ordered = [...due]
+      .map((json) => ({ json, event: safeParseEvent(json) }))
+      .sort((a, b) => (a.event?.events ?? 0) - (b.event?.events ?? 0));
+    for (const { json, event } of ordered) {
       if (event === undefined) {
-        done.push(json); // not an event we wrote: drop it rather than block the outbox
+        cleared.push(json); // not an event this code wrote: drop it rather than block the outbox
         continue;
       }
       try {
         await this.publisher.publish(event);
         published.push(event);
-        done.push(json);
+        if (pending.has(json)) cleared.push(json);
       } catch (error) {
-        failures.push({ json, error });
+        firstError ??= error;
+        failed.push(json);
       }
     }
-    await this.store.clearPendingEvents(printer.state.printerId, done);
+    const { printerId } = printer.state;
+    await this.store.addPendingEvents(printerId, failed.filter((json) => !pending.has(json)));
+    await this.store.clearPendingEvents(printerId, cleared);
 
-    const mustRetry = failures.some(({ json }) => json === ownJson || context.retry) || (failures.length > 0 && context.reading.seq !== undefined);
-    if (failures.length > 0 && mustRetry) {
-      const first = failures[0]!;
-      throw new EventPublishError(
-        `printer ${printer.state.printerId}: ${failures.length} anomaly event(s) counted but not published yet: ${(first.error as Error)?.message ?? first.error}`,
-        { cause: first.error },
-      );
+    if (failed.length > 0) {
+      const retrySafe = context.retry || context.reading.seq !== undefined || failed.includes(context.ownEvent ?? '');
+      if (retrySafe) {
+        throw new EventPublishError(
+          `printer ${printerId}: ${failed.length} anomaly event(s) counted, kept pending, not published yet: ${(firstError as Error)?.message ?? String(firstError)}`,
+          { cause: firstError },
+        );
+      }
     }
-    return { published, unpublished: failures.length };
+    return { published, unpublished: failed.length };
   }
 
   private cacheGet(printerId: string): PrinterState | undefined {

@@ -33,7 +33,7 @@ export interface Transition {
   readonly requestId: string;
   /** ISO time the reading is applied at. */
   readonly appliedAt: string;
-  /** For `event`: the anomaly event to record in the outbox, as JSON. */
+  /** For `event`: the anomaly event, as JSON, recorded with the count for a retry to republish. */
   readonly event?: string;
 }
 
@@ -47,6 +47,8 @@ export interface ProfileStore {
   read(printerId: string): Promise<ProfileItem | undefined>;
   /** Applies a transition if the stored state still matches; else returns the current item. */
   apply(transition: Transition): Promise<ApplyResult>;
+  /** Keeps anomaly events whose publish failed, until a later invocation publishes them. */
+  addPendingEvents(printerId: string, events: readonly string[]): Promise<void>;
   /** Marks pending anomaly events as published. */
   clearPendingEvents(printerId: string, events: readonly string[]): Promise<void>;
 }
@@ -86,7 +88,6 @@ export function buildUpdate(t: Transition): {
     '(attribute_not_exists(#evReq) OR #evReq <> :rid)',
   ];
   const sets = ['#val = :val', '#seen = :seen'];
-  const adds: string[] = [];
 
   const { seq, timestamp } = t.reading;
   if (seq !== undefined) {
@@ -130,7 +131,7 @@ export function buildUpdate(t: Transition): {
         '#evAt': ATTR.lastEventAt,
         '#rankP': ATTR.rankPartition,
         '#rankK': ATTR.rankKey,
-        '#outbox': ATTR.outbox,
+        '#lastEvent': ATTR.lastEvent,
       });
       conditions.push(equalsCount('#oob', ':oobWas', t.expected.outOfBoundsCount));
       conditions.push(equalsCount('#ec', ':ecWas', t.expected.eventCount));
@@ -139,16 +140,23 @@ export function buildUpdate(t: Transition): {
         ':ec': eventCount,
         ':rankP': RANK_PARTITION_VALUE,
         ':rankK': rankKey(eventCount, t.expected.printerId),
-        ':event': new Set([t.event]),
+        ':event': t.event,
       });
-      sets.push('#oob = :zero', '#ec = :ec', '#evAt = :seen', '#rankP = :rankP', '#rankK = :rankK', '#evReq = :rid');
-      adds.push('#outbox :event');
+      sets.push(
+        '#oob = :zero',
+        '#ec = :ec',
+        '#evAt = :seen',
+        '#rankP = :rankP',
+        '#rankK = :rankK',
+        '#lastEvent = :event',
+        '#evReq = :rid',
+      );
       break;
     }
   }
 
   return {
-    UpdateExpression: `SET ${sets.join(', ')}${adds.length > 0 ? ` ADD ${adds.join(', ')}` : ''}`,
+    UpdateExpression: `SET ${sets.join(', ')}`,
     ConditionExpression: conditions.join(' AND '),
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
@@ -202,22 +210,31 @@ export class DynamoDbProfileStore implements ProfileStore {
     }
   }
 
-  async clearPendingEvents(printerId: string, events: readonly string[]): Promise<void> {
+  addPendingEvents(printerId: string, events: readonly string[]): Promise<void> {
+    return this.changeOutbox('ADD', printerId, events);
+  }
+
+  clearPendingEvents(printerId: string, events: readonly string[]): Promise<void> {
+    return this.changeOutbox('DELETE', printerId, events);
+  }
+
+  /** Set ADD/DELETE are idempotent, so retried or concurrent calls cannot corrupt the outbox. */
+  private async changeOutbox(action: 'ADD' | 'DELETE', printerId: string, events: readonly string[]): Promise<void> {
     if (events.length === 0) return;
     try {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: { [ATTR.printerId]: { S: printerId } },
-          UpdateExpression: 'DELETE #outbox :published',
+          UpdateExpression: `${action} #outbox :events`,
           ConditionExpression: 'attribute_exists(#id)',
           ExpressionAttributeNames: { '#outbox': ATTR.outbox, '#id': ATTR.printerId },
-          ExpressionAttributeValues: { ':published': { SS: [...events] } },
+          ExpressionAttributeValues: { ':events': { SS: [...new Set(events)] } },
         }),
       );
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return; // profile deleted meanwhile
-      throw new ProfileStoreError(`clearing published events of ${printerId} failed: ${(error as Error).message}`, {
+      throw new ProfileStoreError(`updating pending events of ${printerId} failed: ${(error as Error).message}`, {
         cause: error,
       });
     }

@@ -9,8 +9,10 @@ import type { PrinterState } from './detector.ts';
 /** A printer as stored: detector state plus the bookkeeping the handler needs. */
 export interface StoredPrinter {
   readonly state: PrinterState;
-  /** Anomaly events counted but not yet confirmed published (JSON, as stored). */
+  /** Anomaly events whose publish failed, not yet published (JSON, as stored). */
   readonly pendingEvents: readonly string[];
+  /** The latest anomaly event (JSON, as published). */
+  readonly lastEvent?: string;
   /** Invocation id of the reading that produced the latest event. */
   readonly lastEventRequestId?: string;
 }
@@ -54,6 +56,7 @@ export function parseProfile(item: Record<string, unknown>): ParsedProfile {
   const lastTimestamp = item[ATTR.lastTimestamp];
   const outbox = item[ATTR.outbox];
   const lastEventRequestId = item[ATTR.lastEventRequestId];
+  const lastEvent = item[ATTR.lastEvent];
 
   const state: PrinterState = {
     printerId,
@@ -70,6 +73,7 @@ export function parseProfile(item: Record<string, unknown>): ParsedProfile {
     printer: {
       state,
       pendingEvents: outbox instanceof Set ? [...outbox].filter((e): e is string => typeof e === 'string') : [],
+      ...(typeof lastEvent === 'string' ? { lastEvent } : {}),
       ...(typeof lastEventRequestId === 'string' ? { lastEventRequestId } : {}),
     },
   };

@@ -77,10 +77,12 @@ export const ATTR = {
   lastEventAt: 'LastEventAt',
   lastSeq: 'LastSeq',
   lastTimestamp: 'LastTimestamp',
-  /** Anomaly events counted but not yet confirmed published (string set of JSON). */
-  outbox: 'PendingEvents',
+  /** The latest anomaly event, as published (JSON): what a retry of its invocation republishes. */
+  lastEvent: 'LastEvent',
   /** Invocation id of the reading that produced the latest event: makes its retry a no-op. */
   lastEventRequestId: 'LastEventRequestId',
+  /** Anomaly events whose publish failed, kept until published (string set of JSON). */
+  outbox: 'PendingEvents',
   /** Partition key of the ranking index: present only once a printer has an event. */
   rankPartition: 'RankPartition',
   /** Sort key of the ranking index: EventCount descending, then PrinterId ascending. */

@@ -12,7 +12,7 @@ import type { AnomalyEvent } from '../../lambda/processor.ts';
 import { PREDICTION_TOPIC } from '../../lib/contract.ts';
 import { ensureProfilesTable, LOCAL_AWS, localDynamoDbClient, startDynamoDb } from '../../local/dynamodb.ts';
 import { startIotDataServer } from '../../local/iot-data-server.ts';
-import { captureStdout } from './stdout.ts';
+import { captureTelemetry } from './capture.ts';
 
 export type Fault = (commandName: string, phase: 'before' | 'after') => Error | undefined;
 
@@ -48,14 +48,16 @@ export async function startDetectorHarness(options: { processor?: DetectorDepend
   const admin = localDynamoDbClient(dynamo.endpoint);
   await ensureProfilesTable(admin, tableName);
 
+  const logs = captureTelemetry();
   const iotData = new IoTDataPlaneClient({ ...LOCAL_AWS, endpoint: iotDataServer.endpoint, maxAttempts: 1 });
   const handler = createHandler({
     config: { tableName, predictionTopic: PREDICTION_TOPIC },
     dynamoDb: client,
     iotData,
+    logger: logs.logger,
+    metrics: logs.metricsPublisher,
     processor: { backoff: () => new Promise((resolve) => setImmediate(resolve)), ...options.processor },
   });
-  const logs = captureStdout();
 
   return {
     tableName,
@@ -82,7 +84,6 @@ export async function startDetectorHarness(options: { processor?: DetectorDepend
       return Items.map((item) => unmarshall(item));
     },
     close: async () => {
-      logs.restore();
       client.destroy();
       admin.destroy();
       iotData.destroy();
