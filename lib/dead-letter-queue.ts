@@ -1,0 +1,41 @@
+/**
+ * Where readings go when they cannot be processed: the detector's async
+ * on-failure destination and the topic rule's error action both send here, so
+ * no reading is dropped silently and every failure can be inspected and replayed.
+ */
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+export interface DeadLetterQueueProps {
+  /**
+   * How long a failed reading is kept (SQS allows at most 14 days).
+   * @default Duration.days(14)
+   */
+  readonly retentionPeriod?: Duration;
+}
+
+/** An encrypted (SSE-SQS) queue that only accepts TLS requests. */
+export class DeadLetterQueue extends Construct {
+  /** The queue. */
+  public readonly queue: Queue;
+
+  constructor(scope: Construct, id: string, props: DeadLetterQueueProps = {}) {
+    super(scope, id);
+    this.queue = new Queue(this, 'Queue', {
+      // SQS-managed keys: encrypted at rest at no cost, and the senders (Lambda,
+      // the IoT rules engine) need no KMS permissions.
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: props.retentionPeriod ?? Duration.days(14),
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const lastStop =
+      'This queue is itself the last stop: the dead-letter destination of the detector and of the topic rule. ' +
+      'A further DLQ would only move the same messages; its depth alarm is the safeguard instead.';
+    Validations.of(this.queue).acknowledge(
+      { id: 'AwsSolutions-SQS3', reason: lastStop },
+      { id: 'Serverless-SQSRedrivePolicy', reason: lastStop },
+    );
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * Alarms and a dashboard for the detector: the function's own health, the
+ * dead-letter queue, the topic rule's action failures, and the detector's EMF
+ * metrics (namespace METRICS_NAMESPACE, dimension `service` = SERVICE_NAME,
+ * which Powertools Metrics adds to every metric by default).
+ */
+import { Aws, Duration, Stack } from 'aws-cdk-lib';
+import {
+  Alarm,
+  AlarmStatusWidget,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  Metric,
+  TreatMissingData,
+  type IAlarmAction,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from './contract.ts';
+
+export interface DetectorMonitoringProps {
+  /** The detector function. */
+  readonly function: IFunction;
+  /** The dead-letter queue of failed readings. */
+  readonly deadLetterQueue: IQueue;
+  /** Name of the topic rule that invokes the function. */
+  readonly ruleName: string;
+  /**
+   * Where alarms notify (e.g. an SNS topic action) when they fire and recover.
+   * @default - no notification: alarm state shows on the dashboard and in the console
+   */
+  readonly alarmActions?: readonly IAlarmAction[];
+  /**
+   * Dashboard name (dashboards are global to the account, hence the region in it).
+   * @default `<stack name>-<region>`, e.g. `PrinterAnomaly-eu-west-1`
+   */
+  readonly dashboardName?: string;
+  /**
+   * Period of the alarms' metrics.
+   * @default Duration.minutes(5)
+   */
+  readonly alarmPeriod?: Duration;
+}
+
+/** Alarms (each fires on the first occurrence) and one dashboard. */
+export class DetectorMonitoring extends Construct {
+  /** Every alarm created, for wiring extra actions. */
+  public readonly alarms: readonly Alarm[];
+  /** The dashboard. */
+  public readonly dashboard: Dashboard;
+
+  constructor(scope: Construct, id: string, props: DetectorMonitoringProps) {
+    super(scope, id);
+    const period = props.alarmPeriod ?? Duration.minutes(5);
+    const fn = props.function;
+
+    // No labels here: an alarm on a labelled metric renders as metric math.
+    // The dashboard adds labels with `.with({ label })`.
+    const detectorMetric = (metricName: string) =>
+      new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: SERVICE_NAME }, statistic: 'Sum' });
+    const ruleMetric = (metricName: string) =>
+      new Metric({ namespace: 'AWS/IoT', metricName, dimensionsMap: { RuleName: props.ruleName }, statistic: 'Sum' });
+
+    const emf = {
+      readings: detectorMetric(METRIC.readings),
+      outOfBounds: detectorMetric(METRIC.outOfBounds),
+      anomalyEvents: detectorMetric(METRIC.anomalyEvents),
+      invalid: detectorMetric(METRIC.invalidReadings),
+      unknown: detectorMetric(METRIC.unknownPrinters),
+      skipped: detectorMetric(METRIC.skippedReadings),
+      configurationErrors: detectorMetric(METRIC.configurationErrors),
+      publishFailures: detectorMetric(METRIC.publishFailures),
+      writeConflicts: detectorMetric(METRIC.writeConflicts),
+    };
+    const functionErrors = fn.metricErrors({ statistic: 'Sum' });
+    const functionThrottles = fn.metricThrottles({ statistic: 'Sum' });
+    const ruleFailures = ruleMetric('Failure');
+    const ruleErrorActionFailures = ruleMetric('ErrorActionFailure');
+    const dlqDepth = props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' });
+
+    const alarm = (alarmId: string, metric: Metric, description: string) => {
+      const created = new Alarm(this, alarmId, {
+        metric: metric.with({ period }),
+        alarmDescription: description,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      for (const action of props.alarmActions ?? []) {
+        created.addAlarmAction(action);
+        created.addOkAction(action);
+      }
+      return created;
+    };
+
+    this.alarms = [
+      alarm('FunctionErrors', functionErrors, 'The detector threw (transient failures are retried; see its logs).'),
+      alarm('FunctionThrottles', functionThrottles, 'The detector was throttled: readings are delayed.'),
+      alarm('DeadLetterQueueNotEmpty', dlqDepth, 'Readings failed for good: inspect and replay the dead-letter queue.'),
+      alarm('RuleActionFailures', ruleFailures, 'The topic rule could not invoke the detector (the error action keeps the reading).'),
+      alarm('RuleErrorActionFailures', ruleErrorActionFailures, 'The topic rule could not record a failed reading: it is lost.'),
+      alarm('ProfileConfigurationErrors', emf.configurationErrors, 'A printer profile is invalid (Window < 1 or Lower > Upper): its readings are not applied.'),
+      alarm('EventPublishFailures', emf.publishFailures, 'Anomaly events could not be published yet (they stay pending and are retried).'),
+    ];
+
+    const graph = (title: string, left: [Metric, string][], width = 8) =>
+      new GraphWidget({ title, left: left.map(([metric, label]) => metric.with({ label })), width, height: 6, period: Duration.minutes(1) });
+
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: props.dashboardName ?? `${Stack.of(this).stackName}-${Aws.REGION}`,
+      defaultInterval: Duration.hours(3),
+      widgets: [
+        [
+          graph('Readings', [
+            [emf.readings, 'readings'],
+            [emf.invalid, 'invalid'],
+            [emf.unknown, 'unknown printer'],
+            [emf.skipped, 'duplicate or late'],
+          ]),
+          graph('Out of bounds and anomaly events', [
+            [emf.outOfBounds, 'out of bounds'],
+            [emf.anomalyEvents, 'anomaly events'],
+          ]),
+          graph('Invalid readings and detector problems', [
+            [emf.invalid, 'invalid readings'],
+            [emf.configurationErrors, 'profile configuration errors'],
+            [emf.publishFailures, 'event publish failures'],
+            [emf.writeConflicts, 'write conflicts (retried)'],
+          ]),
+        ],
+        [
+          graph('Duration (ms)', [
+            [fn.metricDuration({ statistic: 'p50' }), 'p50'],
+            [fn.metricDuration({ statistic: 'p99' }), 'p99'],
+            [fn.metricDuration({ statistic: 'Maximum' }), 'max'],
+          ]),
+          graph('Errors', [
+            [functionErrors, 'function errors'],
+            [functionThrottles, 'throttles'],
+            [ruleFailures, 'rule action failures'],
+            [ruleErrorActionFailures, 'rule error action failures'],
+          ]),
+          graph('Dead-letter queue', [[dlqDepth, 'messages visible']]),
+        ],
+        [new AlarmStatusWidget({ title: 'Alarms', alarms: [...this.alarms], width: 24, height: 4 })],
+      ],
+    });
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The whole printer-anomaly backend in one stack. This file only wires the
+ * constructs (one per concern) together and declares the outputs the CLIs
+ * read from `cdk-outputs.json` (see `StackOutputs` in `cli/kit.ts`).
+ */
+import { Aws, CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import { DEFAULT_TABLE_NAME } from './contract.ts';
+import { DeadLetterQueue } from './dead-letter-queue.ts';
+import { DetectorFunction } from './detector-function.ts';
+import { DetectorRule } from './detector-rule.ts';
+import { DevicePolicy } from './device-policy.ts';
+import { IotDataEndpoint } from './iot-data-endpoint.ts';
+import { DetectorMonitoring } from './monitoring.ts';
+import { ProfilesTable } from './profiles-table.ts';
+
+/** Context keys (`cdk deploy -c KEY=VALUE`) the stack reads when a prop is not given. */
+export const CONTEXT = {
+  /** `true` deletes the table (and its data) with the stack; otherwise it is retained. */
+  destroyTable: 'destroyTable',
+  /** Overrides the table name. */
+  tableName: 'tableName',
+  /** ARN of an existing SNS topic the alarms notify. */
+  alarmTopicArn: 'alarmTopicArn',
+} as const;
+
+export interface PrinterAnomalyStackProps extends StackProps {
+  /**
+   * Name of the profiles table. A fixed name keeps the original CLI commands
+   * working but allows one stack per account and region.
+   * @default context `tableName`, else DEFAULT_TABLE_NAME (`PrinterProfiles`)
+   */
+  readonly tableName?: string;
+  /**
+   * Removal policy of the profiles table.
+   * @default RemovalPolicy.DESTROY when context `destroyTable` is `true`, else RemovalPolicy.RETAIN
+   */
+  readonly tableRemovalPolicy?: RemovalPolicy;
+  /**
+   * ARN of an SNS topic the alarms notify.
+   * @default context `alarmTopicArn`, else no notification
+   */
+  readonly alarmTopicArn?: string;
+}
+
+/** Printers -> IoT Core -> topic rule -> detector Lambda -> DynamoDB, events -> `anom/pred`. */
+export class PrinterAnomalyStack extends Stack {
+  constructor(scope: Construct, id: string, props: PrinterAnomalyStackProps = {}) {
+    super(scope, id, props);
+    const context = (key: string): string | undefined => {
+      const value: unknown = this.node.tryGetContext(key);
+      return value === undefined || value === null || value === '' ? undefined : String(value);
+    };
+
+    const { table } = new ProfilesTable(this, 'Profiles', {
+      tableName: props.tableName ?? context(CONTEXT.tableName) ?? DEFAULT_TABLE_NAME,
+      removalPolicy:
+        props.tableRemovalPolicy ?? (context(CONTEXT.destroyTable) === 'true' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN),
+    });
+    const { queue } = new DeadLetterQueue(this, 'DeadLetters');
+    const endpoint = new IotDataEndpoint(this, 'IotEndpoint');
+    const detector = new DetectorFunction(this, 'Detector', {
+      table,
+      deadLetterQueue: queue,
+      iotDataEndpoint: endpoint.url,
+    });
+    const rule = new DetectorRule(this, 'Rule', { function: detector.function, errorQueue: queue });
+    const devicePolicy = new DevicePolicy(this, 'DevicePolicy');
+
+    const alarmTopicArn = props.alarmTopicArn ?? context(CONTEXT.alarmTopicArn);
+    new DetectorMonitoring(this, 'Monitoring', {
+      function: detector.function,
+      deadLetterQueue: queue,
+      ruleName: rule.ruleName,
+      alarmActions: alarmTopicArn ? [new SnsAction(Topic.fromTopicArn(this, 'AlarmTopic', alarmTopicArn))] : [],
+    });
+
+    const output = (outputId: string, value: string, description: string) =>
+      new CfnOutput(this, outputId, { value, description });
+    output('TableName', table.tableName, 'Printer profiles table');
+    output('FunctionName', detector.function.functionName, 'Detector Lambda function');
+    output('LogGroupName', detector.logGroup.logGroupName, "Detector function's log group");
+    output('RuleName', rule.ruleName, 'IoT topic rule feeding the detector');
+    output('IotDataEndpoint', endpoint.address, 'AWS IoT data endpoint (ATS) devices connect to');
+    output('DeadLetterQueueUrl', queue.queueUrl, 'Readings that failed for good');
+    output('DevicePolicyName', devicePolicy.policyName, 'IoT policy to attach to device certificates');
+    output('Region', Aws.REGION, 'Region the stack is deployed to');
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * The CDK app as `cdk synth` builds it (same stack, same `cdk.json` context
+ * and feature flags), for the infrastructure tests, plus helpers to follow
+ * references in a synthesized template without hard-coding logical ids.
+ */
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PrinterAnomalyStack, type PrinterAnomalyStackProps } from '../../lib/stack.ts';
+
+export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The context `cdk.json` passes to the app (feature flags and defaults). */
+export function cdkJsonContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
+  return cdkJson.context ?? {};
+}
+
+export interface SynthesizedStack {
+  readonly app: App;
+  readonly stack: PrinterAnomalyStack;
+  readonly template: Template;
+  /** The cloud assembly directory (removed by `dispose`). */
+  readonly outdir: string;
+  dispose(): void;
+}
+
+/**
+ * Builds and synthesizes the stack (bundling the detector with esbuild). The
+ * assembly is written under `cdk.out/` (git-ignored) so that the bundle's
+ * external `@aws-sdk/*` imports resolve from the project's node_modules, as
+ * they resolve from the runtime's in Lambda.
+ */
+export function synthesizeStack(options: { context?: Record<string, unknown>; props?: PrinterAnomalyStackProps } = {}): SynthesizedStack {
+  const parent = join(PROJECT_ROOT, 'cdk.out');
+  mkdirSync(parent, { recursive: true });
+  const outdir = mkdtempSync(join(parent, 'test-'));
+  const app = new App({
+    outdir,
+    // As the CLI does: record each asset's path in the resource metadata.
+    context: { ...cdkJsonContext(), 'aws:cdk:enable-asset-metadata': true, ...options.context },
+  });
+  const stack = new PrinterAnomalyStack(app, 'PrinterAnomaly', options.props);
+  const template = Template.fromStack(stack);
+  return { app, stack, template, outdir, dispose: () => rmSync(outdir, { recursive: true, force: true }) };
+}
+
+type Resources = Record<string, { Type: string; Properties?: Record<string, any>; Metadata?: Record<string, any> }>;
+
+/** The logical id a `Ref` or `Fn::GetAtt` points at, or undefined. */
+export function referencedId(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  if (typeof v['Ref'] === 'string') return v['Ref'];
+  const getAtt = v['Fn::GetAtt'];
+  if (Array.isArray(getAtt) && typeof getAtt[0] === 'string') return getAtt[0];
+  return undefined;
+}
+
+/** The one resource of `type` matching `props` (fails unless exactly one matches). */
+export function onlyResource(template: Template, type: string, props?: unknown): { id: string; resource: Resources[string] } {
+  const found = Object.entries(template.findResources(type, props ? { Properties: props } : undefined) as Resources);
+  if (found.length !== 1) throw new Error(`expected exactly one ${type}${props ? ' matching' : ''}, found ${found.length}`);
+  const [id, resource] = found[0]!;
+  return { id, resource };
+}
+
+/** `{ Ref: id }` for the one resource of `type` matching `props`. */
+export function refTo(template: Template, type: string, props?: unknown): { Ref: string } {
+  return { Ref: onlyResource(template, type, props).id };
+}
+
+/** `{ Fn::GetAtt: [id, attribute] }` for the one resource of `type` matching `props`. */
+export function getAttOf(template: Template, type: string, attribute: string, props?: unknown): { 'Fn::GetAtt': [string, string] } {
+  return { 'Fn::GetAtt': [onlyResource(template, type, props).id, attribute] };
+}
+
+/** An ARN in this stack's partition, region and account, as CDK renders `formatArn`. */
+export function stackArn(service: string, resource: string) {
+  return {
+    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:${service}:`, { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:${resource}`]],
+  };
+}
