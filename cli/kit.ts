@@ -57,6 +57,7 @@ export async function runCli<O extends Options>(
   try {
     if (argv.includes('--help') || argv.includes('-h')) {
       process.stdout.write(`${helpText(spec)}\n`);
+      await flushStdio();
       process.exit(0);
     }
     let parsed;
@@ -77,7 +78,17 @@ export async function runCli<O extends Options>(
       code = 1;
     }
   }
+  await flushStdio();
   process.exit(code);
+}
+
+/** Waits until stdout and stderr have written everything: `process.exit` would cut piped output short. */
+async function flushStdio(): Promise<void> {
+  await Promise.all(
+    [process.stdout, process.stderr].map(
+      (stream) => new Promise<void>((resolve) => (stream.writableNeedDrain ? stream.once('drain', resolve) : stream.write('', () => resolve()))),
+    ),
+  );
 }
 
 /** Reads a whole number option, or throws a {@link UsageError} naming it. */
