@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The soak runs (`npm run soak`, SOAK=1) are the long versions of the load tests.
+    exclude: process.env['SOAK'] === '1' ? [] : ['test/soak/**'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
