@@ -31,8 +31,15 @@ export interface ReplayOptions {
   readonly addSeq?: boolean;
   /** @default 10_000 */
   readonly connectTimeoutMs?: number;
-  /** Per publish: no PUBACK within this time counts the reading as failed. @default 10_000 */
+  /** Per publish attempt: no PUBACK within this time fails the attempt. @default 10_000 */
   readonly publishTimeoutMs?: number;
+  /**
+   * QoS 1: times a publish that failed (connection lost, no PUBACK) is sent
+   * again once the connection is back, in the original order, before anything
+   * newer; only then does it count as failed. Resending can deliver a reading
+   * twice: the backend skips the copy by `seq`. @default 5
+   */
+  readonly resendAttempts?: number;
   /** Abort = stop sending, flush in-flight, disconnect, resolve with interrupted: true. */
   readonly signal?: AbortSignal;
   /** Called after each publish is sent, acknowledged or failed. */
@@ -56,12 +63,16 @@ export interface ReplaySummary {
   sent: number;
   acked: number;
   failed: number;
+  /** Publishes sent again after a failed attempt (QoS 1). */
+  resent: number;
   seconds: number;
   readingsPerSecond: number;
   interrupted: boolean;
 }
 
-const DEFAULTS = { maxInFlight: 100, connectTimeoutMs: 10_000, publishTimeoutMs: 10_000 } as const;
+const DEFAULTS = { maxInFlight: 100, connectTimeoutMs: 10_000, publishTimeoutMs: 10_000, resendAttempts: 5 } as const;
+/** After a failure, wait this long for the other failures of the same outage before resending in order. */
+const RESEND_SETTLE_MS = 25;
 /** Longest wait for the broker to acknowledge the DISCONNECT. */
 const DISCONNECT_TIMEOUT_MS = 5_000;
 const LOCAL_PORT = 1883;
@@ -283,12 +294,58 @@ export async function replayStream(source: Iterable<object>, total: number, opti
     const what = options.mtls ? `the certificate and key (${options.mtls.certPath}, ${options.mtls.keyPath}${options.mtls.caPath ? `, CA ${options.mtls.caPath}` : ''}): are they PEM files of one key pair?` : 'the connection';
     throw new EmitterConnectionError(`cannot set up ${what} ${describeCrtError(error)}`);
   }
-  // Without listeners the CRT's 'error'/'interrupt' events would be unhandled;
-  // an interrupted connection shows up as publishes that fail or time out.
+  // Without listeners the CRT's 'error'/'interrupt' events would be unhandled.
+  // The CRT reconnects by itself; publishes in flight when the connection
+  // dropped fail and are resent below once it is back.
+  let online = true;
+  let interruptions = 0;
+  const onlineWaiters = new Set<() => void>();
+  const setOnline = (value: boolean) => {
+    online = value;
+    if (online) for (const resolve of [...onlineWaiters]) resolve();
+  };
   connection.on('error', () => {});
-  connection.on('interrupt', () => {});
+  connection.on('interrupt', () => {
+    interruptions++;
+    setOnline(false);
+  });
+  connection.on('resume', () => setOnline(true));
+  const waitOnline = (ms: number) =>
+    online
+      ? Promise.resolve()
+      : withTimeout(
+          new Promise<void>((resolve) => {
+            const done = () => {
+              onlineWaiters.delete(done);
+              resolve();
+            };
+            onlineWaiters.add(done);
+          }),
+          ms,
+          () => {},
+        );
+
+  // Resends in original order: failed publishes queue here and are released
+  // together, sorted by their position in the replay, once the connection is
+  // back; new publishes wait until the queue has been released.
+  const resendAttempts = qos === mqtt.QoS.AtLeastOnce ? Math.max(0, options.resendAttempts ?? DEFAULTS.resendAttempts) : 0;
+  let resendQueue: { index: number; release: () => void }[] = [];
+  let resendReleased: Promise<void> | undefined;
+  const resendTurn = (index: number): Promise<void> =>
+    new Promise<void>((release) => {
+      resendQueue.push({ index, release });
+      resendReleased ??= (async () => {
+        await sleep(RESEND_SETTLE_MS, undefined);
+        await waitOnline(publishTimeoutMs);
+        const queue = resendQueue.sort((a, b) => a.index - b.index);
+        resendQueue = [];
+        resendReleased = undefined;
+        for (const waiter of queue) waiter.release();
+      })();
+    });
 
   const progress: ReplayProgress = { sent: 0, acked: 0, failed: 0, total };
+  let resent = 0;
   const report = () => options.onProgress?.({ ...progress });
   let firstPublishAt: number | undefined;
   let lastSettledAt: number | undefined;
@@ -301,16 +358,29 @@ export async function replayStream(source: Iterable<object>, total: number, opti
     resolve?.();
   };
   const aborted = () => signal?.aborted === true;
-  const publishOne = async (reading: object): Promise<void> => {
-    let ok: boolean;
-    try {
-      const puback = connection.publish(topic, JSON.stringify(reading), qos, false).then(
-        () => true,
-        () => false,
-      );
-      ok = await withTimeout(puback, publishTimeoutMs, () => false);
-    } catch {
-      ok = false;
+  const publishOne = async (reading: object, index: number): Promise<void> => {
+    const payload = JSON.stringify(reading);
+    let ok = false;
+    for (let attempt = 0; attempt <= resendAttempts; attempt++) {
+      if (attempt > 0) {
+        await resendTurn(index);
+        resent++;
+      }
+      const epoch = interruptions;
+      try {
+        const puback = connection.publish(topic, payload, qos, false).then(
+          () => true,
+          () => false,
+        );
+        ok = await withTimeout(puback, publishTimeoutMs, () => false);
+      } catch {
+        ok = false;
+      }
+      if (ok || attempt === resendAttempts) break;
+      // Resend only what a lost connection failed: a broker that is up but
+      // does not acknowledge would not acknowledge a copy either.
+      await sleep(RESEND_SETTLE_MS, undefined);
+      if (online && interruptions === epoch) break;
     }
     if (ok) progress.acked++;
     else progress.failed++;
@@ -320,7 +390,7 @@ export async function replayStream(source: Iterable<object>, total: number, opti
 
   try {
     if ((await connect(connection, options)) === 'aborted') {
-      return { sent: 0, acked: 0, failed: 0, seconds: 0, readingsPerSecond: 0, interrupted: true };
+      return { sent: 0, acked: 0, failed: 0, resent: 0, seconds: 0, readingsPerSecond: 0, interrupted: true };
     }
     signal?.addEventListener('abort', wake);
     for (const reading of options.addSeq ? stampSeq(source) : source) {
@@ -332,9 +402,10 @@ export async function replayStream(source: Iterable<object>, total: number, opti
       if (rate !== undefined && firstPublishAt !== undefined) {
         await sleep(firstPublishAt + (progress.sent * 1000) / rate - performance.now(), signal);
       }
+      while (resendReleased !== undefined) await resendReleased; // resends go first
       if (aborted()) break;
       firstPublishAt ??= performance.now();
-      const pending = publishOne(reading).finally(() => {
+      const pending = publishOne(reading, progress.sent).finally(() => {
         inFlight.delete(pending);
         wake();
       });
@@ -354,6 +425,7 @@ export async function replayStream(source: Iterable<object>, total: number, opti
     sent: progress.sent,
     acked: progress.acked,
     failed: progress.failed,
+    resent,
     seconds,
     readingsPerSecond: seconds > 0 ? progress.acked / seconds : 0,
     interrupted: signal?.aborted === true && progress.sent < total,
