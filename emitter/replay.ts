@@ -380,7 +380,7 @@ export async function replayStream(source: Iterable<object>, total: number, opti
       // Resend only what a lost connection failed: a broker that is up but
       // does not acknowledge would not acknowledge a copy either.
       await sleep(RESEND_SETTLE_MS, undefined);
-      if (online && interruptions === epoch) break;
+      if ((online && interruptions === epoch) || aborted()) break;
     }
     if (ok) progress.acked++;
     else progress.failed++;
