@@ -1,0 +1,64 @@
+/**
+ * A faithful model of the original design's access pattern, for comparison:
+ * for every reading, GetItem the profile, compute the window check in memory,
+ * write the counters back with an unconditional UpdateItem (a read-modify-write
+ * that can lose updates), publish an event when one is due, and Scan the whole
+ * table (every page), as the original function did on every message.
+ *
+ * Only the access pattern matters here; the detection rule is SPEC section 2.
+ */
+import { GetItemCommand, ScanCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PublishCommand, type IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { BenchReading } from './workload.ts';
+
+export interface OriginalDependencies {
+  readonly dynamoDb: DynamoDBClient;
+  readonly iotData: IoTDataPlaneClient;
+  readonly tableName: string;
+  readonly predictionTopic: string;
+}
+
+/** What the original function did with one message; resolves to whether it published an event. */
+export function createOriginalHandler(deps: OriginalDependencies) {
+  const { dynamoDb, iotData, tableName, predictionTopic } = deps;
+  return async function originalHandler(reading: BenchReading): Promise<boolean> {
+    const key = { PrinterId: { S: reading.PrinterId } };
+    const { Item } = await dynamoDb.send(new GetItemCommand({ TableName: tableName, Key: key }));
+    if (!Item) return false;
+    const profile = unmarshall(Item) as {
+      Thresholds: { Lower: number; Upper: number };
+      Window: number;
+      OutOfBoundsCount: number;
+      EventCount: number;
+    };
+    const value = reading.data.value;
+    let outOfBounds = value < profile.Thresholds.Lower || value > profile.Thresholds.Upper ? profile.OutOfBoundsCount + 1 : 0;
+    let events = profile.EventCount;
+    const event = outOfBounds >= profile.Window;
+    if (event) {
+      events += 1;
+      outOfBounds = 0;
+    }
+    await dynamoDb.send(
+      new UpdateItemCommand({
+        TableName: tableName,
+        Key: key,
+        UpdateExpression: 'SET OutOfBoundsCount = :oob, EventCount = :ec',
+        ExpressionAttributeValues: { ':oob': { N: String(outOfBounds) }, ':ec': { N: String(events) } },
+      }),
+    );
+    if (event) {
+      await iotData.send(
+        new PublishCommand({ topic: predictionTopic, qos: 1, payload: Buffer.from(JSON.stringify({ PrinterId: reading.PrinterId, events })) }),
+      );
+    }
+    // The original read the whole table on every message.
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await dynamoDb.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey }));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return event;
+  };
+}
