@@ -1,0 +1,88 @@
+/**
+ * Which profiles table a DynamoDB CLI (`ranked`, `seed`) talks to, and how
+ * its AWS errors read as one line.
+ *
+ * - `--endpoint-url URL`: a local endpoint (the twin); table `PrinterProfiles`
+ *   unless `--table`; fake credentials unless AWS credentials are configured.
+ * - otherwise, with `cdk-outputs.json` (written by `npm run deploy`): the
+ *   deployed table and region, overridable with `--table` / `--region`;
+ * - otherwise, with `--table`: that table in AWS (default credential chain);
+ * - otherwise: the twin `npm run local` starts, at http://127.0.0.1:8000.
+ */
+import { type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { DEFAULT_TABLE_NAME } from '../lib/contract.ts';
+import { LOCAL_AWS } from '../local/dynamodb.ts';
+import { DEFAULT_DYNAMODB_PORT } from '../local/paths.ts';
+import { CliError, readStackOutputs, UsageError, type StackOutputs } from './kit.ts';
+
+export interface TableTarget {
+  readonly tableName: string;
+  readonly clientConfig: DynamoDBClientConfig;
+  /** Where the table is, for messages: the endpoint URL or `AWS <region>`. */
+  readonly where: string;
+  readonly endpoint?: string;
+}
+
+/** The twin's DynamoDB endpoint with `npm run local`'s default port. */
+export const DEFAULT_LOCAL_ENDPOINT = `http://127.0.0.1:${DEFAULT_DYNAMODB_PORT}`;
+
+function hasAwsCredentials(env: NodeJS.ProcessEnv): boolean {
+  return Boolean(env['AWS_ACCESS_KEY_ID'] || env['AWS_PROFILE'] || env['AWS_WEB_IDENTITY_TOKEN_FILE'] || env['AWS_CONTAINER_CREDENTIALS_FULL_URI'] || env['AWS_CONTAINER_CREDENTIALS_RELATIVE_URI']);
+}
+
+/** Resolves the table a CLI works on from its flags, `cdk-outputs.json` and defaults. */
+export function resolveTableTarget(
+  flags: { table?: string | undefined; region?: string | undefined; 'endpoint-url'?: string | undefined },
+  outputs: StackOutputs | undefined = readStackOutputs(),
+  env: NodeJS.ProcessEnv = process.env,
+): TableTarget {
+  const table = flags.table?.trim();
+  if (flags.table !== undefined && !table) throw new UsageError('--table must not be empty');
+  const endpointFlag = flags['endpoint-url'];
+  const local = endpointFlag !== undefined || (outputs === undefined && table === undefined);
+  if (local) {
+    const endpoint = endpointFlag ?? DEFAULT_LOCAL_ENDPOINT;
+    if (!URL.canParse(endpoint) || !/^https?:$/.test(new URL(endpoint).protocol)) {
+      throw new UsageError(`--endpoint-url must be an http(s) URL, got "${endpoint}"`);
+    }
+    const region = flags.region ?? env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'] ?? LOCAL_AWS.region;
+    return {
+      tableName: table ?? DEFAULT_TABLE_NAME,
+      endpoint,
+      where: endpoint,
+      clientConfig: {
+        endpoint,
+        region,
+        maxAttempts: 2,
+        ...(hasAwsCredentials(env) ? {} : { credentials: LOCAL_AWS.credentials }),
+      },
+    };
+  }
+  const tableName = table ?? outputs?.TableName;
+  if (!tableName) throw new UsageError('cdk-outputs.json names no TableName: pass --table NAME');
+  const region = flags.region ?? outputs?.Region;
+  return {
+    tableName,
+    where: `AWS ${region ?? env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'] ?? '(default region)'}`,
+    clientConfig: region ? { region } : {},
+  };
+}
+
+/** An AWS SDK error as one line a user can act on. */
+export function describeAwsError(error: unknown, target: Pick<TableTarget, 'tableName' | 'where' | 'endpoint'>): CliError {
+  const err = error as Error & { code?: string; cause?: { code?: string } };
+  const name = err?.name ?? 'Error';
+  const message = (err?.message ?? String(error)).split('\n')[0];
+  const code = err?.code ?? err?.cause?.code;
+  if (code === 'ECONNREFUSED' || /ECONNREFUSED/.test(message ?? '')) {
+    return new CliError(
+      `cannot reach DynamoDB at ${target.where}${target.endpoint ? ' (is the local twin running? npm run local)' : ''}`,
+    );
+  }
+  if (name === 'ResourceNotFoundException') return new CliError(`table ${target.tableName} not found at ${target.where}`);
+  if (name === 'CredentialsProviderError' || /credential/i.test(message ?? '')) {
+    return new CliError(`no AWS credentials found (${message}); configure them, or pass --endpoint-url for the local twin`);
+  }
+  if (/region is missing/i.test(message ?? '')) return new CliError('no AWS region: pass --region or set AWS_REGION');
+  return new CliError(`${name}: ${message} (${target.where})`);
+}

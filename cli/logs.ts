@@ -1,0 +1,104 @@
+/**
+ * `npm run logs`: the detector function's logs, one readable line per record:
+ * from its CloudWatch Logs group when the stack is deployed, or from the
+ * local twin's log file.
+ */
+import { CliError, readStackOutputs, runCli, UsageError } from './kit.ts';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { DEFAULT_LOG_FILE } from '../local/paths.ts';
+import { defaultLocalLogFile, LogPrinter, parseSince, printerFilterPattern, readCloudWatchLogs, readLocalLog } from './log-sources.ts';
+
+const spec = {
+  usage: 'npm run logs -- [--follow] [--printer ID] [--since 10m] [--local | --log-file FILE]',
+  summary:
+    "Shows the detector function's log: its CloudWatch Logs group (LogGroupName from cdk-outputs.json) " +
+    "or, when nothing is deployed or with --local, the local twin's log file. One line per record: time, " +
+    'level, printer, message, details, request id. Metrics and START/END/REPORT lines are hidden unless --all.',
+  options: {
+    follow: { type: 'boolean', short: 'f' },
+    printer: { type: 'string', short: 'p' },
+    since: { type: 'string' },
+    local: { type: 'boolean' },
+    'log-file': { type: 'string' },
+    'log-group': { type: 'string' },
+    region: { type: 'string' },
+    all: { type: 'boolean' },
+    raw: { type: 'boolean' },
+  },
+  help: {
+    follow: 'keep printing new records until Ctrl-C',
+    printer: "only records about this printer (CloudWatch: filter pattern { $.printerId = \"ID\" })",
+    since: 'only records from this long ago (30s, 10m, 2h, 1d) or this ISO time (CloudWatch default: 10m)',
+    local: `read the local twin's log file (the newest of ${DEFAULT_LOG_FILE} and .local/detector.log)`,
+    'log-file': "read this twin log file",
+    'log-group': 'read this CloudWatch Logs group (default: LogGroupName from cdk-outputs.json)',
+    region: 'AWS region (default: Region from cdk-outputs.json, then the SDK default)',
+    all: 'also show metrics (EMF) and Lambda platform lines',
+    raw: 'print the lines as logged (JSON), not the readable view',
+  },
+} as const;
+
+await runCli(spec, async (values) => {
+  if (values.local && values['log-file'] !== undefined) throw new UsageError('--local and --log-file cannot be used together');
+  if ((values.local || values['log-file'] !== undefined) && values['log-group'] !== undefined) {
+    throw new UsageError('--log-group reads CloudWatch: it cannot be used with --local or --log-file');
+  }
+  if (values.printer !== undefined && values.printer.length === 0) throw new UsageError('--printer must not be empty');
+  const sinceMs = values.since !== undefined ? parseSince(values.since) : undefined;
+  const outputs = values.local || values['log-file'] !== undefined ? undefined : readStackOutputs();
+  const logGroupName =
+    values['log-group'] ?? outputs?.LogGroupName ?? (outputs?.FunctionName ? `/aws/lambda/${outputs.FunctionName}` : undefined);
+
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const printer = new LogPrinter(
+    {
+      ...(values.printer !== undefined ? { printerId: values.printer } : {}),
+      ...(sinceMs !== undefined ? { sinceMs } : {}),
+      all: values.all === true,
+      raw: values.raw === true,
+      color: process.stdout.isTTY === true,
+    },
+    (line) => process.stdout.write(`${line}\n`),
+  );
+
+  if (logGroupName !== undefined) {
+    const region = values.region ?? outputs?.Region;
+    const client = new CloudWatchLogsClient(region ? { region } : {});
+    try {
+      await readCloudWatchLogs(
+        client,
+        {
+          logGroupName,
+          startTime: sinceMs ?? Date.now() - 10 * 60_000,
+          ...(values.printer !== undefined ? { filterPattern: printerFilterPattern(values.printer) } : {}),
+        },
+        printer,
+        { follow: values.follow === true, signal: controller.signal },
+      );
+    } catch (error) {
+      const err = error as Error;
+      if (err.name === 'ResourceNotFoundException') throw new CliError(`log group ${logGroupName} not found${region ? ` in ${region}` : ''}`);
+      if (err.name === 'CredentialsProviderError' || /credential/i.test(err.message)) {
+        throw new CliError(`no AWS credentials found (${err.message.split('\n')[0]}); configure them, or use --local for the twin's log`);
+      }
+      throw new CliError(`${err.name}: ${err.message.split('\n')[0]} (log group ${logGroupName})`);
+    } finally {
+      client.destroy();
+    }
+    return 0;
+  }
+
+  const file = values['log-file'] !== undefined ? resolve(values['log-file']) : defaultLocalLogFile();
+  if (file === undefined || (!values.follow && !existsSync(file))) {
+    throw new CliError(
+      `no log file ${file ?? `at ${DEFAULT_LOG_FILE}`}: start the local twin (npm run local, npm start), or deploy the stack for CloudWatch logs`,
+    );
+  }
+  await readLocalLog(file, printer, { follow: values.follow === true, signal: controller.signal });
+  return 0;
+});

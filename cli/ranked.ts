@@ -1,0 +1,47 @@
+/**
+ * `npm run ranked`: printers sorted by anomaly events (EventCount descending,
+ * ties by PrinterId ascending), from the deployed table or the local twin.
+ */
+import { CliError, intOption, runCli } from './kit.ts';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { describeAwsError, resolveTableTarget } from './aws-target.ts';
+import { allPrinters, renderRanking, topPrinters } from './ranking.ts';
+
+const spec = {
+  usage: 'npm run ranked -- [--top N] [--json] [--table NAME] [--region R] [--endpoint-url URL]',
+  summary:
+    'Lists printers by anomaly events, most first, ties by PrinterId. The table and region come from ' +
+    'cdk-outputs.json (npm run deploy); without it, or with --endpoint-url, the local twin is read ' +
+    '(default http://127.0.0.1:8000). --top N reads the ranking index with one Query whatever the fleet ' +
+    'size; only when fewer than N printers have an event does it Scan for zero-event ones. Without --top, ' +
+    'every printer is listed (a full Scan).',
+  options: {
+    top: { type: 'string', short: 'n' },
+    json: { type: 'boolean' },
+    table: { type: 'string' },
+    region: { type: 'string' },
+    'endpoint-url': { type: 'string' },
+  },
+  help: {
+    top: 'only the N printers with the most events (one index Query)',
+    json: 'print JSON (an array of {PrinterId, EventCount, LastEventAt?}) for scripts',
+    table: 'the profiles table (default: TableName from cdk-outputs.json, or PrinterProfiles locally)',
+    region: 'AWS region (default: Region from cdk-outputs.json, then the SDK default)',
+    'endpoint-url': 'a DynamoDB endpoint, e.g. the local twin http://127.0.0.1:8000',
+  },
+} as const;
+
+await runCli(spec, async (values) => {
+  const top = intOption('top', values.top, { min: 1, max: 1_000_000 });
+  const target = resolveTableTarget(values);
+  const client = new DynamoDBClient(target.clientConfig);
+  try {
+    const printers = top !== undefined ? await topPrinters(client, target.tableName, top) : await allPrinters(client, target.tableName);
+    process.stdout.write(values.json ? `${JSON.stringify(printers, null, 2)}\n` : `${renderRanking(printers)}\n`);
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw describeAwsError(error, target);
+  } finally {
+    client.destroy();
+  }
+});

@@ -1,0 +1,53 @@
+/**
+ * `npm run seed`: writes printer profiles into the deployed table or the local
+ * twin. The file is validated first (nothing is written if any profile is
+ * bad); counters of existing printers are never reset.
+ */
+import { CliError, runCli } from './kit.ts';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { describeAwsError, resolveTableTarget } from './aws-target.ts';
+import { loadProfilesFile, ProfilesFileError, seedProfiles } from './seeding.ts';
+
+const DEFAULT_FILE = 'data/printer_profiles.json';
+
+const spec = {
+  usage: 'npm run seed -- [--file data/printer_profiles.json] [--table NAME] [--region R] [--endpoint-url URL]',
+  summary:
+    'Writes printer profiles (a JSON array of {PrinterId, Thresholds: {Lower, Upper}, Window}) into the ' +
+    'profiles table: the deployed one (cdk-outputs.json), or the local twin with --endpoint-url (default ' +
+    'http://127.0.0.1:8000 when nothing is deployed). Sets Thresholds and Window; OutOfBoundsCount and ' +
+    'EventCount are created at 0 only when missing, so seeding again never resets a counter.',
+  options: {
+    file: { type: 'string', short: 'f' },
+    table: { type: 'string' },
+    region: { type: 'string' },
+    'endpoint-url': { type: 'string' },
+  },
+  help: {
+    file: `the profiles file (default ${DEFAULT_FILE})`,
+    table: 'the profiles table (default: TableName from cdk-outputs.json, or PrinterProfiles locally)',
+    region: 'AWS region (default: Region from cdk-outputs.json, then the SDK default)',
+    'endpoint-url': 'a DynamoDB endpoint, e.g. the local twin http://127.0.0.1:8000',
+  },
+} as const;
+
+await runCli(spec, async (values) => {
+  const file = values.file ?? DEFAULT_FILE;
+  const target = resolveTableTarget(values);
+  let profiles;
+  try {
+    profiles = await loadProfilesFile(file);
+  } catch (error) {
+    if (error instanceof ProfilesFileError) throw new CliError(error.message);
+    throw error;
+  }
+  const client = new DynamoDBClient(target.clientConfig);
+  try {
+    const { written } = await seedProfiles(client, target.tableName, profiles);
+    process.stdout.write(`seeded ${written} profile(s) into ${target.tableName} at ${target.where}\n`);
+  } catch (error) {
+    throw describeAwsError(error, target);
+  } finally {
+    client.destroy();
+  }
+});

@@ -1,0 +1,101 @@
+/**
+ * What the twin's tests share: running the project's CLIs as child processes
+ * (as a user runs them), waiting for a line of their output, reading the
+ * whole profiles table, and publishing single messages over MQTT.
+ */
+import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { replay } from '../../emitter/replay.ts';
+import type { ModelProfile } from './model.ts';
+
+export const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const TSX = pathToFileURL(fileURLToPath(new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url))).href;
+
+/** Environment of CLI child processes: never real AWS credentials or config. */
+function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...extra };
+  for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete env[name];
+  return env;
+}
+
+/** Starts `node --import tsx <script> ...args` (script relative to the repository). */
+export function spawnCli(script: string, args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, ['--import', TSX, fileURLToPath(new URL(script, pathToFileURL(REPO))), ...args], {
+    cwd: options.cwd ?? REPO,
+    env: cliEnv(options.env),
+  });
+}
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a CLI to completion. */
+export function runCliProcess(script: string, args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawnCli(script, args, options);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Resolves with the first line of `stream` matching `pattern` (rejects if the stream ends first). */
+export function waitForLine(stream: NodeJS.ReadableStream, pattern: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    const onData = (chunk: Buffer | string) => {
+      buffer += chunk.toString();
+      const lines = buffer.split('\n');
+      buffer = lines.pop() ?? '';
+      const found = lines.find((line) => pattern.test(line));
+      if (found !== undefined) {
+        stream.off('data', onData);
+        stream.off('end', onEnd);
+        resolve(found);
+      }
+    };
+    const onEnd = () => reject(new Error(`the stream ended without a line matching ${pattern}`));
+    stream.on('data', onData);
+    stream.on('end', onEnd);
+  });
+}
+
+/** Resolves with the exit code of a child process. */
+export function exitCode(child: ChildProcessWithoutNullStreams): Promise<number | null> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+/** Every item of a table, as plain values (consistent reads). */
+export async function allItems(client: DynamoDBClient, tableName: string): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let startKey: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;
+  do {
+    const page = await client.send(new ScanCommand({ TableName: tableName, ConsistentRead: true, ...(startKey ? { ExclusiveStartKey: startKey } : {}) }));
+    for (const item of page.Items ?? []) items.push(unmarshall(item));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}
+
+/** Profiles as the model takes them. */
+export function modelProfiles(profiles: readonly { PrinterId: string; Thresholds: { Lower: number; Upper: number }; Window: number }[]): Record<string, ModelProfile> {
+  return Object.fromEntries(profiles.map((p) => [p.PrinterId, { lower: p.Thresholds.Lower, upper: p.Thresholds.Upper, window: p.Window }]));
+}
+
+/** Publishes readings to the twin as a device does (device SDK, QoS 1), and checks every one was acknowledged. */
+export async function publishReadings(mqttUrl: string, readings: readonly object[], options: { addSeq?: boolean } = {}): Promise<void> {
+  const summary = await replay(readings, { endpoint: mqttUrl, qos: 1, ...(options.addSeq ? { addSeq: true } : {}) });
+  if (summary.acked !== readings.length) throw new Error(`only ${summary.acked} of ${readings.length} readings were acknowledged`);
+}
+
+/** A reading payload. */
+export const reading = (PrinterId: string, value: number, extra: Record<string, unknown> = {}) => ({ PrinterId, data: { value }, ...extra });
