@@ -59,6 +59,34 @@ export const ENV = {
   dynamoDbEndpoint: 'DYNAMODB_ENDPOINT',
 } as const;
 
+/** What the detector function's environment is built from. */
+export interface DetectorEnvironmentSettings {
+  readonly tableName: string;
+  /** The account's IoT Data (ATS) endpoint, `https://...`; the twin's local one. */
+  readonly iotDataEndpoint?: string;
+  /** Only the twin sets it: its embedded DynamoDB. */
+  readonly dynamoDbEndpoint?: string;
+  /** @default 'INFO' */
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+}
+
+/**
+ * The detector function's environment: the one definition the CDK stack and
+ * the twin both set, so the function is configured the same way in both.
+ */
+export function detectorEnvironment(settings: DetectorEnvironmentSettings): Record<string, string> {
+  return {
+    [ENV.tableName]: settings.tableName,
+    [ENV.predictionTopic]: PREDICTION_TOPIC,
+    ...(settings.iotDataEndpoint ? { [ENV.iotDataEndpoint]: settings.iotDataEndpoint } : {}),
+    ...(settings.dynamoDbEndpoint ? { [ENV.dynamoDbEndpoint]: settings.dynamoDbEndpoint } : {}),
+    POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+    POWERTOOLS_LOG_LEVEL: settings.logLevel ?? 'INFO',
+    NODE_OPTIONS: '--enable-source-maps',
+  };
+}
+
 /**
  * Attribute names of a profile item. The first five are the user's (written by
  * the original `aws dynamodb put-item` commands); the rest are bookkeeping the

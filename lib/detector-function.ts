@@ -12,7 +12,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DETECTOR_BUNDLE, DETECTOR_ENTRY, DETECTOR_EXTERNALS, DETECTOR_HANDLER } from './bundling.ts';
-import { ENV, METRICS_NAMESPACE, PREDICTION_TOPIC, SERVICE_NAME } from './contract.ts';
+import { detectorEnvironment, PREDICTION_TOPIC } from './contract.ts';
 
 export interface DetectorFunctionProps {
   /** The profiles table: the function may GetItem and UpdateItem on it, nothing else. */
@@ -117,15 +117,10 @@ export class DetectorFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       tracing,
-      environment: {
-        [ENV.tableName]: props.table.tableName,
-        [ENV.predictionTopic]: PREDICTION_TOPIC,
-        ...(props.iotDataEndpoint ? { [ENV.iotDataEndpoint]: props.iotDataEndpoint } : {}),
-        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-        POWERTOOLS_LOG_LEVEL: 'INFO',
-        NODE_OPTIONS: '--enable-source-maps',
-      },
+      environment: detectorEnvironment({
+        tableName: props.table.tableName,
+        ...(props.iotDataEndpoint ? { iotDataEndpoint: props.iotDataEndpoint } : {}),
+      }),
       bundling: {
         forceDockerBundling: false,
         format: DETECTOR_BUNDLE.format === 'esm' ? OutputFormat.ESM : OutputFormat.CJS,

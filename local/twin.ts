@@ -27,7 +27,7 @@ import { join, resolve } from 'node:path';
 import { loadProfilesFile, seedProfiles, type ProfileInput } from '../cli/seeding.ts';
 import type { DetectorResult } from '../lambda/app.ts';
 import type { Outcome } from '../lambda/processor.ts';
-import { DEFAULT_TABLE_NAME, ENV, METRICS_NAMESPACE, PREDICTION_TOPIC, RULE_SQL, RULE_SQL_VERSION, SERVICE_NAME } from '../lib/contract.ts';
+import { DEFAULT_TABLE_NAME, detectorEnvironment, PREDICTION_TOPIC, RULE_SQL, RULE_SQL_VERSION, SERVICE_NAME } from '../lib/contract.ts';
 import { startBroker, type EmbeddedBroker } from './broker.ts';
 import { ensureProfilesTable, LOCAL_AWS, localDynamoDbClient, type EmbeddedDynamoDb } from './dynamodb.ts';
 import { startDynamoDbThread } from './dynamodb-thread.ts';
@@ -354,10 +354,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       memorySizeMb: options.memorySizeMb ?? 256,
       onLog: log,
       environment: {
-        [ENV.tableName]: tableName,
-        [ENV.predictionTopic]: PREDICTION_TOPIC,
-        [ENV.iotDataEndpoint]: iotData.endpoint,
-        [ENV.dynamoDbEndpoint]: dynamo.endpoint,
+        // What the Lambda service sets, then the function's own environment, as the stack sets it.
         AWS_REGION: region,
         AWS_DEFAULT_REGION: region,
         AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
@@ -369,10 +366,12 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
         AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
         AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
         LAMBDA_TASK_ROOT: bundle.dir,
-        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-        POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'INFO',
-        NODE_OPTIONS: '--enable-source-maps',
+        ...detectorEnvironment({
+          tableName,
+          iotDataEndpoint: iotData.endpoint,
+          dynamoDbEndpoint: dynamo.endpoint,
+          ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+        }),
         // The deployed runtime is Node.js 22: the SDK's notice about older versions is noise here.
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         ...options.environment,
