@@ -3,7 +3,8 @@
  * subscribers talk to in place of AWS IoT Core.
  */
 import { Aedes } from 'aedes';
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { createServer, type Server } from 'node:net';
+import { listen } from './listen.ts';
 
 export interface EmbeddedBroker {
   readonly aedes: Aedes;
@@ -17,11 +18,7 @@ export interface EmbeddedBroker {
 export async function startBroker(options: { host?: string; port?: number } = {}): Promise<EmbeddedBroker> {
   const aedes = await Aedes.createBroker();
   const server: Server = createServer(aedes.handle);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const { address, port } = server.address() as AddressInfo;
+  const { host: address, port } = await listen(server, options);
   const sockets = new Set<import('node:net').Socket>();
   server.on('connection', (socket) => {
     sockets.add(socket);

@@ -10,8 +10,8 @@ import {
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import type { AddressInfo } from 'node:net';
 import { createProfilesTableRequest } from '../lib/contract.ts';
+import { listen } from './listen.ts';
 
 /** Credentials and region for local endpoints: never real ones. */
 export const LOCAL_AWS = {
@@ -34,11 +34,7 @@ export async function startDynamoDb(options: { host?: string; port?: number; pat
     updateTableMs: 0,
     ...(options.path ? { path: options.path } : {}),
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const { address, port } = server.address() as AddressInfo;
+  const { host: address, port } = await listen(server, options);
   return {
     endpoint: `http://${address}:${port}`,
     port,

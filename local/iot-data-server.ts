@@ -5,7 +5,7 @@
  * to its MQTT broker; tests can record or fail them.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from './listen.ts';
 
 /** One `Publish` call as the API received it. */
 export interface DataPlanePublish {
@@ -81,11 +81,7 @@ export async function startIotDataServer(
       res.end('{}');
     })();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const { address, port } = server.address() as AddressInfo;
+  const { host: address, port } = await listen(server, options);
   return {
     endpoint: `http://${address}:${port}`,
     close: () =>
