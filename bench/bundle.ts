@@ -3,7 +3,8 @@
  * (the shared {@link DETECTOR_BUNDLE} settings and {@link DETECTOR_EXTERNALS}),
  * its size, and its cold module-load time in fresh Node processes next to an
  * empty handler bundled the same way (and to a handler that only loads the
- * two AWS SDK clients, to show where the time goes).
+ * two AWS SDK clients, and to one that only loads the DynamoDB client, to show
+ * where the time goes).
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -20,7 +21,7 @@ import { median, round } from './stats.ts';
 const run = promisify(execFile);
 
 export interface BundleVariant {
-  readonly name: 'detector' | 'empty' | 'sdk-clients-only';
+  readonly name: 'detector' | 'empty' | 'sdk-clients-only' | 'dynamodb-client-only';
   readonly file: string;
   readonly bytes: number;
   readonly gzipBytes: number;
@@ -39,7 +40,13 @@ export interface BundleResult {
   readonly sourceMapKb: number;
   /** The synthesized stack's asset (cdk.out), when a synth has run. */
   readonly cdkAsset?: { readonly path: string; readonly kb: number };
-  readonly ratio: { readonly importVsEmpty: number; readonly readyVsEmpty: number; readonly importVsSdkOnly: number };
+  readonly ratio: {
+    readonly importVsEmpty: number;
+    readonly readyVsEmpty: number;
+    readonly importVsSdkOnly: number;
+    /** Against a handler that only loads the DynamoDB client: the floor of any handler that calls DynamoDB. */
+    readonly importVsDynamoDbOnly?: number;
+  };
   /** Largest inputs of the detector bundle, KB. */
   readonly topInputs: { readonly path: string; readonly kb: number }[];
 }
@@ -57,6 +64,12 @@ import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 const dynamoDb = new DynamoDBClient({});
 const iotData = new IoTDataPlaneClient({});
 export const handler = async () => ({ clients: [dynamoDb, iotData].length });
+`;
+
+/** The DynamoDB client alone: what any handler that reads or writes the table loads before its first invocation. */
+const DYNAMODB_ONLY_HANDLER = `import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+const dynamoDb = new DynamoDBClient({});
+export const handler = async () => ({ clients: [dynamoDb].length });
 `;
 
 /** The child: imports the bundle and reports, from inside, how long the import took. */
@@ -109,12 +122,14 @@ export async function bundleBench(options: { spawns: number; progress?: (line: s
   await mkdir(sources, { recursive: true });
   await writeFile(join(sources, 'empty.mjs'), EMPTY_HANDLER);
   await writeFile(join(sources, 'sdk-clients-only.mjs'), SDK_ONLY_HANDLER);
+  await writeFile(join(sources, 'dynamodb-client-only.mjs'), DYNAMODB_ONLY_HANDLER);
 
   const metafile: { value?: Metafile } = {};
   const files = {
     detector: await bundleTo('detector', { ...SHARED, entryPoints: [DETECTOR_ENTRY], metafile: true, plugins: [captureMetafile(metafile)] }),
     empty: await bundleTo('empty', { ...SHARED, entryPoints: [join(sources, 'empty.mjs')] }),
     'sdk-clients-only': await bundleTo('sdk-clients-only', { ...SHARED, entryPoints: [join(sources, 'sdk-clients-only.mjs')] }),
+    'dynamodb-client-only': await bundleTo('dynamodb-client-only', { ...SHARED, entryPoints: [join(sources, 'dynamodb-client-only.mjs')] }),
   } as const;
   const names = Object.keys(files) as (keyof typeof files)[];
 
@@ -159,6 +174,7 @@ export async function bundleBench(options: { spawns: number; progress?: (line: s
       importVsEmpty: round(detector.importMs / by('empty').importMs, 1),
       readyVsEmpty: round(detector.readyMs / by('empty').readyMs, 2),
       importVsSdkOnly: round(detector.importMs / by('sdk-clients-only').importMs, 2),
+      importVsDynamoDbOnly: round(detector.importMs / by('dynamodb-client-only').importMs, 2),
     },
     topInputs: inputs,
   };

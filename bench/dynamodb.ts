@@ -12,9 +12,10 @@ import {
   DescribeTableCommand,
   type ConsumedCapacity,
   type DynamoDBClient,
+  type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
 import { createProfilesTableRequest } from '../lib/contract.ts';
-import { localDynamoDbClient } from '../local/dynamodb.ts';
+import { LOCAL_AWS, localDynamoDbClient } from '../local/dynamodb.ts';
 
 export interface DynamoDbProcess {
   readonly endpoint: string;
@@ -97,8 +98,12 @@ function addCapacity(
  * A DynamoDB client for `endpoint` that counts each request (once per call,
  * as the caller issued it) and asks for `ReturnConsumedCapacity: TOTAL`.
  */
-export function countingClient(endpoint: string, options: { maxAttempts?: number } = {}): CountingClient {
-  const client = localDynamoDbClient(endpoint, options.maxAttempts ? { maxAttempts: options.maxAttempts } : {});
+export function countingClient(
+  endpoint: string,
+  options: { maxAttempts?: number; /** Builds the client (default: a plain `DynamoDBClient`). */ create?: (config: DynamoDBClientConfig) => DynamoDBClient } = {},
+): CountingClient {
+  const config: DynamoDBClientConfig = { ...LOCAL_AWS, endpoint, ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}) };
+  const client = options.create ? options.create(config) : localDynamoDbClient(endpoint, config);
   let byCommand: Record<string, number> = {};
   let errors: Record<string, number> = {};
   let itemsRead = 0;

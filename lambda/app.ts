@@ -3,21 +3,24 @@
  * per container from the environment; tests and the twin can build it with
  * their own clients.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../lib/contract.ts';
 import type { DetectorConfig } from './config.ts';
-import { IotDataEventPublisher } from './publisher.ts';
+import { IotDataEventPublisher, type IotDataClientSource } from './publisher.ts';
 import { ReadingProcessor, type ProcessorOptions, type ProcessResult } from './processor.ts';
 import { DynamoDbProfileStore } from './profile-store.ts';
 
 export interface DetectorDependencies {
   readonly config: DetectorConfig;
   readonly dynamoDb: DynamoDBClient;
-  readonly iotData: IoTDataPlaneClient;
+  /**
+   * The IoT Data Plane client, or a factory for it: the factory is called once,
+   * on the first anomaly event to publish (see {@link createClients}).
+   */
+  readonly iotData: IotDataClientSource;
   readonly logger?: Logger;
   readonly metrics?: Metrics;
   /** Overrides for the processor (clock, backoff, ...), for tests. */
@@ -31,11 +34,35 @@ export interface DetectorResult {
   readonly published: number;
 }
 
-/** AWS clients for the detector, honouring the endpoint overrides of the twin. */
+/**
+ * The detector's DynamoDB client. Two settings cut the SDK's per-request CPU
+ * without changing a request: `cacheMiddleware` resolves the middleware stack
+ * once per command class instead of on every `send` (the stack is complete
+ * before the first request and never changes), and the logger middleware is
+ * removed: the client has no logger (the SDK's default discards everything),
+ * yet that middleware still builds a redacted copy of every input and output
+ * for it.
+ */
+export function createDynamoDbClient(config: DynamoDBClientConfig = {}): DynamoDBClient {
+  const client = new DynamoDBClient({ cacheMiddleware: true, ...config });
+  if (config.logger === undefined) client.middlewareStack.remove('loggerMiddleware');
+  return client;
+}
+
+/**
+ * AWS clients for the detector, honouring the endpoint overrides of the twin.
+ * The DynamoDB client is created now (every invocation needs it). The IoT Data
+ * Plane client is only needed when an anomaly event is published (a few percent
+ * of readings): its module is loaded and the client created on the first
+ * publish, once per container, so that it stays out of the cold start.
+ */
 export function createClients(config: DetectorConfig): Pick<DetectorDependencies, 'dynamoDb' | 'iotData'> {
   return {
-    dynamoDb: new DynamoDBClient(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {}),
-    iotData: new IoTDataPlaneClient(config.iotDataEndpoint ? { endpoint: config.iotDataEndpoint } : {}),
+    dynamoDb: createDynamoDbClient(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {}),
+    iotData: async () => {
+      const { IoTDataPlaneClient } = await import('@aws-sdk/client-iot-data-plane');
+      return new IoTDataPlaneClient({ cacheMiddleware: true, ...(config.iotDataEndpoint ? { endpoint: config.iotDataEndpoint } : {}) });
+    },
   };
 }
 

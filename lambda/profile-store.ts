@@ -56,6 +56,22 @@ export interface ProfileStore {
 const toNative = (item: Record<string, AttributeValue>): ProfileItem =>
   unmarshall(item, { wrapNumbers: (text: string) => Number(text) });
 
+/**
+ * `marshall` for the expression values, which are strings and numbers: those
+ * are converted directly (as `marshall` converts them), anything else goes
+ * through `marshall`. This is on every write's path.
+ */
+export function toAttributeValues(values: Record<string, unknown>): Record<string, AttributeValue> {
+  const out: Record<string, AttributeValue> = {};
+  for (const key in values) {
+    const value = values[key];
+    if (typeof value === 'string') out[key] = { S: value };
+    else if (typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= Number.MAX_SAFE_INTEGER) out[key] = { N: value.toString() };
+    else out[key] = marshall({ value }).value as AttributeValue;
+  }
+  return out;
+}
+
 /** Builds the expression names, values, condition and update of one transition. */
 export function buildUpdate(t: Transition): {
   UpdateExpression: string;
@@ -191,7 +207,7 @@ export class DynamoDbProfileStore implements ProfileStore {
           UpdateExpression: update.UpdateExpression,
           ConditionExpression: update.ConditionExpression,
           ExpressionAttributeNames: update.ExpressionAttributeNames,
-          ExpressionAttributeValues: marshall(update.ExpressionAttributeValues),
+          ExpressionAttributeValues: toAttributeValues(update.ExpressionAttributeValues),
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),

@@ -9,7 +9,11 @@
  * Protocol with the parent (`lambda-runtime.ts`):
  * - worker -> parent `{ type: 'ready', initDurationMs }` or `{ type: 'init-error', error }`;
  * - parent -> worker `{ type: 'invoke', requestId, event, deadlineMs }`;
- * - worker -> parent `{ type: 'result', requestId, ok, value | error }`, after the REPORT line.
+ * - worker -> parent `{ type: 'log', text }`: what a running invocation wrote so far (long invocations);
+ * - worker -> parent `{ type: 'result', requestId, ok, value | error, log }`: `log` is the rest of what the
+ *   invocation wrote, up to and including its REPORT line.
+ * Lines written outside an invocation (init, stray asynchronous writes) are sent as `log` at once.
+ * Every line goes over this one port, so the parent reads them all in the order they were written.
  */
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -38,8 +42,9 @@ export type ToWorker = { type: 'invoke'; requestId: string; event: unknown; dead
 export type FromWorker =
   | { type: 'ready'; initDurationMs: number }
   | { type: 'init-error'; error: SerializedError }
-  | { type: 'result'; requestId: string; ok: true; value: unknown; durationMs: number }
-  | { type: 'result'; requestId: string; ok: false; error: SerializedError; durationMs: number };
+  | { type: 'log'; text: string }
+  | { type: 'result'; requestId: string; ok: true; value: unknown; durationMs: number; log: string }
+  | { type: 'result'; requestId: string; ok: false; error: SerializedError; durationMs: number; log: string };
 
 type Handler = (event: unknown, context: object) => Promise<unknown>;
 
@@ -51,28 +56,34 @@ function serialize(error: unknown): SerializedError {
 const port = parentPort;
 if (!port) throw new Error('lambda-bootstrap runs in a worker thread only');
 const data = workerData as BootstrapData;
+const post = (message: FromWorker) => port.postMessage(message);
 
 // Lambda sends stdout and stderr to the same log stream: one ordered stream here too,
 // so that every line of an invocation is read before its REPORT line. What an
-// invocation writes is passed on in one piece when it ends (or every 100 ms while it
-// runs): one hand-over between threads per invocation instead of one per line.
-const writeThrough = process.stdout.write.bind(process.stdout) as (text: string) => boolean;
+// invocation writes is passed on in one piece with its result, on the same port (so in
+// order), or every 100 ms / 64 KB while it runs: one message between threads per
+// invocation instead of one per line, and no stdout stream on either side.
 let collected: string[] | undefined;
 let collectedLength = 0;
 let flushTimer: NodeJS.Timeout | undefined;
-function flush(): void {
+/** What the running invocation wrote and has not been passed on yet. */
+function take(): string {
   clearTimeout(flushTimer);
   flushTimer = undefined;
-  if (collected !== undefined && collected.length > 0) {
-    writeThrough(collected.join(''));
-    collected = [];
-    collectedLength = 0;
-  }
+  if (collected === undefined || collected.length === 0) return '';
+  const text = collected.length === 1 ? collected[0]! : collected.join('');
+  collected = [];
+  collectedLength = 0;
+  return text;
+}
+function flush(): void {
+  const text = take();
+  if (text.length > 0) post({ type: 'log', text });
 }
 function collect(chunk: string | Uint8Array, encoding?: unknown, callback?: unknown): boolean {
   const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
   if (collected === undefined) {
-    writeThrough(text);
+    post({ type: 'log', text });
   } else {
     collected.push(text);
     collectedLength += text.length;
@@ -90,7 +101,6 @@ process.stderr.write = collect as typeof process.stderr.write;
 if (process.env['NODE_OPTIONS']?.includes('--enable-source-maps')) process.setSourceMapsEnabled(true);
 
 const write = (line: string) => process.stdout.write(`${line}\n`);
-const post = (message: FromWorker) => port.postMessage(message);
 
 write(`INIT_START Runtime Version: ${data.runtimeVersion}\tRuntime Version ARN: local`);
 const initStarted = performance.now();
@@ -145,9 +155,9 @@ async function invoke({ requestId, event, deadlineMs }: ToWorker): Promise<void>
       (coldInvocation ? `\tInit Duration: ${initDurationMs.toFixed(2)} ms` : ''),
   );
   coldInvocation = false;
-  flush();
+  const log = take();
   collected = undefined;
-  post(outcome.ok ? { type: 'result', requestId, durationMs, ...outcome } : { type: 'result', requestId, durationMs, ...outcome });
+  post(outcome.ok ? { type: 'result', requestId, durationMs, log, ...outcome } : { type: 'result', requestId, durationMs, log, ...outcome });
 }
 
 if (handler) {

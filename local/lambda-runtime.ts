@@ -70,6 +70,8 @@ class ExecutionEnvironment {
   invocations = 0;
   private pending: Pending | undefined;
   private partial = '';
+  /** Partial line of what an invocation sent over the message port (see `lambda-bootstrap.ts`). */
+  private partialPort = '';
 
   constructor(
     private readonly options: FunctionRuntimeOptions,
@@ -107,9 +109,15 @@ class ExecutionEnvironment {
         else if (message.type === 'init-error') {
           reject(new FunctionInitError(message.error));
           this.discard();
-        } else if (message.type === 'result' && this.pending?.requestId === message.requestId) {
-          this.pending.result = message;
-          this.maybeComplete();
+        } else if (message.type === 'log') {
+          this.onInvocationOutput(message.text);
+        } else if (message.type === 'result') {
+          // The invocation's log, REPORT line included, comes with its result.
+          this.onInvocationOutput(message.log);
+          if (this.pending?.requestId === message.requestId) {
+            this.pending.result = message;
+            this.maybeComplete();
+          }
         }
       });
       this.worker.on('error', (error) => {
@@ -126,10 +134,24 @@ class ExecutionEnvironment {
     this.ready.catch(() => undefined);
   }
 
+  /** The worker's stdout and stderr (init, writes outside invocations). */
   private onOutput(chunk: string): void {
     const text = this.partial + chunk;
     const lines = text.split('\n');
     this.partial = lines.pop() ?? '';
+    this.onLines(lines);
+  }
+
+  /** What an invocation wrote, passed over the message port. */
+  private onInvocationOutput(chunk: string): void {
+    if (chunk.length === 0) return;
+    const text = this.partialPort + chunk;
+    const lines = text.split('\n');
+    this.partialPort = lines.pop() ?? '';
+    this.onLines(lines);
+  }
+
+  private onLines(lines: readonly string[]): void {
     for (const line of lines) {
       if (line.length === 0) continue;
       this.options.onLog?.(line);
@@ -153,7 +175,9 @@ class ExecutionEnvironment {
     if (this.pending) {
       const pending = this.pending;
       if (this.partial) this.options.onLog?.(this.partial);
+      if (this.partialPort) this.options.onLog?.(this.partialPort);
       this.partial = '';
+      this.partialPort = '';
       this.options.onLog?.(`END RequestId: ${pending.requestId}`);
       const durationMs = performance.now() - pending.started;
       this.options.onLog?.(`REPORT RequestId: ${pending.requestId}\tDuration: ${durationMs.toFixed(2)} ms\tStatus: error\tError Type: ${error.errorType}`);
