@@ -112,7 +112,7 @@ export async function runPerReading(config: PerReadingConfig): Promise<PerReadin
   // Readings are sharded by printer: each worker owns some printers and processes their readings in order.
   const workers = Math.max(1, Math.min(config.concurrency ?? 16, fleetSize));
   const shards: BenchReading[][] = Array.from({ length: workers }, () => []);
-  readings.forEach((reading, i) => shards[(i % fleetSize) % workers]!.push(reading));
+  for (const [i, reading] of readings.entries()) shards[(i % fleetSize) % workers]!.push(reading);
 
   const { result: timing, bytes } = await withMutedStdout(async () => {
     const started = performance.now();

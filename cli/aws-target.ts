@@ -9,7 +9,7 @@
  * - otherwise, with `--table`: that table in AWS (default credential chain);
  * - otherwise: the twin `npm run local` starts, at http://127.0.0.1:8000.
  */
-import { type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_TABLE_NAME } from '../lib/contract.ts';
 import { LOCAL_AWS } from '../local/dynamodb.ts';
 import { DEFAULT_DYNAMODB_PORT } from '../local/paths.ts';

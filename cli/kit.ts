@@ -49,6 +49,7 @@ function helpText<O extends Options>(spec: CliSpec<O>): string {
  */
 export async function runCli<O extends Options>(
   spec: CliSpec<O>,
+  // biome-ignore lint/suspicious/noConfusingVoidType: a CLI's main may return an exit code or nothing.
   main: (values: ReturnType<typeof parseArgs<{ options: O; allowPositionals: boolean }>>['values'], positionals: string[]) => Promise<number | void>,
   argv: string[] = process.argv.slice(2),
 ): Promise<never> {
@@ -60,7 +61,7 @@ export async function runCli<O extends Options>(
       await flushStdio();
       process.exit(0);
     }
-    let parsed;
+    let parsed: ReturnType<typeof parseArgs<{ options: O; allowPositionals: boolean }>>;
     try {
       parsed = parseArgs({ args: argv, options: spec.options, allowPositionals: spec.allowPositionals ?? false, strict: true });
     } catch (error) {

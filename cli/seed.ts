@@ -34,7 +34,7 @@ const spec = {
 await runCli(spec, async (values) => {
   const file = values.file ?? DEFAULT_FILE;
   const target = resolveTableTarget(values);
-  let profiles;
+  let profiles: Awaited<ReturnType<typeof loadProfilesFile>>;
   try {
     profiles = await loadProfilesFile(file);
   } catch (error) {

@@ -104,7 +104,7 @@ async function readable(flag: string, path: string): Promise<void> {
 
 /** How to authenticate, checked against the endpoint before anything is read or sent. */
 async function connectionOptions(values: Values, endpoint: string, outputs: StackOutputs | undefined): Promise<Pick<ReplayOptions, 'mtls' | 'websocket'>> {
-  let parsed;
+  let parsed: ReturnType<typeof parseEndpoint>;
   try {
     parsed = parseEndpoint(endpoint);
   } catch (error) {
@@ -199,7 +199,7 @@ await runCli(spec, async (values) => {
     `replaying ${Number.isFinite(total) ? `${total} readings` : 'readings endlessly'} (${described.printers} printers, from ${file}) to ${where}, QoS ${qos}` +
       `${rate !== undefined ? `, ${rate}/s` : ''}${values['add-seq'] ? ', seq stamped' : ''}\n`,
   );
-  let summary;
+  let summary: Awaited<ReturnType<typeof replayStream>>;
   try {
     summary = await replayStream(source, total, {
       endpoint,

@@ -293,7 +293,10 @@ export function summarizeStreams(profiles: readonly GeneratorProfile[], readings
   const byPrinter = new Map<string, number[]>();
   for (const r of readings) {
     let values = byPrinter.get(r.PrinterId);
-    if (!values) byPrinter.set(r.PrinterId, (values = []));
+    if (!values) {
+      values = [];
+      byPrinter.set(r.PrinterId, values);
+    }
     values.push(r.data.value);
   }
   return profiles.map((profile) => {

@@ -11,7 +11,8 @@ export type ParsedReading =
   | { readonly ok: false; readonly reason: string; readonly printerId?: string };
 
 // C0 and C1 control characters, DEL included.
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point: ids must not hold them.
+export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
 function invalid(reason: string, printerId?: string): ParsedReading {

@@ -36,6 +36,7 @@ export class DevicePolicy extends Construct {
             // The client id must be the thing name the certificate is attached to.
             Effect: 'Allow',
             Action: 'iot:Connect',
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: an IoT policy variable, resolved by AWS IoT at connect time.
             Resource: iotArn('client', '${iot:Connection.Thing.ThingName}'),
           },
           { Effect: 'Allow', Action: 'iot:Publish', Resource: iotArn('topic', DETECT_TOPIC) },

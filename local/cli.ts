@@ -80,7 +80,7 @@ await runCli(spec, async (values) => {
         }),
   };
 
-  let twin;
+  let twin: Awaited<ReturnType<typeof startTwin>>;
   try {
     twin = await startTwin(options);
   } catch (error) {

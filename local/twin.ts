@@ -27,7 +27,7 @@ import { join, resolve } from 'node:path';
 import { loadProfilesFile, seedProfiles, type ProfileInput } from '../cli/seeding.ts';
 import type { DetectorResult } from '../lambda/app.ts';
 import type { Outcome } from '../lambda/processor.ts';
-import { DEFAULT_TABLE_NAME, detectorEnvironment, PREDICTION_TOPIC, RULE_SQL, RULE_SQL_VERSION, SERVICE_NAME } from '../lib/contract.ts';
+import { DEFAULT_TABLE_NAME, detectorEnvironment, RULE_SQL, RULE_SQL_VERSION, SERVICE_NAME } from '../lib/contract.ts';
 import { startBroker, type EmbeddedBroker } from './broker.ts';
 import { ensureProfilesTable, LOCAL_AWS, localDynamoDbClient, type EmbeddedDynamoDb } from './dynamodb.ts';
 import { startDynamoDbThread } from './dynamodb-thread.ts';
@@ -286,7 +286,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   const retryAttempts = options.retryAttempts ?? 2;
   const retryDelaysMs = options.retryDelaysMs ?? [50, 100];
 
-  const closers: (() => Promise<unknown> | void)[] = [];
+  const closers: (() => unknown)[] = [];
   const unwind = async () => {
     for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => undefined);
   };

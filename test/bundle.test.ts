@@ -116,9 +116,10 @@ describe('the synthesized bundle', () => {
     expect(JSON.parse(publishes[0]!.payload.toString('utf8'))).toMatchObject({ PrinterId: 'Printer1', events: 1, value: 95, window: 2 });
 
     // The EMF document carries the namespace and the `service` dimension the dashboard and alarms use.
-    const emf = second.lines.map((line) => JSON.parse(line) as Record<string, any>).find((doc) => doc['_aws']);
+    type EmfDocument = Record<string, unknown> & { _aws?: { CloudWatchMetrics: unknown[] } };
+    const emf = second.lines.map((line) => JSON.parse(line) as EmfDocument).find((doc) => doc._aws);
     expect(emf).toBeDefined();
-    expect(emf!['_aws'].CloudWatchMetrics[0]).toMatchObject({ Namespace: METRICS_NAMESPACE, Dimensions: [['service']] });
+    expect(emf!._aws!.CloudWatchMetrics[0]).toMatchObject({ Namespace: METRICS_NAMESPACE, Dimensions: [['service']] });
     expect(emf!['service']).toBe(SERVICE_NAME);
     expect(emf![METRIC.anomalyEvents]).toBe(1);
   });

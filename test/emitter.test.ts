@@ -26,7 +26,10 @@ function fleetReadings(printers: number, perPrinter: number): { PrinterId: strin
 
 function seqsByPrinter(payloads: readonly Record<string, unknown>[]): Record<string, unknown[]> {
   const seqs: Record<string, unknown[]> = {};
-  for (const p of payloads) (seqs[p['PrinterId'] as string] ??= []).push(p['seq']);
+  for (const p of payloads) {
+    const id = p['PrinterId'] as string;
+    seqs[id] = [...(seqs[id] ?? []), p['seq']];
+  }
   return seqs;
 }
 

@@ -3,7 +3,7 @@
  * (`hasResourceProperties`, `Match`, `Capture`), never by logical id or snapshot:
  * references between resources are followed by resource type and properties.
  */
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StackOutputs } from '../cli/kit.ts';
 import {
@@ -279,6 +279,7 @@ describe('device policy', () => {
       PolicyDocument: Match.exact({
         Version: '2012-10-17',
         Statement: [
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: an IoT policy variable, resolved by AWS IoT at connect time.
           { Effect: 'Allow', Action: 'iot:Connect', Resource: stackArn('iot', 'client/${iot:Connection.Thing.ThingName}') },
           { Effect: 'Allow', Action: 'iot:Publish', Resource: stackArn('iot', `topic/${DETECT_TOPIC}`) },
           { Effect: 'Allow', Action: 'iot:Subscribe', Resource: stackArn('iot', `topicfilter/${PREDICTION_TOPIC}`) },

@@ -41,7 +41,7 @@ describe('npm run local', () => {
         client.destroy();
       }
       // The function's records reach the console, as readable lines.
-      const shown = waitForLine(child.stdout, /INFO  Printer99 anomaly event events=1/);
+      const shown = waitForLine(child.stdout, /INFO {2}Printer99 anomaly event events=1/);
       await publishReadings(mqttUrl!, [reading('Printer99', 85), reading('Printer99', 86)]);
       await shown;
 

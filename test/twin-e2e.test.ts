@@ -92,7 +92,7 @@ describe('the local twin end to end', () => {
     expect(received).toHaveLength(expected.events.length);
     const perPrinter = (events: readonly { PrinterId: string; events: number }[]) => {
       const map: Record<string, number[]> = {};
-      for (const e of events) (map[e.PrinterId] ??= []).push(e.events);
+      for (const e of events) map[e.PrinterId] = [...(map[e.PrinterId] ?? []), e.events];
       return map;
     };
     expect(perPrinter(received)).toEqual(perPrinter(expected.events));

@@ -60,7 +60,9 @@ describe('delivery model', () => {
       running.add(printerId!);
     });
     twin.events.on('invocation', ({ printerId }) => running.delete(printerId!));
-    twin.events.on('handled', ({ printerId, event }) => (order[printerId!] ??= []).push((event as { seq: number }).seq));
+    twin.events.on('handled', ({ printerId, event }) => {
+      order[printerId!] = [...(order[printerId!] ?? []), (event as { seq: number }).seq];
+    });
 
     const perPrinter = 30;
     const readings = Array.from({ length: perPrinter * printers.length }, (_, i) => reading(printers[i % printers.length]!, i % 3 === 0 ? 90 : 50));

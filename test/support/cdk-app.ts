@@ -47,7 +47,8 @@ export function synthesizeStack(options: { context?: Record<string, unknown>; pr
   return { app, stack, template, outdir, dispose: () => rmSync(outdir, { recursive: true, force: true }) };
 }
 
-type Resources = Record<string, { Type: string; Properties?: Record<string, any>; Metadata?: Record<string, any> }>;
+// biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are free-form JSON, read by the assertions as such.
+type Resources = Record<string, { Type: string; Properties?: Record<string, any>; Metadata?: Record<string, unknown> }>;
 
 /** The logical id a `Ref` or `Fn::GetAtt` points at, or undefined. */
 export function referencedId(value: unknown): string | undefined {
