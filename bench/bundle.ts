@@ -104,7 +104,11 @@ function cdkAsset(): { path: string; kb: number } | undefined {
   const template = join(process.cwd(), 'cdk.out', 'PrinterAnomaly.template.json');
   if (!existsSync(template)) return undefined;
   try {
-    const resources = (JSON.parse(readFileSync(template, 'utf8')) as { Resources: Record<string, { Type: string; Properties?: { Code?: { S3Key?: string } } }> }).Resources;
+    const resources = (
+      JSON.parse(readFileSync(template, 'utf8')) as {
+        Resources: Record<string, { Type: string; Properties?: { Code?: { S3Key?: string } } }>;
+      }
+    ).Resources;
     for (const [id, resource] of Object.entries(resources)) {
       if (resource.Type !== 'AWS::Lambda::Function' || !id.startsWith('DetectorFunction')) continue;
       const hash = resource.Properties?.Code?.S3Key?.replace(/\.zip$/, '');
@@ -126,7 +130,12 @@ export async function bundleBench(options: { spawns: number; progress?: (line: s
 
   const metafile: { value?: Metafile } = {};
   const files = {
-    detector: await bundleTo('detector', { ...SHARED, entryPoints: [DETECTOR_ENTRY], metafile: true, plugins: [captureMetafile(metafile)] }),
+    detector: await bundleTo('detector', {
+      ...SHARED,
+      entryPoints: [DETECTOR_ENTRY],
+      metafile: true,
+      plugins: [captureMetafile(metafile)],
+    }),
     empty: await bundleTo('empty', { ...SHARED, entryPoints: [join(sources, 'empty.mjs')] }),
     'sdk-clients-only': await bundleTo('sdk-clients-only', { ...SHARED, entryPoints: [join(sources, 'sdk-clients-only.mjs')] }),
     'dynamodb-client-only': await bundleTo('dynamodb-client-only', { ...SHARED, entryPoints: [join(sources, 'dynamodb-client-only.mjs')] }),
@@ -157,7 +166,9 @@ export async function bundleBench(options: { spawns: number; progress?: (line: s
   const by = (name: BundleVariant['name']) => variants.find((v) => v.name === name)!;
   const detector = by('detector');
   const mapFile = `${files.detector}.map`;
-  const inputs = Object.entries(metafile.value?.outputs[Object.keys(metafile.value.outputs).find((k) => k.endsWith('.mjs')) ?? '']?.inputs ?? {})
+  const inputs = Object.entries(
+    metafile.value?.outputs[Object.keys(metafile.value.outputs).find((k) => k.endsWith('.mjs')) ?? '']?.inputs ?? {},
+  )
     .map(([path, { bytesInOutput }]) => ({ path: path.replace(/^.*node_modules\//, ''), kb: round(bytesInOutput / 1024, 1) }))
     .sort((a, b) => b.kb - a.kb)
     .slice(0, 8);
@@ -179,7 +190,9 @@ export async function bundleBench(options: { spawns: number; progress?: (line: s
     topInputs: inputs,
   };
   for (const v of variants) {
-    options.progress?.(`  ${v.name.padEnd(17)} ${(v.bytes / 1024).toFixed(1).padStart(7)} KB  import ${v.importMs.toFixed(1).padStart(7)} ms  ready ${v.readyMs.toFixed(1).padStart(7)} ms`);
+    options.progress?.(
+      `  ${v.name.padEnd(17)} ${(v.bytes / 1024).toFixed(1).padStart(7)} KB  import ${v.importMs.toFixed(1).padStart(7)} ms  ready ${v.readyMs.toFixed(1).padStart(7)} ms`,
+    );
   }
   return result;
 }

@@ -58,7 +58,9 @@ function panel(p: Panel, offsetX: number, xs: readonly number[]): string {
   for (const x of xs) {
     const px = sx(x).toFixed(1);
     parts.push(`<line x1="${px}" x2="${px}" y1="${M.top}" y2="${M.top + innerH}" stroke="#f0f0f0"/>`);
-    parts.push(`<text x="${px}" y="${M.top + innerH + 18}" text-anchor="middle" font-size="11" fill="#555">${x.toLocaleString('en-US')}</text>`);
+    parts.push(
+      `<text x="${px}" y="${M.top + innerH + 18}" text-anchor="middle" font-size="11" fill="#555">${x.toLocaleString('en-US')}</text>`,
+    );
   }
   parts.push(`<rect x="${M.left}" y="${M.top}" width="${innerW}" height="${innerH}" fill="none" stroke="#999"/>`);
   parts.push(`<text x="${M.left + innerW / 2}" y="${H - 14}" text-anchor="middle" font-size="12">printers in the fleet (log scale)</text>`);
@@ -68,7 +70,9 @@ function panel(p: Panel, offsetX: number, xs: readonly number[]): string {
   if (p.target) {
     const y = sy(p.target.y).toFixed(1);
     parts.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${y}" y2="${y}" stroke="#2a9d8f" stroke-dasharray="5 4"/>`);
-    parts.push(`<text x="${M.left + innerW * 0.25}" y="${y}" dy="14" text-anchor="middle" font-size="11" fill="#2a9d8f">${esc(p.target.label)}</text>`);
+    parts.push(
+      `<text x="${M.left + innerW * 0.25}" y="${y}" dy="14" text-anchor="middle" font-size="11" fill="#2a9d8f">${esc(p.target.label)}</text>`,
+    );
   }
   for (const s of p.series) {
     const path = s.points.map((pt, i) => `${i === 0 ? 'M' : 'L'}${sx(pt.x).toFixed(1)},${sy(pt.y).toFixed(1)}`).join(' ');
@@ -78,7 +82,9 @@ function panel(p: Panel, offsetX: number, xs: readonly number[]): string {
       const cy = sy(pt.y);
       parts.push(`<circle cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" r="4" fill="${s.color}"/>`);
       const above = s.color === OURS ? -9 : 16;
-      parts.push(`<text x="${cx.toFixed(1)}" y="${(cy + above).toFixed(1)}" text-anchor="middle" font-size="10.5" fill="${s.color}">${fmtValue(pt.y)}</text>`);
+      parts.push(
+        `<text x="${cx.toFixed(1)}" y="${(cy + above).toFixed(1)}" text-anchor="middle" font-size="10.5" fill="${s.color}">${fmtValue(pt.y)}</text>`,
+      );
     }
   }
   parts.push('</g>');
@@ -99,13 +105,29 @@ export function fleetChart(result: PerReadingResult, caption: string): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif">`,
     `<title>DynamoDB requests per reading and readings per second against fleet size</title>`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
-    panel({ title: 'DynamoDB requests per reading', yLabel: 'requests per reading', log: false, series: series((d) => d.requestsPerReading), target: { y: 1.05, label: 'target ≤ 1.05' } }, 0, xs),
-    panel({ title: 'Handler throughput', yLabel: 'readings per second (log scale)', log: true, series: series((d) => d.readingsPerSecond) }, W, xs),
+    panel(
+      {
+        title: 'DynamoDB requests per reading',
+        yLabel: 'requests per reading',
+        log: false,
+        series: series((d) => d.requestsPerReading),
+        target: { y: 1.05, label: 'target ≤ 1.05' },
+      },
+      0,
+      xs,
+    ),
+    panel(
+      { title: 'Handler throughput', yLabel: 'readings per second (log scale)', log: true, series: series((d) => d.readingsPerSecond) },
+      W,
+      xs,
+    ),
     `<g font-size="12">`,
     `<rect x="${M.left}" y="${legendY}" width="14" height="4" fill="${OURS}"/><text x="${M.left + 20}" y="${legendY + 6}">this design (guarded UpdateItem, cached state)</text>`,
     `<rect x="${M.left + 330}" y="${legendY}" width="14" height="4" fill="${ORIGINAL}"/><text x="${M.left + 350}" y="${legendY + 6}">original pattern (GetItem + UpdateItem + full Scan)</text>`,
     `</g>`,
-    ...caption.split('\n').map((line, i) => `<text x="${M.left}" y="${legendY + 28 + i * 14}" font-size="10.5" fill="#666">${esc(line)}</text>`),
+    ...caption
+      .split('\n')
+      .map((line, i) => `<text x="${M.left}" y="${legendY + 28 + i * 14}" font-size="10.5" fill="#666">${esc(line)}</text>`),
     `</svg>`,
     '',
   ].join('\n');

@@ -100,7 +100,10 @@ function addCapacity(
  */
 export function countingClient(
   endpoint: string,
-  options: { maxAttempts?: number; /** Builds the client (default: a plain `DynamoDBClient`). */ create?: (config: DynamoDBClientConfig) => DynamoDBClient } = {},
+  options: {
+    maxAttempts?: number /** Builds the client (default: a plain `DynamoDBClient`). */;
+    create?: (config: DynamoDBClientConfig) => DynamoDBClient;
+  } = {},
 ): CountingClient {
   const config: DynamoDBClientConfig = { ...LOCAL_AWS, endpoint, ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}) };
   const client = options.create ? options.create(config) : localDynamoDbClient(endpoint, config);

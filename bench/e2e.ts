@@ -117,7 +117,11 @@ const cpuMs = () => {
  * Runs `workers` UpdateItem loops (one worker thread each) against the table:
  * total updates per second, and the process's CPU per update while all loops run.
  */
-async function rawUpdateRate(workerFile: string, base: Omit<UpdateLoopInput, 'seed'>, workers: number): Promise<{ rate: number; cpuMsPerUpdate: number }> {
+async function rawUpdateRate(
+  workerFile: string,
+  base: Omit<UpdateLoopInput, 'seed'>,
+  workers: number,
+): Promise<{ rate: number; cpuMsPerUpdate: number }> {
   let measuring = 0;
   let cpuAtStart = 0;
   let cpuAtFirstEnd: number | undefined;
@@ -148,7 +152,10 @@ async function rawUpdateRate(workerFile: string, base: Omit<UpdateLoopInput, 'se
 }
 
 /** The emitter alone, against a bare broker with no rule: its own rate and CPU per reading. */
-async function emitterAlone(readings: readonly BenchReading[], maxInFlight: number): Promise<{ readingsPerSecond: number; cpuMsPerReading: number }> {
+async function emitterAlone(
+  readings: readonly BenchReading[],
+  maxInFlight: number,
+): Promise<{ readingsPerSecond: number; cpuMsPerReading: number }> {
   const broker = await startBroker();
   try {
     const cpu0 = cpuMs();
@@ -316,10 +323,22 @@ export async function e2eBench(options: E2eOptions): Promise<E2eResult> {
   }
   const m = (pick: (r: E2eRun) => number) => median(runs.map(pick));
   const lat = (pick: (r: E2eRun) => Latency): LatencySummary => ({
-    p50: round(m((r) => pick(r).p50), 1),
-    p95: round(m((r) => pick(r).p95), 1),
-    p99: round(m((r) => pick(r).p99), 1),
-    max: round(m((r) => pick(r).max), 1),
+    p50: round(
+      m((r) => pick(r).p50),
+      1,
+    ),
+    p95: round(
+      m((r) => pick(r).p95),
+      1,
+    ),
+    p99: round(
+      m((r) => pick(r).p99),
+      1,
+    ),
+    max: round(
+      m((r) => pick(r).max),
+      1,
+    ),
     samplesPerRun: Math.round(m((r) => pick(r).samples)),
   });
   return {
@@ -330,14 +349,38 @@ export async function e2eBench(options: E2eOptions): Promise<E2eResult> {
     twinConcurrency: config.twinConcurrency,
     maxInFlight: config.maxInFlight,
     median: {
-      readingsPerSecond: round(m((r) => r.readingsPerSecond), 1),
-      rawUpdateItemPerSecond: round(m((r) => r.rawUpdateItemPerSecond.mean), 1),
-      ratioToRaw: round(m((r) => r.ratioToRaw), 3),
-      cpuMsPerReading: round(m((r) => r.cpuMs.perReading), 2),
-      cpuMsPerRawUpdate: round(m((r) => r.cpuMs.perRawUpdate), 2),
-      emitterAloneReadingsPerSecond: round(m((r) => r.emitterAlone.readingsPerSecond), 0),
-      emitterAloneCpuMsPerReading: round(m((r) => r.emitterAlone.cpuMsPerReading), 2),
-      saturated: { eventLatencyMs: lat((r) => r.saturated.eventLatencyMs), processingLatencyMs: lat((r) => r.saturated.processingLatencyMs) },
+      readingsPerSecond: round(
+        m((r) => r.readingsPerSecond),
+        1,
+      ),
+      rawUpdateItemPerSecond: round(
+        m((r) => r.rawUpdateItemPerSecond.mean),
+        1,
+      ),
+      ratioToRaw: round(
+        m((r) => r.ratioToRaw),
+        3,
+      ),
+      cpuMsPerReading: round(
+        m((r) => r.cpuMs.perReading),
+        2,
+      ),
+      cpuMsPerRawUpdate: round(
+        m((r) => r.cpuMs.perRawUpdate),
+        2,
+      ),
+      emitterAloneReadingsPerSecond: round(
+        m((r) => r.emitterAlone.readingsPerSecond),
+        0,
+      ),
+      emitterAloneCpuMsPerReading: round(
+        m((r) => r.emitterAlone.cpuMsPerReading),
+        2,
+      ),
+      saturated: {
+        eventLatencyMs: lat((r) => r.saturated.eventLatencyMs),
+        processingLatencyMs: lat((r) => r.saturated.processingLatencyMs),
+      },
       paced: {
         rate: Math.round(m((r) => r.paced.rate)),
         eventLatencyMs: lat((r) => r.paced.eventLatencyMs),

@@ -50,7 +50,11 @@ export function createOriginalHandler(deps: OriginalDependencies) {
     );
     if (event) {
       await iotData.send(
-        new PublishCommand({ topic: predictionTopic, qos: 1, payload: Buffer.from(JSON.stringify({ PrinterId: reading.PrinterId, events })) }),
+        new PublishCommand({
+          topic: predictionTopic,
+          qos: 1,
+          payload: Buffer.from(JSON.stringify({ PrinterId: reading.PrinterId, events })),
+        }),
       );
     }
     // The original read the whole table on every message.

@@ -223,24 +223,62 @@ function summarise(runs: PerReadingRun[], fleetSize: number): DesignSummary {
   return {
     readings: first.readings,
     readingsPerPrinter: round(first.readings / fleetSize, 2),
-    readingsPerSecond: round(m((r) => r.readingsPerSecond), 1),
-    requestsPerReading: round(m((r) => r.requestsPerReading), 4),
-    requestsPerReadingByCommand: Object.fromEntries(
-      [...commands].sort().map((c) => [c.replace(/Command$/, ''), round(m((r) => (r.requests.byCommand[c] ?? 0) / r.readings), 4)]),
+    readingsPerSecond: round(
+      m((r) => r.readingsPerSecond),
+      1,
     ),
-    itemsReadPerReading: round(m((r) => r.itemsReadPerReading), 3),
-    readCapacityUnitsPerReading: round(m((r) => r.readCapacityUnitsPerReading), 3),
-    writeCapacityUnitsPerReading: round(m((r) => r.writeCapacityUnitsPerReading), 3),
-    eventsPerReading: round(m((r) => r.eventsPublished / r.readings), 4),
+    requestsPerReading: round(
+      m((r) => r.requestsPerReading),
+      4,
+    ),
+    requestsPerReadingByCommand: Object.fromEntries(
+      [...commands].sort().map((c) => [
+        c.replace(/Command$/, ''),
+        round(
+          m((r) => (r.requests.byCommand[c] ?? 0) / r.readings),
+          4,
+        ),
+      ]),
+    ),
+    itemsReadPerReading: round(
+      m((r) => r.itemsReadPerReading),
+      3,
+    ),
+    readCapacityUnitsPerReading: round(
+      m((r) => r.readCapacityUnitsPerReading),
+      3,
+    ),
+    writeCapacityUnitsPerReading: round(
+      m((r) => r.writeCapacityUnitsPerReading),
+      3,
+    ),
+    eventsPerReading: round(
+      m((r) => r.eventsPublished / r.readings),
+      4,
+    ),
     eventsPublished: m((r) => r.eventsPublished),
     eventsExpected: first.eventsExpected,
     failures: Math.max(...runs.map((r) => r.failures)),
-    logBytesPerReading: round(m((r) => r.logBytesPerReading), 1),
+    logBytesPerReading: round(
+      m((r) => r.logBytesPerReading),
+      1,
+    ),
     cpuMsPerReading: {
-      handler: round(m((r) => r.cpuMsPerReading.handler), 3),
-      dynamoDb: runs.every((r) => r.cpuMsPerReading.dynamoDb !== undefined) ? round(m((r) => r.cpuMsPerReading.dynamoDb!), 3) : null,
+      handler: round(
+        m((r) => r.cpuMsPerReading.handler),
+        3,
+      ),
+      dynamoDb: runs.every((r) => r.cpuMsPerReading.dynamoDb !== undefined)
+        ? round(
+            m((r) => r.cpuMsPerReading.dynamoDb!),
+            3,
+          )
+        : null,
     },
-    secondsPerRun: round(m((r) => r.seconds), 2),
+    secondsPerRun: round(
+      m((r) => r.seconds),
+      2,
+    ),
   };
 }
 
@@ -268,7 +306,15 @@ export async function perReadingBench(options: PerReadingBenchOptions): Promise<
   // Warm-up, discarded: JIT-compiles the handler, the SDK and the original model before anything is timed.
   const warmUp = generateWorkload(fleetProfiles(100), 10, { seed: 99 });
   for (const design of options.warmUp === false ? [] : (['ours', 'original'] as const)) {
-    await runPerReading({ endpoint: options.endpoint, fleetSize: 100, design, workload: warmUp, concurrency, runLabel: 'warm-up', maxReadings: 500 });
+    await runPerReading({
+      endpoint: options.endpoint,
+      fleetSize: 100,
+      design,
+      workload: warmUp,
+      concurrency,
+      runLabel: 'warm-up',
+      maxReadings: 500,
+    });
   }
   for (const fleetSize of options.fleetSizes) {
     const workload = generateWorkload(fleetProfiles(fleetSize), options.readingsPerPrinter, { seed: fleetSize });

@@ -132,7 +132,9 @@ export async function rankingBench(options: RankingOptions): Promise<RankingResu
       }
       const loadSeconds = await batchWrite(admin, tableName, items, loadConcurrency);
       loaded = fleetSize;
-      options.progress?.(`  loaded ${items.length} items (fleet ${fleetSize}) in ${loadSeconds.toFixed(1)} s (${(items.length / loadSeconds).toFixed(0)} items/s)`);
+      options.progress?.(
+        `  loaded ${items.length} items (fleet ${fleetSize}) in ${loadSeconds.toFixed(1)} s (${(items.length / loadSeconds).toFixed(0)} items/s)`,
+      );
 
       const measure = async (method: (c: typeof counting.client, t: string) => Promise<Ranked[]>) => {
         const figures: RankingMethodFigures[] = [];

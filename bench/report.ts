@@ -81,7 +81,7 @@ export function checkTargets(r: Results): TargetCheck[] {
   if (r.e2e) {
     const m = r.e2e.median;
     checks.push({
-      target: 'Twin end to end >= 80% of the embedded DynamoDB\'s UpdateItem rate; p99 to anom/pred reported',
+      target: "Twin end to end >= 80% of the embedded DynamoDB's UpdateItem rate; p99 to anom/pred reported",
       measured: `${fmt(m.ratioToRaw * 100)}% (${fmt(m.readingsPerSecond)} vs ${fmt(m.rawUpdateItemPerSecond)} UpdateItem/s); p99 ${fmt(m.paced.eventLatencyMs.p99, 1)} ms at ${fmt(m.paced.rate)} readings/s`,
       met: m.ratioToRaw >= 0.8,
       ...(m.ratioToRaw < 0.8
@@ -94,7 +94,7 @@ export function checkTargets(r: Results): TargetCheck[] {
         : {}),
     });
   } else {
-    checks.push({ target: 'Twin end to end >= 80% of the embedded DynamoDB\'s UpdateItem rate', measured: 'pending', met: undefined });
+    checks.push({ target: "Twin end to end >= 80% of the embedded DynamoDB's UpdateItem rate", measured: 'pending', met: undefined });
   }
   if (r.ranking) {
     const rows = r.ranking.rows;
@@ -109,7 +109,11 @@ export function checkTargets(r: Results): TargetCheck[] {
   }
   if (r.bundle) {
     const b = r.bundle;
-    checks.push({ target: 'Lambda bundle <= 250 KB', measured: `${b.detectorKb} KB minified (+ ${b.sourceMapKb} KB source map)`, met: b.detectorKb <= 250 });
+    checks.push({
+      target: 'Lambda bundle <= 250 KB',
+      measured: `${b.detectorKb} KB minified (+ ${b.sourceMapKb} KB source map)`,
+      met: b.detectorKb <= 250,
+    });
     const detector = b.variants.find((v) => v.name === 'detector')!;
     const empty = b.variants.find((v) => v.name === 'empty')!;
     const sdkOnly = b.variants.find((v) => v.name === 'sdk-clients-only')!;
@@ -205,7 +209,7 @@ export function summaryMarkdown(r: Results): string {
       `Same readings for both designs (seeded; ${p.readingsPerPrinter} per printer, interleaved round-robin, seq and timestamp set), on the same`,
       `dynalite (its own process), ${p.concurrency} invocations in flight with each printer's readings in order. Our handler is`,
       '`createHandler` with a request-counting DynamoDB client and a local IoT Data endpoint, one fresh handler (a cold',
-      'container) per run. Both designs use the same DynamoDB client, built by the detector\'s `createDynamoDbClient` (middleware',
+      "container) per run. Both designs use the same DynamoDB client, built by the detector's `createDynamoDbClient` (middleware",
       'stack resolved once, no logger middleware). The original is modelled as GetItem + unconditional UpdateItem + a full, paginated Scan per reading',
       `(\`bench/original.ts\`). Its Scans make it slow at large fleets, so it processes only the first readings of the same`,
       `stream, at most ${fmt(p.originalItemsScannedBudget)} items scanned per run (at least 30 readings); its figures are per reading.`,
@@ -220,7 +224,14 @@ export function summaryMarkdown(r: Results): string {
       '![DynamoDB requests per reading and readings per second against fleet size](fleet.svg)',
       '',
       'Where our requests go (per reading): ' +
-        p.rows.map((row) => `${fmt(row.fleetSize)}: ${Object.entries(row.ours.requestsPerReadingByCommand).map(([c, v]) => `${c} ${v}`).join(', ')}`).join('; ') +
+        p.rows
+          .map(
+            (row) =>
+              `${fmt(row.fleetSize)}: ${Object.entries(row.ours.requestsPerReadingByCommand)
+                .map(([c, v]) => `${c} ${v}`)
+                .join(', ')}`,
+          )
+          .join('; ') +
         '.',
       `One guarded UpdateItem per reading, plus one GetItem per printer per container (its first reading: 1/${p.readingsPerPrinter} = ${(1 / p.readingsPerPrinter).toFixed(3)} here),`,
       `so requests/reading = 1 + printers seen ÷ readings handled by the container. Anomaly events were ${eventRate.map((e) => `${(e * 100).toFixed(2)}%`).join(' / ')} of readings`,
@@ -300,18 +311,32 @@ export function summaryMarkdown(r: Results): string {
       '',
       '| bundle | size | gzip | import | process start → ready |',
       '|---|---:|---:|---:|---:|',
-      ...b.variants.map((v) => `| ${v.name} | ${(v.bytes / 1024).toFixed(1)} KB | ${(v.gzipBytes / 1024).toFixed(1)} KB | ${v.importMs} ms | ${v.readyMs} ms |`),
+      ...b.variants.map(
+        (v) =>
+          `| ${v.name} | ${(v.bytes / 1024).toFixed(1)} KB | ${(v.gzipBytes / 1024).toFixed(1)} KB | ${v.importMs} ms | ${v.readyMs} ms |`,
+      ),
       '',
       `Ratios: import ${b.ratio.importVsEmpty}x the empty handler, whole process ${b.ratio.readyVsEmpty}x; ${b.ratio.importVsSdkOnly}x a handler that only loads`,
       'the DynamoDB and IoT Data clients' +
         (b.ratio.importVsDynamoDbOnly !== undefined ? `, ${b.ratio.importVsDynamoDbOnly}x one that only loads the DynamoDB client` : '') +
         '. The detector loads the IoT Data client on its first anomaly event, not at init. Largest inputs: ' +
-        b.topInputs.slice(0, 5).map((i) => `${i.path} ${i.kb} KB`).join(', ') + '.',
+        b.topInputs
+          .slice(0, 5)
+          .map((i) => `${i.path} ${i.kb} KB`)
+          .join(', ') +
+        '.',
       '',
     );
   }
 
-  out.push('## How to rerun', '', ...rerun(), '', 'JSON with every run: `bench/results/*.json`. The chart is `bench/results/fleet.svg`.', '');
+  out.push(
+    '## How to rerun',
+    '',
+    ...rerun(),
+    '',
+    'JSON with every run: `bench/results/*.json`. The chart is `bench/results/fleet.svg`.',
+    '',
+  );
   return out.join('\n');
 }
 
@@ -338,7 +363,13 @@ export function readmeSection(r: Results): string {
     );
   }
   const checks = checkTargets(r);
-  out.push('| target (SPEC section 6) | measured | |', '|---|---|---|', ...checks.map((c) => `| ${c.target} | ${c.measured} | ${yes(c.met)} |`), '', ...whyLines(checks));
+  out.push(
+    '| target (SPEC section 6) | measured | |',
+    '|---|---|---|',
+    ...checks.map((c) => `| ${c.target} | ${c.measured} | ${yes(c.met)} |`),
+    '',
+    ...whyLines(checks),
+  );
   out.push('Rerun:', '', ...rerun(), '', 'What one million readings cost on AWS, for both designs: [docs/cost.md](docs/cost.md).', '');
   return out.join('\n');
 }

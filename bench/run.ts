@@ -102,7 +102,12 @@ async function main(): Promise<void> {
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   log(`printer-anomaly bench · ${machine.date}`);
   log(`machine: ${describeMachine(machine)}`);
-  log(`load average: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (other processes on the machine skew absolute rates; ratios are measured side by side)`);
+  log(
+    `load average: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} (other processes on the machine skew absolute rates; ratios are measured side by side)`,
+  );
   log(`results: ${relative(process.cwd(), options.out) || '.'}`);
 
   const write = (name: Section, result: object, context: RunContext) => {
@@ -117,7 +122,12 @@ async function main(): Promise<void> {
     const started = performance.now();
     const loadStart = os.loadavg()[0]!;
     const result = await body();
-    write(name, result, { machine, command, loadAverage: { start: loadStart, end: os.loadavg()[0]! }, seconds: (performance.now() - started) / 1000 });
+    write(name, result, {
+      machine,
+      command,
+      loadAverage: { start: loadStart, end: os.loadavg()[0]! },
+      seconds: (performance.now() - started) / 1000,
+    });
   };
 
   if (options.reportOnly) options.sections.clear();
@@ -147,9 +157,16 @@ async function main(): Promise<void> {
       }),
     );
     await section('ranking', 'Top-10 ranking: GSI Query vs Scan + sort', () =>
-      rankingBench({ endpoint: db!.endpoint, fleetSizes: options.quick ? [1000, 10_000] : [1000, 10_000, 100_000], runs: options.quick ? 1 : Math.max(3, options.runs), progress: log }),
+      rankingBench({
+        endpoint: db!.endpoint,
+        fleetSizes: options.quick ? [1000, 10_000] : [1000, 10_000, 100_000],
+        runs: options.quick ? 1 : Math.max(3, options.runs),
+        progress: log,
+      }),
     );
-    await section('bundle', 'Lambda bundle: size and cold module load', () => bundleBench({ spawns: options.quick ? 3 : Math.max(7, options.runs), progress: log }));
+    await section('bundle', 'Lambda bundle: size and cold module load', () =>
+      bundleBench({ spawns: options.quick ? 3 : Math.max(7, options.runs), progress: log }),
+    );
   } finally {
     await db?.close();
   }

@@ -128,9 +128,7 @@ export function generateWorkload(profiles: readonly BenchProfile[], perPrinter: 
       const span = p.upper - p.lower;
       faulty[i] = faulty[i] ? random() >= recoveryRate : random() < faultRate;
       const spike = !faulty[i] && random() < spikeRate;
-      const value = faulty[i] || spike
-        ? p.upper + span * (0.05 + 0.3 * random())
-        : p.lower + span * (0.1 + 0.8 * random());
+      const value = faulty[i] || spike ? p.upper + span * (0.05 + 0.3 * random()) : p.lower + span * (0.1 + 0.8 * random());
       const rounded = Math.round(value * 100) / 100;
       readings.push({ PrinterId: p.PrinterId, data: { value: rounded }, timestamp: base + j * 1000 + i, seq: j + 1 });
       // The original semantics (SPEC section 2), to check what each design counted.

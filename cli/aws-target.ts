@@ -27,7 +27,13 @@ export interface TableTarget {
 export const DEFAULT_LOCAL_ENDPOINT = `http://127.0.0.1:${DEFAULT_DYNAMODB_PORT}`;
 
 function hasAwsCredentials(env: NodeJS.ProcessEnv): boolean {
-  return Boolean(env['AWS_ACCESS_KEY_ID'] || env['AWS_PROFILE'] || env['AWS_WEB_IDENTITY_TOKEN_FILE'] || env['AWS_CONTAINER_CREDENTIALS_FULL_URI'] || env['AWS_CONTAINER_CREDENTIALS_RELATIVE_URI']);
+  return Boolean(
+    env['AWS_ACCESS_KEY_ID'] ||
+      env['AWS_PROFILE'] ||
+      env['AWS_WEB_IDENTITY_TOKEN_FILE'] ||
+      env['AWS_CONTAINER_CREDENTIALS_FULL_URI'] ||
+      env['AWS_CONTAINER_CREDENTIALS_RELATIVE_URI'],
+  );
 }
 
 /** Resolves the table a CLI works on from its flags, `cdk-outputs.json` and defaults. */
@@ -75,9 +81,7 @@ export function describeAwsError(error: unknown, target: Pick<TableTarget, 'tabl
   const message = (err?.message ?? String(error)).split('\n')[0];
   const code = err?.code ?? err?.cause?.code;
   if (code === 'ECONNREFUSED' || /ECONNREFUSED/.test(message ?? '')) {
-    return new CliError(
-      `cannot reach DynamoDB at ${target.where}${target.endpoint ? ' (is the local twin running? npm run local)' : ''}`,
-    );
+    return new CliError(`cannot reach DynamoDB at ${target.where}${target.endpoint ? ' (is the local twin running? npm run local)' : ''}`);
   }
   if (name === 'ResourceNotFoundException') return new CliError(`table ${target.tableName} not found at ${target.where}`);
   if (name === 'CredentialsProviderError' || /credential/i.test(message ?? '')) {

@@ -15,7 +15,7 @@ const DEFAULT_SEED = '42';
 const spec = {
   usage: 'npm run gen-data -- [--printers N] [--readings M] [--seed S] [--profiles FILE] [--out FILE]',
   summary:
-    'Generates a deterministic replay of printer readings: values inside each profile\'s band, excursions out of bounds ' +
+    "Generates a deterministic replay of printer readings: values inside each profile's band, excursions out of bounds " +
     'long enough to produce anomaly events, near-misses shorter than the window, and values exactly on a threshold. ' +
     'Writes a JSON array with one reading per line and prints a per-printer summary. The same options always give the same file.',
   options: {
@@ -84,17 +84,24 @@ await runCli(spec, async (values) => {
   const log = (line: string) => report.push(line);
   const summaries = summarizeStreams(fleet, generated);
   log(`${out === '-' ? 'stdout' : out}: ${generated.length} readings from ${printers} printers (seed ${seed})`);
-  log(`${'printer'.padEnd(12)} ${'window'.padStart(6)} ${'readings'.padStart(8)} ${'out'.padStart(6)} ${'events'.padStart(6)} ${'near-miss'.padStart(9)} ${'on-limit'.padStart(8)}`);
+  log(
+    `${'printer'.padEnd(12)} ${'window'.padStart(6)} ${'readings'.padStart(8)} ${'out'.padStart(6)} ${'events'.padStart(6)} ${'near-miss'.padStart(9)} ${'on-limit'.padStart(8)}`,
+  );
   const shown = summaries.length > MAX_SUMMARY_ROWS + 1 ? summaries.slice(0, MAX_SUMMARY_ROWS) : summaries;
   for (const s of shown) {
     const nearMisses = s.window === 1 ? 'n/a' : String(s.nearMisses);
-    log(`${s.printerId.padEnd(12)} ${String(s.window).padStart(6)} ${String(s.readings).padStart(8)} ${String(s.outOfBounds).padStart(6)} ${String(s.events).padStart(6)} ${nearMisses.padStart(9)} ${String(s.onThreshold).padStart(8)}`);
+    log(
+      `${s.printerId.padEnd(12)} ${String(s.window).padStart(6)} ${String(s.readings).padStart(8)} ${String(s.outOfBounds).padStart(6)} ${String(s.events).padStart(6)} ${nearMisses.padStart(9)} ${String(s.onThreshold).padStart(8)}`,
+    );
   }
   if (shown.length < summaries.length) log(`... and ${summaries.length - shown.length} more printers`);
   const thin = summaries.filter((s) => s.events === 0 || (s.window > 1 && s.nearMisses === 0)).map((s) => s.printerId);
   const total = summaries.reduce((sum, s) => sum + s.events, 0);
   log(`anomaly events in all: ${total}`);
-  if (thin.length > 0) log(`note: too few readings for ${thin.length} printer(s) to show both an event and a near-miss (${thin.slice(0, 5).join(', ')}${thin.length > 5 ? ', ...' : ''}); raise --readings`);
+  if (thin.length > 0)
+    log(
+      `note: too few readings for ${thin.length} printer(s) to show both an event and a near-miss (${thin.slice(0, 5).join(', ')}${thin.length > 5 ? ', ...' : ''}); raise --readings`,
+    );
   if (printers > profiles.length) {
     log(
       `note: ${printers - profiles.length} printers have no profile in ${profilesFile}; the backend counts their readings as unknown ` +

@@ -43,14 +43,20 @@ function helpText<O extends Options>(spec: CliSpec<O>): string {
   return [`Usage: ${spec.usage}`, '', spec.summary, '', 'Options:', ...rows, `  ${'--help, -h'.padEnd(28)} show this help`].join('\n');
 }
 
+/** What a CLI's `main` resolves with: an exit code, or nothing for 0. */
+// biome-ignore lint/suspicious/noConfusingVoidType: `main` may end without returning, which is exit code 0.
+type ExitCode = number | void;
+
 /**
  * Parses `argv` and runs `main`, mapping errors to one-line messages and exit
  * codes: 0 success, 1 failure, 2 usage error. `main` may return an exit code.
  */
 export async function runCli<O extends Options>(
   spec: CliSpec<O>,
-  // biome-ignore lint/suspicious/noConfusingVoidType: a CLI's main may return an exit code or nothing.
-  main: (values: ReturnType<typeof parseArgs<{ options: O; allowPositionals: boolean }>>['values'], positionals: string[]) => Promise<number | void>,
+  main: (
+    values: ReturnType<typeof parseArgs<{ options: O; allowPositionals: boolean }>>['values'],
+    positionals: string[],
+  ) => Promise<ExitCode>,
   argv: string[] = process.argv.slice(2),
 ): Promise<never> {
   const name = spec.usage.split(' -- ')[0] ?? 'command';
@@ -87,7 +93,8 @@ export async function runCli<O extends Options>(
 async function flushStdio(): Promise<void> {
   await Promise.all(
     [process.stdout, process.stderr].map(
-      (stream) => new Promise<void>((resolve) => (stream.writableNeedDrain ? stream.once('drain', resolve) : stream.write('', () => resolve()))),
+      (stream) =>
+        new Promise<void>((resolve) => (stream.writableNeedDrain ? stream.once('drain', resolve) : stream.write('', () => resolve()))),
     ),
   );
 }

@@ -64,7 +64,9 @@ export class LogPrinter {
     }
     const text = formatEntry(entry, { color: this.view.color ?? false });
     // Lines that carry no time of their own get the event's time, as the CloudWatch console shows it.
-    this.out(entry.kind === 'platform' || entry.kind === 'text' ? (time !== undefined ? `${new Date(time).toISOString()} ${text}` : text) : text);
+    this.out(
+      entry.kind === 'platform' || entry.kind === 'text' ? (time !== undefined ? `${new Date(time).toISOString()} ${text}` : text) : text,
+    );
   }
 }
 
@@ -214,7 +216,12 @@ export async function readCloudWatchLogs(
   client: Pick<CloudWatchLogsClient, 'send'>,
   query: CloudWatchQuery,
   printer: LogPrinter,
-  options: { follow?: boolean; intervalMs?: number; signal?: AbortSignal; sleep?: (ms: number, signal?: AbortSignal) => Promise<void> } = {},
+  options: {
+    follow?: boolean;
+    intervalMs?: number;
+    signal?: AbortSignal;
+    sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  } = {},
 ): Promise<void> {
   const seen = new Map<string, number>();
   let startTime = query.startTime;

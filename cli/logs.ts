@@ -29,10 +29,10 @@ const spec = {
   },
   help: {
     follow: 'keep printing new records until Ctrl-C',
-    printer: "only records about this printer (CloudWatch: filter pattern { $.printerId = \"ID\" })",
+    printer: 'only records about this printer (CloudWatch: filter pattern { $.printerId = "ID" })',
     since: 'only records from this long ago (30s, 10m, 2h, 1d) or this ISO time (CloudWatch default: 10m)',
     local: `read the local twin's log file (the newest of ${DEFAULT_LOG_FILE} and .local/detector.log)`,
-    'log-file': "read this twin log file",
+    'log-file': 'read this twin log file',
     'log-group': 'read this CloudWatch Logs group (default: LogGroupName from cdk-outputs.json)',
     region: 'AWS region (default: Region from cdk-outputs.json, then the SDK default)',
     all: 'also show metrics (EMF) and Lambda platform lines',
@@ -82,7 +82,8 @@ await runCli(spec, async (values) => {
       );
     } catch (error) {
       const err = error as Error;
-      if (err.name === 'ResourceNotFoundException') throw new CliError(`log group ${logGroupName} not found${region ? ` in ${region}` : ''}`);
+      if (err.name === 'ResourceNotFoundException')
+        throw new CliError(`log group ${logGroupName} not found${region ? ` in ${region}` : ''}`);
       if (err.name === 'CredentialsProviderError' || /credential/i.test(err.message)) {
         throw new CliError(`no AWS credentials found (${err.message.split('\n')[0]}); configure them, or use --local for the twin's log`);
       }

@@ -86,7 +86,9 @@ export async function provision(options: ProvisionOptions, deps: ProvisionDepend
   const outputs = 'outputs' in deps ? deps.outputs : readStackOutputs();
   const policyName = options.policyName ?? outputs?.DevicePolicyName;
   if (!policyName) {
-    throw new UsageError('no device policy: pass --policy NAME, or deploy the stack (npm run deploy) so that cdk-outputs.json has DevicePolicyName');
+    throw new UsageError(
+      'no device policy: pass --policy NAME, or deploy the stack (npm run deploy) so that cdk-outputs.json has DevicePolicyName',
+    );
   }
   const region = options.region ?? outputs?.Region;
   const regionFlag = region ? ` --region ${shellWord(region)}` : '';
@@ -184,7 +186,9 @@ export async function provision(options: ProvisionOptions, deps: ProvisionDepend
     `--client-id ${thingName}`,
     '--file data/printer_iot_data.json',
   ].join(' ');
-  log(`created thing ${thingName} and certificate ${certificateId} (active); attached policy ${policyName} to the certificate and the certificate to the thing`);
+  log(
+    `created thing ${thingName} and certificate ${certificateId} (active); attached policy ${policyName} to the certificate and the certificate to the thing`,
+  );
   log(`wrote ${files.certificate}, ${files.privateKey}, ${files.publicKey} (mode 0600; keep them out of git)`);
   log('replay the sample data as this device with:');
   log(`  ${emitCommand}`);

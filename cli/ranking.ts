@@ -41,7 +41,11 @@ export function compareRanked(a: RankedPrinter, b: RankedPrinter): number {
   return a.PrinterId < b.PrinterId ? -1 : a.PrinterId > b.PrinterId ? 1 : 0;
 }
 
-async function scanAll(client: DynamoDBClient, tableName: string, filter?: { expression: string; names: Record<string, string> }): Promise<RankedPrinter[]> {
+async function scanAll(
+  client: DynamoDBClient,
+  tableName: string,
+  filter?: { expression: string; names: Record<string, string> },
+): Promise<RankedPrinter[]> {
   const printers: RankedPrinter[] = [];
   let startKey: Item | undefined;
   do {

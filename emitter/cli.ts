@@ -103,7 +103,11 @@ async function readable(flag: string, path: string): Promise<void> {
 }
 
 /** How to authenticate, checked against the endpoint before anything is read or sent. */
-async function connectionOptions(values: Values, endpoint: string, outputs: StackOutputs | undefined): Promise<Pick<ReplayOptions, 'mtls' | 'websocket'>> {
+async function connectionOptions(
+  values: Values,
+  endpoint: string,
+  outputs: StackOutputs | undefined,
+): Promise<Pick<ReplayOptions, 'mtls' | 'websocket'>> {
   let parsed: ReturnType<typeof parseEndpoint>;
   try {
     parsed = parseEndpoint(endpoint);
@@ -117,7 +121,8 @@ async function connectionOptions(values: Values, endpoint: string, outputs: Stac
   if ((cert === undefined) !== (key === undefined)) throw new UsageError('--cert and --key go together');
   if (ca !== undefined && cert === undefined) throw new UsageError('--ca goes with --cert and --key');
   if (parsed.kind === 'local') {
-    if (cert !== undefined || websocket) throw new UsageError(`${endpoint} is a plain-TCP local broker: --cert, --key, --ca and --websocket are for AWS IoT Core`);
+    if (cert !== undefined || websocket)
+      throw new UsageError(`${endpoint} is a plain-TCP local broker: --cert, --key, --ca and --websocket are for AWS IoT Core`);
     return {};
   }
   if (cert !== undefined && websocket) throw new UsageError('choose --cert/--key (mTLS) or --websocket (SigV4), not both');
@@ -137,7 +142,9 @@ async function connectionOptions(values: Values, endpoint: string, outputs: Stac
     if (!region) throw new UsageError('--websocket needs a region: pass --region R');
     return { websocket: { region } };
   }
-  throw new UsageError(`AWS IoT Core (${parsed.host}) needs --cert and --key (create them with npm run provision -- --thing-name NAME) or --websocket`);
+  throw new UsageError(
+    `AWS IoT Core (${parsed.host}) needs --cert and --key (create them with npm run provision -- --thing-name NAME) or --websocket`,
+  );
 }
 
 await runCli(spec, async (values) => {
@@ -170,13 +177,18 @@ await runCli(spec, async (values) => {
   }
   const described = describeReadings(readings);
   if (endpoint === undefined) {
-    await writeFlushed(process.stdout, `${file}: ${described.readings} valid readings from ${described.printers} printers; dry run, nothing sent\n`);
+    await writeFlushed(
+      process.stdout,
+      `${file}: ${described.readings} valid readings from ${described.printers} printers; dry run, nothing sent\n`,
+    );
     return 0;
   }
 
   const total = values.loop ? Infinity : (count ?? readings.length);
   if (total > readings.length && !values['add-seq'] && readings.some((r) => Object.hasOwn(r, 'seq'))) {
-    process.stderr.write('note: the readings carry seq, so the detector skips their repeats as duplicates; add --add-seq to number them afresh\n');
+    process.stderr.write(
+      'note: the readings carry seq, so the detector skips their repeats as duplicates; add --add-seq to number them afresh\n',
+    );
   }
   const source = values.loop || count !== undefined ? repeatReadings(readings, count) : readings;
   const where = `${topic} at ${endpoint}`;

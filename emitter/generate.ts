@@ -247,7 +247,8 @@ function printerValues(profile: GeneratorProfile, count: number, random: Random)
 export function generateReadings(options: GenerateOptions): GeneratedReading[] {
   const printers = options.printers ?? options.profiles.length;
   if (!Number.isSafeInteger(printers) || printers < 1) throw new RangeError(`printers must be a whole number >= 1, got ${printers}`);
-  if (!Number.isSafeInteger(options.readings) || options.readings < 0) throw new RangeError(`readings must be a whole number >= 0, got ${options.readings}`);
+  if (!Number.isSafeInteger(options.readings) || options.readings < 0)
+    throw new RangeError(`readings must be a whole number >= 0, got ${options.readings}`);
   const fleet = fleetProfiles(options.profiles, printers, options.seed);
   const start = options.startTime ?? DEFAULT_START_TIME;
   const interval = options.intervalMs ?? 1000;

@@ -96,7 +96,8 @@ export function progressReporter(out: ProgressOutput, now: () => number = () => 
 export function summaryLine(summary: ReplaySummary, where: string): string {
   const rate = summary.readingsPerSecond >= 100 ? Math.round(summary.readingsPerSecond) : Number(summary.readingsPerSecond.toFixed(1));
   const head = summary.interrupted ? 'interrupted: ' : '';
-  const failed = summary.failed > 0 ? ` (${summary.failed} publish${summary.failed === 1 ? '' : 'es'} failed or got no PUBACK in time)` : '';
+  const failed =
+    summary.failed > 0 ? ` (${summary.failed} publish${summary.failed === 1 ? '' : 'es'} failed or got no PUBACK in time)` : '';
   const resent = summary.resent > 0 ? `, resent ${summary.resent} after a lost connection` : '';
   return `${head}sent ${summary.sent}, acked ${summary.acked}, failed ${summary.failed}${resent} in ${summary.seconds.toFixed(2)} s, ${rate} readings/s to ${where}${failed}`;
 }

@@ -111,7 +111,10 @@ function splitArray(text: string): Span[] {
       pos++;
       break;
     }
-    throw new SyntaxAt(Math.min(pos, text.length), pos >= text.length ? "unexpected end of file: expected ',' or ']'" : "expected ',' or ']' after a reading");
+    throw new SyntaxAt(
+      Math.min(pos, text.length),
+      pos >= text.length ? "unexpected end of file: expected ',' or ']'" : "expected ',' or ']' after a reading",
+    );
   }
   pos = skipWhitespace(text, pos);
   if (pos < text.length) throw new SyntaxAt(pos, "unexpected content after the array's closing ']'");
@@ -182,7 +185,12 @@ export async function loadReadingsFile(path: string): Promise<object[]> {
     text = await readFile(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : `cannot read the file (${code ?? (error as Error).message})`;
+    const reason =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'is a directory'
+          : `cannot read the file (${code ?? (error as Error).message})`;
     throw new ReadingsFileError(path, 1, reason, { cause: error });
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);

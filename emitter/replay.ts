@@ -282,7 +282,8 @@ export async function replayStream(source: Iterable<object>, total: number, opti
   const maxInFlight = Math.max(1, options.maxInFlight ?? DEFAULTS.maxInFlight);
   const publishTimeoutMs = options.publishTimeoutMs ?? DEFAULTS.publishTimeoutMs;
   const { rate, signal } = options;
-  if (rate !== undefined && !(rate > 0 && Number.isFinite(rate))) throw new ReplayOptionsError(`rate must be a positive number, got ${rate}`);
+  if (rate !== undefined && !(rate > 0 && Number.isFinite(rate)))
+    throw new ReplayOptionsError(`rate must be a positive number, got ${rate}`);
 
   let connection: mqtt.MqttClientConnection;
   try {
@@ -291,7 +292,9 @@ export async function replayStream(source: Iterable<object>, total: number, opti
   } catch (error) {
     if (error instanceof ReplayOptionsError) throw error;
     // The CRT reads the certificate, key and CA here and rejects what is not PEM.
-    const what = options.mtls ? `the certificate and key (${options.mtls.certPath}, ${options.mtls.keyPath}${options.mtls.caPath ? `, CA ${options.mtls.caPath}` : ''}): are they PEM files of one key pair?` : 'the connection';
+    const what = options.mtls
+      ? `the certificate and key (${options.mtls.certPath}, ${options.mtls.keyPath}${options.mtls.caPath ? `, CA ${options.mtls.caPath}` : ''}): are they PEM files of one key pair?`
+      : 'the connection';
     throw new EmitterConnectionError(`cannot set up ${what} ${describeCrtError(error)}`);
   }
   // Without listeners the CRT's 'error'/'interrupt' events would be unhandled.

@@ -38,15 +38,7 @@ export interface EventPublisher {
   publish(event: AnomalyEvent): Promise<void>;
 }
 
-export type Outcome =
-  | 'invalid'
-  | 'unknown-printer'
-  | 'bad-profile'
-  | 'duplicate'
-  | 'late'
-  | 'in-bounds'
-  | 'out-of-bounds'
-  | 'event';
+export type Outcome = 'invalid' | 'unknown-printer' | 'bad-profile' | 'duplicate' | 'late' | 'in-bounds' | 'out-of-bounds' | 'event';
 
 /** What processing one reading did. */
 export interface ProcessResult {
@@ -80,10 +72,7 @@ export interface ProcessorOptions {
 const jitteredBackoff = (attempt: number) =>
   new Promise<void>((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)));
 
-type Loaded =
-  | { kind: 'ok'; printer: StoredPrinter }
-  | { kind: 'unknown-printer' }
-  | { kind: 'bad-profile'; reason: string };
+type Loaded = { kind: 'ok'; printer: StoredPrinter } | { kind: 'unknown-printer' } | { kind: 'bad-profile'; reason: string };
 
 /** Applies readings to printer profiles. Create one per container and reuse it. */
 export class ReadingProcessor {
@@ -186,9 +175,7 @@ export class ReadingProcessor {
       printer = current.printer;
       state = printer.state;
       if (attempt >= this.maxAttempts) {
-        throw new WriteConflictError(
-          `printer ${printerId}: state kept changing over ${attempt} guarded writes; nothing was applied`,
-        );
+        throw new WriteConflictError(`printer ${printerId}: state kept changing over ${attempt} guarded writes; nothing was applied`);
       }
       await this.backoff(attempt);
     }
@@ -256,7 +243,10 @@ export class ReadingProcessor {
       }
     }
     const { printerId } = printer.state;
-    await this.store.addPendingEvents(printerId, failed.filter((json) => !pending.has(json)));
+    await this.store.addPendingEvents(
+      printerId,
+      failed.filter((json) => !pending.has(json)),
+    );
     await this.store.clearPendingEvents(printerId, cleared);
 
     if (failed.length > 0) {
@@ -294,9 +284,7 @@ export class ReadingProcessor {
 function safeParseEvent(json: string): AnomalyEvent | undefined {
   try {
     const event = JSON.parse(json) as AnomalyEvent;
-    return typeof event?.PrinterId === 'string' && typeof event.events === 'number' && typeof event.at === 'string'
-      ? event
-      : undefined;
+    return typeof event?.PrinterId === 'string' && typeof event.events === 'number' && typeof event.at === 'string' ? event : undefined;
   } catch {
     return undefined;
   }

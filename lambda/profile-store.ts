@@ -53,8 +53,7 @@ export interface ProfileStore {
   clearPendingEvents(printerId: string, events: readonly string[]): Promise<void>;
 }
 
-const toNative = (item: Record<string, AttributeValue>): ProfileItem =>
-  unmarshall(item, { wrapNumbers: (text: string) => Number(text) });
+const toNative = (item: Record<string, AttributeValue>): ProfileItem => unmarshall(item, { wrapNumbers: (text: string) => Number(text) });
 
 /**
  * `marshall` for the expression values, which are strings and numbers: those
@@ -66,7 +65,8 @@ export function toAttributeValues(values: Record<string, unknown>): Record<strin
   for (const key in values) {
     const value = values[key];
     if (typeof value === 'string') out[key] = { S: value };
-    else if (typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= Number.MAX_SAFE_INTEGER) out[key] = { N: value.toString() };
+    else if (typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= Number.MAX_SAFE_INTEGER)
+      out[key] = { N: value.toString() };
     else out[key] = marshall({ value }).value as AttributeValue;
   }
   return out;
@@ -122,9 +122,7 @@ export function buildUpdate(t: Transition): {
   /** `attr = value`, where a missing attribute counts as 0. */
   const equalsCount = (name: string, placeholder: string, value: number) => {
     values[placeholder] = value;
-    return value === 0
-      ? `(attribute_not_exists(${name}) OR ${name} = ${placeholder})`
-      : `${name} = ${placeholder}`;
+    return value === 0 ? `(attribute_not_exists(${name}) OR ${name} = ${placeholder})` : `${name} = ${placeholder}`;
   };
 
   switch (t.kind) {
@@ -158,15 +156,7 @@ export function buildUpdate(t: Transition): {
         ':rankK': rankKey(eventCount, t.expected.printerId),
         ':event': t.event,
       });
-      sets.push(
-        '#oob = :zero',
-        '#ec = :ec',
-        '#evAt = :seen',
-        '#rankP = :rankP',
-        '#rankK = :rankK',
-        '#lastEvent = :event',
-        '#evReq = :rid',
-      );
+      sets.push('#oob = :zero', '#ec = :ec', '#evAt = :seen', '#rankP = :rankP', '#rankK = :rankK', '#lastEvent = :event', '#evReq = :rid');
       break;
     }
   }
@@ -219,10 +209,9 @@ export class DynamoDbProfileStore implements ProfileStore {
         const item = error.Item ? toNative(error.Item) : await this.read(transition.expected.printerId);
         return { applied: false, item };
       }
-      throw new ProfileStoreError(
-        `updating profile ${transition.expected.printerId} failed: ${(error as Error).message}`,
-        { cause: error },
-      );
+      throw new ProfileStoreError(`updating profile ${transition.expected.printerId} failed: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
 

@@ -17,9 +17,7 @@ export interface StoredPrinter {
   readonly lastEventRequestId?: string;
 }
 
-export type ParsedProfile =
-  | { readonly ok: true; readonly printer: StoredPrinter }
-  | { readonly ok: false; readonly reason: string };
+export type ParsedProfile = { readonly ok: true; readonly printer: StoredPrinter } | { readonly ok: false; readonly reason: string };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

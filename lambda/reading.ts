@@ -78,7 +78,8 @@ export function parseReading(payload: unknown): ParsedReading {
   const decoded = decode(payload);
   if (!decoded.ok) return invalid(decoded.reason);
   const body = decoded.value;
-  if (!isPlainObject(body)) return invalid(`payload must be a JSON object, got ${Array.isArray(body) ? 'an array' : body === null ? 'null' : typeof body}`);
+  if (!isPlainObject(body))
+    return invalid(`payload must be a JSON object, got ${Array.isArray(body) ? 'an array' : body === null ? 'null' : typeof body}`);
 
   const rawId = own(body, 'PrinterId');
   const id = checkPrinterId(rawId);
@@ -89,7 +90,10 @@ export function parseReading(payload: unknown): ParsedReading {
   if (!isPlainObject(data)) return invalid('data must be an object with a numeric value', printerId);
   const value = own(data, 'value');
   if (typeof value !== 'number') {
-    return invalid(`data.value must be a number, got ${value === null ? 'null' : value === undefined ? 'nothing' : typeof value}`, printerId);
+    return invalid(
+      `data.value must be a number, got ${value === null ? 'null' : value === undefined ? 'nothing' : typeof value}`,
+      printerId,
+    );
   }
   if (!Number.isFinite(value)) return invalid('data.value must be finite', printerId);
 

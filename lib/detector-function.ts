@@ -73,9 +73,7 @@ export interface DetectorFunctionProps {
 function sendOnlyQueueDestination(queue: IQueue): IDestination {
   return {
     bind(_scope: Construct, fn): DestinationConfig {
-      fn.addToRolePolicy(
-        new PolicyStatement({ sid: 'SendFailedInvocations', actions: ['sqs:SendMessage'], resources: [queue.queueArn] }),
-      );
+      fn.addToRolePolicy(new PolicyStatement({ sid: 'SendFailedInvocations', actions: ['sqs:SendMessage'], resources: [queue.queueArn] }));
       return { destination: queue.queueArn };
     },
   };

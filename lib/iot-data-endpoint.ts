@@ -56,7 +56,8 @@ export class IotDataEndpoint extends Construct {
     });
     Validations.of(this.resource).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'iot:DescribeEndpoint supports no resource-level permissions: `*` is the only valid resource, and it is the only action granted.',
+      reason:
+        'iot:DescribeEndpoint supports no resource-level permissions: `*` is the only valid resource, and it is the only action granted.',
     });
     // The provider function is CDK's singleton for every AwsCustomResource in the stack.
     const provider = Stack.of(this).node.tryFindChild(`AWS${AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`);
@@ -68,7 +69,8 @@ export class IotDataEndpoint extends Construct {
         },
         {
           id: 'Serverless-LambdaDLQ',
-          reason: 'Invoked synchronously by CloudFormation during deployment; a failure fails the deployment, so there is nothing to dead-letter.',
+          reason:
+            'Invoked synchronously by CloudFormation during deployment; a failure fails the deployment, so there is nothing to dead-letter.',
         },
         {
           id: 'Serverless-LambdaTracing',

@@ -102,12 +102,22 @@ export class DetectorMonitoring extends Construct {
       alarm('DeadLetterQueueNotEmpty', dlqDepth, 'Readings failed for good: inspect and replay the dead-letter queue.'),
       alarm('RuleActionFailures', ruleFailures, 'The topic rule could not invoke the detector (the error action keeps the reading).'),
       alarm('RuleErrorActionFailures', ruleErrorActionFailures, 'The topic rule could not record a failed reading: it is lost.'),
-      alarm('ProfileConfigurationErrors', emf.configurationErrors, 'A printer profile is invalid (Window < 1 or Lower > Upper): its readings are not applied.'),
+      alarm(
+        'ProfileConfigurationErrors',
+        emf.configurationErrors,
+        'A printer profile is invalid (Window < 1 or Lower > Upper): its readings are not applied.',
+      ),
       alarm('EventPublishFailures', emf.publishFailures, 'Anomaly events could not be published yet (they stay pending and are retried).'),
     ];
 
     const graph = (title: string, left: [Metric, string][], width = 8) =>
-      new GraphWidget({ title, left: left.map(([metric, label]) => metric.with({ label })), width, height: 6, period: Duration.minutes(1) });
+      new GraphWidget({
+        title,
+        left: left.map(([metric, label]) => metric.with({ label })),
+        width,
+        height: 6,
+        period: Duration.minutes(1),
+      });
 
     this.dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: props.dashboardName ?? `${Stack.of(this).stackName}-${Aws.REGION}`,

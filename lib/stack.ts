@@ -56,8 +56,7 @@ export class PrinterAnomalyStack extends Stack {
 
     const { table } = new ProfilesTable(this, 'Profiles', {
       tableName: props.tableName ?? context(CONTEXT.tableName) ?? DEFAULT_TABLE_NAME,
-      removalPolicy:
-        props.tableRemovalPolicy ?? (context(CONTEXT.destroyTable) === 'true' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN),
+      removalPolicy: props.tableRemovalPolicy ?? (context(CONTEXT.destroyTable) === 'true' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN),
     });
     const { queue } = new DeadLetterQueue(this, 'DeadLetters');
     const endpoint = new IotDataEndpoint(this, 'IotEndpoint');
@@ -77,8 +76,7 @@ export class PrinterAnomalyStack extends Stack {
       alarmActions: alarmTopicArn ? [new SnsAction(Topic.fromTopicArn(this, 'AlarmTopic', alarmTopicArn))] : [],
     });
 
-    const output = (outputId: string, value: string, description: string) =>
-      new CfnOutput(this, outputId, { value, description });
+    const output = (outputId: string, value: string, description: string) => new CfnOutput(this, outputId, { value, description });
     output('TableName', table.tableName, 'Printer profiles table');
     output('FunctionName', detector.function.functionName, 'Detector Lambda function');
     output('LogGroupName', detector.logGroup.logGroupName, "Detector function's log group");

@@ -5,13 +5,7 @@
 import { CliError, intOption, runCli, UsageError } from '../cli/kit.ts';
 import { ProfilesFileError } from '../cli/seeding.ts';
 import { classifyLine, formatEntry, isShownByDefault } from './log-format.ts';
-import {
-  DEFAULT_DYNAMODB_PORT,
-  DEFAULT_MQTT_PORT,
-  DEFAULT_STATE_DIR,
-  IN_MEMORY_DEAD_LETTER_FILE,
-  IN_MEMORY_LOG_FILE,
-} from './paths.ts';
+import { DEFAULT_DYNAMODB_PORT, DEFAULT_MQTT_PORT, DEFAULT_STATE_DIR, IN_MEMORY_DEAD_LETTER_FILE, IN_MEMORY_LOG_FILE } from './paths.ts';
 import { RuleSqlError } from './rule.ts';
 import { startTwin, TwinStartError, type TwinOptions } from './twin.ts';
 
@@ -20,7 +14,7 @@ const spec = {
   summary:
     'Starts the local twin: an MQTT broker, a DynamoDB API with the profiles table, the topic rule and the ' +
     'detector function, wired as in the cloud. Prints one line with its endpoints when ready and runs until ' +
-    'Ctrl-C or SIGTERM. The function\'s log records are shown here and kept in the log file (npm run logs).',
+    "Ctrl-C or SIGTERM. The function's log records are shown here and kept in the log file (npm run logs).",
   options: {
     'mqtt-port': { type: 'string' },
     'dynamodb-port': { type: 'string' },
@@ -41,7 +35,7 @@ const spec = {
     'log-file': `the function's log file (default <state-dir>/detector.log, or ${IN_MEMORY_LOG_FILE} with --in-memory)`,
     concurrency: 'most concurrent function invocations (default 4)',
     'log-level': "the function's POWERTOOLS_LOG_LEVEL: DEBUG, INFO, WARN or ERROR (default INFO)",
-    quiet: 'do not show the function\'s log records here (they still go to the log file)',
+    quiet: "do not show the function's log records here (they still go to the log file)",
   },
 } as const;
 

@@ -15,7 +15,11 @@ const ENTRY = new URL('./dynamodb-thread-main.ts', import.meta.url);
 /** Starts dynalite in a worker thread on 127.0.0.1 (port 0: a free one); in memory unless `path` is given. */
 export async function startDynamoDbThread(options: { host?: string; port?: number; path?: string } = {}): Promise<EmbeddedDynamoDb> {
   const script = await buildWorkerScript('dynamodb-thread', ENTRY, ['dynalite']);
-  const data: DynamoDbThreadData = { host: options.host ?? '127.0.0.1', port: options.port ?? 0, ...(options.path ? { path: options.path } : {}) };
+  const data: DynamoDbThreadData = {
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 0,
+    ...(options.path ? { path: options.path } : {}),
+  };
   const worker = new Worker(script, { workerData: data, execArgv: [] });
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   const { address, port } = await new Promise<{ address: string; port: number }>((resolve, reject) => {

@@ -157,7 +157,9 @@ async function invoke({ requestId, event, deadlineMs }: ToWorker): Promise<void>
   coldInvocation = false;
   const log = take();
   collected = undefined;
-  post(outcome.ok ? { type: 'result', requestId, durationMs, log, ...outcome } : { type: 'result', requestId, durationMs, log, ...outcome });
+  post(
+    outcome.ok ? { type: 'result', requestId, durationMs, log, ...outcome } : { type: 'result', requestId, durationMs, log, ...outcome },
+  );
 }
 
 if (handler) {

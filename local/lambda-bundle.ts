@@ -111,7 +111,12 @@ async function buildScript(name: string, entry: string, external: readonly strin
  * thread can load without a loader; `external` packages are imported from
  * `node_modules` at run time. Once per process; returns the file.
  */
-export function buildWorkerScript(name: string, entry: URL, external: readonly string[] = [], buildDir: string = DEFAULT_BUILD_DIR): Promise<string> {
+export function buildWorkerScript(
+  name: string,
+  entry: URL,
+  external: readonly string[] = [],
+  buildDir: string = DEFAULT_BUILD_DIR,
+): Promise<string> {
   const key = `${buildDir}\0${name}`;
   let pending = scripts.get(key);
   if (!pending) {

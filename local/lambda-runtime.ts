@@ -121,12 +121,20 @@ class ExecutionEnvironment {
         }
       });
       this.worker.on('error', (error) => {
-        const serialized = { errorType: 'Runtime.ExitError', errorMessage: `${error.name}: ${error.message}`, trace: (error.stack ?? '').split('\n') };
+        const serialized = {
+          errorType: 'Runtime.ExitError',
+          errorMessage: `${error.name}: ${error.message}`,
+          trace: (error.stack ?? '').split('\n'),
+        };
         reject(new FunctionInitError(serialized));
         this.fail(serialized);
       });
       this.worker.on('exit', (code) => {
-        const serialized = { errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${this.pending?.requestId ?? '-'} Error: Runtime exited with error: exit status ${code}`, trace: [] };
+        const serialized = {
+          errorType: 'Runtime.ExitError',
+          errorMessage: `RequestId: ${this.pending?.requestId ?? '-'} Error: Runtime exited with error: exit status ${code}`,
+          trace: [],
+        };
         reject(new FunctionInitError(serialized));
         this.fail(serialized);
       });
@@ -180,7 +188,9 @@ class ExecutionEnvironment {
       this.partialPort = '';
       this.options.onLog?.(`END RequestId: ${pending.requestId}`);
       const durationMs = performance.now() - pending.started;
-      this.options.onLog?.(`REPORT RequestId: ${pending.requestId}\tDuration: ${durationMs.toFixed(2)} ms\tStatus: error\tError Type: ${error.errorType}`);
+      this.options.onLog?.(
+        `REPORT RequestId: ${pending.requestId}\tDuration: ${durationMs.toFixed(2)} ms\tStatus: error\tError Type: ${error.errorType}`,
+      );
       pending.settle({ ok: false, error, durationMs, coldStart: pending.coldStart });
     }
     this.discard();
@@ -211,7 +221,11 @@ class ExecutionEnvironment {
       this.invocations += 1;
       pending.timer = setTimeout(() => {
         this.options.onLog?.(`${new Date().toISOString()} ${requestId} Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`);
-        this.fail({ errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`, trace: [] });
+        this.fail({
+          errorType: 'Sandbox.Timedout',
+          errorMessage: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`,
+          trace: [],
+        });
       }, timeoutMs);
       const message: ToWorker = { type: 'invoke', requestId, event, deadlineMs: Date.now() + timeoutMs };
       this.worker.postMessage(message);
@@ -294,7 +308,8 @@ export class FunctionRuntime {
     try {
       env = await this.acquire();
     } catch (error) {
-      const init = error instanceof FunctionInitError ? error.error : { errorType: 'Runtime.Unknown', errorMessage: String(error), trace: [] };
+      const init =
+        error instanceof FunctionInitError ? error.error : { errorType: 'Runtime.Unknown', errorMessage: String(error), trace: [] };
       this.options.onLog?.(`${new Date().toISOString()}\t${requestId}\tERROR\tInvoke Error \t${JSON.stringify(init)}`);
       this.wakeWaiter();
       return { ok: false, error: init, durationMs: performance.now() - started, coldStart: true };

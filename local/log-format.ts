@@ -19,7 +19,13 @@ export type LogEntry =
     }
   | { readonly kind: 'metrics'; readonly raw: string }
   | { readonly kind: 'platform'; readonly raw: string }
-  | { readonly kind: 'runtime-error'; readonly raw: string; readonly timestamp: string; readonly requestId: string; readonly detail: string }
+  | {
+      readonly kind: 'runtime-error';
+      readonly raw: string;
+      readonly timestamp: string;
+      readonly requestId: string;
+      readonly detail: string;
+    }
   | { readonly kind: 'text'; readonly raw: string };
 
 const PLATFORM = /^(START|END|REPORT|INIT_START|INIT_REPORT|EXTENSION|TELEMETRY) /;
@@ -114,13 +120,7 @@ export function formatEntry(entry: LogEntry, options: { color?: boolean } = {}):
       const extras = Object.entries(entry.record)
         .filter(([key, value]) => !HIDDEN_KEYS.has(key) && value !== undefined)
         .map(([key, value]) => `${key}=${formatValue(value)}`);
-      const parts = [
-        entry.timestamp ?? '-',
-        paint(entry.level, entry.level.padEnd(5)),
-        entry.printerId ?? '-',
-        entry.message,
-        ...extras,
-      ];
+      const parts = [entry.timestamp ?? '-', paint(entry.level, entry.level.padEnd(5)), entry.printerId ?? '-', entry.message, ...extras];
       return `${parts.join(' ')}${entry.requestId ? ` (${entry.requestId})` : ''}`;
     }
     case 'runtime-error':

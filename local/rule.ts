@@ -48,9 +48,7 @@ export function topicFilterProblem(filter: string): string | undefined {
  */
 export function parseRuleSql(sql: string, sqlVersion: string = RULE_SQL_VERSION): TopicRule {
   if (!SUPPORTED_SQL_VERSIONS.includes(sqlVersion)) {
-    throw new RuleSqlError(
-      `the local twin evaluates rules of SQL version ${SUPPORTED_SQL_VERSIONS.join(', ')} only, not "${sqlVersion}"`,
-    );
+    throw new RuleSqlError(`the local twin evaluates rules of SQL version ${SUPPORTED_SQL_VERSIONS.join(', ')} only, not "${sqlVersion}"`);
   }
   const match = SELECT_ALL.exec(sql);
   if (!match) {

@@ -222,7 +222,16 @@ interface Waiter {
   timer?: NodeJS.Timeout;
 }
 
-const OUTCOMES: readonly Outcome[] = ['invalid', 'unknown-printer', 'bad-profile', 'duplicate', 'late', 'in-bounds', 'out-of-bounds', 'event'];
+const OUTCOMES: readonly Outcome[] = [
+  'invalid',
+  'unknown-printer',
+  'bad-profile',
+  'duplicate',
+  'late',
+  'in-bounds',
+  'out-of-bounds',
+  'event',
+];
 
 function portError(error: unknown, what: string, port: number): Error {
   const code = (error as NodeJS.ErrnoException).code;
@@ -338,7 +347,9 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     iotData = await startIotDataServer(
       ({ topic, payload, qos, retain }) =>
         new Promise<void>((resolveOk, reject) =>
-          broker.aedes.publish({ cmd: 'publish', topic, payload, qos, retain, dup: false }, (error) => (error ? reject(error) : resolveOk())),
+          broker.aedes.publish({ cmd: 'publish', topic, payload, qos, retain, dup: false }, (error) =>
+            error ? reject(error) : resolveOk(),
+          ),
         ),
       { host },
     );
@@ -447,7 +458,12 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     const record: DeadLetterRecord = {
       version: '1.0',
       timestamp: new Date().toISOString(),
-      requestContext: { requestId: message.requestId, functionArn: `${functionArn}:$LATEST`, condition, approximateInvokeCount: message.attempts },
+      requestContext: {
+        requestId: message.requestId,
+        functionArn: `${functionArn}:$LATEST`,
+        condition,
+        approximateInvokeCount: message.attempts,
+      },
       requestPayload: message.event,
       responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
       responsePayload: { errorType: error.errorType, errorMessage: error.errorMessage, trace: error.trace },
@@ -473,7 +489,14 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     );
     events.emit('dead-letter', record);
     finish(message);
-    handled({ requestId: message.requestId, topic: message.topic, printerId: message.printerId, event: message.event, attempts: message.attempts, status: 'dead-lettered' });
+    handled({
+      requestId: message.requestId,
+      topic: message.topic,
+      printerId: message.printerId,
+      event: message.event,
+      attempts: message.attempts,
+      status: 'dead-lettered',
+    });
   };
 
   const run = async (message: Message) => {
@@ -600,7 +623,9 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       if (timeoutMs !== undefined) {
         waiter.timer = setTimeout(() => {
           waiters.delete(waiter);
-          reject(new TwinWaitError(`timed out after ${timeoutMs} ms waiting for ${what} (${counters.done} of ${counters.received} handled)`));
+          reject(
+            new TwinWaitError(`timed out after ${timeoutMs} ms waiting for ${what} (${counters.done} of ${counters.received} handled)`),
+          );
         }, timeoutMs);
       }
       waiters.add(waiter);

@@ -67,7 +67,12 @@ describe('per-reading bench', () => {
     const svg = fleetChart(result, 'test');
     expect(svg).toMatch(/^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     expect(svg.match(/<path d="M/g)).toHaveLength(4); // two series in two panels
-    const context = { machine: { cpuModel: 'x', cores: 1, memoryGiB: 1, node: 'v20', platform: 'linux', date: '' }, command: '', loadAverage: { start: 0, end: 0 }, seconds: 0 };
+    const context = {
+      machine: { cpuModel: 'x', cores: 1, memoryGiB: 1, node: 'v20', platform: 'linux', date: '' },
+      command: '',
+      loadAverage: { start: 0, end: 0 },
+      seconds: 0,
+    };
     const checks = checkTargets({ perReading: { ...result, context } });
     expect(checks[0]).toMatchObject({ met: false }); // 1.1 requests per reading at 10 readings per printer
   });

@@ -99,16 +99,22 @@ describe('the synthesized bundle', () => {
   it('applies readings to a profile written by the original put-item command and publishes the event', async () => {
     await putOriginalProfile(admin, tableName, 'Printer1', 20, 80, 2);
     const item = async () => {
-      const { Item } = await admin.send(new GetItemCommand({ TableName: tableName, Key: { PrinterId: { S: 'Printer1' } }, ConsistentRead: true }));
+      const { Item } = await admin.send(
+        new GetItemCommand({ TableName: tableName, Key: { PrinterId: { S: 'Printer1' } }, ConsistentRead: true }),
+      );
       return unmarshall(Item!);
     };
 
-    const first = await capturingStdout(() => handler({ PrinterId: 'Printer1', data: { value: 91.5 }, seq: 1 }, { awsRequestId: 'bundle-1' }));
+    const first = await capturingStdout(() =>
+      handler({ PrinterId: 'Printer1', data: { value: 91.5 }, seq: 1 }, { awsRequestId: 'bundle-1' }),
+    );
     expect(first.result.outcome).toBe('out-of-bounds');
     expect(await item()).toMatchObject({ OutOfBoundsCount: 1, EventCount: 0 });
     expect(publishes).toEqual([]);
 
-    const second = await capturingStdout(() => handler({ PrinterId: 'Printer1', data: { value: 95 }, seq: 2 }, { awsRequestId: 'bundle-2' }));
+    const second = await capturingStdout(() =>
+      handler({ PrinterId: 'Printer1', data: { value: 95 }, seq: 2 }, { awsRequestId: 'bundle-2' }),
+    );
     expect(second.result).toMatchObject({ outcome: 'event', published: 1 });
     expect(await item()).toMatchObject({ OutOfBoundsCount: 0, EventCount: 1, LastSeq: 2, Thresholds: { Lower: 20, Upper: 80 }, Window: 2 });
     expect(publishes).toHaveLength(1);

@@ -49,7 +49,19 @@ async function freePort(): Promise<number> {
 function startLocalTwin(mqttPort: number): Promise<ChildProcess> {
   const proc = spawn(
     process.execPath,
-    ['--import', 'tsx', 'local/cli.ts', '--mqtt-port', String(mqttPort), '--dynamodb-port', '0', '--state-dir', stateDir, '--profiles', profilesFile],
+    [
+      '--import',
+      'tsx',
+      'local/cli.ts',
+      '--mqtt-port',
+      String(mqttPort),
+      '--dynamodb-port',
+      '0',
+      '--state-dir',
+      stateDir,
+      '--profiles',
+      profilesFile,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   return new Promise((resolve, reject) => {
@@ -65,7 +77,10 @@ function modelAfter(lastSeq: Record<string, number>) {
   const profiles: Record<string, ModelProfile> = {};
   for (const p of fleet.profiles) profiles[p.PrinterId] = { lower: p.Thresholds.Lower, upper: p.Thresholds.Upper, window: p.Window };
   const applied = fleet.readings.filter((r) => r.seq <= (lastSeq[r.PrinterId] ?? 0));
-  return runModel(profiles, applied.map((r) => ({ printerId: r.PrinterId, value: r.data.value, seq: r.seq }))).printers;
+  return runModel(
+    profiles,
+    applied.map((r) => ({ printerId: r.PrinterId, value: r.data.value, seq: r.seq })),
+  ).printers;
 }
 
 describe('the twin killed with SIGKILL mid-replay and restarted on its state directory', () => {

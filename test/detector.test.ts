@@ -101,7 +101,10 @@ describe('detector: property, against an independent model of the original', () 
   it('gives the same counts and events as the model on thousands of random streams', () => {
     fc.assert(
       fc.property(streamArb, ({ profile, values }) => {
-        const expected = runModel({ P: profile }, values.map((value) => ({ printerId: 'P', value })));
+        const expected = runModel(
+          { P: profile },
+          values.map((value) => ({ printerId: 'P', value })),
+        );
         let state: PrinterState = { printerId: 'P', ...profile, outOfBoundsCount: 0, eventCount: 0 };
         const events: number[] = [];
         for (const value of values) {
@@ -124,7 +127,10 @@ describe('detector: property, against an independent model of the original', () 
         profileArb,
         fc.array(fc.record({ seq: fc.nat({ max: 60 }), value: fc.double({ min: -200, max: 200, noNaN: true }) }), { maxLength: 120 }),
         (profile, stream) => {
-          const expected = runModel({ P: profile }, stream.map((r) => ({ printerId: 'P', ...r })));
+          const expected = runModel(
+            { P: profile },
+            stream.map((r) => ({ printerId: 'P', ...r })),
+          );
           let state: PrinterState = { printerId: 'P', ...profile, outOfBoundsCount: 0, eventCount: 0 };
           for (const r of stream) {
             const verdict = detect(state, { printerId: 'P', ...r });

@@ -13,7 +13,7 @@ afterAll(removeTempDirs);
 const good = (id: string, value: number) => JSON.stringify({ PrinterId: id, data: { value } });
 
 describe('loadReadingsFile', () => {
-  it('returns a JSON array\'s payloads exactly as the file has them', async () => {
+  it("returns a JSON array's payloads exactly as the file has them", async () => {
     const payloads = [
       { PrinterId: 'Printer1', data: { value: 85.5, unit: 'C' }, timestamp: '2026-11-21T10:00:00Z', note: 'kept' },
       { PrinterId: 'Printer2', data: { value: -3 }, seq: 4 },
@@ -35,12 +35,36 @@ describe('loadReadingsFile', () => {
 
   it.each([
     ['not JSON', 'readings.json', 'hello\n', 1, /^not valid JSON/],
-    ['a string value, on the line where its reading starts', 'r.json', `[\n${good('A', 1)},\n{"PrinterId": "A",\n  "data": {"value": "99"}}\n]\n`, 3, /^data\.value must be a number, got string$/],
-    ['1e999 (Infinity)', 'r.json', `[\n${good('A', 1)},\n{"PrinterId": "A", "data": {"value": 1e999}}\n]`, 3, /^data\.value must be finite$/],
+    [
+      'a string value, on the line where its reading starts',
+      'r.json',
+      `[\n${good('A', 1)},\n{"PrinterId": "A",\n  "data": {"value": "99"}}\n]\n`,
+      3,
+      /^data\.value must be a number, got string$/,
+    ],
+    [
+      '1e999 (Infinity)',
+      'r.json',
+      `[\n${good('A', 1)},\n{"PrinterId": "A", "data": {"value": 1e999}}\n]`,
+      3,
+      /^data\.value must be finite$/,
+    ],
     ['a missing PrinterId', 'r.json', `[\n${good('A', 1)},\n{"data": {"value": 5}}\n]`, 3, /^PrinterId must be a string$/],
-    ['a bad JSON Lines line', 'r.jsonl', `${good('A', 1)}\n${good('A', 2)}\n{"PrinterId": "A", "data": {}}\n${good('A', 4)}\n`, 3, /^data\.value must be a number, got nothing$/],
+    [
+      'a bad JSON Lines line',
+      'r.jsonl',
+      `${good('A', 1)}\n${good('A', 2)}\n{"PrinterId": "A", "data": {}}\n${good('A', 4)}\n`,
+      3,
+      /^data\.value must be a number, got nothing$/,
+    ],
     ['a JSON Lines line that is not JSON', 'r.jsonl', `${good('A', 1)}\n{"PrinterId": "A",\n`, 2, /^not valid JSON/],
-    ['a syntax error inside a reading, at its line', 'r.json', `[\n${good('A', 1)},\n{"PrinterId": "A",\n "data": {"value" 2}}\n]`, 4, /^not valid JSON/],
+    [
+      'a syntax error inside a reading, at its line',
+      'r.json',
+      `[\n${good('A', 1)},\n{"PrinterId": "A",\n "data": {"value" 2}}\n]`,
+      4,
+      /^not valid JSON/,
+    ],
     ['a missing comma between readings', 'r.json', `[\n${good('A', 1)}\n${good('A', 2)}\n]`, 3, /^not valid JSON \(expected ',' or '\]'/],
     ['a trailing comma', 'r.json', `[\n${good('A', 1)},\n]`, 3, /^not valid JSON \(trailing comma/],
     ['an array never closed', 'r.json', `[\n${good('A', 1)},\n${good('A', 2)}\n\n`, 3, /^not valid JSON \(unexpected end of file/],

@@ -18,7 +18,11 @@ function fleetReadings(printers: number, perPrinter: number): { PrinterId: strin
   const readings = [];
   for (let i = 0; i < perPrinter; i++) {
     for (let p = 1; p <= printers; p++) {
-      readings.push({ PrinterId: `Printer${p}`, data: { value: 20 + ((i * 7 + p * 13) % 70) + 0.5 }, timestamp: 1_763_700_000_000 + i * 1000 + p });
+      readings.push({
+        PrinterId: `Printer${p}`,
+        data: { value: 20 + ((i * 7 + p * 13) % 70) + 0.5 },
+        timestamp: 1_763_700_000_000 + i * 1000 + p,
+      });
     }
   }
   return readings;
@@ -123,7 +127,9 @@ describe('replay() to the embedded broker', () => {
   });
 
   it('refuses an AWS IoT Core endpoint without a certificate or websockets', async () => {
-    await expect(replay(fleetReadings(1, 1), { endpoint: 'example-ats.iot.eu-west-1.amazonaws.com' })).rejects.toBeInstanceOf(ReplayOptionsError);
+    await expect(replay(fleetReadings(1, 1), { endpoint: 'example-ats.iot.eu-west-1.amazonaws.com' })).rejects.toBeInstanceOf(
+      ReplayOptionsError,
+    );
   });
 });
 
@@ -193,17 +199,31 @@ describe.concurrent('npm run emit (child process)', () => {
   const line = (id: string, value: unknown) => JSON.stringify({ PrinterId: id, data: { value } });
   it.each([
     ['not JSON', 'bad.json', 'this is not JSON\n', 1, 'not valid JSON'],
-    ['a string value', 'bad.json', `[\n${line('P1', 1)},\n${line('P1', 2)},\n${line('P1', '99')}\n]\n`, 4, 'data.value must be a number, got string'],
+    [
+      'a string value',
+      'bad.json',
+      `[\n${line('P1', 1)},\n${line('P1', 2)},\n${line('P1', '99')}\n]\n`,
+      4,
+      'data.value must be a number, got string',
+    ],
     ['1e999', 'bad.json', `[\n${line('P1', 1)},\n{"PrinterId": "P1", "data": {"value": 1e999}}\n]\n`, 3, 'data.value must be finite'],
     ['a missing PrinterId', 'bad.json', `[\n${line('P1', 1)},\n{"data": {"value": 1}}\n]\n`, 3, 'PrinterId must be a string'],
-    ['a bad JSON Lines line', 'bad.jsonl', `${line('P1', 1)}\n${line('P1', 2)}\n${line('P1', null)}\n`, 3, 'data.value must be a number, got null'],
+    [
+      'a bad JSON Lines line',
+      'bad.jsonl',
+      `${line('P1', 1)}\n${line('P1', 2)}\n${line('P1', null)}\n`,
+      3,
+      'data.value must be a number, got null',
+    ],
   ])('%s: prints file:line: reason, exits 1 and publishes nothing', async (_case, name, text, lineNumber, reason) => {
     const topic = `test/bad/${name}/${lineNumber}/${reason.length}`;
     const received = recordPublishes(broker, topic);
     const file = tempFile(name, text);
     const run = await runCli('emitter/cli.ts', ['--file', file, '--endpoint', broker.url, '--topic', topic]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:${lineNumber}: ${reason.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}.*\\n$`));
+    expect(run.stderr).toMatch(
+      new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:${lineNumber}: ${reason.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}.*\\n$`),
+    );
     expect(run.stdout).toBe('');
     expect(received.payloads).toEqual([]);
   });
@@ -220,7 +240,17 @@ describe.concurrent('npm run emit (child process)', () => {
 
   it('--count cycles through the file and --add-seq keeps counting across passes', async () => {
     const received = recordPublishes(broker, 'test/count');
-    const run = await runCli('emitter/cli.ts', ['--file', goodFile(), '--endpoint', broker.url, '--topic', 'test/count', '--count', '7', '--add-seq']);
+    const run = await runCli('emitter/cli.ts', [
+      '--file',
+      goodFile(),
+      '--endpoint',
+      broker.url,
+      '--topic',
+      'test/count',
+      '--count',
+      '7',
+      '--add-seq',
+    ]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^sent 7, acked 7, failed 0 in [\d.]+ s, [\d.]+ readings\/s to test\/count at mqtt:\/\/127\.0\.0\.1:\d+$/m);
@@ -228,7 +258,16 @@ describe.concurrent('npm run emit (child process)', () => {
   });
 
   it('exits 1 and says so when publishes get no PUBACK', async () => {
-    const run = await runCli('emitter/cli.ts', ['--file', goodFile(), '--endpoint', broker.url, '--topic', 'test/no-puback', '--timeout', '1']);
+    const run = await runCli('emitter/cli.ts', [
+      '--file',
+      goodFile(),
+      '--endpoint',
+      broker.url,
+      '--topic',
+      'test/no-puback',
+      '--timeout',
+      '1',
+    ]);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/sent 4, acked 0, failed 4 .*\(4 publishes failed or got no PUBACK in time\)/);
   });
@@ -236,7 +275,17 @@ describe.concurrent('npm run emit (child process)', () => {
   it.each(['SIGINT', 'SIGTERM'] as const)('%s during a slow replay: flushes, prints the summary, exits 130', async (signal) => {
     const topic = `test/interrupt/${signal}`;
     const received = recordPublishes(broker, topic);
-    const { child, result } = startCli('emitter/cli.ts', ['--file', goodFile(), '--endpoint', broker.url, '--topic', topic, '--loop', '--rate', '40']);
+    const { child, result } = startCli('emitter/cli.ts', [
+      '--file',
+      goodFile(),
+      '--endpoint',
+      broker.url,
+      '--topic',
+      topic,
+      '--loop',
+      '--rate',
+      '40',
+    ]);
     await received.waitFor(3);
     child.kill(signal);
     const run = await result;
@@ -252,7 +301,9 @@ describe.concurrent('npm run emit (child process)', () => {
     const endpoint = `mqtt://127.0.0.1:${await closedPort()}`;
     const run = await runCli('emitter/cli.ts', ['--file', goodFile(), '--endpoint', endpoint]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(new RegExp(`^npm run emit: cannot connect to ${endpoint.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: .*refused.*\\n$`));
+    expect(run.stderr).toMatch(
+      new RegExp(`^npm run emit: cannot connect to ${endpoint.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: .*refused.*\\n$`),
+    );
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
   });
 

@@ -85,7 +85,9 @@ describe('fuzzing the handler with arbitrary and adversarial payloads', () => {
   it('hostile printer ids, prototype keys and oversized payloads: each is invalid', async () => {
     const hostile = fc.oneof(
       // ids too long, or with control characters
-      fc.tuple(fc.string({ minLength: 129, maxLength: 3_000 }), hostileNumber).map(([PrinterId, value]) => ({ PrinterId, data: { value } })),
+      fc
+        .tuple(fc.string({ minLength: 129, maxLength: 3_000 }), hostileNumber)
+        .map(([PrinterId, value]) => ({ PrinterId, data: { value } })),
       fc
         .tuple(fc.string({ maxLength: 20 }), fc.integer({ min: 0, max: 0x1f }), fc.string({ maxLength: 20 }))
         .map(([a, code, b]) => ({ PrinterId: `${a}${String.fromCharCode(code)}${b}`, data: { value: 99 } })),
@@ -96,10 +98,23 @@ describe('fuzzing the handler with arbitrary and adversarial payloads', () => {
       // Infinity written as a number literal
       fc.tuple(knownIds, fc.constantFrom('1e999', '-1e999', '1e400')).map(([id, n]) => `{"PrinterId": "${id}", "data": {"value": ${n}}}`),
       // over 8 KB
-      fc.tuple(knownIds, fc.integer({ min: 8_200, max: 60_000 })).map(([PrinterId, size]) => ({ PrinterId, data: { value: 99 }, pad: 'x'.repeat(size) })),
+      fc
+        .tuple(knownIds, fc.integer({ min: 8_200, max: 60_000 }))
+        .map(([PrinterId, size]) => ({ PrinterId, data: { value: 99 }, pad: 'x'.repeat(size) })),
       // bad seq or timestamp
-      fc.tuple(knownIds, fc.oneof(fc.double({ min: -1e9, max: -0.5 }), fc.constant(0.5), fc.string({ maxLength: 5 }), fc.constant(null))).map(([PrinterId, seq]) => ({ PrinterId, data: { value: 99 }, seq })),
-      fc.tuple(knownIds, fc.oneof(fc.string({ maxLength: 12 }).filter((s) => Number.isNaN(Date.parse(s))), fc.constant(-1), fc.boolean())).map(([PrinterId, timestamp]) => ({ PrinterId, data: { value: 99 }, timestamp })),
+      fc
+        .tuple(knownIds, fc.oneof(fc.double({ min: -1e9, max: -0.5 }), fc.constant(0.5), fc.string({ maxLength: 5 }), fc.constant(null)))
+        .map(([PrinterId, seq]) => ({ PrinterId, data: { value: 99 }, seq })),
+      fc
+        .tuple(
+          knownIds,
+          fc.oneof(
+            fc.string({ maxLength: 12 }).filter((s) => Number.isNaN(Date.parse(s))),
+            fc.constant(-1),
+            fc.boolean(),
+          ),
+        )
+        .map(([PrinterId, timestamp]) => ({ PrinterId, data: { value: 99 }, timestamp })),
     );
     await fc.assert(
       fc.asyncProperty(hostile, async (payload) => {
@@ -112,7 +127,9 @@ describe('fuzzing the handler with arbitrary and adversarial payloads', () => {
   it('valid readings for printers without a profile: unknown, never an item', async () => {
     await fc.assert(
       fc.asyncProperty(
-        hostileString.filter((id) => id.length > 0 && id.length <= 128 && !CONTROL_CHARACTERS.test(id) && id !== 'Printer1' && id !== 'Printer2'),
+        hostileString.filter(
+          (id) => id.length > 0 && id.length <= 128 && !CONTROL_CHARACTERS.test(id) && id !== 'Printer1' && id !== 'Printer2',
+        ),
         hostileNumber,
         async (PrinterId, value) => {
           await send({ PrinterId, data: { value } }, ['unknown-printer']);
@@ -124,7 +141,9 @@ describe('fuzzing the handler with arbitrary and adversarial payloads', () => {
 
   it('left every profile as it was, created no item, and counted every bad payload as invalid', async () => {
     expect(await h.allItems()).toEqual(baseline);
-    const invalidCounted = h.logs.metrics().reduce((sum, doc) => sum + (typeof doc['InvalidReadings'] === 'number' ? doc['InvalidReadings'] : 0), 0);
+    const invalidCounted = h.logs
+      .metrics()
+      .reduce((sum, doc) => sum + (typeof doc['InvalidReadings'] === 'number' ? doc['InvalidReadings'] : 0), 0);
     const invalidLogged = h.logs.records().filter((r) => r['level'] === 'WARN' && r['message'] === 'invalid reading dropped').length;
     expect(invalidCounted).toBe(invalidLogged);
     expect(invalidCounted).toBeGreaterThanOrEqual(2 * RUNS); // the two invalid-by-construction properties at least

@@ -97,7 +97,7 @@ describe('generateReadings', () => {
     expect(inFleet).toEqual(alone);
   });
 
-  it('the committed data/printer_iot_data.json is the generator\'s default output and loads as a replay file', async () => {
+  it("the committed data/printer_iot_data.json is the generator's default output and loads as a replay file", async () => {
     const committed = await loadReadingsFile('data/printer_iot_data.json');
     expect(committed).toEqual(readings);
     expect(readFileSync('data/printer_iot_data.json', 'utf8')).toBe(formatReadings(readings));

@@ -29,7 +29,10 @@ describe('handler on the embedded DynamoDB, with profiles written by the origina
   it('counts windows and events exactly as the original, and publishes each event', async () => {
     const values = [85, 85, 85, 85, 85, 50, 95, 95, 95, 95, 95, 95, 10, 10, 10, 10, 10, 10, 95];
     for (const v of values) await h.invoke(reading('Printer2', v));
-    const expected = runModel({ Printer2: { lower: 30, upper: 90, window: 6 } }, values.map((value) => ({ printerId: 'Printer2', value })));
+    const expected = runModel(
+      { Printer2: { lower: 30, upper: 90, window: 6 } },
+      values.map((value) => ({ printerId: 'Printer2', value })),
+    );
     const item = await h.item('Printer2');
     expect(item).toMatchObject({
       OutOfBoundsCount: expected.printers['Printer2']!.outOfBoundsCount,
@@ -92,7 +95,10 @@ describe('concurrency: no lost updates', () => {
     const results = await Promise.all(Array.from({ length: 200 }, () => h.invoke(reading('Hot', 99))));
     expect(results.filter((r) => r.outcome === 'event')).toHaveLength(28);
     expect(await h.item('Hot')).toMatchObject({ EventCount: 28, OutOfBoundsCount: 4 });
-    const numbers = h.published.filter((e) => e.PrinterId === 'Hot').map((e) => e.events).sort((a, b) => a - b);
+    const numbers = h.published
+      .filter((e) => e.PrinterId === 'Hot')
+      .map((e) => e.events)
+      .sort((a, b) => a - b);
     expect(numbers).toEqual(Array.from({ length: 28 }, (_, i) => i + 1));
   });
 
@@ -103,7 +109,10 @@ describe('concurrency: no lost updates', () => {
       const [a, b] = await Promise.all([h.invoke(r), h.invoke(r)]);
       expect([a.outcome, b.outcome]).toContain('duplicate');
     }
-    const expected = runModel({ Printer2: { lower: 30, upper: 90, window: 6 } }, stream.map((r) => ({ printerId: 'Printer2', value: r.data.value, seq: r.seq })));
+    const expected = runModel(
+      { Printer2: { lower: 30, upper: 90, window: 6 } },
+      stream.map((r) => ({ printerId: 'Printer2', value: r.data.value, seq: r.seq })),
+    );
     expect(await h.item('Printer2')).toMatchObject({
       EventCount: expected.printers['Printer2']!.eventCount,
       OutOfBoundsCount: expected.printers['Printer2']!.outOfBoundsCount,
@@ -163,7 +172,9 @@ describe('bad input: never throws, never changes state, one WARN with the reason
 describe('faults: transient errors are thrown for a retry that counts once', () => {
   it('a DynamoDB failure on the first attempt throws; the retry counts once', async () => {
     let failures = 1;
-    h.setFault((command, phase) => (command === 'UpdateItemCommand' && phase === 'before' && failures-- > 0 ? serviceError('ThrottlingException') : undefined));
+    h.setFault((command, phase) =>
+      command === 'UpdateItemCommand' && phase === 'before' && failures-- > 0 ? serviceError('ThrottlingException') : undefined,
+    );
     const payload = reading('Printer1', 95);
     await expect(h.invoke(payload, 'req-1')).rejects.toMatchObject({ name: 'ProfileStoreError' });
     expect(await h.item('Printer1')).toMatchObject({ OutOfBoundsCount: 0 });
@@ -173,7 +184,9 @@ describe('faults: transient errors are thrown for a retry that counts once', () 
 
   it('a write whose response is lost throws; with seq the retry is recognised and counts once', async () => {
     let failures = 1;
-    h.setFault((command, phase) => (command === 'UpdateItemCommand' && phase === 'after' && failures-- > 0 ? serviceError('TimeoutError', 'socket hang up') : undefined));
+    h.setFault((command, phase) =>
+      command === 'UpdateItemCommand' && phase === 'after' && failures-- > 0 ? serviceError('TimeoutError', 'socket hang up') : undefined,
+    );
     const payload = reading('Printer1', 95, { seq: 1 });
     await expect(h.invoke(payload, 'req-2')).rejects.toThrow();
     expect(await h.item('Printer1')).toMatchObject({ OutOfBoundsCount: 1 }); // the write went through
@@ -213,7 +226,9 @@ describe('faults: transient errors are thrown for a retry that counts once', () 
     for (let i = 0; i < 5; i++) await h.invoke(reading('Printer2', 95));
     // The first attempt's write went through but its response was lost: nothing was published.
     let failures = 1;
-    h.setFault((command, phase) => (command === 'UpdateItemCommand' && phase === 'after' && failures-- > 0 ? serviceError('TimeoutError') : undefined));
+    h.setFault((command, phase) =>
+      command === 'UpdateItemCommand' && phase === 'after' && failures-- > 0 ? serviceError('TimeoutError') : undefined,
+    );
     await expect(h.invoke(reading('Printer2', 95), 'req-lost')).rejects.toThrow();
     expect(h.published).toEqual([]);
     await expect(h.invoke(reading('Printer2', 95), 'req-lost')).resolves.toMatchObject({ outcome: 'duplicate', published: 1 });

@@ -80,7 +80,11 @@ describe('CloudWatch Logs (fake client)', () => {
       } as never,
     };
   }
-  const event = (eventId: string, timestamp: number, message: string): FilteredLogEvent => ({ eventId, timestamp, message: `${message}\n` });
+  const event = (eventId: string, timestamp: number, message: string): FilteredLogEvent => ({
+    eventId,
+    timestamp,
+    message: `${message}\n`,
+  });
 
   it("filters the function's log group for one printer, through every page", async () => {
     const { client, inputs } = fakeClient((input) =>
@@ -124,7 +128,10 @@ describe('CloudWatch Logs (fake client)', () => {
     });
     expect(inputs.map((i) => i.startTime)).toEqual([0, 1000, 1500]);
     expect(sleeps).toEqual([2000, 2000, 2000]);
-    expect(out).toEqual([`${new Date(1000).toISOString()} START RequestId: r1 Version: $LATEST`, `${new Date(1500).toISOString()} END RequestId: r1`]);
+    expect(out).toEqual([
+      `${new Date(1000).toISOString()} START RequestId: r1 Version: $LATEST`,
+      `${new Date(1500).toISOString()} END RequestId: r1`,
+    ]);
   });
 });
 
@@ -141,7 +148,9 @@ describe('npm run logs on a twin log file', () => {
   it('prints the records of one printer', async () => {
     const result = await runCliProcess('cli/logs.ts', ['--log-file', file, '--printer', 'Printer2']);
     expect(result).toMatchObject({ code: 0, stderr: '' });
-    expect(result.stdout).toBe('2026-01-01T10:05:00.000Z WARN  Printer2 invalid reading dropped reason="data.value must be finite" (req-1)\n');
+    expect(result.stdout).toBe(
+      '2026-01-01T10:05:00.000Z WARN  Printer2 invalid reading dropped reason="data.value must be finite" (req-1)\n',
+    );
   });
 
   it('follows the file as the twin appends to it, and stops cleanly on SIGTERM', async () => {

@@ -14,7 +14,9 @@ import { cdkJsonContext, synthesizeStack, type SynthesizedStack } from './suppor
 const packs = (): NagPack[] => [new AwsSolutionsChecks(), new ServerlessChecks()];
 
 const findings = (report: PolicyValidationPluginReport) =>
-  report.violations.flatMap((v) => v.violatingResources.map((r) => ({ severity: v.severity, rule: v.ruleName, path: r.constructPath ?? '' })));
+  report.violations.flatMap((v) =>
+    v.violatingResources.map((r) => ({ severity: v.severity, rule: v.ruleName, path: r.constructPath ?? '' })),
+  );
 
 /** Every acknowledgment recorded in the tree: construct path, rule id, reason. */
 function acknowledgments(root: IConstruct): { path: string; id: string; reason: unknown }[] {

@@ -28,7 +28,8 @@ function fakeIot(failOn?: string) {
     send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
       const name = command.constructor.name.replace(/Command$/, '');
       calls.push({ command: name, input: command.input });
-      if (name === failOn) throw Object.assign(new Error('User is not authorized to perform this action'), { name: 'AccessDeniedException' });
+      if (name === failOn)
+        throw Object.assign(new Error('User is not authorized to perform this action'), { name: 'AccessDeniedException' });
       switch (name) {
         case 'DescribeEndpoint':
           return { endpointAddress: ENDPOINT };
@@ -108,7 +109,10 @@ describe('provision', () => {
     const { iot, calls } = fakeIot('AttachPolicy');
     const lines: string[] = [];
     await expect(
-      provision({ thingName: 'd2', outDir, policyName: 'P', region: 'eu-west-1' }, { iot, outputs: { IotDataEndpoint: ENDPOINT }, log: (l) => lines.push(l) }),
+      provision(
+        { thingName: 'd2', outDir, policyName: 'P', region: 'eu-west-1' },
+        { iot, outputs: { IotDataEndpoint: ENDPOINT }, log: (l) => lines.push(l) },
+      ),
     ).rejects.toThrow('AttachPolicy failed: AccessDeniedException: User is not authorized to perform this action');
     expect(calls.map((c) => c.command)).toEqual(['CreateThing', 'CreateKeysAndCertificate', 'AttachPolicy']);
     expect(existsSync(join(outDir, 'd2', 'private.pem.key'))).toBe(true);
@@ -123,9 +127,9 @@ describe('provision', () => {
   it('needs a policy name and a valid thing name', async () => {
     const { iot, calls } = fakeIot();
     await expect(provision({ thingName: 'd3', outDir: tempDir() }, { iot, outputs: undefined, log: () => {} })).rejects.toThrow(UsageError);
-    await expect(provision({ thingName: 'no spaces', outDir: tempDir(), policyName: 'P' }, { iot, outputs: undefined, log: () => {} })).rejects.toThrow(
-      UsageError,
-    );
+    await expect(
+      provision({ thingName: 'no spaces', outDir: tempDir(), policyName: 'P' }, { iot, outputs: undefined, log: () => {} }),
+    ).rejects.toThrow(UsageError);
     expect(calls).toEqual([]);
   });
 });

@@ -14,7 +14,10 @@ let admin: DynamoDBClient;
 const table = DEFAULT_TABLE_NAME;
 
 // 20 printers with events (with ties), 10 without; ids chosen so that string order differs from numeric order.
-const withEvents: RankedPrinter[] = Array.from({ length: 20 }, (_, i) => ({ PrinterId: `Printer${i + 1}`, EventCount: [5, 3, 3, 9, 1][i % 5]! }));
+const withEvents: RankedPrinter[] = Array.from({ length: 20 }, (_, i) => ({
+  PrinterId: `Printer${i + 1}`,
+  EventCount: [5, 3, 3, 9, 1][i % 5]!,
+}));
 const withoutEvents: RankedPrinter[] = Array.from({ length: 10 }, (_, i) => ({ PrinterId: `Idle${i + 1}`, EventCount: 0 }));
 const expected = [...withEvents, ...withoutEvents].sort(compareRanked);
 
@@ -90,7 +93,12 @@ describe('topPrinters', () => {
   });
 
   it('renders a table for people', () => {
-    expect(renderRanking([{ PrinterId: 'Printer3', EventCount: 12, LastEventAt: '2026-01-01T00:00:00.000Z' }, { PrinterId: 'P1', EventCount: 0 }])).toBe(
+    expect(
+      renderRanking([
+        { PrinterId: 'Printer3', EventCount: 12, LastEventAt: '2026-01-01T00:00:00.000Z' },
+        { PrinterId: 'P1', EventCount: 0 },
+      ]),
+    ).toBe(
       ['Rank  Printer   Events  Last event', '   1  Printer3      12  2026-01-01T00:00:00.000Z', '   2  P1             0  -'].join('\n'),
     );
   });
@@ -112,7 +120,11 @@ describe('npm run ranked', () => {
     [['--top', '0'], 2, /^npm run ranked: --top must be a whole number from 1 to 1000000, got "0"\n$/],
     [['--bogus'], 2, /^npm run ranked: Unknown option '--bogus'.* \(see --help\)\n$/],
     [['--endpoint-url', 'not a url'], 2, /^npm run ranked: --endpoint-url must be an http\(s\) URL, got "not a url"\n$/],
-    [['--endpoint-url', 'http://127.0.0.1:9'], 1, /^npm run ranked: cannot reach DynamoDB at http:\/\/127\.0\.0\.1:9 \(is the local twin running\? npm run local\)\n$/],
+    [
+      ['--endpoint-url', 'http://127.0.0.1:9'],
+      1,
+      /^npm run ranked: cannot reach DynamoDB at http:\/\/127\.0\.0\.1:9 \(is the local twin running\? npm run local\)\n$/,
+    ],
     [['--table', 'Nope'], 1, /^npm run ranked: table Nope not found at http:/],
   ])('%j fails with one line and exit code %i', async (args, code, message) => {
     const withEndpoint = args.includes('--endpoint-url') ? args : [...args, '--endpoint-url', dynamo.endpoint];

@@ -30,10 +30,13 @@ describe('repository hygiene', () => {
     expect(offenders).toEqual([]);
   });
 
-  it.each(['certs/device/private.pem.key', 'certs/x/device.pem.crt', 'cdk-outputs.json', '.local/state/detector.log', 'cdk.out/manifest.json'])(
-    '%s is ignored by git',
-    (path) => {
-      expect(git('check-ignore', '--no-index', path).trim()).toBe(path);
-    },
-  );
+  it.each([
+    'certs/device/private.pem.key',
+    'certs/x/device.pem.crt',
+    'cdk-outputs.json',
+    '.local/state/detector.log',
+    'cdk.out/manifest.json',
+  ])('%s is ignored by git', (path) => {
+    expect(git('check-ignore', '--no-index', path).trim()).toBe(path);
+  });
 });

@@ -61,7 +61,13 @@ describe('seedProfiles', () => {
       OutOfBoundsCount: 4,
       LastValue: 99,
     });
-    expect(await item('Fresh')).toEqual({ PrinterId: 'Fresh', Thresholds: { Lower: 0, Upper: 1 }, Window: 1, EventCount: 0, OutOfBoundsCount: 0 });
+    expect(await item('Fresh')).toEqual({
+      PrinterId: 'Fresh',
+      Thresholds: { Lower: 0, Upper: 1 },
+      Window: 1,
+      EventCount: 0,
+      OutOfBoundsCount: 0,
+    });
   });
 });
 
@@ -97,7 +103,11 @@ describe('npm run seed', () => {
   });
 
   it.each([
-    ['bad.json', '[{"PrinterId":"Good","Thresholds":{"Lower":1,"Upper":2},"Window":1},{"PrinterId":"Bad","Thresholds":{"Lower":1,"Upper":2},"Window":-1}]', 'profile 2 (Bad): Window must be an integer >= 1, got -1'],
+    [
+      'bad.json',
+      '[{"PrinterId":"Good","Thresholds":{"Lower":1,"Upper":2},"Window":1},{"PrinterId":"Bad","Thresholds":{"Lower":1,"Upper":2},"Window":-1}]',
+      'profile 2 (Bad): Window must be an integer >= 1, got -1',
+    ],
     ['broken.json', '[{"PrinterId":', 'not valid JSON'],
   ])('refuses %s with "file: reason" and writes nothing', async (name, content, reason) => {
     const file = join(dir, name);

@@ -237,7 +237,10 @@ describe('IAM', () => {
     expect(statements.length).toBeGreaterThan(0);
     const offenders = statements
       .filter(({ statement }) => statement.Effect === 'Allow')
-      .filter(({ statement }) => actionsOf(statement).some((a) => a.includes('*')) || resourcesOf(statement).some((r) => JSON.stringify(r).includes('*')))
+      .filter(
+        ({ statement }) =>
+          actionsOf(statement).some((a) => a.includes('*')) || resourcesOf(statement).some((r) => JSON.stringify(r).includes('*')),
+      )
       .filter(({ statement }) => !(isDescribeEndpoint(statement) && statement.Resource === '*'));
     expect(offenders).toEqual([]);
   });
@@ -382,7 +385,9 @@ describe('outputs', () => {
 
   it('points each output at the right resource', () => {
     const fn = refTo(template, 'AWS::Lambda::Function', DETECTOR);
-    const logGroup = referencedId(onlyResource(template, 'AWS::Lambda::Function', DETECTOR).resource.Properties!['LoggingConfig']['LogGroup']);
+    const logGroup = referencedId(
+      onlyResource(template, 'AWS::Lambda::Function', DETECTOR).resource.Properties!['LoggingConfig']['LogGroup'],
+    );
     const expected: Record<(typeof OUTPUT_KEYS)[number], unknown> = {
       TableName: refTo(template, 'AWS::DynamoDB::Table'),
       FunctionName: fn,

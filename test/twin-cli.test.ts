@@ -19,12 +19,22 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const READY = /^local twin ready: mqtt (mqtt:\/\/127\.0\.0\.1:\d+) \| dynamodb (http:\/\/127\.0\.0\.1:\d+) \(aws dynamodb --endpoint-url http:\/\/127\.0\.0\.1:\d+\) \| table PrinterProfiles \| log (\S+) \| state (.+)$/;
+const READY =
+  /^local twin ready: mqtt (mqtt:\/\/127\.0\.0\.1:\d+) \| dynamodb (http:\/\/127\.0\.0\.1:\d+) \(aws dynamodb --endpoint-url http:\/\/127\.0\.0\.1:\d+\) \| table PrinterProfiles \| log (\S+) \| state (.+)$/;
 
 describe('npm run local', () => {
   it('prints one ready line, serves the original put-item and the CLIs, and exits 0 on SIGTERM', async () => {
     const stateDir = join(dir, 'state');
-    const child = spawnCli('local/cli.ts', ['--mqtt-port', '0', '--dynamodb-port', '0', '--state-dir', stateDir, '--profiles', 'data/printer_profiles.json']);
+    const child = spawnCli('local/cli.ts', [
+      '--mqtt-port',
+      '0',
+      '--dynamodb-port',
+      '0',
+      '--state-dir',
+      stateDir,
+      '--profiles',
+      'data/printer_profiles.json',
+    ]);
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     try {
@@ -66,10 +76,30 @@ describe('npm run local', () => {
     afterAll(() => new Promise<void>((resolve) => busy.close(() => resolve())));
 
     it.each([
-      ['an MQTT port in use', () => ['--mqtt-port', String(port), '--dynamodb-port', '0', '--in-memory'], 1, () => `npm run local: MQTT port ${port} is already in use\n`],
-      ['a DynamoDB port in use', () => ['--mqtt-port', '0', '--dynamodb-port', String(port), '--in-memory'], 1, () => `npm run local: DynamoDB port ${port} is already in use\n`],
-      ['--in-memory with --state-dir', () => ['--in-memory', '--state-dir', 'x'], 2, () => 'npm run local: --state-dir and --in-memory cannot be used together\n'],
-      ['a port out of range', () => ['--mqtt-port', '70000'], 2, () => 'npm run local: --mqtt-port must be a whole number from 0 to 65535, got "70000"\n'],
+      [
+        'an MQTT port in use',
+        () => ['--mqtt-port', String(port), '--dynamodb-port', '0', '--in-memory'],
+        1,
+        () => `npm run local: MQTT port ${port} is already in use\n`,
+      ],
+      [
+        'a DynamoDB port in use',
+        () => ['--mqtt-port', '0', '--dynamodb-port', String(port), '--in-memory'],
+        1,
+        () => `npm run local: DynamoDB port ${port} is already in use\n`,
+      ],
+      [
+        '--in-memory with --state-dir',
+        () => ['--in-memory', '--state-dir', 'x'],
+        2,
+        () => 'npm run local: --state-dir and --in-memory cannot be used together\n',
+      ],
+      [
+        'a port out of range',
+        () => ['--mqtt-port', '70000'],
+        2,
+        () => 'npm run local: --mqtt-port must be a whole number from 0 to 65535, got "70000"\n',
+      ],
       [
         'a missing profiles file',
         () => ['--mqtt-port', '0', '--dynamodb-port', '0', '--in-memory', '--profiles', 'nope.json'],

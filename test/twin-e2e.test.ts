@@ -103,7 +103,9 @@ describe('the local twin end to end', () => {
     const rows = JSON.parse(ranked.stdout) as { PrinterId: string; EventCount: number }[];
     expect(rows.map(({ PrinterId, EventCount }) => ({ PrinterId, EventCount }))).toEqual(expectedRanking);
     const top = await runCliProcess('cli/ranked.ts', ['--json', '--top', '3', '--endpoint-url', twin.dynamoDbEndpoint]);
-    expect((JSON.parse(top.stdout) as { PrinterId: string }[]).map((r) => r.PrinterId)).toEqual(expectedRanking.slice(0, 3).map((r) => r.PrinterId));
+    expect((JSON.parse(top.stdout) as { PrinterId: string }[]).map((r) => r.PrinterId)).toEqual(
+      expectedRanking.slice(0, 3).map((r) => r.PrinterId),
+    );
 
     // `npm run logs` on the twin's log: one "anomaly event" record per event of the printer, and only that printer.
     const busiest = expectedRanking[0]!;
@@ -124,10 +126,16 @@ describe('the local twin end to end', () => {
     }
     const before = subscriber.messages.length;
     const values = [85, 90, 95, 50, 10, 10, 10, 81];
-    await publishReadings(twin.mqttUrl, values.map((v) => reading('Original1', v)));
+    await publishReadings(
+      twin.mqttUrl,
+      values.map((v) => reading('Original1', v)),
+    );
     await twin.waitUntilProcessed(twin.stats().received);
 
-    const model = runModel({ Original1: { lower: 20, upper: 80, window: 3 } }, values.map((value) => ({ printerId: 'Original1', value })));
+    const model = runModel(
+      { Original1: { lower: 20, upper: 80, window: 3 } },
+      values.map((value) => ({ printerId: 'Original1', value })),
+    );
     const item = (await allItems(twin.dynamoDb, twin.tableName)).find((i) => i['PrinterId'] === 'Original1');
     expect(item).toMatchObject({
       Thresholds: { Lower: 20, Upper: 80 },

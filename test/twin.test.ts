@@ -37,14 +37,23 @@ function tempDir(): string {
 function publishRaw(twin: Twin, payload: string | object): Promise<void> {
   return new Promise((resolve, reject) =>
     twin.broker.publish(
-      { cmd: 'publish', topic: DETECT_TOPIC, payload: Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload)), qos: 1, retain: false, dup: false },
+      {
+        cmd: 'publish',
+        topic: DETECT_TOPIC,
+        payload: Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload)),
+        qos: 1,
+        retain: false,
+        dup: false,
+      },
       (error) => (error ? reject(error) : resolve()),
     ),
   );
 }
 
 async function item(twin: Twin, id: string) {
-  const { Item } = await twin.dynamoDb.send(new GetItemCommand({ TableName: twin.tableName, Key: { PrinterId: { S: id } }, ConsistentRead: true }));
+  const { Item } = await twin.dynamoDb.send(
+    new GetItemCommand({ TableName: twin.tableName, Key: { PrinterId: { S: id } }, ConsistentRead: true }),
+  );
   return Item;
 }
 
@@ -65,7 +74,9 @@ describe('delivery model', () => {
     });
 
     const perPrinter = 30;
-    const readings = Array.from({ length: perPrinter * printers.length }, (_, i) => reading(printers[i % printers.length]!, i % 3 === 0 ? 90 : 50));
+    const readings = Array.from({ length: perPrinter * printers.length }, (_, i) =>
+      reading(printers[i % printers.length]!, i % 3 === 0 ? 90 : 50),
+    );
     await publishReadings(twin.mqttUrl, readings, { addSeq: true });
     await twin.waitUntilProcessed(readings.length, { timeoutMs: 60_000 });
 
@@ -98,7 +109,10 @@ describe('delivery model', () => {
     expect(attempts.every((a) => a.requestId === requestId)).toBe(true);
     expect(twin.stats()).toMatchObject({ received: 1, processed: 0, invocations: 3, retries: 2, functionErrors: 3, deadLettered: 1 });
 
-    const records = readFileSync(join(stateDir, 'dead-letter.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as DeadLetterRecord);
+    const records = readFileSync(join(stateDir, 'dead-letter.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as DeadLetterRecord);
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({
       requestContext: { requestId, condition: 'RetriesExhausted', approximateInvokeCount: 3 },
@@ -111,21 +125,28 @@ describe('delivery model', () => {
     const log = readFileSync(join(stateDir, 'detector.log'), 'utf8').split('\n');
     expect(log.filter((line) => line.startsWith(`START RequestId: ${requestId} `))).toHaveLength(3);
     expect(log.filter((line) => line.includes(`\t${requestId}\tERROR\tInvoke Error`))).toHaveLength(3);
-    const handlerErrors = log.filter((line) => line.startsWith('{') && (JSON.parse(line) as { level?: string }).level === 'ERROR' && line.includes(requestId));
+    const handlerErrors = log.filter(
+      (line) => line.startsWith('{') && (JSON.parse(line) as { level?: string }).level === 'ERROR' && line.includes(requestId),
+    );
     expect(handlerErrors.length).toBeGreaterThanOrEqual(3);
   });
 
   it('a retry after a failed publish reuses the request id: the event is published once and counted once', async () => {
     const twin = await twinWith({ profiles: [profile('P1', 20, 80, 1)] });
     const published: string[] = [];
-    twin.broker.subscribe('anom/pred', (packet, done) => {
-      published.push(packet.payload.toString());
-      done();
-    }, () => undefined);
+    twin.broker.subscribe(
+      'anom/pred',
+      (packet, done) => {
+        published.push(packet.payload.toString());
+        done();
+      },
+      () => undefined,
+    );
     // A fault the function cannot tell from IoT Core being unavailable: the broker refuses
     // the event's publish during the first attempt only.
     const publish = twin.broker.publish.bind(twin.broker);
-    twin.broker.publish = (packet, callback) => (packet.topic === 'anom/pred' ? callback(new Error('broker unavailable')) : publish(packet, callback));
+    twin.broker.publish = (packet, callback) =>
+      packet.topic === 'anom/pred' ? callback(new Error('broker unavailable')) : publish(packet, callback);
     const attempts: InvocationRecord[] = [];
     twin.events.on('invocation', (record) => {
       attempts.push(record);
@@ -154,7 +175,9 @@ describe('delivery model', () => {
     await publishRaw(twin, reading('P1', 95));
     await twin.waitForIdle({ timeoutMs: 30_000 });
     expect(attempts.map((a) => a.error?.errorType)).toEqual(['Sandbox.Timedout', 'Sandbox.Timedout', 'Sandbox.Timedout']);
-    expect(twin.deadLetters()).toEqual([expect.objectContaining({ responsePayload: expect.objectContaining({ errorType: 'Sandbox.Timedout' }) })]);
+    expect(twin.deadLetters()).toEqual([
+      expect.objectContaining({ responsePayload: expect.objectContaining({ errorType: 'Sandbox.Timedout' }) }),
+    ]);
     expect(twin.stats().coldStarts).toBeGreaterThanOrEqual(3);
   });
 
@@ -164,7 +187,13 @@ describe('delivery model', () => {
     await publishRaw(twin, 'not json at all');
     await twin.waitForIdle({ timeoutMs: 30_000 });
     expect(await item(twin, 'Ghost')).toBeUndefined();
-    expect(twin.stats()).toMatchObject({ received: 2, done: 2, invocations: 1, ruleErrors: 1, outcomes: expect.objectContaining({ 'unknown-printer': 1 }) });
+    expect(twin.stats()).toMatchObject({
+      received: 2,
+      done: 2,
+      invocations: 1,
+      ruleErrors: 1,
+      outcomes: expect.objectContaining({ 'unknown-printer': 1 }),
+    });
   });
 });
 
@@ -174,14 +203,20 @@ describe('state folder', () => {
     const values = [90, 90, 90, 90, 90]; // window 3: one event, then 2 out of bounds
     const first = await startTwin({ stateDir, profiles: [profile('P1', 20, 80, 3)] });
     try {
-      await publishReadings(first.mqttUrl, values.map((v) => reading('P1', v)));
+      await publishReadings(
+        first.mqttUrl,
+        values.map((v) => reading('P1', v)),
+      );
       await first.waitUntilProcessed(values.length, { timeoutMs: 30_000 });
     } finally {
       await first.close();
     }
 
     const second = await twinWith({ stateDir });
-    const model = runModel({ P1: { lower: 20, upper: 80, window: 3 } }, values.map((value) => ({ printerId: 'P1', value })));
+    const model = runModel(
+      { P1: { lower: 20, upper: 80, window: 3 } },
+      values.map((value) => ({ printerId: 'P1', value })),
+    );
     expect(await item(second, 'P1')).toMatchObject({
       EventCount: { N: String(model.printers['P1']!.eventCount) },
       OutOfBoundsCount: { N: String(model.printers['P1']!.outOfBoundsCount) },
@@ -199,7 +234,11 @@ describe('state folder', () => {
     const stateDir = tempDir();
     const twin = await twinWith({ stateDir });
     await expect(startTwin({ stateDir })).rejects.toThrow(new TwinStartError(`state folder ${twin.stateDir} is in use by another twin`));
-    await expect(startTwin({ mqttPort: twin.mqttPort })).rejects.toThrow(new TwinStartError(`MQTT port ${twin.mqttPort} is already in use`));
-    await expect(startTwin({ dynamoDbPort: twin.dynamoDbPort })).rejects.toThrow(new TwinStartError(`DynamoDB port ${twin.dynamoDbPort} is already in use`));
+    await expect(startTwin({ mqttPort: twin.mqttPort })).rejects.toThrow(
+      new TwinStartError(`MQTT port ${twin.mqttPort} is already in use`),
+    );
+    await expect(startTwin({ dynamoDbPort: twin.dynamoDbPort })).rejects.toThrow(
+      new TwinStartError(`DynamoDB port ${twin.dynamoDbPort} is already in use`),
+    );
   });
 });

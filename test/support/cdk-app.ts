@@ -81,6 +81,9 @@ export function getAttOf(template: Template, type: string, attribute: string, pr
 /** An ARN in this stack's partition, region and account, as CDK renders `formatArn`. */
 export function stackArn(service: string, resource: string) {
   return {
-    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:${service}:`, { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:${resource}`]],
+    'Fn::Join': [
+      '',
+      ['arn:', { Ref: 'AWS::Partition' }, `:${service}:`, { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:${resource}`],
+    ],
   };
 }

@@ -26,7 +26,11 @@ export interface CliRun {
  * fresh empty directory, so no cdk-outputs.json is found): the child, to
  * signal, and its outcome.
  */
-export function startCli(script: string, args: readonly string[], options: { cwd?: string } = {}): { child: ChildProcess; result: Promise<CliRun> } {
+export function startCli(
+  script: string,
+  args: readonly string[],
+  options: { cwd?: string } = {},
+): { child: ChildProcess; result: Promise<CliRun> } {
   const child = spawn(process.execPath, ['--import', TSX_LOADER, join(ROOT, script), ...args], {
     cwd: options.cwd ?? tempDir(),
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },

@@ -21,7 +21,11 @@ function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 }
 
 /** Starts `node --import tsx <script> ...args` (script relative to the repository). */
-export function spawnCli(script: string, args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): ChildProcessWithoutNullStreams {
+export function spawnCli(
+  script: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): ChildProcessWithoutNullStreams {
   return spawn(process.execPath, ['--import', TSX, fileURLToPath(new URL(script, pathToFileURL(REPO))), ...args], {
     cwd: options.cwd ?? REPO,
     env: cliEnv(options.env),
@@ -35,7 +39,11 @@ export interface CliResult {
 }
 
 /** Runs a CLI to completion. */
-export function runCliProcess(script: string, args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
+export function runCliProcess(
+  script: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawnCli(script, args, options);
     let stdout = '';
@@ -79,7 +87,9 @@ export async function allItems(client: DynamoDBClient, tableName: string): Promi
   const items: Record<string, unknown>[] = [];
   let startKey: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;
   do {
-    const page = await client.send(new ScanCommand({ TableName: tableName, ConsistentRead: true, ...(startKey ? { ExclusiveStartKey: startKey } : {}) }));
+    const page = await client.send(
+      new ScanCommand({ TableName: tableName, ConsistentRead: true, ...(startKey ? { ExclusiveStartKey: startKey } : {}) }),
+    );
     for (const item of page.Items ?? []) items.push(unmarshall(item));
     startKey = page.LastEvaluatedKey;
   } while (startKey);
@@ -87,7 +97,9 @@ export async function allItems(client: DynamoDBClient, tableName: string): Promi
 }
 
 /** Profiles as the model takes them. */
-export function modelProfiles(profiles: readonly { PrinterId: string; Thresholds: { Lower: number; Upper: number }; Window: number }[]): Record<string, ModelProfile> {
+export function modelProfiles(
+  profiles: readonly { PrinterId: string; Thresholds: { Lower: number; Upper: number }; Window: number }[],
+): Record<string, ModelProfile> {
   return Object.fromEntries(profiles.map((p) => [p.PrinterId, { lower: p.Thresholds.Lower, upper: p.Thresholds.Upper, window: p.Window }]));
 }
 
@@ -98,4 +110,8 @@ export async function publishReadings(mqttUrl: string, readings: readonly object
 }
 
 /** A reading payload. */
-export const reading = (PrinterId: string, value: number, extra: Record<string, unknown> = {}) => ({ PrinterId, data: { value }, ...extra });
+export const reading = (PrinterId: string, value: number, extra: Record<string, unknown> = {}) => ({
+  PrinterId,
+  data: { value },
+  ...extra,
+});
