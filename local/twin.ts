@@ -443,7 +443,8 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     checkWaiters();
   };
 
-  const finish = (message: Message) => {
+  /** A message's handling is over: free its lane for the printer's next message, and report it. */
+  const finish = (message: Message, status: 'processed' | 'dead-lettered', result?: DetectorResult) => {
     const { lane } = message;
     lane.queue.shift();
     if (lane.queue.length > 0) {
@@ -452,6 +453,15 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       lane.active = false;
       if (lane.key !== undefined) lanes.delete(lane.key);
     }
+    handled({
+      requestId: message.requestId,
+      topic: message.topic,
+      printerId: message.printerId,
+      event: message.event,
+      attempts: message.attempts,
+      status,
+      ...(result ? { result } : {}),
+    });
   };
 
   const deadLetter = (message: Message, error: SerializedError, condition: DeadLetterRecord['requestContext']['condition']) => {
@@ -488,15 +498,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       }),
     );
     events.emit('dead-letter', record);
-    finish(message);
-    handled({
-      requestId: message.requestId,
-      topic: message.topic,
-      printerId: message.printerId,
-      event: message.event,
-      attempts: message.attempts,
-      status: 'dead-lettered',
-    });
+    finish(message, 'dead-lettered');
   };
 
   const run = async (message: Message) => {
@@ -527,16 +529,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
         if (result.outcome in outcomes) outcomes[result.outcome] += 1;
         counters.eventsPublished += result.published;
       }
-      finish(message);
-      handled({
-        requestId: message.requestId,
-        topic: message.topic,
-        printerId: message.printerId,
-        event: message.event,
-        attempts: message.attempts,
-        status: 'processed',
-        ...(result ? { result } : {}),
-      });
+      finish(message, 'processed', result);
     } else {
       counters.functionErrors += 1;
       if (closing) {
