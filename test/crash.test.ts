@@ -9,8 +9,6 @@
  *   replaying the same data with `seq` recovers it exactly once. (That the
  *   emitter reconnects and resends is `faults.test.ts`'s broker test.)
  */
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
@@ -20,7 +18,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { replay } from '../emitter/replay.ts';
 import { startTwin, type Twin } from '../local/twin.ts';
-import { countsOf, makeFleet } from './support/fleet.ts';
+import { countsOf, scanAll, makeFleet } from './support/fleet.ts';
 import { runModel, type ModelProfile } from './support/model.ts';
 
 const fleet = makeFleet(30, 3_000, 21);
@@ -111,8 +109,7 @@ describe('the twin killed with SIGKILL mid-replay and restarted on its state dir
 
     twin = await startTwin({ stateDir, logFile: false });
     // Intact: each printer is exactly the model after the readings it applied, in order.
-    const { Items = [] } = await twin.dynamoDb.send(new ScanCommand({ TableName: twin.tableName, ConsistentRead: true }));
-    const items = Items.map((item) => unmarshall(item));
+    const items = await scanAll(twin.dynamoDb, twin.tableName);
     expect(items).toHaveLength(fleet.profiles.length);
     const lastSeq = Object.fromEntries(items.map((item) => [String(item['PrinterId']), Number(item['LastSeq'] ?? 0)]));
     const applied = Object.values(lastSeq).reduce((a, b) => a + b, 0);
@@ -126,7 +123,6 @@ describe('the twin killed with SIGKILL mid-replay and restarted on its state dir
     await twin.waitUntilProcessed(fleet.readings.length, { timeoutMs: 120_000 });
     const stats = twin.stats();
     expect(stats.outcomes.duplicate + stats.outcomes.late).toBe(applied);
-    const { Items: after = [] } = await twin.dynamoDb.send(new ScanCommand({ TableName: twin.tableName, ConsistentRead: true }));
-    expect(countsOf(after.map((item) => unmarshall(item)))).toEqual(fleet.expected.printers);
+    expect(countsOf(await scanAll(twin.dynamoDb, twin.tableName))).toEqual(fleet.expected.printers);
   });
 });

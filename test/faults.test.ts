@@ -4,13 +4,11 @@
  * replay. Readings are retried or resent; the final state equals the
  * independent model's: none lost, none doubled.
  */
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { replay } from '../emitter/replay.ts';
 import { ENV } from '../lib/contract.ts';
 import { startTwin, type Twin } from '../local/twin.ts';
-import { countsOf, makeFleet } from './support/fleet.ts';
+import { countsOf, scanAll, makeFleet } from './support/fleet.ts';
 import { startOutageProxy, type OutageProxy } from './support/outage-proxy.ts';
 
 /** How long each outage lasts: a deliberate fault duration, not a wait for an event. */
@@ -26,8 +24,7 @@ afterEach(async () => {
 });
 
 async function storedCounts(t: Twin) {
-  const { Items = [] } = await t.dynamoDb.send(new ScanCommand({ TableName: t.tableName, ConsistentRead: true }));
-  return countsOf(Items.map((item) => unmarshall(item)));
+  return countsOf(await scanAll(t.dynamoDb, t.tableName));
 }
 
 /** Resolves once the twin has handled `count` messages (event-driven). */

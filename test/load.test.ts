@@ -4,14 +4,12 @@
  * independent model's; nothing is lost or doubled; memory stays bounded.
  * `npm run soak` runs the same test ten times bigger (SOAK=1).
  */
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replay, type ReplaySummary } from '../emitter/replay.ts';
 import { PREDICTION_TOPIC } from '../lib/contract.ts';
 import { subscribeTopic, type TopicSubscription } from '../local/topic-subscriber.ts';
 import { startTwin, type Twin } from '../local/twin.ts';
-import { countsOf, makeFleet, partitionByPrinter, sampleRss } from './support/fleet.ts';
+import { countsOf, scanAll, makeFleet, partitionByPrinter, sampleRss } from './support/fleet.ts';
 
 const SOAK = process.env['SOAK'] === '1';
 const CLIENTS = SOAK ? 8 : 4;
@@ -57,8 +55,7 @@ describe(`load on the twin: ${CLIENTS} emitters, ${PRINTERS} printers, ${READING
   );
 
   it('ends in the state the independent model computes: nothing lost, nothing doubled', async () => {
-    const { Items = [] } = await twin.dynamoDb.send(new ScanCommand({ TableName: twin.tableName, ConsistentRead: true }));
-    const stored = countsOf(Items.map((item) => unmarshall(item)));
+    const stored = countsOf(await scanAll(twin.dynamoDb, twin.tableName));
     expect(Object.keys(stored)).toHaveLength(PRINTERS);
     expect(stored).toEqual(fleet.expected.printers);
     const stats = twin.stats();
