@@ -18,7 +18,8 @@ import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { replay } from '../emitter/replay.ts';
 import { startTwin, type Twin } from '../local/twin.ts';
-import { countsOf, scanAll, makeFleet } from './support/fleet.ts';
+import { allItems } from './support/twin.ts';
+import { countsOf, makeFleet } from './support/fleet.ts';
 import { runModel, type ModelProfile } from './support/model.ts';
 
 const fleet = makeFleet(30, 3_000, 21);
@@ -109,7 +110,7 @@ describe('the twin killed with SIGKILL mid-replay and restarted on its state dir
 
     twin = await startTwin({ stateDir, logFile: false });
     // Intact: each printer is exactly the model after the readings it applied, in order.
-    const items = await scanAll(twin.dynamoDb, twin.tableName);
+    const items = await allItems(twin.dynamoDb, twin.tableName);
     expect(items).toHaveLength(fleet.profiles.length);
     const lastSeq = Object.fromEntries(items.map((item) => [String(item['PrinterId']), Number(item['LastSeq'] ?? 0)]));
     const applied = Object.values(lastSeq).reduce((a, b) => a + b, 0);
@@ -123,6 +124,6 @@ describe('the twin killed with SIGKILL mid-replay and restarted on its state dir
     await twin.waitUntilProcessed(fleet.readings.length, { timeoutMs: 120_000 });
     const stats = twin.stats();
     expect(stats.outcomes.duplicate + stats.outcomes.late).toBe(applied);
-    expect(countsOf(await scanAll(twin.dynamoDb, twin.tableName))).toEqual(fleet.expected.printers);
+    expect(countsOf(await allItems(twin.dynamoDb, twin.tableName))).toEqual(fleet.expected.printers);
   });
 });

@@ -8,7 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { replay } from '../emitter/replay.ts';
 import { ENV } from '../lib/contract.ts';
 import { startTwin, type Twin } from '../local/twin.ts';
-import { countsOf, scanAll, makeFleet } from './support/fleet.ts';
+import { allItems } from './support/twin.ts';
+import { countsOf, makeFleet } from './support/fleet.ts';
 import { startOutageProxy, type OutageProxy } from './support/outage-proxy.ts';
 
 /** How long each outage lasts: a deliberate fault duration, not a wait for an event. */
@@ -24,7 +25,7 @@ afterEach(async () => {
 });
 
 async function storedCounts(t: Twin) {
-  return countsOf(await scanAll(t.dynamoDb, t.tableName));
+  return countsOf(await allItems(t.dynamoDb, t.tableName));
 }
 
 /** Resolves once the twin has handled `count` messages (event-driven). */

@@ -9,7 +9,8 @@ import { replay, type ReplaySummary } from '../emitter/replay.ts';
 import { PREDICTION_TOPIC } from '../lib/contract.ts';
 import { subscribeTopic, type TopicSubscription } from '../local/topic-subscriber.ts';
 import { startTwin, type Twin } from '../local/twin.ts';
-import { countsOf, scanAll, makeFleet, partitionByPrinter, sampleRss } from './support/fleet.ts';
+import { allItems } from './support/twin.ts';
+import { countsOf, makeFleet, partitionByPrinter, sampleRss } from './support/fleet.ts';
 
 const SOAK = process.env['SOAK'] === '1';
 const CLIENTS = SOAK ? 8 : 4;
@@ -55,7 +56,7 @@ describe(`load on the twin: ${CLIENTS} emitters, ${PRINTERS} printers, ${READING
   );
 
   it('ends in the state the independent model computes: nothing lost, nothing doubled', async () => {
-    const stored = countsOf(await scanAll(twin.dynamoDb, twin.tableName));
+    const stored = countsOf(await allItems(twin.dynamoDb, twin.tableName));
     expect(Object.keys(stored)).toHaveLength(PRINTERS);
     expect(stored).toEqual(fleet.expected.printers);
     const stats = twin.stats();

@@ -2,8 +2,6 @@
  * A generated fleet for load and fault tests: profiles, readings with seq,
  * and the independent model's expectation for them.
  */
-import { ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { readFileSync } from 'node:fs';
 import { fleetProfiles, generateReadings, type GeneratedReading, type GeneratorProfile } from '../../emitter/generate.ts';
 import { runModel, type ModelProfile } from './model.ts';
@@ -66,18 +64,4 @@ export function sampleRss(intervalMs = 100) {
       return Math.round(peak / 2 ** 20);
     },
   };
-}
-
-/** Every item of a table, all pages, strongly consistent. */
-export async function scanAll(client: DynamoDBClient, tableName: string): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let startKey: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await client.send(
-      new ScanCommand({ TableName: tableName, ConsistentRead: true, ...(startKey ? { ExclusiveStartKey: startKey } : {}) }),
-    );
-    for (const item of page.Items ?? []) items.push(unmarshall(item));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return items;
 }
