@@ -36,6 +36,20 @@ function hasAwsCredentials(env: NodeJS.ProcessEnv): boolean {
   );
 }
 
+/** The flags that pick a table (read by {@link resolveTableTarget}): every table CLI declares these. */
+export const TABLE_TARGET_OPTIONS = {
+  table: { type: 'string' },
+  region: { type: 'string' },
+  'endpoint-url': { type: 'string' },
+} as const;
+
+/** `--help` lines of {@link TABLE_TARGET_OPTIONS}. */
+export const TABLE_TARGET_HELP = {
+  table: 'the profiles table (default: TableName from cdk-outputs.json, or PrinterProfiles locally)',
+  region: 'AWS region (default: Region from cdk-outputs.json, then the SDK default)',
+  'endpoint-url': 'a DynamoDB endpoint, e.g. the local twin http://127.0.0.1:8000',
+} as const;
+
 /** Resolves the table a CLI works on from its flags, `cdk-outputs.json` and defaults. */
 export function resolveTableTarget(
   flags: { table?: string | undefined; region?: string | undefined; 'endpoint-url'?: string | undefined },

@@ -4,7 +4,7 @@
  */
 import { CliError, intOption, runCli } from './kit.ts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { describeAwsError, resolveTableTarget } from './aws-target.ts';
+import { describeAwsError, resolveTableTarget, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from './aws-target.ts';
 import { allPrinters, renderRanking, topPrinters } from './ranking.ts';
 
 const spec = {
@@ -18,16 +18,12 @@ const spec = {
   options: {
     top: { type: 'string', short: 'n' },
     json: { type: 'boolean' },
-    table: { type: 'string' },
-    region: { type: 'string' },
-    'endpoint-url': { type: 'string' },
+    ...TABLE_TARGET_OPTIONS,
   },
   help: {
     top: 'only the N printers with the most events (one index Query)',
     json: 'print JSON (an array of {PrinterId, EventCount, LastEventAt?}) for scripts',
-    table: 'the profiles table (default: TableName from cdk-outputs.json, or PrinterProfiles locally)',
-    region: 'AWS region (default: Region from cdk-outputs.json, then the SDK default)',
-    'endpoint-url': 'a DynamoDB endpoint, e.g. the local twin http://127.0.0.1:8000',
+    ...TABLE_TARGET_HELP,
   },
 } as const;
 

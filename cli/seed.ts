@@ -5,7 +5,7 @@
  */
 import { CliError, runCli } from './kit.ts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { describeAwsError, resolveTableTarget } from './aws-target.ts';
+import { describeAwsError, resolveTableTarget, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from './aws-target.ts';
 import { loadProfilesFile, ProfilesFileError, seedProfiles } from './seeding.ts';
 
 const DEFAULT_FILE = 'data/printer_profiles.json';
@@ -19,15 +19,11 @@ const spec = {
     'EventCount are created at 0 only when missing, so seeding again never resets a counter.',
   options: {
     file: { type: 'string', short: 'f' },
-    table: { type: 'string' },
-    region: { type: 'string' },
-    'endpoint-url': { type: 'string' },
+    ...TABLE_TARGET_OPTIONS,
   },
   help: {
     file: `the profiles file (default ${DEFAULT_FILE})`,
-    table: 'the profiles table (default: TableName from cdk-outputs.json, or PrinterProfiles locally)',
-    region: 'AWS region (default: Region from cdk-outputs.json, then the SDK default)',
-    'endpoint-url': 'a DynamoDB endpoint, e.g. the local twin http://127.0.0.1:8000',
+    ...TABLE_TARGET_HELP,
   },
 } as const;
 
