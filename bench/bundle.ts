@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { Metafile } from 'esbuild';
-import { DETECTOR_BUNDLE, DETECTOR_ENTRY, DETECTOR_EXTERNALS } from '../lib/bundling.ts';
+import { DETECTOR_BUNDLE, DETECTOR_ENTRY, DETECTOR_EXTERNALS } from '../lambda/bundling.ts';
 import { BENCH_BUILD_DIR, bundleTo } from './build.ts';
 import { median, round } from './stats.ts';
 

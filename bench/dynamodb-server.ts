@@ -3,7 +3,7 @@
  * prints `{"endpoint": ...}` on one line: the bench talks to it over HTTP
  * like a remote DynamoDB, and its CPU does not compete with the code measured.
  */
-import { startDynamoDb } from '../local/dynamodb.ts';
+import { startDynamoDb } from '../twin/dynamodb.ts';
 
 const db = await startDynamoDb();
 process.stdout.write(`${JSON.stringify({ endpoint: db.endpoint })}\n`);

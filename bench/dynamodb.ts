@@ -14,8 +14,8 @@ import {
   type DynamoDBClient,
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
-import { createProfilesTableRequest } from '../lib/contract.ts';
-import { LOCAL_AWS, localDynamoDbClient } from '../local/dynamodb.ts';
+import { createProfilesTableRequest } from '../contract/index.ts';
+import { LOCAL_AWS, localDynamoDbClient } from '../twin/dynamodb.ts';
 
 export interface DynamoDbProcess {
   readonly endpoint: string;

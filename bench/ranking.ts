@@ -4,8 +4,8 @@
  * `ByEventCount` index next to a full Scan and a sort, on the embedded DynamoDB.
  */
 import { QueryCommand, ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ATTR, PROFILES_TABLE, RANK_PARTITION_VALUE, rankKey } from '../lib/contract.ts';
-import { localDynamoDbClient } from '../local/dynamodb.ts';
+import { ATTR, PROFILES_TABLE, RANK_PARTITION_VALUE, rankKey } from '../contract/index.ts';
+import { localDynamoDbClient } from '../twin/dynamodb.ts';
 import { countingClient, createTable, dropTable } from './dynamodb.ts';
 import { median, round } from './stats.ts';
 import { batchWrite, fleetProfiles, prng, profileItem, type BenchProfile } from './workload.ts';

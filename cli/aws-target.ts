@@ -10,9 +10,9 @@
  * - otherwise: the twin `npm run local` starts, at http://127.0.0.1:8000.
  */
 import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { DEFAULT_TABLE_NAME } from '../lib/contract.ts';
-import { LOCAL_AWS } from '../local/dynamodb.ts';
-import { DEFAULT_DYNAMODB_PORT } from '../local/paths.ts';
+import { DEFAULT_TABLE_NAME } from '../contract/index.ts';
+import { LOCAL_AWS } from '../twin/dynamodb.ts';
+import { DEFAULT_DYNAMODB_PORT } from '../twin/paths.ts';
 import { CliError, readStackOutputs, UsageError, type StackOutputs } from './kit.ts';
 
 export interface TableTarget {

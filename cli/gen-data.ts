@@ -4,7 +4,7 @@
  */
 import { CliError, UsageError, intOption, runCli } from './kit.ts';
 import { readFile, writeFile } from 'node:fs/promises';
-import { parseProfile } from '../lambda/profile.ts';
+import { parseProfile } from '../lambda/core/profile.ts';
 import { fleetProfiles, formatReadings, generateReadings, summarizeStreams, type GeneratorProfile } from '../emitter/generate.ts';
 
 const DEFAULT_PROFILES = 'data/printer_profiles.json';

@@ -8,8 +8,8 @@ import { FilterLogEventsCommand, type CloudWatchLogsClient, type FilteredLogEven
 import { existsSync, statSync, watch } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-import { classifyLine, entryTime, formatEntry, isAboutPrinter, isShownByDefault, type LogEntry } from '../local/log-format.ts';
-import { DEFAULT_LOG_FILE, IN_MEMORY_LOG_FILE } from '../local/paths.ts';
+import { classifyLine, entryTime, formatEntry, isAboutPrinter, isShownByDefault, type LogEntry } from '../twin/log-format.ts';
+import { DEFAULT_LOG_FILE, IN_MEMORY_LOG_FILE } from '../twin/paths.ts';
 import { UsageError } from './kit.ts';
 
 /** What to show. */

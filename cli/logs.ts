@@ -7,7 +7,7 @@ import { CliError, readStackOutputs, runCli, UsageError } from './kit.ts';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DEFAULT_LOG_FILE } from '../local/paths.ts';
+import { DEFAULT_LOG_FILE } from '../twin/paths.ts';
 import { defaultLocalLogFile, LogPrinter, parseSince, printerFilterPattern, readCloudWatchLogs, readLocalLog } from './log-sources.ts';
 
 const spec = {

@@ -5,7 +5,7 @@
 import { CliError, intOption, runCli } from './kit.ts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describeAwsError, resolveTableTarget, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from './aws-target.ts';
-import { allPrinters, renderRanking, topPrinters } from './ranking.ts';
+import { allPrinters, renderRanking, topPrinters } from '../lambda/adapters/ranking-query.ts';
 
 const spec = {
   usage: 'npm run ranked -- [--top N] [--json] [--table NAME] [--region R] [--endpoint-url URL]',

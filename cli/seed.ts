@@ -6,7 +6,7 @@
 import { CliError, runCli } from './kit.ts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describeAwsError, resolveTableTarget, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from './aws-target.ts';
-import { loadProfilesFile, ProfilesFileError, seedProfiles } from './seeding.ts';
+import { loadProfilesFile, ProfilesFileError, seedProfiles } from '../lambda/adapters/profile-writer.ts';
 
 const DEFAULT_FILE = 'data/printer_profiles.json';
 

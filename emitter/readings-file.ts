@@ -5,7 +5,7 @@
  * is a file the Lambda accepts.
  */
 import { readFile } from 'node:fs/promises';
-import { parseReading } from '../lambda/reading.ts';
+import { parseReading } from '../lambda/core/reading.ts';
 import { ReadingsFileError } from './errors.ts';
 
 /** Where one top-level element of a JSON array starts and ends (end exclusive). */

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { auth, io, iot, mqtt } from 'aws-iot-device-sdk-v2';
-import { DETECT_TOPIC } from '../lib/contract.ts';
+import { DETECT_TOPIC } from '../contract/index.ts';
 import { EmitterConnectionError, ReplayOptionsError } from './errors.ts';
 
 /** How to reach the broker and how to publish. */

@@ -7,11 +7,11 @@ import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynam
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../lib/contract.ts';
+import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../contract/index.ts';
 import type { DetectorConfig } from './config.ts';
-import { IotDataEventPublisher, type IotDataClientSource } from './publisher.ts';
+import { IotDataEventPublisher, type IotDataClientSource } from './adapters/iot-data-publisher.ts';
 import { ReadingProcessor, type ProcessorOptions, type ProcessResult } from './processor.ts';
-import { DynamoDbProfileStore } from './profile-store.ts';
+import { DynamoDbProfileStore } from './adapters/dynamodb-profile-store.ts';
 
 export interface DetectorDependencies {
   readonly config: DetectorConfig;

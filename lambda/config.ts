@@ -2,7 +2,7 @@
  * The detector's configuration, read once from the environment the stack (or
  * the twin) sets, failing fast with the variable's name.
  */
-import { ENV, PREDICTION_TOPIC } from '../lib/contract.ts';
+import { ENV, PREDICTION_TOPIC } from '../contract/index.ts';
 import { ConfigurationError } from './errors.ts';
 
 export interface DetectorConfig {

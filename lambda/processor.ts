@@ -15,11 +15,11 @@
  *   Lambda's retry (same request id) is recognised as already applied and only
  *   publishes. Any invocation that sees pending events publishes them.
  */
-import { detect, type PrinterState, type Reading } from './detector.ts';
+import { detect, type PrinterState, type Reading } from './core/detector.ts';
 import { EventPublishError, WriteConflictError } from './errors.ts';
-import { parseProfile, type StoredPrinter } from './profile.ts';
-import type { ProfileStore, Transition } from './profile-store.ts';
-import { parseReading } from './reading.ts';
+import { parseProfile, type StoredPrinter } from './core/profile.ts';
+import type { ProfileStore, Transition } from './adapters/dynamodb-profile-store.ts';
+import { parseReading } from './core/reading.ts';
 
 /** The payload published to the prediction topic (SPEC section 1). */
 export interface AnomalyEvent {

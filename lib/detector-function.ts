@@ -11,8 +11,8 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DETECTOR_BUNDLE, DETECTOR_ENTRY, DETECTOR_EXTERNALS, DETECTOR_HANDLER } from './bundling.ts';
-import { detectorEnvironment, PREDICTION_TOPIC } from './contract.ts';
+import { DETECTOR_BUNDLE, DETECTOR_ENTRY, DETECTOR_EXTERNALS, DETECTOR_HANDLER } from '../lambda/bundling.ts';
+import { detectorEnvironment, PREDICTION_TOPIC } from '../contract/index.ts';
 
 export interface DetectorFunctionProps {
   /** The profiles table: the function may GetItem and UpdateItem on it, nothing else. */

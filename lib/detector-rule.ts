@@ -9,7 +9,7 @@ import { CfnTopicRule } from 'aws-cdk-lib/aws-iot';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { RULE_SQL, RULE_SQL_VERSION } from './contract.ts';
+import { RULE_SQL, RULE_SQL_VERSION } from '../contract/index.ts';
 
 export interface DetectorRuleProps {
   /** The function the rule invokes with each reading. */

@@ -5,7 +5,7 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import { CfnPolicy } from 'aws-cdk-lib/aws-iot';
 import { Construct } from 'constructs';
-import { DETECT_TOPIC, PREDICTION_TOPIC } from './contract.ts';
+import { DETECT_TOPIC, PREDICTION_TOPIC } from '../contract/index.ts';
 
 export interface DevicePolicyProps {
   /**

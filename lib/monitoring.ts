@@ -18,7 +18,7 @@ import {
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from './contract.ts';
+import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../contract/index.ts';
 
 export interface DetectorMonitoringProps {
   /** The detector function. */

@@ -5,7 +5,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { DEFAULT_TABLE_NAME, PROFILES_TABLE } from './contract.ts';
+import { DEFAULT_TABLE_NAME, PROFILES_TABLE } from '../contract/index.ts';
 
 export interface ProfilesTableProps {
   /**

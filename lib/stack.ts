@@ -7,7 +7,7 @@ import { Aws, CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-l
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { DEFAULT_TABLE_NAME } from './contract.ts';
+import { DEFAULT_TABLE_NAME } from '../contract/index.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 import { DetectorFunction } from './detector-function.ts';
 import { DetectorRule } from './detector-rule.ts';

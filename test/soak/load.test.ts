@@ -1,2 +1,2 @@
 // `npm run soak`: the load test at soak size (SOAK=1 is set by the script).
-import '../load.test.ts';
+import '../twin/load.test.ts';

@@ -5,7 +5,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogItem } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lib/contract.ts';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../../contract/index.ts';
 
 export class CapturingLogger extends Logger {
   readonly lines: Record<string, unknown>[] = [];

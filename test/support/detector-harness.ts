@@ -9,9 +9,9 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { createHandler, type DetectorDependencies } from '../../lambda/app.ts';
 import type { AnomalyEvent } from '../../lambda/processor.ts';
-import { PREDICTION_TOPIC } from '../../lib/contract.ts';
-import { ensureProfilesTable, LOCAL_AWS, localDynamoDbClient, startDynamoDb } from '../../local/dynamodb.ts';
-import { startIotDataServer } from '../../local/iot-data-server.ts';
+import { PREDICTION_TOPIC } from '../../contract/index.ts';
+import { ensureProfilesTable, LOCAL_AWS, localDynamoDbClient, startDynamoDb } from '../../twin/dynamodb.ts';
+import { startIotDataServer } from '../../twin/iot-data-server.ts';
 import { captureTelemetry } from './capture.ts';
 
 export type Fault = (commandName: string, phase: 'before' | 'after') => Error | undefined;

@@ -1,0 +1,110 @@
+/**
+ * `npm run local`: starts the local twin and keeps it running until Ctrl-C /
+ * SIGTERM, printing one line with its endpoints when it is ready.
+ */
+import { CliError, intOption, runCli, UsageError } from './kit.ts';
+import { ProfilesFileError } from '../lambda/adapters/profile-writer.ts';
+import { classifyLine, formatEntry, isShownByDefault } from '../twin/log-format.ts';
+import {
+  DEFAULT_DYNAMODB_PORT,
+  DEFAULT_MQTT_PORT,
+  DEFAULT_STATE_DIR,
+  IN_MEMORY_DEAD_LETTER_FILE,
+  IN_MEMORY_LOG_FILE,
+} from '../twin/paths.ts';
+import { RuleSqlError } from '../twin/rule.ts';
+import { startTwin, TwinStartError, type TwinOptions } from '../twin/twin.ts';
+
+const spec = {
+  usage: 'npm run local -- [--mqtt-port 1883] [--dynamodb-port 8000] [--profiles FILE] [--state-dir DIR | --in-memory]',
+  summary:
+    'Starts the local twin: an MQTT broker, a DynamoDB API with the profiles table, the topic rule and the ' +
+    'detector function, wired as in the cloud. Prints one line with its endpoints when ready and runs until ' +
+    "Ctrl-C or SIGTERM. The function's log records are shown here and kept in the log file (npm run logs).",
+  options: {
+    'mqtt-port': { type: 'string' },
+    'dynamodb-port': { type: 'string' },
+    profiles: { type: 'string' },
+    'state-dir': { type: 'string' },
+    'in-memory': { type: 'boolean' },
+    'log-file': { type: 'string' },
+    concurrency: { type: 'string' },
+    'log-level': { type: 'string' },
+    quiet: { type: 'boolean', short: 'q' },
+  },
+  help: {
+    'mqtt-port': `MQTT port on 127.0.0.1, 0 for any free one (default ${DEFAULT_MQTT_PORT})`,
+    'dynamodb-port': `DynamoDB port on 127.0.0.1, 0 for any free one (default ${DEFAULT_DYNAMODB_PORT})`,
+    profiles: 'seed these profiles at start (JSON array, as data/printer_profiles.json); counters are kept',
+    'state-dir': `keep DynamoDB data, the log and dead letters here across restarts (default ${DEFAULT_STATE_DIR})`,
+    'in-memory': 'keep no state: DynamoDB in memory, a fresh log file each start',
+    'log-file': `the function's log file (default <state-dir>/detector.log, or ${IN_MEMORY_LOG_FILE} with --in-memory)`,
+    concurrency: 'most concurrent function invocations (default 4)',
+    'log-level': "the function's POWERTOOLS_LOG_LEVEL: DEBUG, INFO, WARN or ERROR (default INFO)",
+    quiet: "do not show the function's log records here (they still go to the log file)",
+  },
+} as const;
+
+const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+
+await runCli(spec, async (values) => {
+  if (values['state-dir'] !== undefined && values['in-memory']) {
+    throw new UsageError('--state-dir and --in-memory cannot be used together');
+  }
+  const logLevel = values['log-level']?.toUpperCase();
+  if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel as never)) {
+    throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${values['log-level']}"`);
+  }
+  const mqttPort = intOption('mqtt-port', values['mqtt-port'], { max: 65_535 }) ?? DEFAULT_MQTT_PORT;
+  const dynamoDbPort = intOption('dynamodb-port', values['dynamodb-port'], { max: 65_535 }) ?? DEFAULT_DYNAMODB_PORT;
+  const concurrency = intOption('concurrency', values.concurrency, { min: 1, max: 64 });
+  const inMemory = values['in-memory'] === true;
+  const stateDir = inMemory ? undefined : (values['state-dir'] ?? DEFAULT_STATE_DIR);
+  const color = process.stdout.isTTY === true;
+
+  const options: TwinOptions = {
+    mqttPort,
+    dynamoDbPort,
+    ...(stateDir !== undefined ? { stateDir } : { deadLetterFile: IN_MEMORY_DEAD_LETTER_FILE, truncateLogFile: true }),
+    logFile: values['log-file'] ?? (inMemory ? IN_MEMORY_LOG_FILE : undefined),
+    ...(values.profiles !== undefined ? { profiles: values.profiles } : {}),
+    ...(concurrency !== undefined ? { concurrency } : {}),
+    ...(logLevel !== undefined ? { logLevel: logLevel as (typeof LOG_LEVELS)[number] } : {}),
+    ...(values.quiet
+      ? {}
+      : {
+          onLog: (line: string) => {
+            const entry = classifyLine(line);
+            if (isShownByDefault(entry)) process.stdout.write(`${formatEntry(entry, { color })}\n`);
+          },
+        }),
+  };
+
+  let twin: Awaited<ReturnType<typeof startTwin>>;
+  try {
+    twin = await startTwin(options);
+  } catch (error) {
+    if (error instanceof TwinStartError || error instanceof ProfilesFileError || error instanceof RuleSqlError) {
+      throw new CliError(error.message);
+    }
+    throw error;
+  }
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.stdout.write(
+      `local twin ready: mqtt ${twin.mqttUrl} | dynamodb ${twin.dynamoDbEndpoint} (aws dynamodb --endpoint-url ${twin.dynamoDbEndpoint}) ` +
+        `| table ${twin.tableName} | log ${twin.logFile ?? 'none'} | state ${twin.stateDir ?? 'in memory'}\n`,
+    );
+  });
+  // A second signal while shutting down stops at once.
+  const force = () => process.exit(1);
+  process.once('SIGINT', force);
+  process.once('SIGTERM', force);
+  process.stderr.write(`${signal}: stopping the local twin\n`);
+  await twin.close();
+  const { received, deadLettered } = twin.stats();
+  process.stderr.write(`local twin stopped (${received} readings received, ${deadLettered} dead-lettered)\n`);
+  return 0;
+});

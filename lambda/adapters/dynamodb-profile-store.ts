@@ -1,0 +1,247 @@
+/**
+ * The DynamoDB adapter: one guarded UpdateItem per reading.
+ *
+ * Every write is conditional on the state the detector computed from (profile
+ * unchanged, ordering rules, and for events the exact counters), so concurrent
+ * invocations can never overwrite each other: a writer whose view is stale
+ * gets the current item back and recomputes. Nothing here scans the table, and
+ * no write can create an item (every condition requires the item to exist).
+ */
+import {
+  ConditionalCheckFailedException,
+  GetItemCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { ATTR, RANK_PARTITION_VALUE, rankKey } from '../../contract/index.ts';
+import type { PrinterState, Reading } from '../core/detector.ts';
+import { ProfileStoreError } from '../errors.ts';
+
+/** A profile item as plain JS values (numbers as numbers, sets as `Set`). */
+export type ProfileItem = Record<string, unknown>;
+
+/** One reading's effect on a printer, computed by the detector from `expected`. */
+export interface Transition {
+  /** `reset`: in bounds; `increment`: out of bounds, no event; `event`: completes a window. */
+  readonly kind: 'reset' | 'increment' | 'event';
+  /** The state the detector computed from: the write is guarded by it. */
+  readonly expected: PrinterState;
+  readonly reading: Reading;
+  /** Id of the invocation applying the reading (stable across Lambda retries). */
+  readonly requestId: string;
+  /** ISO time the reading is applied at. */
+  readonly appliedAt: string;
+  /** For `event`: the anomaly event, as JSON, recorded with the count for a retry to republish. */
+  readonly event?: string;
+}
+
+export type ApplyResult =
+  | { readonly applied: true; readonly item: ProfileItem }
+  | { readonly applied: false; readonly item: ProfileItem | undefined };
+
+/** Where printer profiles live. The handler depends on this, not on DynamoDB. */
+export interface ProfileStore {
+  /** Strongly consistent read of one profile; undefined when there is none. */
+  read(printerId: string): Promise<ProfileItem | undefined>;
+  /** Applies a transition if the stored state still matches; else returns the current item. */
+  apply(transition: Transition): Promise<ApplyResult>;
+  /** Keeps anomaly events whose publish failed, until a later invocation publishes them. */
+  addPendingEvents(printerId: string, events: readonly string[]): Promise<void>;
+  /** Marks pending anomaly events as published. */
+  clearPendingEvents(printerId: string, events: readonly string[]): Promise<void>;
+}
+
+const toNative = (item: Record<string, AttributeValue>): ProfileItem => unmarshall(item, { wrapNumbers: (text: string) => Number(text) });
+
+/**
+ * `marshall` for the expression values, which are strings and numbers: those
+ * are converted directly (as `marshall` converts them), anything else goes
+ * through `marshall`. This is on every write's path.
+ */
+export function toAttributeValues(values: Record<string, unknown>): Record<string, AttributeValue> {
+  const out: Record<string, AttributeValue> = {};
+  for (const key in values) {
+    const value = values[key];
+    if (typeof value === 'string') out[key] = { S: value };
+    else if (typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= Number.MAX_SAFE_INTEGER)
+      out[key] = { N: value.toString() };
+    else out[key] = marshall({ value }).value as AttributeValue;
+  }
+  return out;
+}
+
+/** Builds the expression names, values, condition and update of one transition. */
+export function buildUpdate(t: Transition): {
+  UpdateExpression: string;
+  ConditionExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+  ExpressionAttributeValues: Record<string, unknown>;
+} {
+  const names: Record<string, string> = {
+    '#id': ATTR.printerId,
+    '#win': ATTR.window,
+    '#thr': ATTR.thresholds,
+    '#lo': ATTR.lower,
+    '#up': ATTR.upper,
+    '#oob': ATTR.outOfBoundsCount,
+    '#val': ATTR.lastValue,
+    '#seen': ATTR.lastSeenAt,
+    '#evReq': ATTR.lastEventRequestId,
+  };
+  const values: Record<string, unknown> = {
+    ':win': t.expected.window,
+    ':lo': t.expected.lower,
+    ':up': t.expected.upper,
+    ':val': t.reading.value,
+    ':seen': t.appliedAt,
+    ':rid': t.requestId,
+  };
+  const conditions = [
+    'attribute_exists(#id)',
+    '#win = :win AND #thr.#lo = :lo AND #thr.#up = :up',
+    '(attribute_not_exists(#evReq) OR #evReq <> :rid)',
+  ];
+  const sets = ['#val = :val', '#seen = :seen'];
+
+  const { seq, timestamp } = t.reading;
+  if (seq !== undefined) {
+    names['#seq'] = ATTR.lastSeq;
+    values[':seq'] = seq;
+    conditions.push('(attribute_not_exists(#seq) OR #seq < :seq)');
+    sets.push('#seq = :seq');
+  }
+  if (timestamp !== undefined) {
+    names['#ts'] = ATTR.lastTimestamp;
+    values[':ts'] = timestamp;
+    if (seq === undefined) conditions.push('(attribute_not_exists(#ts) OR #ts <= :ts)');
+    sets.push('#ts = :ts');
+  }
+
+  /** `attr = value`, where a missing attribute counts as 0. */
+  const equalsCount = (name: string, placeholder: string, value: number) => {
+    values[placeholder] = value;
+    return value === 0 ? `(attribute_not_exists(${name}) OR ${name} = ${placeholder})` : `${name} = ${placeholder}`;
+  };
+
+  switch (t.kind) {
+    case 'reset':
+      values[':zero'] = 0;
+      sets.push('#oob = :zero');
+      break;
+    case 'increment':
+      values[':zero'] = 0;
+      values[':one'] = 1;
+      values[':lastBelowWindow'] = t.expected.window - 1;
+      conditions.push('(attribute_not_exists(#oob) OR #oob < :lastBelowWindow)');
+      sets.push('#oob = if_not_exists(#oob, :zero) + :one');
+      break;
+    case 'event': {
+      if (t.event === undefined) throw new TypeError('an event transition needs its event');
+      const eventCount = t.expected.eventCount + 1;
+      Object.assign(names, {
+        '#ec': ATTR.eventCount,
+        '#evAt': ATTR.lastEventAt,
+        '#rankP': ATTR.rankPartition,
+        '#rankK': ATTR.rankKey,
+        '#lastEvent': ATTR.lastEvent,
+      });
+      conditions.push(equalsCount('#oob', ':oobWas', t.expected.outOfBoundsCount));
+      conditions.push(equalsCount('#ec', ':ecWas', t.expected.eventCount));
+      Object.assign(values, {
+        ':zero': 0,
+        ':ec': eventCount,
+        ':rankP': RANK_PARTITION_VALUE,
+        ':rankK': rankKey(eventCount, t.expected.printerId),
+        ':event': t.event,
+      });
+      sets.push('#oob = :zero', '#ec = :ec', '#evAt = :seen', '#rankP = :rankP', '#rankK = :rankK', '#lastEvent = :event', '#evReq = :rid');
+      break;
+    }
+  }
+
+  return {
+    UpdateExpression: `SET ${sets.join(', ')}`,
+    ConditionExpression: conditions.join(' AND '),
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+}
+
+/** {@link ProfileStore} on a DynamoDB table. The client is passed in. */
+export class DynamoDbProfileStore implements ProfileStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  async read(printerId: string): Promise<ProfileItem | undefined> {
+    try {
+      const { Item } = await this.client.send(
+        new GetItemCommand({ TableName: this.tableName, Key: { [ATTR.printerId]: { S: printerId } }, ConsistentRead: true }),
+      );
+      return Item ? toNative(Item) : undefined;
+    } catch (error) {
+      throw new ProfileStoreError(`reading profile ${printerId} failed: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  async apply(transition: Transition): Promise<ApplyResult> {
+    const update = buildUpdate(transition);
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { [ATTR.printerId]: { S: transition.expected.printerId } },
+          UpdateExpression: update.UpdateExpression,
+          ConditionExpression: update.ConditionExpression,
+          ExpressionAttributeNames: update.ExpressionAttributeNames,
+          ExpressionAttributeValues: toAttributeValues(update.ExpressionAttributeValues),
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { applied: true, item: toNative(Attributes ?? {}) };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        // DynamoDB returns the current item; an emulator that does not gets one read.
+        const item = error.Item ? toNative(error.Item) : await this.read(transition.expected.printerId);
+        return { applied: false, item };
+      }
+      throw new ProfileStoreError(`updating profile ${transition.expected.printerId} failed: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+
+  addPendingEvents(printerId: string, events: readonly string[]): Promise<void> {
+    return this.changeOutbox('ADD', printerId, events);
+  }
+
+  clearPendingEvents(printerId: string, events: readonly string[]): Promise<void> {
+    return this.changeOutbox('DELETE', printerId, events);
+  }
+
+  /** Set ADD/DELETE are idempotent, so retried or concurrent calls cannot corrupt the outbox. */
+  private async changeOutbox(action: 'ADD' | 'DELETE', printerId: string, events: readonly string[]): Promise<void> {
+    if (events.length === 0) return;
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { [ATTR.printerId]: { S: printerId } },
+          UpdateExpression: `${action} #outbox :events`,
+          ConditionExpression: 'attribute_exists(#id)',
+          ExpressionAttributeNames: { '#outbox': ATTR.outbox, '#id': ATTR.printerId },
+          ExpressionAttributeValues: { ':events': { SS: [...new Set(events)] } },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return; // profile deleted meanwhile
+      throw new ProfileStoreError(`updating pending events of ${printerId} failed: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+}

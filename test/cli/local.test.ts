@@ -1,0 +1,114 @@
+/**
+ * `npm run local` as a user runs it: the ready line, a twin that works with
+ * the original `put-item` and the other CLIs, a clean SIGTERM, and one-line
+ * errors.
+ */
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { localDynamoDbClient } from '../../twin/dynamodb.ts';
+import { putOriginalProfile } from '../support/profiles.ts';
+import { exitCode, publishReadings, reading, runCliProcess, spawnCli, waitForLine } from '../support/twin.ts';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'twin-cli-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const READY =
+  /^local twin ready: mqtt (mqtt:\/\/127\.0\.0\.1:\d+) \| dynamodb (http:\/\/127\.0\.0\.1:\d+) \(aws dynamodb --endpoint-url http:\/\/127\.0\.0\.1:\d+\) \| table PrinterProfiles \| log (\S+) \| state (.+)$/;
+
+describe('npm run local', () => {
+  it('prints one ready line, serves the original put-item and the CLIs, and exits 0 on SIGTERM', async () => {
+    const stateDir = join(dir, 'state');
+    const child = spawnCli('cli/local.ts', [
+      '--mqtt-port',
+      '0',
+      '--dynamodb-port',
+      '0',
+      '--state-dir',
+      stateDir,
+      '--profiles',
+      'data/printer_profiles.json',
+    ]);
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    try {
+      const [, mqttUrl, endpoint, logFile, state] = READY.exec(await waitForLine(child.stdout, /^local twin ready:/))!;
+      expect(logFile).toBe(join(stateDir, 'detector.log'));
+      expect(state).toBe(stateDir);
+
+      // The original project's commands, against the twin's endpoint.
+      const client = localDynamoDbClient(endpoint!);
+      try {
+        expect((await client.send(new ListTablesCommand({}))).TableNames).toEqual(['PrinterProfiles']);
+        await putOriginalProfile(client, 'PrinterProfiles', 'Printer99', 20, 80, 2);
+      } finally {
+        client.destroy();
+      }
+      // The function's records reach the console, as readable lines.
+      const shown = waitForLine(child.stdout, /INFO {2}Printer99 anomaly event events=1/);
+      await publishReadings(mqttUrl!, [reading('Printer99', 85), reading('Printer99', 86)]);
+      await shown;
+
+      const ranked = await runCliProcess('cli/ranked.ts', ['--json', '--top', '1', '--endpoint-url', endpoint!]);
+      expect(JSON.parse(ranked.stdout)).toEqual([expect.objectContaining({ PrinterId: 'Printer99', EventCount: 1 })]);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exitCode(child)).toBe(0);
+    expect(stderr).toMatch(/SIGTERM: stopping the local twin\nlocal twin stopped \(2 readings received, 0 dead-lettered\)\n$/);
+    expect(readFileSync(join(stateDir, 'detector.log'), 'utf8')).toContain('"printerId":"Printer99"');
+  });
+
+  describe('refuses with one line', () => {
+    let busy: Server;
+    let port: number;
+    beforeAll(async () => {
+      busy = createServer();
+      await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+      port = (busy.address() as AddressInfo).port;
+    });
+    afterAll(() => new Promise<void>((resolve) => busy.close(() => resolve())));
+
+    it.each([
+      [
+        'an MQTT port in use',
+        () => ['--mqtt-port', String(port), '--dynamodb-port', '0', '--in-memory'],
+        1,
+        () => `npm run local: MQTT port ${port} is already in use\n`,
+      ],
+      [
+        'a DynamoDB port in use',
+        () => ['--mqtt-port', '0', '--dynamodb-port', String(port), '--in-memory'],
+        1,
+        () => `npm run local: DynamoDB port ${port} is already in use\n`,
+      ],
+      [
+        '--in-memory with --state-dir',
+        () => ['--in-memory', '--state-dir', 'x'],
+        2,
+        () => 'npm run local: --state-dir and --in-memory cannot be used together\n',
+      ],
+      [
+        'a port out of range',
+        () => ['--mqtt-port', '70000'],
+        2,
+        () => 'npm run local: --mqtt-port must be a whole number from 0 to 65535, got "70000"\n',
+      ],
+      [
+        'a missing profiles file',
+        () => ['--mqtt-port', '0', '--dynamodb-port', '0', '--in-memory', '--profiles', 'nope.json'],
+        1,
+        () => 'npm run local: nope.json: no such file\n',
+      ],
+    ])('%s', async (_case, args, code, message) => {
+      const result = await runCliProcess('cli/local.ts', [...args(), '--log-file', join(dir, 'refused.log')]);
+      expect({ code: result.code, stderr: result.stderr, stdout: result.stdout }).toEqual({ code, stderr: message(), stdout: '' });
+    });
+  });
+});

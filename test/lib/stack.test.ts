@@ -1,0 +1,403 @@
+/**
+ * The stack's contract, asserted on the synthesized template by property
+ * (`hasResourceProperties`, `Match`, `Capture`), never by logical id or snapshot:
+ * references between resources are followed by resource type and properties.
+ */
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StackOutputs } from '../../cli/kit.ts';
+import {
+  DEFAULT_TABLE_NAME,
+  DETECT_TOPIC,
+  METRIC,
+  METRICS_NAMESPACE,
+  PREDICTION_TOPIC,
+  PROFILES_TABLE,
+  RULE_SQL,
+  RULE_SQL_VERSION,
+  SERVICE_NAME,
+} from '../../contract/index.ts';
+import { getAttOf, onlyResource, refTo, referencedId, stackArn, synthesizeStack, type SynthesizedStack } from '../support/cdk-app.ts';
+
+/** The detector (the stack's other function is CDK's custom resource provider). */
+const DETECTOR = { Runtime: 'nodejs22.x' };
+
+let synthesized: SynthesizedStack;
+let template: Template;
+beforeAll(() => {
+  synthesized = synthesizeStack();
+  template = synthesized.template;
+});
+afterAll(() => synthesized?.dispose());
+
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Sid?: string; Condition?: unknown };
+const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+const resourcesOf = (s: Statement) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
+
+/** Every identity-policy statement in the stack, with the logical ids of the roles it is attached to. */
+function allStatements(t: Template): { roles: string[]; statement: Statement }[] {
+  const out: { roles: string[]; statement: Statement }[] = [];
+  for (const policy of Object.values(t.findResources('AWS::IAM::Policy'))) {
+    const roles = (policy['Properties']['Roles'] as unknown[]).map((r) => referencedId(r)!);
+    for (const statement of policy['Properties']['PolicyDocument']['Statement'] as Statement[]) out.push({ roles, statement });
+  }
+  for (const [id, role] of Object.entries(t.findResources('AWS::IAM::Role'))) {
+    for (const inline of (role['Properties']['Policies'] ?? []) as { PolicyDocument: { Statement: Statement[] } }[]) {
+      for (const statement of inline.PolicyDocument.Statement) out.push({ roles: [id], statement });
+    }
+  }
+  return out;
+}
+
+describe('IoT topic rule', () => {
+  it('runs the shared rule SQL with the shared SQL version and invokes the detector', () => {
+    template.hasResourceProperties('AWS::IoT::TopicRule', {
+      TopicRulePayload: Match.objectLike({
+        Sql: RULE_SQL,
+        AwsIotSqlVersion: RULE_SQL_VERSION,
+        RuleDisabled: false,
+        Actions: [{ Lambda: { FunctionArn: getAttOf(template, 'AWS::Lambda::Function', 'Arn', DETECTOR) } }],
+      }),
+    });
+    expect(RULE_SQL).toBe(`SELECT * FROM '${DETECT_TOPIC}'`);
+  });
+
+  it('has an error action that sends failed readings to the dead-letter queue through a role allowed only that', () => {
+    const queue = refTo(template, 'AWS::SQS::Queue');
+    const rule = onlyResource(template, 'AWS::IoT::TopicRule').resource;
+    const errorAction = rule.Properties!['TopicRulePayload']['ErrorAction'];
+    expect(errorAction).toEqual({ Sqs: { QueueUrl: queue, RoleArn: expect.anything(), UseBase64: false } });
+
+    const roleId = referencedId(errorAction.Sqs.RoleArn)!;
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Action: 'sts:AssumeRole',
+            Effect: 'Allow',
+            Principal: { Service: 'iot.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          },
+        ],
+      },
+    });
+    const statements = allStatements(template).filter((s) => s.roles.includes(roleId));
+    expect(statements.map((s) => s.statement)).toEqual([
+      expect.objectContaining({ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: getAttOf(template, 'AWS::SQS::Queue', 'Arn') }),
+    ]);
+  });
+
+  it('lets only this rule, from this account, invoke the detector', () => {
+    template.resourceCountIs('AWS::Lambda::Permission', 1);
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'iot.amazonaws.com',
+      FunctionName: getAttOf(template, 'AWS::Lambda::Function', 'Arn', DETECTOR),
+      SourceArn: getAttOf(template, 'AWS::IoT::TopicRule', 'Arn'),
+      SourceAccount: { Ref: 'AWS::AccountId' },
+    });
+  });
+});
+
+describe('detector function', () => {
+  it('is the esbuild-bundled handler on nodejs22.x, arm64, with chosen memory and timeout', () => {
+    const { resource } = onlyResource(template, 'AWS::Lambda::Function', DETECTOR);
+    expect(resource.Properties).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      MemorySize: 256,
+      Timeout: 10,
+    });
+    expect(resource.Metadata).toMatchObject({ 'aws:asset:is-bundled': true });
+    expect(resource.Properties!['TracingConfig']).toBeUndefined();
+  });
+
+  it('gets its configuration from the shared env names, the endpoint from the custom resource as an https URL', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      ...DETECTOR,
+      Environment: {
+        Variables: {
+          PROFILES_TABLE_NAME: refTo(template, 'AWS::DynamoDB::Table'),
+          PREDICTION_TOPIC: PREDICTION_TOPIC,
+          IOT_DATA_ENDPOINT: {
+            'Fn::Join': ['', ['https://', getAttOf(template, 'Custom::AWS', 'endpointAddress')]],
+          },
+          POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+          POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+          POWERTOOLS_LOG_LEVEL: 'INFO',
+          NODE_OPTIONS: '--enable-source-maps',
+        },
+      },
+    });
+  });
+
+  it('looks the endpoint up with iot:DescribeEndpoint for iot:Data-ATS', () => {
+    const { resource } = onlyResource(template, 'Custom::AWS');
+    for (const event of ['Create', 'Update']) {
+      const call = JSON.parse(resource.Properties![event] as string) as Record<string, unknown>;
+      expect(call).toMatchObject({ service: 'Iot', action: 'describeEndpoint', parameters: { endpointType: 'iot:Data-ATS' } });
+    }
+  });
+
+  it('logs to its own log group with a retention', () => {
+    const logGroup = onlyResource(template, 'AWS::Lambda::Function', DETECTOR).resource.Properties!['LoggingConfig']['LogGroup'];
+    const id = referencedId(logGroup)!;
+    expect(template.toJSON()['Resources'][id]).toMatchObject({ Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 30 } });
+  });
+
+  it('retries a failed async invocation twice within an hour, then sends it to the encrypted dead-letter queue', () => {
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: refTo(template, 'AWS::Lambda::Function', DETECTOR),
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 3600,
+      DestinationConfig: { OnFailure: { Destination: getAttOf(template, 'AWS::SQS::Queue', 'Arn') } },
+    });
+  });
+});
+
+describe('dead-letter queue', () => {
+  it('is encrypted at rest and keeps messages 14 days', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+  });
+
+  it('refuses requests without TLS', () => {
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [refTo(template, 'AWS::SQS::Queue')],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 'sqs:*',
+            Principal: { AWS: '*' },
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('profiles table', () => {
+  const { partitionKey, rankIndex } = PROFILES_TABLE;
+
+  it('is keyed by PrinterId, on demand, with point-in-time recovery and the original name', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: DEFAULT_TABLE_NAME,
+      KeySchema: [{ AttributeName: partitionKey.name, KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      AttributeDefinitions: Match.arrayWith([{ AttributeName: partitionKey.name, AttributeType: partitionKey.type }]),
+    });
+  });
+
+  it('has the ranking index from the shared schema, projecting only what the ranking reads', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      AttributeDefinitions: Match.arrayWith([
+        { AttributeName: rankIndex.partitionKey.name, AttributeType: rankIndex.partitionKey.type },
+        { AttributeName: rankIndex.sortKey.name, AttributeType: rankIndex.sortKey.type },
+      ]),
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: rankIndex.indexName,
+          KeySchema: [
+            { AttributeName: rankIndex.partitionKey.name, KeyType: 'HASH' },
+            { AttributeName: rankIndex.sortKey.name, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...rankIndex.projectedAttributes] },
+        },
+      ],
+    });
+  });
+
+  it('is retained when the stack is deleted, by default', () => {
+    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+
+  it('is deleted with the stack with -c destroyTable=true, and can be renamed with -c tableName=...', () => {
+    const other = synthesizeStack({ context: { destroyTable: 'true', tableName: 'OtherProfiles' } });
+    try {
+      other.template.hasResource('AWS::DynamoDB::Table', {
+        DeletionPolicy: 'Delete',
+        UpdateReplacePolicy: 'Delete',
+        Properties: Match.objectLike({ TableName: 'OtherProfiles' }),
+      });
+    } finally {
+      other.dispose();
+    }
+  });
+});
+
+describe('IAM', () => {
+  /** The one deliberate exception: DescribeEndpoint has no resource-level permissions. */
+  const isDescribeEndpoint = (s: Statement) => actionsOf(s).length === 1 && actionsOf(s)[0] === 'iot:DescribeEndpoint';
+
+  it('has no wildcard action or resource anywhere, except iot:DescribeEndpoint for the endpoint lookup', () => {
+    const statements = allStatements(template);
+    expect(statements.length).toBeGreaterThan(0);
+    const offenders = statements
+      .filter(({ statement }) => statement.Effect === 'Allow')
+      .filter(
+        ({ statement }) =>
+          actionsOf(statement).some((a) => a.includes('*')) || resourcesOf(statement).some((r) => JSON.stringify(r).includes('*')),
+      )
+      .filter(({ statement }) => !(isDescribeEndpoint(statement) && statement.Resource === '*'));
+    expect(offenders).toEqual([]);
+  });
+
+  it('gives the detector exactly GetItem/UpdateItem on the table, Publish on anom/pred, its logs and the DLQ', () => {
+    const fn = onlyResource(template, 'AWS::Lambda::Function', DETECTOR).resource;
+    const roleId = referencedId(fn.Properties!['Role'])!;
+    const logGroupId = referencedId(fn.Properties!['LoggingConfig']['LogGroup'])!;
+    const role = template.toJSON()['Resources'][roleId];
+    expect(role['Properties']['ManagedPolicyArns']).toBeUndefined();
+    expect(role['Properties']['Policies']).toBeUndefined();
+
+    const statements = allStatements(template)
+      .filter((s) => s.roles.includes(roleId))
+      .map(({ statement }) => ({ actions: [...actionsOf(statement)].sort(), resources: resourcesOf(statement) }));
+    expect(statements).toHaveLength(4);
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        { actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [getAttOf(template, 'AWS::DynamoDB::Table', 'Arn')] },
+        { actions: ['iot:Publish'], resources: [stackArn('iot', `topic/${PREDICTION_TOPIC}`)] },
+        { actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [{ 'Fn::GetAtt': [logGroupId, 'Arn'] }] },
+        { actions: ['sqs:SendMessage'], resources: [getAttOf(template, 'AWS::SQS::Queue', 'Arn')] },
+      ]),
+    );
+  });
+
+  it('scopes the endpoint lookup to iot:DescribeEndpoint alone', () => {
+    const lookupStatements = allStatements(template).filter(({ statement }) => isDescribeEndpoint(statement));
+    expect(lookupStatements).toHaveLength(1);
+    const fn = onlyResource(template, 'AWS::Lambda::Function', DETECTOR).resource;
+    expect(lookupStatements[0]!.roles).not.toContain(referencedId(fn.Properties!['Role']));
+  });
+});
+
+describe('device policy', () => {
+  it('allows exactly: connect as its own thing, publish readings, subscribe to and receive events', () => {
+    template.resourceCountIs('AWS::IoT::Policy', 1);
+    template.hasResourceProperties('AWS::IoT::Policy', {
+      PolicyDocument: Match.exact({
+        Version: '2012-10-17',
+        Statement: [
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: an IoT policy variable, resolved by AWS IoT at connect time.
+          { Effect: 'Allow', Action: 'iot:Connect', Resource: stackArn('iot', 'client/${iot:Connection.Thing.ThingName}') },
+          { Effect: 'Allow', Action: 'iot:Publish', Resource: stackArn('iot', `topic/${DETECT_TOPIC}`) },
+          { Effect: 'Allow', Action: 'iot:Subscribe', Resource: stackArn('iot', `topicfilter/${PREDICTION_TOPIC}`) },
+          { Effect: 'Allow', Action: 'iot:Receive', Resource: stackArn('iot', `topic/${PREDICTION_TOPIC}`) },
+        ],
+      }),
+    });
+  });
+});
+
+describe('monitoring', () => {
+  const firstOccurrence = {
+    Threshold: 1,
+    EvaluationPeriods: 1,
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    TreatMissingData: 'notBreaching',
+  };
+
+  it('alarms on detector errors and throttles', () => {
+    const fn = refTo(template, 'AWS::Lambda::Function', DETECTOR);
+    for (const metricName of ['Errors', 'Throttles']) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        ...firstOccurrence,
+        Namespace: 'AWS/Lambda',
+        MetricName: metricName,
+        Dimensions: [{ Name: 'FunctionName', Value: fn }],
+      });
+    }
+  });
+
+  it('alarms as soon as a reading lands in the dead-letter queue', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      ...firstOccurrence,
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: getAttOf(template, 'AWS::SQS::Queue', 'QueueName') }],
+    });
+  });
+
+  it("alarms on the topic rule's action failures and error action failures", () => {
+    const rule = refTo(template, 'AWS::IoT::TopicRule');
+    for (const metricName of ['Failure', 'ErrorActionFailure']) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        ...firstOccurrence,
+        Namespace: 'AWS/IoT',
+        MetricName: metricName,
+        Dimensions: [{ Name: 'RuleName', Value: rule }],
+      });
+    }
+  });
+
+  it("alarms on the detector's profile configuration errors and event publish failures (EMF)", () => {
+    for (const metricName of [METRIC.configurationErrors, METRIC.publishFailures]) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        ...firstOccurrence,
+        Namespace: METRICS_NAMESPACE,
+        MetricName: metricName,
+        Dimensions: [{ Name: 'service', Value: SERVICE_NAME }],
+      });
+    }
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
+  });
+
+  it('has a dashboard with readings, out-of-bounds, anomaly events, invalid readings, duration and errors', () => {
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    template.hasResourceProperties('AWS::CloudWatch::Dashboard', {
+      DashboardName: { 'Fn::Join': ['', ['PrinterAnomaly-', { Ref: 'AWS::Region' }]] },
+    });
+    const body = JSON.stringify(onlyResource(template, 'AWS::CloudWatch::Dashboard').resource.Properties!['DashboardBody']);
+    // The body is a JSON string joined with tokens: look for the metric arrays it renders.
+    const emf = (name: string) => `[\\"${METRICS_NAMESPACE}\\",\\"${name}\\",\\"service\\",\\"${SERVICE_NAME}\\"`;
+    for (const name of [METRIC.readings, METRIC.outOfBounds, METRIC.anomalyEvents, METRIC.invalidReadings]) {
+      expect(body).toContain(emf(name));
+    }
+    expect(body).toContain('[\\"AWS/Lambda\\",\\"Duration\\"');
+    expect(body).toContain('[\\"AWS/Lambda\\",\\"Errors\\"');
+    expect(body).toContain('[\\"AWS/IoT\\",\\"Failure\\"');
+    expect(body).toContain('[\\"AWS/SQS\\",\\"ApproximateNumberOfMessagesVisible\\"');
+  });
+});
+
+describe('outputs', () => {
+  const OUTPUT_KEYS = [
+    'TableName',
+    'FunctionName',
+    'LogGroupName',
+    'RuleName',
+    'IotDataEndpoint',
+    'DeadLetterQueueUrl',
+    'DevicePolicyName',
+    'Region',
+  ] as const satisfies readonly (keyof StackOutputs)[];
+  // Fails to compile when StackOutputs gains a key the stack does not output.
+  const everyKey: [Exclude<keyof StackOutputs, (typeof OUTPUT_KEYS)[number]>] extends [never] ? true : never = true;
+
+  it('declares exactly the outputs the CLIs read from cdk-outputs.json', () => {
+    expect(everyKey).toBe(true);
+    expect(Object.keys(template.findOutputs('*')).sort()).toEqual([...OUTPUT_KEYS].sort());
+  });
+
+  it('points each output at the right resource', () => {
+    const fn = refTo(template, 'AWS::Lambda::Function', DETECTOR);
+    const logGroup = referencedId(
+      onlyResource(template, 'AWS::Lambda::Function', DETECTOR).resource.Properties!['LoggingConfig']['LogGroup'],
+    );
+    const expected: Record<(typeof OUTPUT_KEYS)[number], unknown> = {
+      TableName: refTo(template, 'AWS::DynamoDB::Table'),
+      FunctionName: fn,
+      LogGroupName: { Ref: logGroup },
+      RuleName: refTo(template, 'AWS::IoT::TopicRule'),
+      IotDataEndpoint: getAttOf(template, 'Custom::AWS', 'endpointAddress'),
+      DeadLetterQueueUrl: refTo(template, 'AWS::SQS::Queue'),
+      DevicePolicyName: refTo(template, 'AWS::IoT::Policy'),
+      Region: { Ref: 'AWS::Region' },
+    };
+    for (const [key, value] of Object.entries(expected)) template.hasOutput(key, { Value: value });
+  });
+});

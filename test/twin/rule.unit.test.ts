@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { DETECT_TOPIC, RULE_SQL, RULE_SQL_VERSION } from '../../contract/index.ts';
+import { evaluateRule, parseRuleSql, RuleSqlError, topicFilterProblem, topicMatches } from '../../twin/rule.ts';
+
+describe('the twin parses the shared rule SQL', () => {
+  it("reads the stack's own rule: SELECT * FROM 'anom/detect'", () => {
+    expect(parseRuleSql(RULE_SQL, RULE_SQL_VERSION)).toEqual({ sql: RULE_SQL, sqlVersion: RULE_SQL_VERSION, topicFilter: DETECT_TOPIC });
+  });
+
+  it('accepts keywords in any case, extra spaces and wildcard filters', () => {
+    expect(parseRuleSql("  select   *  from  'printers/+/telemetry'  ").topicFilter).toBe('printers/+/telemetry');
+    expect(parseRuleSql("SELECT * FROM 'anom/#'").topicFilter).toBe('anom/#');
+  });
+
+  it.each([
+    ["SELECT * FROM 'anom/detect' WHERE data.value > 80"],
+    ["SELECT PrinterId, data.value AS value FROM 'anom/detect'"],
+    ["SELECT *, timestamp() AS ts FROM 'anom/detect'"],
+    ["SELECT encode(*, 'base64') AS data FROM 'anom/detect'"],
+    ['SELECT * FROM anom/detect'],
+    ["SELECT * FROM 'anom/detect'; DROP TABLE x"],
+    [''],
+  ])('rejects what it cannot evaluate exactly as AWS IoT does: %s', (sql) => {
+    expect(() => parseRuleSql(sql)).toThrow(RuleSqlError);
+    expect(() => parseRuleSql(sql)).toThrow(/extend local\/rule\.ts/);
+  });
+
+  it('rejects an SQL version whose semantics it does not reproduce', () => {
+    expect(() => parseRuleSql(RULE_SQL, '2015-10-08')).toThrow(/SQL version 2016-03-23 only/);
+  });
+
+  it.each([
+    ['', /empty/],
+    ['anom/#/x', /"#" must be a whole level and the last one/],
+    ['anom/de#', /"#"/],
+    ['anom/+x', /"\+" must be a whole level/],
+  ])('rejects the invalid topic filter %j', (filter, reason) => {
+    expect(topicFilterProblem(filter)).toMatch(reason);
+    expect(() => parseRuleSql(`SELECT * FROM '${filter}'`)).toThrow(RuleSqlError);
+  });
+});
+
+describe('topic filters match as in MQTT 3.1.1', () => {
+  it.each([
+    ['anom/detect', 'anom/detect', true],
+    ['anom/detect', 'anom/detect/x', false],
+    ['anom/detect', 'anom/Detect', false],
+    ['anom/+', 'anom/detect', true],
+    ['anom/+', 'anom/detect/x', false],
+    ['+/+', 'anom/detect', true],
+    ['anom/#', 'anom', true],
+    ['anom/#', 'anom/detect/deep', true],
+    ['#', 'anom/detect', true],
+    ['#', '$aws/events/presence', false],
+    ['+/events/#', '$aws/events/x', false],
+    ['$aws/events/#', '$aws/events/x', true],
+    ['anom/+/x', 'anom//x', true],
+  ])('%s on %s: %s', (filter, topic, expected) => {
+    expect(topicMatches(filter, topic)).toBe(expected);
+  });
+});
+
+describe('evaluating the rule on a message', () => {
+  const rule = parseRuleSql(RULE_SQL);
+
+  it('hands a JSON payload to the function as it is (SELECT *)', () => {
+    const payload = { PrinterId: 'Printer1', data: { value: 85.2 }, seq: 1 };
+    expect(evaluateRule(rule, DETECT_TOPIC, Buffer.from(JSON.stringify(payload)))).toEqual({ matched: true, ok: true, event: payload });
+    // JSON that is not an object still reaches the function, which rejects it as invalid.
+    expect(evaluateRule(rule, DETECT_TOPIC, Buffer.from('42'))).toEqual({ matched: true, ok: true, event: 42 });
+  });
+
+  it('does not invoke the function with a binary (non-JSON) payload, as the Lambda action cannot take one', () => {
+    const evaluation = evaluateRule(rule, DETECT_TOPIC, Buffer.from('not json'));
+    expect(evaluation).toMatchObject({ matched: true, ok: false });
+    expect(evaluation.matched && !evaluation.ok && evaluation.reason).toMatch(/not JSON/);
+  });
+
+  it('ignores messages on other topics', () => {
+    expect(evaluateRule(rule, 'anom/pred', Buffer.from('{}'))).toEqual({ matched: false });
+  });
+});
