@@ -9,6 +9,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { OUTPUTS_FILE, type StackOutputs } from '../contract/index.ts';
+
+export type { StackOutputs };
 
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 
@@ -108,21 +111,6 @@ export function intOption(name: string, value: string | undefined, { min = 0, ma
   }
   return n;
 }
-
-/** Outputs of the deployed stack, as `npm run deploy` writes them. */
-export interface StackOutputs {
-  readonly TableName?: string;
-  readonly FunctionName?: string;
-  readonly LogGroupName?: string;
-  readonly RuleName?: string;
-  readonly IotDataEndpoint?: string;
-  readonly DeadLetterQueueUrl?: string;
-  readonly DevicePolicyName?: string;
-  readonly Region?: string;
-}
-
-/** Default location of the deployed stack's outputs. */
-export const OUTPUTS_FILE = 'cdk-outputs.json';
 
 /**
  * The first stack's outputs in `cdk-outputs.json` (or `file`), or undefined

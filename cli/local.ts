@@ -3,7 +3,7 @@
  * SIGTERM, printing one line with its endpoints when it is ready.
  */
 import { CliError, intOption, runCli, UsageError } from './kit.ts';
-import { ProfilesFileError } from '../lambda/adapters/profile-writer.ts';
+import { ProfilesFileError } from '../twin/profiles-file.ts';
 import { classifyLine, formatEntry, isShownByDefault } from '../twin/log-format.ts';
 import {
   DEFAULT_DYNAMODB_PORT,

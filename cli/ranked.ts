@@ -5,7 +5,8 @@
 import { CliError, intOption, runCli } from './kit.ts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describeAwsError, resolveTableTarget, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from './aws-target.ts';
-import { allPrinters, renderRanking, topPrinters } from '../lambda/adapters/ranking-query.ts';
+import { allPrinters, topPrinters } from '../lambda/adapters/ranking-query.ts';
+import { renderRanking } from './ranking-table.ts';
 
 const spec = {
   usage: 'npm run ranked -- [--top N] [--json] [--table NAME] [--region R] [--endpoint-url URL]',

@@ -6,7 +6,8 @@
 import { CliError, runCli } from './kit.ts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describeAwsError, resolveTableTarget, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from './aws-target.ts';
-import { loadProfilesFile, ProfilesFileError, seedProfiles } from '../lambda/adapters/profile-writer.ts';
+import { seedProfiles } from '../lambda/adapters/profile-writer.ts';
+import { loadProfilesFile, ProfilesFileError } from '../twin/profiles-file.ts';
 
 const DEFAULT_FILE = 'data/printer_profiles.json';
 

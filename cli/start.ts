@@ -7,8 +7,9 @@
  * summary. Exits 0, or 1 with one line when anything did not add up.
  */
 import { CliError, runCli } from './kit.ts';
-import { allPrinters, renderRanking } from '../lambda/adapters/ranking-query.ts';
-import { ProfilesFileError } from '../lambda/adapters/profile-writer.ts';
+import { allPrinters } from '../lambda/adapters/ranking-query.ts';
+import { renderRanking } from './ranking-table.ts';
+import { ProfilesFileError } from '../twin/profiles-file.ts';
 import { ReadingsFileError } from '../emitter/errors.ts';
 import { loadReadingsFile } from '../emitter/readings-file.ts';
 import { replay, type ReplaySummary } from '../emitter/replay.ts';

@@ -9,9 +9,10 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../contract/index.ts';
 import type { DetectorConfig } from './config.ts';
+import { EventPublishError } from './errors.ts';
+import { DynamoDbProfileStore } from './adapters/dynamodb-profile-store.ts';
 import { IotDataEventPublisher, type IotDataClientSource } from './adapters/iot-data-publisher.ts';
 import { ReadingProcessor, type ProcessorOptions, type ProcessResult } from './processor.ts';
-import { DynamoDbProfileStore } from './adapters/dynamodb-profile-store.ts';
 
 export interface DetectorDependencies {
   readonly config: DetectorConfig;
@@ -103,6 +104,10 @@ export function createHandler(deps: DetectorDependencies) {
         count(METRIC.skippedReadings);
         logger.info(`${result.outcome} reading skipped`, { printerId, lastSeq: state?.lastSeq, lastTimestamp: state?.lastTimestamp });
         break;
+      case 'redelivered':
+        count(METRIC.redeliveries);
+        logger.info('redelivered invocation: its reading was already applied; only publishing was left', { printerId });
+        break;
       case 'event':
         count(METRIC.outOfBounds);
         count(METRIC.anomalyEvents);
@@ -132,7 +137,7 @@ export function createHandler(deps: DetectorDependencies) {
       return { outcome: result.outcome, printerId: result.printerId, published: result.published.length };
     } catch (error) {
       count(METRIC.readings);
-      if ((error as Error).name === 'EventPublishError') count(METRIC.publishFailures);
+      if (error instanceof EventPublishError) count(METRIC.publishFailures);
       logger.error('reading not processed: the invocation fails so that Lambda retries it', { error: error as Error });
       throw error;
     } finally {

@@ -28,3 +28,8 @@ export class EventPublishError extends TransientError {
 export class ConfigurationError extends Error {
   override readonly name = 'ConfigurationError';
 }
+
+/** A profile as a user wrote it breaks the profile rules; the message is one line naming the entry. */
+export class InvalidProfileError extends Error {
+  override readonly name = 'InvalidProfileError';
+}

@@ -1,6 +1,6 @@
 /**
- * The detector Lambda: bundled with esbuild from `lambda/handler.ts` using the
- * one bundling definition in `bundling.ts`, least-privilege role, its own log
+ * The detector Lambda: bundled with esbuild from `lambda/handlers/detector.ts`
+ * using the one bundling definition in `lambda/bundling.ts`, least-privilege role, its own log
  * group, and an async invocation config that never drops a reading silently.
  */
 import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
@@ -12,7 +12,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DETECTOR_BUNDLE, DETECTOR_ENTRY, DETECTOR_EXTERNALS, DETECTOR_HANDLER } from '../lambda/bundling.ts';
-import { detectorEnvironment, PREDICTION_TOPIC } from '../contract/index.ts';
+import { DETECTOR_FUNCTION, detectorEnvironment, PREDICTION_TOPIC } from '../contract/index.ts';
 
 export interface DetectorFunctionProps {
   /** The profiles table: the function may GetItem and UpdateItem on it, nothing else. */
@@ -29,14 +29,14 @@ export interface DetectorFunctionProps {
    * DynamoDB calls and at most one publish, but module load (Powertools, SDK
    * clients) and TLS handshakes are CPU bound, and 128 MB roughly doubles the
    * cold start for a negligible saving at this duration.
-   * @default 256
+   * @default DETECTOR_FUNCTION.memorySizeMb (256)
    */
   readonly memorySize?: number;
   /**
    * 10 s: a reading normally takes tens of milliseconds; the bound leaves room
    * for the SDK's own retries with backoff on throttling, and cuts off a hung
    * call long before IoT's retries would pile up.
-   * @default Duration.seconds(10)
+   * @default DETECTOR_FUNCTION.timeoutSeconds (10 s)
    */
   readonly timeout?: Duration;
   /**
@@ -54,13 +54,13 @@ export interface DetectorFunctionProps {
   /**
    * Retries of a failed asynchronous invocation (transient failures are
    * thrown on purpose; the handler is idempotent per invocation).
-   * @default 2
+   * @default DETECTOR_FUNCTION.retryAttempts (2)
    */
   readonly retryAttempts?: number;
   /**
    * How long an invocation may wait in Lambda's async queue before it goes to
    * the dead-letter queue: readings older than this are no longer "live".
-   * @default Duration.hours(1)
+   * @default DETECTOR_FUNCTION.maxEventAgeSeconds (1 hour)
    */
   readonly maxEventAge?: Duration;
 }
@@ -110,8 +110,8 @@ export class DetectorFunction extends Construct {
       handler: DETECTOR_HANDLER,
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
-      memorySize: props.memorySize ?? 256,
-      timeout: props.timeout ?? Duration.seconds(10),
+      memorySize: props.memorySize ?? DETECTOR_FUNCTION.memorySizeMb,
+      timeout: props.timeout ?? Duration.seconds(DETECTOR_FUNCTION.timeoutSeconds),
       role: this.role,
       logGroup: this.logGroup,
       tracing,
@@ -129,13 +129,13 @@ export class DetectorFunction extends Construct {
         mainFields: [...DETECTOR_BUNDLE.mainFields],
         externalModules: [...DETECTOR_EXTERNALS],
       },
-      retryAttempts: props.retryAttempts ?? 2,
-      maxEventAge: props.maxEventAge ?? Duration.hours(1),
+      retryAttempts: props.retryAttempts ?? DETECTOR_FUNCTION.retryAttempts,
+      maxEventAge: props.maxEventAge ?? Duration.seconds(DETECTOR_FUNCTION.maxEventAgeSeconds),
       onFailure: sendOnlyQueueDestination(props.deadLetterQueue),
     });
 
     const pinnedRuntime =
-      'Pinned to nodejs22.x on purpose: the bundle targets node22 (lib/bundling.ts) and relies on the AWS SDK v3 ' +
+      'Pinned to nodejs22.x on purpose: the bundle targets node22 (lambda/bundling.ts) and relies on the AWS SDK v3 ' +
       'that this runtime ships; a runtime upgrade is a deliberate change together with that target.';
     Validations.of(this.function).acknowledge(
       { id: 'AwsSolutions-L1', reason: pinnedRuntime },
@@ -156,7 +156,7 @@ export class DetectorFunction extends Construct {
       });
     }
 
-    // What the handler really calls (lambda/profile-store.ts, lambda/publisher.ts):
+    // What the handler really calls (lambda/adapters/dynamodb-profile-store.ts, lambda/adapters/iot-data-publisher.ts):
     // no Query/Scan, no index, no other topic.
     this.role.addToPrincipalPolicy(
       new PolicyStatement({

@@ -1,13 +1,13 @@
 /**
  * The whole printer-anomaly backend in one stack. This file only wires the
  * constructs (one per concern) together and declares the outputs the CLIs
- * read from `cdk-outputs.json` (see `StackOutputs` in `cli/kit.ts`).
+ * read from `cdk-outputs.json` (their names: `STACK_OUTPUT` in `contract/stack-outputs.ts`).
  */
 import { Aws, CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { DEFAULT_TABLE_NAME } from '../contract/index.ts';
+import { DEFAULT_TABLE_NAME, STACK_OUTPUT, type StackOutputName } from '../contract/index.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 import { DetectorFunction } from './detector-function.ts';
 import { DetectorRule } from './detector-rule.ts';
@@ -76,14 +76,18 @@ export class PrinterAnomalyStack extends Stack {
       alarmActions: alarmTopicArn ? [new SnsAction(Topic.fromTopicArn(this, 'AlarmTopic', alarmTopicArn))] : [],
     });
 
-    const output = (outputId: string, value: string, description: string) => new CfnOutput(this, outputId, { value, description });
-    output('TableName', table.tableName, 'Printer profiles table');
-    output('FunctionName', detector.function.functionName, 'Detector Lambda function');
-    output('LogGroupName', detector.logGroup.logGroupName, "Detector function's log group");
-    output('RuleName', rule.ruleName, 'IoT topic rule feeding the detector');
-    output('IotDataEndpoint', endpoint.address, 'AWS IoT data endpoint (ATS) devices connect to');
-    output('DeadLetterQueueUrl', queue.queueUrl, 'Readings that failed for good');
-    output('DevicePolicyName', devicePolicy.policyName, 'IoT policy to attach to device certificates');
-    output('Region', Aws.REGION, 'Region the stack is deployed to');
+    const outputs: Record<StackOutputName, string> = {
+      TableName: table.tableName,
+      FunctionName: detector.function.functionName,
+      LogGroupName: detector.logGroup.logGroupName,
+      RuleName: rule.ruleName,
+      IotDataEndpoint: endpoint.address,
+      DeadLetterQueueUrl: queue.queueUrl,
+      DevicePolicyName: devicePolicy.policyName,
+      Region: Aws.REGION,
+    };
+    for (const [name, value] of Object.entries(outputs) as [StackOutputName, string][]) {
+      new CfnOutput(this, name, { value, description: STACK_OUTPUT[name] });
+    }
   }
 }

@@ -24,9 +24,11 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadProfilesFile, seedProfiles, type ProfileInput } from '../lambda/adapters/profile-writer.ts';
+import type { ProfileInput } from '../contract/index.ts';
+import { seedProfiles } from '../lambda/adapters/profile-writer.ts';
+import { loadProfilesFile } from './profiles-file.ts';
 import type { DetectorResult } from '../lambda/app.ts';
-import type { Outcome } from '../lambda/processor.ts';
+import { OUTCOMES, type Outcome } from '../lambda/processor.ts';
 import { DEFAULT_TABLE_NAME, detectorEnvironment, RULE_SQL, RULE_SQL_VERSION, SERVICE_NAME } from '../contract/index.ts';
 import { startBroker, type EmbeddedBroker } from './broker.ts';
 import { ensureProfilesTable, LOCAL_AWS, localDynamoDbClient, type EmbeddedDynamoDb } from './dynamodb.ts';
@@ -221,17 +223,6 @@ interface Waiter {
   readonly reject: (error: Error) => void;
   timer?: NodeJS.Timeout;
 }
-
-const OUTCOMES: readonly Outcome[] = [
-  'invalid',
-  'unknown-printer',
-  'bad-profile',
-  'duplicate',
-  'late',
-  'in-bounds',
-  'out-of-bounds',
-  'event',
-];
 
 function portError(error: unknown, what: string, port: number): Error {
   const code = (error as NodeJS.ErrnoException).code;

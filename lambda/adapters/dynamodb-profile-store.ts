@@ -16,42 +16,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { ATTR, RANK_PARTITION_VALUE, rankKey } from '../../contract/index.ts';
-import type { PrinterState, Reading } from '../core/detector.ts';
 import { ProfileStoreError } from '../errors.ts';
-
-/** A profile item as plain JS values (numbers as numbers, sets as `Set`). */
-export type ProfileItem = Record<string, unknown>;
-
-/** One reading's effect on a printer, computed by the detector from `expected`. */
-export interface Transition {
-  /** `reset`: in bounds; `increment`: out of bounds, no event; `event`: completes a window. */
-  readonly kind: 'reset' | 'increment' | 'event';
-  /** The state the detector computed from: the write is guarded by it. */
-  readonly expected: PrinterState;
-  readonly reading: Reading;
-  /** Id of the invocation applying the reading (stable across Lambda retries). */
-  readonly requestId: string;
-  /** ISO time the reading is applied at. */
-  readonly appliedAt: string;
-  /** For `event`: the anomaly event, as JSON, recorded with the count for a retry to republish. */
-  readonly event?: string;
-}
-
-export type ApplyResult =
-  | { readonly applied: true; readonly item: ProfileItem }
-  | { readonly applied: false; readonly item: ProfileItem | undefined };
-
-/** Where printer profiles live. The handler depends on this, not on DynamoDB. */
-export interface ProfileStore {
-  /** Strongly consistent read of one profile; undefined when there is none. */
-  read(printerId: string): Promise<ProfileItem | undefined>;
-  /** Applies a transition if the stored state still matches; else returns the current item. */
-  apply(transition: Transition): Promise<ApplyResult>;
-  /** Keeps anomaly events whose publish failed, until a later invocation publishes them. */
-  addPendingEvents(printerId: string, events: readonly string[]): Promise<void>;
-  /** Marks pending anomaly events as published. */
-  clearPendingEvents(printerId: string, events: readonly string[]): Promise<void>;
-}
+import type { ApplyResult, ProfileItem, ProfileStore, Transition } from '../ports.ts';
 
 const toNative = (item: Record<string, AttributeValue>): ProfileItem => unmarshall(item, { wrapNumbers: (text: string) => Number(text) });
 
@@ -216,24 +182,24 @@ export class DynamoDbProfileStore implements ProfileStore {
   }
 
   addPendingEvents(printerId: string, events: readonly string[]): Promise<void> {
-    return this.changeOutbox('ADD', printerId, events);
+    return this.changePendingEvents('ADD', printerId, events);
   }
 
   clearPendingEvents(printerId: string, events: readonly string[]): Promise<void> {
-    return this.changeOutbox('DELETE', printerId, events);
+    return this.changePendingEvents('DELETE', printerId, events);
   }
 
-  /** Set ADD/DELETE are idempotent, so retried or concurrent calls cannot corrupt the outbox. */
-  private async changeOutbox(action: 'ADD' | 'DELETE', printerId: string, events: readonly string[]): Promise<void> {
+  /** Set ADD/DELETE are idempotent, so retried or concurrent calls cannot corrupt the pending events. */
+  private async changePendingEvents(action: 'ADD' | 'DELETE', printerId: string, events: readonly string[]): Promise<void> {
     if (events.length === 0) return;
     try {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: { [ATTR.printerId]: { S: printerId } },
-          UpdateExpression: `${action} #outbox :events`,
+          UpdateExpression: `${action} #pending :events`,
           ConditionExpression: 'attribute_exists(#id)',
-          ExpressionAttributeNames: { '#outbox': ATTR.outbox, '#id': ATTR.printerId },
+          ExpressionAttributeNames: { '#pending': ATTR.pendingEvents, '#id': ATTR.printerId },
           ExpressionAttributeValues: { ':events': { SS: [...new Set(events)] } },
         }),
       );

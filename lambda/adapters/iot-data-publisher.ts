@@ -7,7 +7,8 @@
  * The local twin serves the same API through an endpoint override.
  */
 import type { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
-import type { AnomalyEvent, EventPublisher } from '../processor.ts';
+import type { AnomalyEvent } from '../../contract/index.ts';
+import type { EventPublisher } from '../ports.ts';
 
 /** A client, or a factory called once, on the first publish. */
 export type IotDataClientSource = IoTDataPlaneClient | (() => IoTDataPlaneClient | Promise<IoTDataPlaneClient>);

@@ -1,6 +1,6 @@
 /**
  * Printers ranked by anomaly events: EventCount descending, ties by PrinterId
- * ascending. Used by `npm run ranked` and `npm start`.
+ * ascending. The one ranking query: `npm run ranked`, `npm start` and the benchmarks run it.
  *
  * Top-N reads the `ByEventCount` index, whose sort key already encodes that
  * order: one Query with `Limit`, so its cost does not grow with the fleet.
@@ -111,18 +111,4 @@ export async function topPrinters(client: DynamoDBClient, tableName: string, n: 
 /** Every printer of the table, ranked (a full Scan). */
 export async function allPrinters(client: DynamoDBClient, tableName: string): Promise<RankedPrinter[]> {
   return (await scanAll(client, tableName)).sort(compareRanked);
-}
-
-/** The ranking as a table for people. */
-export function renderRanking(printers: readonly RankedPrinter[]): string {
-  if (printers.length === 0) return 'No printers.';
-  const idWidth = Math.max('Printer'.length, ...printers.map((p) => p.PrinterId.length));
-  const countWidth = Math.max('Events'.length, ...printers.map((p) => String(p.EventCount).length));
-  const rankWidth = Math.max('Rank'.length, String(printers.length).length);
-  const header = `${'Rank'.padStart(rankWidth)}  ${'Printer'.padEnd(idWidth)}  ${'Events'.padStart(countWidth)}  Last event`;
-  const rows = printers.map(
-    (p, index) =>
-      `${String(index + 1).padStart(rankWidth)}  ${p.PrinterId.padEnd(idWidth)}  ${String(p.EventCount).padStart(countWidth)}  ${p.LastEventAt ?? '-'}`,
-  );
-  return [header, ...rows].join('\n');
 }

@@ -52,7 +52,7 @@ export function parseProfile(item: Record<string, unknown>): ParsedProfile {
 
   const lastSeq = item[ATTR.lastSeq];
   const lastTimestamp = item[ATTR.lastTimestamp];
-  const outbox = item[ATTR.outbox];
+  const pendingEvents = item[ATTR.pendingEvents];
   const lastEventRequestId = item[ATTR.lastEventRequestId];
   const lastEvent = item[ATTR.lastEvent];
 
@@ -70,7 +70,7 @@ export function parseProfile(item: Record<string, unknown>): ParsedProfile {
     ok: true,
     printer: {
       state,
-      pendingEvents: outbox instanceof Set ? [...outbox].filter((e): e is string => typeof e === 'string') : [],
+      pendingEvents: pendingEvents instanceof Set ? [...pendingEvents].filter((e): e is string => typeof e === 'string') : [],
       ...(typeof lastEvent === 'string' ? { lastEvent } : {}),
       ...(typeof lastEventRequestId === 'string' ? { lastEventRequestId } : {}),
     },

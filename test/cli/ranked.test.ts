@@ -4,7 +4,8 @@
  */
 import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allPrinters, compareRanked, renderRanking, topPrinters, type RankedPrinter } from '../../lambda/adapters/ranking-query.ts';
+import { renderRanking } from '../../cli/ranking-table.ts';
+import { allPrinters, compareRanked, topPrinters, type RankedPrinter } from '../../lambda/adapters/ranking-query.ts';
 import { DEFAULT_TABLE_NAME, RANK_PARTITION_VALUE, rankKey } from '../../contract/index.ts';
 import { ensureProfilesTable, localDynamoDbClient, startDynamoDb, type EmbeddedDynamoDb } from '../../twin/dynamodb.ts';
 import { runCliProcess } from '../support/twin.ts';

@@ -8,7 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadProfilesFile, parseProfiles, ProfilesFileError, seedProfiles } from '../../lambda/adapters/profile-writer.ts';
+import { seedProfiles } from '../../lambda/adapters/profile-writer.ts';
+import { parseProfiles } from '../../lambda/core/profile-input.ts';
+import { InvalidProfileError } from '../../lambda/errors.ts';
+import { loadProfilesFile, ProfilesFileError } from '../../twin/profiles-file.ts';
 import { DEFAULT_TABLE_NAME } from '../../contract/index.ts';
 import { ensureProfilesTable, localDynamoDbClient, startDynamoDb, type EmbeddedDynamoDb } from '../../twin/dynamodb.ts';
 import { putOriginalProfile } from '../support/profiles.ts';
@@ -83,7 +86,7 @@ describe('profile validation', () => {
     [[{ PrinterId: 'A', Treshold: {}, Window: 1 }], 'profile 1 (A): unknown attribute "Treshold"'],
     [[profile('A', 1, 2, 1), profile('A', 1, 2, 1)], 'profile 2 (A): PrinterId appears more than once'],
   ])('%j is refused: %s', (value, reason) => {
-    expect(() => parseProfiles(value)).toThrow(new ProfilesFileError(reason));
+    expect(() => parseProfiles(value)).toThrow(new InvalidProfileError(reason));
   });
 
   it('accepts the original items with their counters (which are not written) and the shipped file', async () => {

@@ -127,6 +127,9 @@ describe('concurrency: no lost updates', () => {
     expect((await h.invoke(reading('Printer1', 95, { seq: 9 }))).outcome).toBe('late');
     expect((await h.invoke(reading('Printer1', 95, { seq: 10 }))).outcome).toBe('duplicate');
     expect(await h.item('Printer1')).toEqual(before);
+    // A device's duplicate or late reading is counted apart from a Lambda redelivery.
+    expect(h.logs.metrics().filter((m) => m['DuplicateOrLateReadings'] === 1)).toHaveLength(2);
+    expect(h.logs.metrics().some((m) => 'RedeliveredInvocations' in m)).toBe(false);
 
     await h.invoke(reading('Printer2', 95, { timestamp: 2_000 }));
     const before2 = await h.item('Printer2');
@@ -204,7 +207,10 @@ describe('faults: transient errors are thrown for a retry that counts once', () 
     expect(h.published).toEqual([]);
 
     h.setPublishFault(undefined);
-    await expect(h.invoke(reading('Printer2', 95), 'req-event')).resolves.toMatchObject({ outcome: 'duplicate', published: 1 });
+    await expect(h.invoke(reading('Printer2', 95), 'req-event')).resolves.toMatchObject({ outcome: 'redelivered', published: 1 });
+    // A Lambda redelivery is counted apart from a device's duplicate readings.
+    expect(h.logs.metrics().some((m) => m['RedeliveredInvocations'] === 1)).toBe(true);
+    expect(h.logs.metrics().some((m) => 'DuplicateOrLateReadings' in m)).toBe(false);
     const after = await h.item('Printer2');
     expect(after).toMatchObject({ EventCount: 1, OutOfBoundsCount: 0 });
     expect(after?.['PendingEvents']).toBeUndefined();
@@ -231,7 +237,7 @@ describe('faults: transient errors are thrown for a retry that counts once', () 
     );
     await expect(h.invoke(reading('Printer2', 95), 'req-lost')).rejects.toThrow();
     expect(h.published).toEqual([]);
-    await expect(h.invoke(reading('Printer2', 95), 'req-lost')).resolves.toMatchObject({ outcome: 'duplicate', published: 1 });
+    await expect(h.invoke(reading('Printer2', 95), 'req-lost')).resolves.toMatchObject({ outcome: 'redelivered', published: 1 });
     expect(await h.item('Printer2')).toMatchObject({ EventCount: 1, OutOfBoundsCount: 0 });
     expect(h.published.map((e) => e.events)).toEqual([1]);
   });

@@ -8,7 +8,7 @@ import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { createHandler, type DetectorDependencies } from '../../lambda/app.ts';
-import type { AnomalyEvent } from '../../lambda/processor.ts';
+import type { AnomalyEvent } from '../../contract/index.ts';
 import { PREDICTION_TOPIC } from '../../contract/index.ts';
 import { ensureProfilesTable, LOCAL_AWS, localDynamoDbClient, startDynamoDb } from '../../twin/dynamodb.ts';
 import { startIotDataServer } from '../../twin/iot-data-server.ts';

@@ -158,7 +158,7 @@ describe('delivery model', () => {
 
     expect(attempts.map((a) => [a.attempt, a.ok, a.error?.errorType ?? a.result?.outcome])).toEqual([
       [1, false, 'EventPublishError'],
-      [2, true, 'duplicate'], // recognised as already applied by its request id: only the publish is left
+      [2, true, 'redelivered'], // recognised as already applied by its request id: only the publish is left
     ]);
     expect(attempts[1]!.requestId).toBe(attempts[0]!.requestId);
     expect(attempts[1]!.result?.published).toBe(1);

@@ -1,0 +1,88 @@
+/**
+ * The detector function as the stack deploys it and the twin runs it: its
+ * settings, its environment, its log group and its metrics. The stack and the
+ * twin both read these, so the function is configured the same way in both.
+ */
+import { PREDICTION_TOPIC } from './topics.ts';
+
+/** Service name used by the detector's logs and metrics. */
+export const SERVICE_NAME = 'printer-anomaly-detector';
+
+/** Namespace of the detector's CloudWatch (EMF) metrics. */
+export const METRICS_NAMESPACE = 'PrinterAnomaly';
+
+/**
+ * The function's settings, with the reasons in `docs/design.md` ("The
+ * detector function"). The stack's props default to these; the twin runs
+ * with them.
+ */
+export const DETECTOR_FUNCTION = {
+  /** Memory (and with it CPU share). */
+  memorySizeMb: 256,
+  /** Invocation timeout. */
+  timeoutSeconds: 10,
+  /** Retries of a failed asynchronous invocation (Lambda's default and maximum is 2). */
+  retryAttempts: 2,
+  /** How long an invocation may wait in Lambda's async queue before it goes to the on-failure queue. */
+  maxEventAgeSeconds: 3600,
+  /** The Lambda runtime (the bundle targets the same Node.js version). */
+  runtime: 'nodejs22.x',
+} as const;
+
+/** The CloudWatch log group Lambda writes a function's logs to by default. */
+export function defaultLogGroupName(functionName: string): string {
+  return `/aws/lambda/${functionName}`;
+}
+
+/** Names of the detector's metrics, shared by the handler and the dashboard. */
+export const METRIC = {
+  readings: 'Readings',
+  outOfBounds: 'OutOfBoundsReadings',
+  anomalyEvents: 'AnomalyEvents',
+  invalidReadings: 'InvalidReadings',
+  unknownPrinters: 'UnknownPrinterReadings',
+  /** Readings a device sent again or too late (by `seq` or `timestamp`): skipped. */
+  skippedReadings: 'DuplicateOrLateReadings',
+  /** Invocations Lambda delivered again after their write went through: only publishing was left. */
+  redeliveries: 'RedeliveredInvocations',
+  configurationErrors: 'ProfileConfigurationErrors',
+  publishFailures: 'EventPublishFailures',
+  writeConflicts: 'WriteConflicts',
+} as const;
+
+/** Environment variables the detector function reads (set by the stack and the twin). */
+export const ENV = {
+  /** Name of the profiles table. */
+  tableName: 'PROFILES_TABLE_NAME',
+  /** Topic anomaly events are published to. */
+  predictionTopic: 'PREDICTION_TOPIC',
+  /** Optional IoT Data Plane endpoint (https URL); the twin points it at its broker. */
+  iotDataEndpoint: 'IOT_DATA_ENDPOINT',
+  /** Optional DynamoDB endpoint (the twin's embedded DynamoDB). */
+  dynamoDbEndpoint: 'DYNAMODB_ENDPOINT',
+} as const;
+
+/** What the detector function's environment is built from. */
+export interface DetectorEnvironmentSettings {
+  readonly tableName: string;
+  /** The account's IoT Data (ATS) endpoint, `https://...`; the twin's local one. */
+  readonly iotDataEndpoint?: string;
+  /** Only the twin sets it: its embedded DynamoDB. */
+  readonly dynamoDbEndpoint?: string;
+  /** @default 'INFO' */
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+}
+
+/** The detector function's environment: the one definition the CDK stack and the twin both set. */
+export function detectorEnvironment(settings: DetectorEnvironmentSettings): Record<string, string> {
+  return {
+    [ENV.tableName]: settings.tableName,
+    [ENV.predictionTopic]: PREDICTION_TOPIC,
+    ...(settings.iotDataEndpoint ? { [ENV.iotDataEndpoint]: settings.iotDataEndpoint } : {}),
+    ...(settings.dynamoDbEndpoint ? { [ENV.dynamoDbEndpoint]: settings.dynamoDbEndpoint } : {}),
+    POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+    POWERTOOLS_LOG_LEVEL: settings.logLevel ?? 'INFO',
+    NODE_OPTIONS: '--enable-source-maps',
+  };
+}

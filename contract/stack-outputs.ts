@@ -1,0 +1,25 @@
+/**
+ * The deployed stack's outputs: the stack declares each of these, and the
+ * CLIs read them back from the file `npm run deploy` writes, so that after a
+ * deploy no name or endpoint has to be typed.
+ */
+
+/** Output names, each with its description. */
+export const STACK_OUTPUT = {
+  TableName: 'Printer profiles table',
+  FunctionName: 'Detector Lambda function',
+  LogGroupName: "Detector function's log group",
+  RuleName: 'IoT topic rule feeding the detector',
+  IotDataEndpoint: 'AWS IoT data endpoint (ATS) devices connect to',
+  DeadLetterQueueUrl: 'Readings that failed for good',
+  DevicePolicyName: 'IoT policy to attach to device certificates',
+  Region: 'Region the stack is deployed to',
+} as const;
+
+export type StackOutputName = keyof typeof STACK_OUTPUT;
+
+/** One stack's outputs as `cdk deploy --outputs-file` writes them. */
+export type StackOutputs = { readonly [K in StackOutputName]?: string };
+
+/** Where `npm run deploy` writes the outputs (relative to the project). */
+export const OUTPUTS_FILE = 'cdk-outputs.json';
