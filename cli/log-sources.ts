@@ -11,6 +11,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { classifyLine, entryTime, formatEntry, isAboutPrinter, isShownByDefault, type LogEntry } from '../twin/log-format.ts';
 import { DEFAULT_LOG_FILE, IN_MEMORY_LOG_FILE } from '../twin/paths.ts';
 import { UsageError } from './kit.ts';
+import { sleep as abortableSleep } from '../common/async.ts';
 
 /** What to show. */
 export interface LogView {
@@ -189,22 +190,6 @@ async function filterOnce(
     }
     nextToken = page.nextToken;
   } while (nextToken && !signal?.aborted);
-}
-
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((done) => {
-    if (signal?.aborted) {
-      done();
-      return;
-    }
-    const timer = setTimeout(finish, ms);
-    function finish() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', finish);
-      done();
-    }
-    signal?.addEventListener('abort', finish, { once: true });
-  });
 }
 
 /**

@@ -6,13 +6,10 @@ import { ATTR, type ProfileInput } from '../../contract/index.ts';
 import { InvalidProfileError } from '../errors.ts';
 import { parseProfile } from './profile.ts';
 import { checkPrinterId } from './reading.ts';
+import { isRecord } from '../../common/guards.ts';
 
 /** Keys a profile may have; the counters are accepted (the original items have them) but never written. */
 const KNOWN_KEYS = new Set([ATTR.printerId, ATTR.thresholds, ATTR.window, ATTR.outOfBoundsCount, ATTR.eventCount]);
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * Validates profiles (a JSON array of `{PrinterId, Thresholds: {Lower, Upper},

@@ -5,6 +5,7 @@
  */
 import { ATTR } from '../../contract/index.ts';
 import type { PrinterState } from './detector.ts';
+import { isRecord } from '../../common/guards.ts';
 
 /** A printer as stored: detector state plus the bookkeeping the handler needs. */
 export interface StoredPrinter {
@@ -18,10 +19,6 @@ export interface StoredPrinter {
 }
 
 export type ParsedProfile = { readonly ok: true; readonly printer: StoredPrinter } | { readonly ok: false; readonly reason: string };
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function isCount(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;

@@ -5,6 +5,7 @@
  */
 import { MAX_PAYLOAD_BYTES, MAX_PRINTER_ID_LENGTH } from '../../contract/index.ts';
 import type { Reading } from './detector.ts';
+import { isRecord } from '../../common/guards.ts';
 
 export type ParsedReading =
   | { readonly ok: true; readonly reading: Reading }
@@ -17,10 +18,6 @@ const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{
 
 function invalid(reason: string, printerId?: string): ParsedReading {
   return printerId === undefined ? { ok: false, reason } : { ok: false, reason, printerId };
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function own(object: Record<string, unknown>, key: string): unknown {
@@ -78,7 +75,7 @@ export function parseReading(payload: unknown): ParsedReading {
   const decoded = decode(payload);
   if (!decoded.ok) return invalid(decoded.reason);
   const body = decoded.value;
-  if (!isPlainObject(body))
+  if (!isRecord(body))
     return invalid(`payload must be a JSON object, got ${Array.isArray(body) ? 'an array' : body === null ? 'null' : typeof body}`);
 
   const rawId = own(body, 'PrinterId');
@@ -87,7 +84,7 @@ export function parseReading(payload: unknown): ParsedReading {
   const printerId = id.id;
 
   const data = own(body, 'data');
-  if (!isPlainObject(data)) return invalid('data must be an object with a numeric value', printerId);
+  if (!isRecord(data)) return invalid('data must be an object with a numeric value', printerId);
   const value = own(data, 'value');
   if (typeof value !== 'number') {
     return invalid(

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { seedProfiles } from '../../lambda/adapters/profile-writer.ts';
 import { parseProfiles } from '../../lambda/core/profile-input.ts';
 import { InvalidProfileError } from '../../lambda/errors.ts';
-import { loadProfilesFile, ProfilesFileError } from '../../twin/profiles-file.ts';
+import { loadProfilesFile } from '../../twin/profiles-file.ts';
 import { DEFAULT_TABLE_NAME } from '../../contract/index.ts';
 import { ensureProfilesTable, localDynamoDbClient, startDynamoDb, type EmbeddedDynamoDb } from '../../twin/dynamodb.ts';
 import { putOriginalProfile } from '../support/profiles.ts';

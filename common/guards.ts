@@ -1,0 +1,6 @@
+/** Type guards for parsed JSON: one copy for every folder. Imports nothing. */
+
+/** A JSON object: not null, not an array. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
