@@ -13,7 +13,9 @@ import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_TABLE_NAME } from '../contract/index.ts';
 import { LOCAL_AWS } from '../twin/dynamodb.ts';
 import { DEFAULT_DYNAMODB_PORT } from '../twin/paths.ts';
-import { CliError, readStackOutputs, UsageError, type StackOutputs } from './kit.ts';
+import { ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import { type AwsCallTarget, describeAwsError } from './aws-errors.ts';
+import { readStackOutputs, UsageError, type StackOutputs } from './kit.ts';
 
 export interface TableTarget {
   readonly tableName: string;
@@ -88,19 +90,14 @@ export function resolveTableTarget(
   };
 }
 
-/** An AWS SDK error as one line a user can act on. */
-export function describeAwsError(error: unknown, target: Pick<TableTarget, 'tableName' | 'where' | 'endpoint'>): CliError {
-  const err = error as Error & { code?: string; cause?: { code?: string } };
-  const name = err?.name ?? 'Error';
-  const message = (err?.message ?? String(error)).split('\n')[0];
-  const code = err?.code ?? err?.cause?.code;
-  if (code === 'ECONNREFUSED' || /ECONNREFUSED/.test(message ?? '')) {
-    return new CliError(`cannot reach DynamoDB at ${target.where}${target.endpoint ? ' (is the local twin running? npm run local)' : ''}`);
-  }
-  if (name === 'ResourceNotFoundException') return new CliError(`table ${target.tableName} not found at ${target.where}`);
-  if (name === 'CredentialsProviderError' || /credential/i.test(message ?? '')) {
-    return new CliError(`no AWS credentials found (${message}); configure them, or pass --endpoint-url for the local twin`);
-  }
-  if (/region is missing/i.test(message ?? '')) return new CliError('no AWS region: pass --region or set AWS_REGION');
-  return new CliError(`${name}: ${message} (${target.where})`);
+/** A failed call on the table as one line (see `aws-errors.ts`). */
+export function describeTableError(error: unknown, target: TableTarget) {
+  const call: AwsCallTarget = {
+    what: `table ${target.tableName}`,
+    where: target.where,
+    service: 'DynamoDB',
+    notFound: ResourceNotFoundException,
+    local: target.endpoint !== undefined,
+  };
+  return describeAwsError(error, call);
 }

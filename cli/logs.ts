@@ -4,7 +4,9 @@
  * local twin's log file.
  */
 import { CliError, readStackOutputs, runCli, UsageError } from './kit.ts';
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { CloudWatchLogsClient, ResourceNotFoundException } from '@aws-sdk/client-cloudwatch-logs';
+import { defaultLogGroupName } from '../contract/index.ts';
+import { describeAwsError } from './aws-errors.ts';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DEFAULT_LOG_FILE } from '../twin/paths.ts';
@@ -49,7 +51,7 @@ await runCli(spec, async (values) => {
   const sinceMs = values.since !== undefined ? parseSince(values.since) : undefined;
   const outputs = values.local || values['log-file'] !== undefined ? undefined : readStackOutputs();
   const logGroupName =
-    values['log-group'] ?? outputs?.LogGroupName ?? (outputs?.FunctionName ? `/aws/lambda/${outputs.FunctionName}` : undefined);
+    values['log-group'] ?? outputs?.LogGroupName ?? (outputs?.FunctionName ? defaultLogGroupName(outputs.FunctionName) : undefined);
 
   const controller = new AbortController();
   const stop = () => controller.abort();
@@ -81,13 +83,12 @@ await runCli(spec, async (values) => {
         { follow: values.follow === true, signal: controller.signal },
       );
     } catch (error) {
-      const err = error as Error;
-      if (err.name === 'ResourceNotFoundException')
-        throw new CliError(`log group ${logGroupName} not found${region ? ` in ${region}` : ''}`);
-      if (err.name === 'CredentialsProviderError' || /credential/i.test(err.message)) {
-        throw new CliError(`no AWS credentials found (${err.message.split('\n')[0]}); configure them, or use --local for the twin's log`);
-      }
-      throw new CliError(`${err.name}: ${err.message.split('\n')[0]} (log group ${logGroupName})`);
+      throw describeAwsError(error, {
+        what: `log group ${logGroupName}`,
+        where: `AWS ${region ?? '(default region)'}`,
+        notFound: ResourceNotFoundException,
+        withoutCredentials: "use --local for the twin's log",
+      });
     } finally {
       client.destroy();
     }

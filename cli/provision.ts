@@ -18,6 +18,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { errorLine } from './aws-errors.ts';
 
 /** The part of the IoT client provisioning uses; tests pass a fake. */
 export type IotSender = Pick<IoTClient, 'send'>;
@@ -61,11 +62,6 @@ const DEFAULT_OUT_DIR = 'certs';
 /** Quotes a shell word only when it needs it. */
 function shellWord(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
-function describeAwsError(error: unknown): string {
-  const err = error as Error;
-  return `${err.name ?? 'Error'}: ${String(err.message ?? error).split('\n')[0]}`;
 }
 
 /**
@@ -112,7 +108,7 @@ export async function provision(options: ProvisionOptions, deps: ProvisionDepend
       const described = await iot.send(new DescribeEndpointCommand({ endpointType: 'iot:Data-ATS' }));
       endpoint = described.endpointAddress;
     } catch (error) {
-      throw new CliError(`DescribeEndpoint failed, nothing was created: ${describeAwsError(error)}`);
+      throw new CliError(`DescribeEndpoint failed, nothing was created: ${errorLine(error)}`);
     }
     if (!endpoint) throw new CliError('DescribeEndpoint returned no endpoint address, nothing was created');
   }
@@ -175,7 +171,7 @@ export async function provision(options: ProvisionOptions, deps: ProvisionDepend
     } else {
       log('nothing was created');
     }
-    throw new CliError(`${step} failed: ${describeAwsError(error)}`);
+    throw new CliError(`${step} failed: ${errorLine(error)}`);
   }
 
   const emitCommand = [

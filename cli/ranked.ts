@@ -4,7 +4,7 @@
  */
 import { CliError, intOption, runCli } from './kit.ts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { describeAwsError, resolveTableTarget, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from './aws-target.ts';
+import { describeTableError, resolveTableTarget, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from './aws-target.ts';
 import { allPrinters, topPrinters } from '../lambda/adapters/ranking-query.ts';
 import { renderRanking } from './ranking-table.ts';
 
@@ -37,7 +37,7 @@ await runCli(spec, async (values) => {
     process.stdout.write(values.json ? `${JSON.stringify(printers, null, 2)}\n` : `${renderRanking(printers)}\n`);
   } catch (error) {
     if (error instanceof CliError) throw error;
-    throw describeAwsError(error, target);
+    throw describeTableError(error, target);
   } finally {
     client.destroy();
   }

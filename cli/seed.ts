@@ -5,7 +5,7 @@
  */
 import { CliError, runCli } from './kit.ts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { describeAwsError, resolveTableTarget, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from './aws-target.ts';
+import { describeTableError, resolveTableTarget, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from './aws-target.ts';
 import { seedProfiles } from '../lambda/adapters/profile-writer.ts';
 import { loadProfilesFile, ProfilesFileError } from '../twin/profiles-file.ts';
 
@@ -43,7 +43,7 @@ await runCli(spec, async (values) => {
     const { written } = await seedProfiles(client, target.tableName, profiles);
     process.stdout.write(`seeded ${written} profile(s) into ${target.tableName} at ${target.where}\n`);
   } catch (error) {
-    throw describeAwsError(error, target);
+    throw describeTableError(error, target);
   } finally {
     client.destroy();
   }

@@ -1,5 +1,5 @@
 /**
- * Security hygiene of the repository (issue 5): no secret or account id is
+ * Security hygiene of the repository: no secret or account id is
  * committed, and the files that hold them are ignored by git.
  */
 import { execFileSync } from 'node:child_process';

@@ -1,8 +1,9 @@
 /**
  * The detector: a pure function of (printer state, reading) -> verdict.
  *
- * It keeps the original system's behaviour exactly (SPEC section 2) and adds
- * the ordering rules of SPEC section 3. It imports nothing and does no I/O.
+ * It keeps the original system's behaviour exactly and adds the ordering
+ * rules of `seq` and `timestamp` (both in `docs/design.md`, "Detection"
+ * and "Guarantees"). It imports nothing and does no I/O.
  */
 
 /** A printer's thresholds and window, validated (see `profile.ts`). */
@@ -64,7 +65,7 @@ export function ordering(state: PrinterState, reading: Reading): 'apply' | 'dupl
   return 'apply';
 }
 
-/** Applies one reading to a printer's state (SPEC sections 2 and 3). */
+/** Applies one reading to a printer's state (`docs/design.md`, "Detection"). */
 export function detect(state: PrinterState, reading: Reading): Verdict {
   const order = ordering(state, reading);
   if (order !== 'apply') return { applied: false, reason: order };

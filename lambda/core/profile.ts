@@ -1,6 +1,6 @@
 /**
  * Reading a stored profile item (already converted to plain JS values) into
- * the detector's state. Pure. A profile that breaks the rules of SPEC section 1
+ * the detector's state. Pure. A profile that breaks the profile rules (`docs/design.md`, "Data formats")
  * is a configuration error for that printer, reported with a one-line reason.
  */
 import { ATTR } from '../../contract/index.ts';

@@ -1,5 +1,5 @@
 /**
- * Validation of a reading payload (SPEC section 1). Pure: the payload as the
+ * Validation of a reading payload (`docs/design.md`, "Data formats"). Pure: the payload as the
  * IoT rule hands it over (an object, or raw text/bytes) -> a reading or a
  * one-line reason.
  */

@@ -1,5 +1,5 @@
 /**
- * Fuzzing the handler (issue 5): thousands of arbitrary and adversarial
+ * Fuzzing the handler: thousands of arbitrary and adversarial
  * payloads against the real embedded DynamoDB. Whatever arrives, the handler
  * never throws, never changes a profile, never creates an item, and counts
  * each bad payload as invalid.

@@ -1,4 +1,4 @@
-/** Invalid payloads of SPEC section 1, each with the reason it must be rejected for. */
+/** Invalid payloads (`docs/design.md`, "Data formats"), each with the reason it must be rejected for. */
 export const INVALID_PAYLOADS: readonly [string, unknown, RegExp][] = [
   ['not JSON', '{"PrinterId": "Printer1", "data": ', /not JSON/],
   ['a JSON string', '"hello"', /must be a JSON object/],

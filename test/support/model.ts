@@ -1,6 +1,6 @@
 /**
  * An independent, deliberately naive model of the original system, written
- * from SPEC section 2 without reusing the detector: the oracle that tests
+ * from the rules in `docs/design.md` ("Detection") without reusing the detector: the oracle that tests
  * compare the product against.
  */
 export interface ModelProfile {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseReading } from '../../../lambda/core/reading.ts';
 import { INVALID_PAYLOADS } from '../../support/invalid-payloads.ts';
 
-describe('reading validation (SPEC section 1)', () => {
+describe('reading validation', () => {
   it.each(INVALID_PAYLOADS)('rejects %s with a one-line reason', (_name, payload, reason) => {
     const parsed = parseReading(payload);
     expect(parsed.ok).toBe(false);
