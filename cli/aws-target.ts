@@ -1,13 +1,14 @@
 /**
- * Which profiles table a DynamoDB CLI (`ranked`, `seed`) talks to, and how
- * its AWS errors read as one line.
+ * Which profiles table a DynamoDB CLI (`ranked`, `seed`) talks to, by the
+ * one rule every CLI follows ({@link TARGET_RULE} in `kit.ts`), and how its
+ * AWS errors read as one line.
  *
- * - `--endpoint-url URL`: a local endpoint (the twin); table `PrinterProfiles`
- *   unless `--table`; fake credentials unless AWS credentials are configured.
- * - otherwise, with `cdk-outputs.json` (written by `npm run deploy`): the
- *   deployed table and region, overridable with `--table` / `--region`;
- * - otherwise, with `--table`: that table in AWS (default credential chain);
+ * - `--endpoint URL` (or `--endpoint-url`, the AWS CLI's spelling): that
+ *   endpoint, e.g. the twin; fake credentials unless AWS credentials are set;
+ * - otherwise, with `cdk-outputs.json` (written by `npm run deploy`) or
+ *   `--region`: the deployed table in AWS (`--table` overrides its name);
  * - otherwise: the twin `npm run local` starts, at http://127.0.0.1:8000.
+ * `--table` alone only names the table, wherever it is.
  */
 import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_TABLE_NAME } from '../contract/index.ts';
@@ -42,32 +43,35 @@ function hasAwsCredentials(env: NodeJS.ProcessEnv): boolean {
 export const TABLE_TARGET_OPTIONS = {
   table: { type: 'string' },
   region: { type: 'string' },
-  'endpoint-url': { type: 'string' },
+  endpoint: { type: 'string' },
 } as const;
+
+/** The AWS CLI's spelling of `--endpoint`, accepted too. */
+export const TABLE_TARGET_ALIASES = { 'endpoint-url': 'endpoint' } as const;
 
 /** `--help` lines of {@link TABLE_TARGET_OPTIONS}. */
 export const TABLE_TARGET_HELP = {
-  table: 'the profiles table (default: TableName from cdk-outputs.json, or PrinterProfiles locally)',
-  region: 'AWS region (default: Region from cdk-outputs.json, then the SDK default)',
-  'endpoint-url': 'a DynamoDB endpoint, e.g. the local twin http://127.0.0.1:8000',
+  table: `the profiles table (default: TableName from cdk-outputs.json, else ${DEFAULT_TABLE_NAME})`,
+  region: 'an AWS region: use the deployed table there (default: Region from cdk-outputs.json)',
+  endpoint: `a DynamoDB endpoint (also --endpoint-url); default for the twin ${DEFAULT_LOCAL_ENDPOINT}`,
 } as const;
 
 /** Resolves the table a CLI works on from its flags, `cdk-outputs.json` and defaults. */
 export function resolveTableTarget(
-  flags: { table?: string | undefined; region?: string | undefined; 'endpoint-url'?: string | undefined },
+  flags: { table?: string | undefined; region?: string | undefined; endpoint?: string | undefined },
   outputs: StackOutputs | undefined = readStackOutputs(),
   env: NodeJS.ProcessEnv = process.env,
 ): TableTarget {
   const table = flags.table?.trim();
   if (flags.table !== undefined && !table) throw new UsageError('--table must not be empty');
-  const endpointFlag = flags['endpoint-url'];
-  const local = endpointFlag !== undefined || (outputs === undefined && table === undefined);
+  if (flags.region !== undefined && !flags.region.trim()) throw new UsageError('--region must not be empty');
+  const local = flags.endpoint !== undefined || (outputs === undefined && flags.region === undefined);
   if (local) {
-    const endpoint = endpointFlag ?? DEFAULT_LOCAL_ENDPOINT;
+    const endpoint = flags.endpoint ?? DEFAULT_LOCAL_ENDPOINT;
     if (!URL.canParse(endpoint) || !/^https?:$/.test(new URL(endpoint).protocol)) {
-      throw new UsageError(`--endpoint-url must be an http(s) URL, got "${endpoint}"`);
+      throw new UsageError(`--endpoint must be an http(s) URL, got "${endpoint}"`);
     }
-    const region = flags.region ?? env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'] ?? LOCAL_AWS.region;
+    const region = flags.region ?? (env['AWS_REGION'] || env['AWS_DEFAULT_REGION'] || LOCAL_AWS.region);
     return {
       tableName: table ?? DEFAULT_TABLE_NAME,
       endpoint,

@@ -36,6 +36,70 @@ export interface CliSpec<O extends Options> {
   /** One line per option, shown by `--help`. */
   readonly help: Readonly<Record<keyof O & string, string>>;
   readonly allowPositionals?: boolean;
+  /**
+   * Other spellings of an option, accepted but not listed in `--help` (e.g.
+   * `endpoint-url`, as the AWS CLI spells `endpoint`).
+   */
+  readonly aliases?: Readonly<Record<string, keyof O & string>>;
+  /** Shown under the summary by `--help`: for CLIs that reach the twin or AWS, {@link TARGET_RULE}. */
+  readonly targetRule?: string;
+}
+
+/**
+ * Where every CLI that talks to the backend goes, stated once (shown by each
+ * one's `--help`): the local twin, unless the deployed stack's outputs or an
+ * explicit AWS target say otherwise.
+ */
+export const TARGET_RULE =
+  'Target: the local twin (npm run local) by default. The deployed stack instead when cdk-outputs.json ' +
+  '(written by npm run deploy) is in the current folder, or when --region names an AWS region. ' +
+  '--endpoint always wins.';
+
+/** `npm run ranked` from `npm run ranked -- [options]`, `npm start` from `npm start [-- ...]`. */
+export function commandName(usage: string): string {
+  return usage.split(/\s+(?=\[|-)/)[0] ?? usage;
+}
+
+/**
+ * Rewrites aliases to their option, and joins a string option with a value
+ * that starts with `-` and a digit (`--count -5` becomes `--count=-5`), so that
+ * a negative number reaches the option's own range check instead of being
+ * taken for an unknown flag.
+ */
+export function normalizeArgv<O extends Options>(argv: readonly string[], spec: Pick<CliSpec<O>, 'options' | 'aliases'>): string[] {
+  const byShort = new Map(Object.entries(spec.options).flatMap(([name, o]) => (o.short ? [[o.short, name] as const] : [])));
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i += 1) {
+    let token = argv[i]!;
+    let name: string | undefined;
+    if (token.startsWith('--')) {
+      const [flag, ...rest] = token.slice(2).split('=');
+      const canonical = (flag !== undefined && spec.aliases?.[flag]) || flag;
+      token = rest.length > 0 ? `--${canonical}=${rest.join('=')}` : `--${canonical}`;
+      name = rest.length > 0 ? undefined : canonical;
+    } else if (/^-[a-zA-Z]$/.test(token)) {
+      name = byShort.get(token.slice(1));
+      if (name !== undefined) token = `--${name}`;
+    }
+    const next = argv[i + 1];
+    if (name !== undefined && spec.options[name]?.type === 'string' && next !== undefined && /^-\.?\d/.test(next)) {
+      out.push(`${token}=${next}`);
+      i += 1;
+    } else {
+      out.push(token);
+    }
+  }
+  return out;
+}
+
+/** A closed stdout (`npm start | head -3`) ends the command quietly with exit code 0, as Unix tools do. */
+function exitQuietlyOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(0);
+      throw error;
+    });
+  }
 }
 
 function helpText<O extends Options>(spec: CliSpec<O>): string {
@@ -43,7 +107,10 @@ function helpText<O extends Options>(spec: CliSpec<O>): string {
     const flag = `--${name}${option.short ? `, -${option.short}` : ''}${option.type === 'string' ? ' VALUE' : ''}`;
     return `  ${flag.padEnd(28)} ${spec.help[name] ?? ''}`;
   });
-  return [`Usage: ${spec.usage}`, '', spec.summary, '', 'Options:', ...rows, `  ${'--help, -h'.padEnd(28)} show this help`].join('\n');
+  const target = spec.targetRule ? ['', spec.targetRule] : [];
+  return [`Usage: ${spec.usage}`, '', spec.summary, ...target, '', 'Options:', ...rows, `  ${'--help, -h'.padEnd(28)} show this help`].join(
+    '\n',
+  );
 }
 
 /** What a CLI's `main` resolves with: an exit code, or nothing for 0. */
@@ -62,7 +129,8 @@ export async function runCli<O extends Options>(
   ) => Promise<ExitCode>,
   argv: string[] = process.argv.slice(2),
 ): Promise<never> {
-  const name = spec.usage.split(' -- ')[0] ?? 'command';
+  const name = commandName(spec.usage);
+  exitQuietlyOnClosedPipe();
   let code: number;
   try {
     if (argv.includes('--help') || argv.includes('-h')) {
@@ -72,7 +140,12 @@ export async function runCli<O extends Options>(
     }
     let parsed: ReturnType<typeof parseArgs<{ options: O; allowPositionals: boolean }>>;
     try {
-      parsed = parseArgs({ args: argv, options: spec.options, allowPositionals: spec.allowPositionals ?? false, strict: true });
+      parsed = parseArgs({
+        args: normalizeArgv(argv, spec),
+        options: spec.options,
+        allowPositionals: spec.allowPositionals ?? false,
+        strict: true,
+      });
     } catch (error) {
       throw new UsageError(`${(error as Error).message.split('\n')[0]} (see --help)`);
     }

@@ -43,6 +43,9 @@ export function parseSince(text: string, now: number = Date.now()): number {
  */
 export class LogPrinter {
   private afterSince: boolean;
+  /** Lines read from the source, and lines printed. */
+  read = 0;
+  printed = 0;
 
   constructor(
     private readonly view: LogView,
@@ -53,12 +56,14 @@ export class LogPrinter {
 
   /** Prints one log line if the view selects it; `time` is the event's time when the source knows it. */
   line(line: string, time?: number): void {
+    this.read += 1;
     const entry: LogEntry = classifyLine(line);
     const at = entryTime(entry) ?? time;
     if (at !== undefined && this.view.sinceMs !== undefined) this.afterSince = at >= this.view.sinceMs;
     if (!this.afterSince) return;
     if (this.view.printerId !== undefined && !isAboutPrinter(entry, this.view.printerId)) return;
     if (!this.view.all && !isShownByDefault(entry)) return;
+    this.printed += 1;
     if (this.view.raw) {
       this.out(entry.raw);
       return;
@@ -69,6 +74,20 @@ export class LogPrinter {
       entry.kind === 'platform' || entry.kind === 'text' ? (time !== undefined ? `${new Date(time).toISOString()} ${text}` : text) : text,
     );
   }
+}
+
+/**
+ * What to tell the user when nothing was printed, naming the log that was
+ * read: an empty log and a log whose lines the view filtered out differ.
+ */
+export function nothingShown(printer: LogPrinter, source: string, view: LogView): string | undefined {
+  if (printer.printed > 0) return undefined;
+  if (printer.read === 0) return `${source} is empty: nothing has been logged there yet`;
+  const filters = [
+    view.printerId !== undefined ? `printer ${view.printerId}` : undefined,
+    view.sinceMs !== undefined ? `since ${new Date(view.sinceMs).toISOString()}` : undefined,
+  ].filter(Boolean);
+  return `${source}: ${printer.read} line(s), none shown${filters.length > 0 ? ` for ${filters.join(', ')}` : ''}${view.all ? '' : ' (--all shows metrics and platform lines)'}`;
 }
 
 // ---------------------------------------------------------------- local file

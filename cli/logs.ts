@@ -10,7 +10,16 @@ import { describeAwsError } from './aws-errors.ts';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DEFAULT_LOG_FILE } from '../twin/paths.ts';
-import { defaultLocalLogFile, LogPrinter, parseSince, printerFilterPattern, readCloudWatchLogs, readLocalLog } from './log-sources.ts';
+import {
+  defaultLocalLogFile,
+  LogPrinter,
+  type LogView,
+  nothingShown,
+  parseSince,
+  printerFilterPattern,
+  readCloudWatchLogs,
+  readLocalLog,
+} from './log-sources.ts';
 
 const spec = {
   usage: 'npm run logs -- [--follow] [--printer ID] [--since 10m] [--local | --log-file FILE]',
@@ -57,16 +66,19 @@ await runCli(spec, async (values) => {
   const stop = () => controller.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  const printer = new LogPrinter(
-    {
-      ...(values.printer !== undefined ? { printerId: values.printer } : {}),
-      ...(sinceMs !== undefined ? { sinceMs } : {}),
-      all: values.all === true,
-      raw: values.raw === true,
-      color: process.stdout.isTTY === true,
-    },
-    (line) => process.stdout.write(`${line}\n`),
-  );
+  const view: LogView = {
+    ...(values.printer !== undefined ? { printerId: values.printer } : {}),
+    ...(sinceMs !== undefined ? { sinceMs } : {}),
+    all: values.all === true,
+    raw: values.raw === true,
+    color: process.stdout.isTTY === true,
+  };
+  const printer = new LogPrinter(view, (line) => process.stdout.write(`${line}\n`));
+  /** Said on stderr, so that stdout stays the log's lines alone. */
+  const sayIfNothingShown = (source: string) => {
+    const note = nothingShown(printer, source, view);
+    if (note !== undefined) process.stderr.write(`npm run logs: ${note}\n`);
+  };
 
   if (logGroupName !== undefined) {
     const region = values.region ?? outputs?.Region;
@@ -82,6 +94,7 @@ await runCli(spec, async (values) => {
         printer,
         { follow: values.follow === true, signal: controller.signal },
       );
+      sayIfNothingShown(`log group ${logGroupName}`);
     } catch (error) {
       throw describeAwsError(error, {
         what: `log group ${logGroupName}`,
@@ -102,5 +115,6 @@ await runCli(spec, async (values) => {
     );
   }
   await readLocalLog(file, printer, { follow: values.follow === true, signal: controller.signal });
+  if (!values.follow) sayIfNothingShown(`the twin's log ${file}`);
   return 0;
 });

@@ -2,18 +2,16 @@
  * `npm run ranked`: printers sorted by anomaly events (EventCount descending,
  * ties by PrinterId ascending), from the deployed table or the local twin.
  */
-import { CliError, intOption, runCli } from './kit.ts';
+import { CliError, intOption, runCli, TARGET_RULE } from './kit.ts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { describeTableError, resolveTableTarget, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from './aws-target.ts';
+import { describeTableError, resolveTableTarget, TABLE_TARGET_ALIASES, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from './aws-target.ts';
 import { allPrinters, topPrinters } from '../lambda/adapters/ranking-query.ts';
 import { renderRanking } from './ranking-table.ts';
 
 const spec = {
-  usage: 'npm run ranked -- [--top N] [--json] [--table NAME] [--region R] [--endpoint-url URL]',
+  usage: 'npm run ranked -- [--top N] [--json] [--table NAME] [--region R] [--endpoint URL]',
   summary:
-    'Lists printers by anomaly events, most first, ties by PrinterId. The table and region come from ' +
-    'cdk-outputs.json (npm run deploy); without it, or with --endpoint-url, the local twin is read ' +
-    '(default http://127.0.0.1:8000). --top N reads the ranking index with one Query whatever the fleet ' +
+    'Lists printers by anomaly events, most first, ties by PrinterId. --top N reads the ranking index with one Query whatever the fleet ' +
     'size; only when fewer than N printers have an event does it Scan for zero-event ones. Without --top, ' +
     'every printer is listed (a full Scan).',
   options: {
@@ -26,6 +24,8 @@ const spec = {
     json: 'print JSON (an array of {PrinterId, EventCount, LastEventAt?}) for scripts',
     ...TABLE_TARGET_HELP,
   },
+  aliases: TABLE_TARGET_ALIASES,
+  targetRule: TARGET_RULE,
 } as const;
 
 await runCli(spec, async (values) => {

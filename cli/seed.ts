@@ -3,20 +3,19 @@
  * twin. The file is validated first (nothing is written if any profile is
  * bad); counters of existing printers are never reset.
  */
-import { CliError, runCli } from './kit.ts';
+import { CliError, runCli, TARGET_RULE } from './kit.ts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { describeTableError, resolveTableTarget, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from './aws-target.ts';
+import { describeTableError, resolveTableTarget, TABLE_TARGET_ALIASES, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from './aws-target.ts';
 import { seedProfiles } from '../lambda/adapters/profile-writer.ts';
 import { loadProfilesFile, ProfilesFileError } from '../twin/profiles-file.ts';
 
 const DEFAULT_FILE = 'data/printer_profiles.json';
 
 const spec = {
-  usage: 'npm run seed -- [--file data/printer_profiles.json] [--table NAME] [--region R] [--endpoint-url URL]',
+  usage: 'npm run seed -- [--file data/printer_profiles.json] [--table NAME] [--region R] [--endpoint URL]',
   summary:
     'Writes printer profiles (a JSON array of {PrinterId, Thresholds: {Lower, Upper}, Window}) into the ' +
-    'profiles table: the deployed one (cdk-outputs.json), or the local twin with --endpoint-url (default ' +
-    'http://127.0.0.1:8000 when nothing is deployed). Sets Thresholds and Window; OutOfBoundsCount and ' +
+    'profiles table. Sets Thresholds and Window; OutOfBoundsCount and ' +
     'EventCount are created at 0 only when missing, so seeding again never resets a counter.',
   options: {
     file: { type: 'string', short: 'f' },
@@ -26,6 +25,8 @@ const spec = {
     file: `the profiles file (default ${DEFAULT_FILE})`,
     ...TABLE_TARGET_HELP,
   },
+  aliases: TABLE_TARGET_ALIASES,
+  targetRule: TARGET_RULE,
 } as const;
 
 await runCli(spec, async (values) => {

@@ -163,6 +163,34 @@ describe('npm run logs on a twin log file', () => {
     expect(await exitCode(child)).toBe(0);
   });
 
+  it('says which log it read and that it was empty, on stderr, exit 0', async () => {
+    const empty = join(dir, 'empty.log');
+    writeFileSync(empty, '');
+    const result = await runCliProcess('cli/logs.ts', ['--log-file', empty]);
+    expect(result).toMatchObject({ code: 0, stdout: '' });
+    expect(result.stderr).toBe(`npm run logs: the twin's log ${empty} is empty: nothing has been logged there yet\n`);
+  });
+
+  it('says so when the log has lines but none for the printer asked for', async () => {
+    const result = await runCliProcess('cli/logs.ts', ['--log-file', file, '--printer', 'Nobody']);
+    expect(result).toMatchObject({ code: 0, stdout: '' });
+    expect(result.stderr).toMatch(/^npm run logs: the twin's log .*detector\.log: \d+ line\(s\), none shown for printer Nobody/);
+  });
+
+  it('ends quietly with exit 0 when its reader closes the pipe (npm run logs | head)', async () => {
+    const big = join(dir, 'big.log');
+    writeFileSync(
+      big,
+      `${Array.from({ length: 50_000 }, (_, i) => record('INFO', 'anomaly event', { printerId: `P${i}`, events: i })).join('\n')}\n`,
+    );
+    const child = spawnCli('cli/logs.ts', ['--log-file', big]);
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.stdout.once('data', () => child.stdout.destroy());
+    expect(await exitCode(child)).toBe(0);
+    expect(stderr).toBe('');
+  });
+
   it('fails with one line when there is no log', async () => {
     const result = await runCliProcess('cli/logs.ts', ['--log-file', join(dir, 'none.log')]);
     expect(result.code).toBe(1);

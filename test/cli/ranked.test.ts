@@ -3,7 +3,11 @@
  * Scan, ties by PrinterId, the zero-event fill, and the CLI's output and errors.
  */
 import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TARGET_RULE } from '../../cli/kit.ts';
 import { renderRanking } from '../../cli/ranking-table.ts';
 import { allPrinters, compareRanked, topPrinters, type RankedPrinter } from '../../lambda/adapters/ranking-query.ts';
 import { DEFAULT_TABLE_NAME, RANK_PARTITION_VALUE, rankKey } from '../../contract/index.ts';
@@ -120,7 +124,12 @@ describe('npm run ranked', () => {
   it.each([
     [['--top', '0'], 2, /^npm run ranked: --top must be a whole number from 1 to 1000000, got "0"\n$/],
     [['--bogus'], 2, /^npm run ranked: Unknown option '--bogus'.* \(see --help\)\n$/],
-    [['--endpoint-url', 'not a url'], 2, /^npm run ranked: --endpoint-url must be an http\(s\) URL, got "not a url"\n$/],
+    [['--endpoint-url', 'not a url'], 2, /^npm run ranked: --endpoint must be an http\(s\) URL, got "not a url"\n$/],
+    [['--endpoint', 'not a url'], 2, /^npm run ranked: --endpoint must be an http\(s\) URL, got "not a url"\n$/],
+    // A negative number reaches the range check, with or without `=`, long or short.
+    [['--top', '-5'], 2, /^npm run ranked: --top must be a whole number from 1 to 1000000, got "-5"\n$/],
+    [['--top=-5'], 2, /^npm run ranked: --top must be a whole number from 1 to 1000000, got "-5"\n$/],
+    [['-n', '-5'], 2, /^npm run ranked: --top must be a whole number from 1 to 1000000, got "-5"\n$/],
     [
       ['--endpoint-url', 'http://127.0.0.1:9'],
       1,
@@ -128,10 +137,36 @@ describe('npm run ranked', () => {
     ],
     [['--table', 'Nope'], 1, /^npm run ranked: table Nope not found at http:/],
   ])('%j fails with one line and exit code %i', async (args, code, message) => {
-    const withEndpoint = args.includes('--endpoint-url') ? args : [...args, '--endpoint-url', dynamo.endpoint];
+    const withEndpoint = args.some((a) => a.startsWith('--endpoint')) ? args : [...args, '--endpoint-url', dynamo.endpoint];
     const result = await runCliProcess('cli/ranked.ts', withEndpoint);
     expect(result.code).toBe(code);
     expect(result.stderr).toMatch(message);
     expect(result.stdout).toBe('');
+  });
+
+  it('reads the twin, not AWS, when only --table is given and nothing is deployed (the one target rule)', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'ranked-'));
+    try {
+      // No cdk-outputs.json in cwd and no --region: the twin's default endpoint, which nothing serves here.
+      const result = await runCliProcess('cli/ranked.ts', ['--table', 'PrinterProfiles'], { cwd, env: { AWS_REGION: '' } });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(
+        'npm run ranked: cannot reach DynamoDB at http://127.0.0.1:8000 (is the local twin running? npm run local)\n',
+      );
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+
+  it('says in one line that a TLS endpoint was given for the plain-HTTP twin', async () => {
+    const result = await runCliProcess('cli/ranked.ts', ['--endpoint', dynamo.endpoint.replace('http:', 'https:')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^npm run ranked: https:\/\/127\.0\.0\.1:\d+ does not speak TLS: use http:\/\/ for the local twin\n$/);
+  });
+
+  it('states the target rule in --help', async () => {
+    const result = await runCliProcess('cli/ranked.ts', ['--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(TARGET_RULE);
   });
 });
