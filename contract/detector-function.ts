@@ -25,6 +25,12 @@ export const DETECTOR_FUNCTION = {
   retryAttempts: 2,
   /** How long an invocation may wait in Lambda's async queue before it goes to the on-failure queue. */
   maxEventAgeSeconds: 3600,
+  /**
+   * Reserved concurrency: the most invocations at once. Readings above it are
+   * throttled; Lambda keeps throttled asynchronous invocations and retries them
+   * for up to the maximum event age, then sends them to the on-failure queue.
+   */
+  reservedConcurrency: 100,
   /** The Lambda runtime (the bundle targets the same Node.js version). */
   runtime: 'nodejs22.x',
 } as const;

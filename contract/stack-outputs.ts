@@ -13,6 +13,7 @@ export const STACK_OUTPUT = {
   IotDataEndpoint: 'AWS IoT data endpoint (ATS) devices connect to',
   DeadLetterQueueUrl: 'Readings that failed for good',
   DevicePolicyName: 'IoT policy to attach to device certificates',
+  OperationsTopicArn: "SNS topic the stack's alarms notify (ALARM and OK)",
   Region: 'Region the stack is deployed to',
 } as const;
 

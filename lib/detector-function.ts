@@ -63,6 +63,15 @@ export interface DetectorFunctionProps {
    * @default DETECTOR_FUNCTION.maxEventAgeSeconds (1 hour)
    */
   readonly maxEventAge?: Duration;
+  /**
+   * Reserved concurrency: the most invocations at once, so a flood of readings
+   * cannot take the account's whole concurrency (and starve its other
+   * functions). Readings above it are throttled, kept by Lambda's async queue
+   * and retried until `maxEventAge`, then sent to the dead-letter queue; the
+   * throttles alarm fires meanwhile.
+   * @default DETECTOR_FUNCTION.reservedConcurrency (100)
+   */
+  readonly reservedConcurrency?: number;
 }
 
 /**
@@ -131,6 +140,7 @@ export class DetectorFunction extends Construct {
       },
       retryAttempts: props.retryAttempts ?? DETECTOR_FUNCTION.retryAttempts,
       maxEventAge: props.maxEventAge ?? Duration.seconds(DETECTOR_FUNCTION.maxEventAgeSeconds),
+      reservedConcurrentExecutions: props.reservedConcurrency ?? DETECTOR_FUNCTION.reservedConcurrency,
       onFailure: sendOnlyQueueDestination(props.deadLetterQueue),
     });
 

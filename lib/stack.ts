@@ -13,6 +13,7 @@ import { DetectorFunction } from './detector-function.ts';
 import { DetectorRule } from './detector-rule.ts';
 import { DevicePolicy } from './device-policy.ts';
 import { IotDataEndpoint } from './iot-data-endpoint.ts';
+import { OperationsTopic } from './operations-topic.ts';
 import { DetectorMonitoring } from './monitoring.ts';
 import { ProfilesTable } from './profiles-table.ts';
 
@@ -22,8 +23,12 @@ export const CONTEXT = {
   destroyTable: 'destroyTable',
   /** Overrides the table name. */
   tableName: 'tableName',
-  /** ARN of an existing SNS topic the alarms notify. */
+  /** ARN of an existing SNS topic the alarms notify instead of the stack's own operations topic. */
   alarmTopicArn: 'alarmTopicArn',
+  /** An email address subscribed to the operations topic. */
+  alarmEmail: 'alarmEmail',
+  /** Reserved concurrency of the detector function. */
+  detectorConcurrency: 'detectorConcurrency',
 } as const;
 
 export interface PrinterAnomalyStackProps extends StackProps {
@@ -39,10 +44,22 @@ export interface PrinterAnomalyStackProps extends StackProps {
    */
   readonly tableRemovalPolicy?: RemovalPolicy;
   /**
-   * ARN of an SNS topic the alarms notify.
-   * @default context `alarmTopicArn`, else no notification
+   * ARN of an existing SNS topic the alarms notify (ALARM and OK), for users
+   * who bring their own; then no operations topic is created.
+   * @default context `alarmTopicArn`, else the stack's own operations topic
    */
   readonly alarmTopicArn?: string;
+  /**
+   * An email address subscribed to the stack's operations topic.
+   * @default context `alarmEmail`, else no subscription
+   */
+  readonly alarmEmail?: string;
+  /**
+   * Reserved concurrency of the detector: the most invocations at once, so a
+   * flood on `anom/detect` cannot take the account's whole concurrency.
+   * @default context `detectorConcurrency`, else DETECTOR_FUNCTION.reservedConcurrency
+   */
+  readonly detectorConcurrency?: number;
 }
 
 /** Printers -> IoT Core -> topic rule -> detector Lambda -> DynamoDB, events -> `anom/pred`. */
@@ -60,20 +77,26 @@ export class PrinterAnomalyStack extends Stack {
     });
     const { queue } = new DeadLetterQueue(this, 'DeadLetters');
     const endpoint = new IotDataEndpoint(this, 'IotEndpoint');
+    const concurrency = props.detectorConcurrency ?? context(CONTEXT.detectorConcurrency);
     const detector = new DetectorFunction(this, 'Detector', {
       table,
       deadLetterQueue: queue,
       iotDataEndpoint: endpoint.url,
+      ...(concurrency !== undefined ? { reservedConcurrency: Number(concurrency) } : {}),
     });
     const rule = new DetectorRule(this, 'Rule', { function: detector.function, errorQueue: queue });
     const devicePolicy = new DevicePolicy(this, 'DevicePolicy');
 
     const alarmTopicArn = props.alarmTopicArn ?? context(CONTEXT.alarmTopicArn);
+    const alarmEmail = props.alarmEmail ?? context(CONTEXT.alarmEmail);
+    const alarmTopic = alarmTopicArn
+      ? Topic.fromTopicArn(this, 'AlarmTopic', alarmTopicArn)
+      : new OperationsTopic(this, 'Operations', alarmEmail ? { email: alarmEmail } : {}).topic;
     new DetectorMonitoring(this, 'Monitoring', {
       function: detector.function,
       deadLetterQueue: queue,
       ruleName: rule.ruleName,
-      alarmActions: alarmTopicArn ? [new SnsAction(Topic.fromTopicArn(this, 'AlarmTopic', alarmTopicArn))] : [],
+      alarmActions: [new SnsAction(alarmTopic)],
     });
 
     const outputs: Record<StackOutputName, string> = {
@@ -84,6 +107,7 @@ export class PrinterAnomalyStack extends Stack {
       IotDataEndpoint: endpoint.address,
       DeadLetterQueueUrl: queue.queueUrl,
       DevicePolicyName: devicePolicy.policyName,
+      OperationsTopicArn: alarmTopic.topicArn,
       Region: Aws.REGION,
     };
     for (const [name, value] of Object.entries(outputs) as [StackOutputName, string][]) {

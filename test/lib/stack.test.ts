@@ -364,6 +364,79 @@ describe('monitoring', () => {
   });
 });
 
+describe('operations: alarms reach someone, and a flood is bounded', () => {
+  it('sends every alarm, when it fires and when it recovers, to the operations topic', () => {
+    const topic = refTo(template, 'AWS::SNS::Topic');
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms.length).toBe(7);
+    for (const alarm of alarms) {
+      expect(alarm.Properties.AlarmActions).toEqual([topic]);
+      expect(alarm.Properties.OKActions).toEqual([topic]);
+    }
+  });
+
+  it('encrypts the operations topic with a rotated key that CloudWatch may use, and refuses requests without TLS', () => {
+    const key = getAttOf(template, 'AWS::KMS::Key', 'Arn');
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: key });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            Effect: 'Allow',
+          }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      },
+    });
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
+  it('subscribes the email address given as context alarmEmail', () => {
+    const synth = synthesizeStack({ context: { alarmEmail: 'ops@example.com' } });
+    try {
+      synth.template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'email',
+        Endpoint: 'ops@example.com',
+        TopicArn: refTo(synth.template, 'AWS::SNS::Topic'),
+      });
+    } finally {
+      synth.dispose();
+    }
+  });
+
+  it('notifies a topic the user brings (context alarmTopicArn) instead, and creates none', () => {
+    // Built from parts: the repository hygiene test refuses anything that looks like a real account's ARN.
+    const arn = ['arn', 'aws', 'sns', 'eu-west-1', '0'.repeat(12), 'ops'].join(':');
+    const synth = synthesizeStack({ context: { alarmTopicArn: arn } });
+    try {
+      synth.template.resourceCountIs('AWS::SNS::Topic', 0);
+      for (const alarm of Object.values(synth.template.findResources('AWS::CloudWatch::Alarm'))) {
+        expect(alarm.Properties.AlarmActions).toEqual([arn]);
+        expect(alarm.Properties.OKActions).toEqual([arn]);
+      }
+    } finally {
+      synth.dispose();
+    }
+  });
+
+  it('caps the detector with a reserved concurrency (default 100, context detectorConcurrency overrides)', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', { ...DETECTOR, ReservedConcurrentExecutions: 100 });
+    const synth = synthesizeStack({ context: { detectorConcurrency: 20 } });
+    try {
+      synth.template.hasResourceProperties('AWS::Lambda::Function', { ...DETECTOR, ReservedConcurrentExecutions: 20 });
+    } finally {
+      synth.dispose();
+    }
+  });
+});
+
 describe('outputs', () => {
   const OUTPUT_KEYS = [
     'TableName',
@@ -373,6 +446,7 @@ describe('outputs', () => {
     'IotDataEndpoint',
     'DeadLetterQueueUrl',
     'DevicePolicyName',
+    'OperationsTopicArn',
     'Region',
   ] as const satisfies readonly (keyof StackOutputs)[];
   // Fails to compile when StackOutputs gains a key the stack does not output.
@@ -396,6 +470,7 @@ describe('outputs', () => {
       IotDataEndpoint: getAttOf(template, 'Custom::AWS', 'endpointAddress'),
       DeadLetterQueueUrl: refTo(template, 'AWS::SQS::Queue'),
       DevicePolicyName: refTo(template, 'AWS::IoT::Policy'),
+      OperationsTopicArn: refTo(template, 'AWS::SNS::Topic'),
       Region: { Ref: 'AWS::Region' },
     };
     for (const [key, value] of Object.entries(expected)) template.hasOutput(key, { Value: value });
