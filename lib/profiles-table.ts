@@ -3,7 +3,7 @@
  * (the local twin creates the very same table from it).
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
+import { type Attribute, AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { DEFAULT_TABLE_NAME, PROFILES_TABLE } from '../contract/index.ts';
 
@@ -30,7 +30,7 @@ const attribute = (key: { readonly name: string; readonly type: string }): Attri
 };
 
 /**
- * On-demand table with point-in-time recovery, keyed by `PrinterId`, plus the
+ * On-demand table with point-in-time recovery, encrypted under KMS, keyed by `PrinterId`, plus the
  * sparse `ByEventCount` index the ranking queries (top-N without a Scan).
  */
 export class ProfilesTable extends Construct {
@@ -46,6 +46,9 @@ export class ProfilesTable extends Construct {
       partitionKey: attribute(partitionKey),
       billingMode: BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // The AWS-managed key (aws/dynamodb): encryption at rest under KMS, auditable in CloudTrail,
+      // with no key to manage; DynamoDB caches its data key, so readings add no KMS requests.
+      encryption: TableEncryption.AWS_MANAGED,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
 
