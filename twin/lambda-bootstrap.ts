@@ -6,7 +6,7 @@
  * CloudWatch. Built by esbuild next to the function bundle; never imported by
  * the twin itself.
  *
- * Protocol with the parent (`lambda-runtime.ts`):
+ * Protocol with the parent (`execution-environment.ts`):
  * - worker -> parent `{ type: 'ready', initDurationMs }` or `{ type: 'init-error', error }`;
  * - parent -> worker `{ type: 'invoke', requestId, event, deadlineMs }`;
  * - worker -> parent `{ type: 'log', text }`: what a running invocation wrote so far (long invocations);

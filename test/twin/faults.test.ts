@@ -1,5 +1,5 @@
 /**
- * Faults on the twin (issue 5): the DynamoDB API goes away and comes back in
+ * Faults on the twin (README "Guarantees", G14 and G15): the DynamoDB API goes away and comes back in
  * the middle of a replay, and the broker connection drops in the middle of a
  * replay. Readings are retried or resent; the final state equals the
  * independent model's: none lost, none doubled.

@@ -1,0 +1,45 @@
+/**
+ * What the asynchronous invoker (`async-invoker.ts`) reports as it works: one
+ * record when an attempt starts and one when it ends, one per message whose
+ * handling is over, and each dead letter. The twin's `events` carry them.
+ */
+import type { DetectorResult } from '../lambda/app.ts';
+import type { DeadLetterRecord } from './dead-letters.ts';
+import type { SerializedError } from './lambda-runtime.ts';
+
+/** One invocation attempt. */
+export interface InvocationRecord {
+  readonly requestId: string;
+  readonly printerId: string | undefined;
+  readonly attempt: number;
+  readonly ok: boolean;
+  readonly result?: DetectorResult;
+  readonly error?: SerializedError;
+}
+
+/** A message whose handling is over. */
+export interface HandledMessage {
+  readonly requestId: string;
+  readonly topic: string;
+  /** The PrinterId read from the payload (its ordering lane). */
+  readonly printerId: string | undefined;
+  readonly event: unknown;
+  readonly attempts: number;
+  /** `rule-error`: refused before any invocation (see `AsyncInvoker.refuse`). */
+  readonly status: 'processed' | 'dead-lettered' | 'rule-error';
+  readonly result?: DetectorResult;
+}
+
+export interface InvokerEvents {
+  /** An invocation attempt starts. */
+  invoking: [{ readonly requestId: string; readonly printerId: string | undefined; readonly attempt: number }];
+  /** An invocation attempt ended. */
+  invocation: [InvocationRecord];
+  handled: [HandledMessage];
+  'dead-letter': [DeadLetterRecord];
+}
+
+/** The part of an `EventEmitter<InvokerEvents>` the invoker uses. */
+export interface InvokerEventSink {
+  emit<K extends keyof InvokerEvents>(event: K, ...args: InvokerEvents[K]): unknown;
+}
