@@ -1,7 +1,8 @@
 /**
- * SPEC section 6, bundle: the detector bundled exactly as the stack bundles it
- * (the shared {@link DETECTOR_BUNDLE} settings and {@link DETECTOR_EXTERNALS}),
- * its size, and its cold module-load time in fresh Node processes next to an
+ * The bundle figures of README, "Performance": the detector bundled exactly
+ * as the stack bundles it (the shared {@link DETECTOR_BUNDLE} settings and
+ * {@link DETECTOR_EXTERNALS}), its size, and its cold module-load time, with
+ * the function's environment as deployed, in fresh Node processes next to an
  * empty handler bundled the same way (and to a handler that only loads the
  * two AWS SDK clients, and to one that only loads the DynamoDB client, to show
  * where the time goes).
@@ -14,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { Metafile } from 'esbuild';
+import { DEFAULT_TABLE_NAME, detectorEnvironment } from '../contract/index.ts';
 import { DETECTOR_BUNDLE, DETECTOR_ENTRY, DETECTOR_EXTERNALS } from '../lambda/bundling.ts';
 import { BENCH_BUILD_DIR, bundleTo } from './build.ts';
 import { median, round } from './stats.ts';
@@ -87,9 +89,8 @@ async function loadOnce(file: string): Promise<{ importMs: number; readyMs: numb
     env: {
       PATH: process.env['PATH'] ?? '',
       BENCH_BUNDLE_URL: pathToFileURL(file).href,
-      // What the stack sets, and what the Lambda runtime provides.
-      PROFILES_TABLE_NAME: 'PrinterProfiles',
-      PREDICTION_TOPIC: 'anom/pred',
+      // What the stack sets (the one definition of the function's environment), and what the Lambda runtime provides.
+      ...detectorEnvironment({ tableName: DEFAULT_TABLE_NAME }),
       AWS_REGION: 'us-east-1',
       AWS_LAMBDA_FUNCTION_NAME: 'bench',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',

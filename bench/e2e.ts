@@ -1,22 +1,23 @@
 /**
- * SPEC section 6, end to end on the local twin: readings from the emitter
+ * End to end on the local twin (README, "Performance"): readings from the emitter
  * (device SDK, QoS 1) through the embedded broker, the rule and the detector
  * function to the embedded DynamoDB; the latency from a reading's publish to
  * the anomaly event it causes on `anom/pred`, seen by a device subscriber;
  * and, in the same run and on the same embedded DynamoDB, that server's own
  * UpdateItem rate with as many clients as the twin has function instances.
  */
-import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import { io, mqtt } from 'aws-iot-device-sdk-v2';
+import { sleep } from '../common/async.ts';
+import { PREDICTION_TOPIC, type AnomalyEvent, type ReadingPayload } from '../contract/index.ts';
+import type { GeneratedReading } from '../emitter/generate.ts';
 import { replay } from '../emitter/replay.ts';
-import { PREDICTION_TOPIC } from '../contract/index.ts';
+import { subscribeTopic } from '../emitter/subscriber.ts';
 import { startBroker } from '../twin/broker.ts';
 import { startTwin, type HandledMessage, type TwinStats } from '../twin/twin.ts';
 import { buildUpdateLoopWorker } from './build.ts';
 import { median, percentile, round } from './stats.ts';
 import type { UpdateLoopInput, UpdateLoopOutput } from './update-loop-worker.ts';
-import { eventKey, fleetProfiles, generateWorkload, profileInputs, type BenchReading } from './workload.ts';
+import { eventKey, generateWorkload } from './workload.ts';
 
 export interface E2eOptions {
   readonly fleetSize: number;
@@ -153,7 +154,7 @@ async function rawUpdateRate(
 
 /** The emitter alone, against a bare broker with no rule: its own rate and CPU per reading. */
 async function emitterAlone(
-  readings: readonly BenchReading[],
+  readings: readonly ReadingPayload[],
   maxInFlight: number,
 ): Promise<{ readingsPerSecond: number; cpuMsPerReading: number }> {
   const broker = await startBroker();
@@ -166,44 +167,25 @@ async function emitterAlone(
   }
 }
 
-/** A device-SDK subscriber that timestamps each message on arrival. */
-async function timedSubscriber(url: string, topic: string, onMessage: (payload: string, at: number) => void) {
-  const { hostname, port } = new URL(url);
-  const connection = new mqtt.MqttClient().new_connection({
-    client_id: `bench-${randomUUID()}`,
-    host_name: hostname,
-    port: Number(port),
-    socket_options: new io.SocketOptions(io.SocketType.STREAM, io.SocketDomain.IPV4, 5_000),
-    clean_session: true,
-    keep_alive: 30,
-  });
-  connection.on('error', () => {});
-  const decoder = new TextDecoder();
-  await connection.connect();
-  await connection.subscribe(topic, mqtt.QoS.AtLeastOnce, (_topic, payload) => onMessage(decoder.decode(payload), performance.now()));
-  return { close: () => connection.disconnect().catch(() => undefined) };
-}
-
 async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
   const until = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > until) return false;
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
   }
   return true;
 }
 
 /** One run on a fresh twin. */
 async function runOnce(options: Required<Omit<E2eOptions, 'progress' | 'runs'>>, workerFile: string): Promise<E2eRun> {
-  const profiles = fleetProfiles(options.fleetSize);
-  const workload = generateWorkload(profiles, options.readingsPerPrinter + options.latencyReadingsPerPrinter, { seed: 7 });
-  const readings = workload.readings;
+  const workload = generateWorkload(options.fleetSize, options.readingsPerPrinter + options.latencyReadingsPerPrinter, 7);
+  const { profiles, readings } = workload;
   const unpacedCount = options.readingsPerPrinter * profiles.length;
   const printerIndex = new Map(profiles.map((p, i) => [p.PrinterId, i]));
-  const indexOf = (r: Pick<BenchReading, 'PrinterId' | 'seq'>) => (r.seq - 1) * profiles.length + printerIndex.get(r.PrinterId)!;
+  const indexOf = (r: Pick<GeneratedReading, 'PrinterId' | 'seq'>) => (r.seq - 1) * profiles.length + printerIndex.get(r.PrinterId)!;
 
   const emitterOnly = await emitterAlone(readings.slice(0, Math.min(readings.length, 5000)), options.maxInFlight);
-  const twin = await startTwin({ profiles: profileInputs(profiles), concurrency: options.twinConcurrency, logFile: false });
+  const twin = await startTwin({ profiles, concurrency: options.twinConcurrency, logFile: false });
   try {
     const raw: UpdateLoopInput = {
       endpoint: twin.dynamoDbEndpoint,
@@ -219,14 +201,17 @@ async function runOnce(options: Required<Omit<E2eOptions, 'progress' | 'runs'>>,
     const handledAt = new Float64Array(readings.length);
     const eventAt = new Float64Array(readings.length);
     let eventsReceived = 0;
-    const subscriber = await timedSubscriber(twin.mqttUrl, PREDICTION_TOPIC, (payload, at) => {
-      eventsReceived += 1;
-      const event = JSON.parse(payload) as { PrinterId: string; events: number };
-      const cause = workload.eventCauses.get(eventKey(event.PrinterId, event.events));
-      if (cause !== undefined) eventAt[cause] = at;
+    const subscriber = await subscribeTopic(twin.mqttUrl, PREDICTION_TOPIC, {
+      onMessage: ({ payload }) => {
+        const at = performance.now();
+        eventsReceived += 1;
+        const event = JSON.parse(payload) as AnomalyEvent;
+        const cause = workload.eventCauses.get(eventKey(event.PrinterId, event.events));
+        if (cause !== undefined) eventAt[cause] = at;
+      },
     });
     const onHandled = (message: HandledMessage) => {
-      const reading = message.event as BenchReading;
+      const reading = message.event as GeneratedReading;
       if (typeof reading?.seq === 'number') handledAt[indexOf(reading)] = performance.now();
     };
     twin.events.on('handled', onHandled);

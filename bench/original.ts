@@ -1,16 +1,18 @@
 /**
  * A faithful model of the original design's access pattern, for comparison:
- * for every reading, GetItem the profile, compute the window check in memory,
+ * for every reading, GetItem the profile, apply the window rule in memory,
  * write the counters back with an unconditional UpdateItem (a read-modify-write
  * that can lose updates), publish an event when one is due, and Scan the whole
  * table (every page), as the original function did on every message.
  *
- * Only the access pattern matters here; the detection rule is SPEC section 2.
+ * Only the access pattern matters here; the detection rule is the one of
+ * `docs/design.md` ("Detection").
  */
 import { GetItemCommand, ScanCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, type IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { BenchReading } from './workload.ts';
+import type { ReadingPayload } from '../contract/index.ts';
+import { detect } from '../lambda/core/detector.ts';
 
 export interface OriginalDependencies {
   readonly dynamoDb: DynamoDBClient;
@@ -22,7 +24,7 @@ export interface OriginalDependencies {
 /** What the original function did with one message; resolves to whether it published an event. */
 export function createOriginalHandler(deps: OriginalDependencies) {
   const { dynamoDb, iotData, tableName, predictionTopic } = deps;
-  return async function originalHandler(reading: BenchReading): Promise<boolean> {
+  return async function originalHandler(reading: ReadingPayload): Promise<boolean> {
     const key = { PrinterId: { S: reading.PrinterId } };
     const { Item } = await dynamoDb.send(new GetItemCommand({ TableName: tableName, Key: key }));
     if (!Item) return false;
@@ -32,14 +34,21 @@ export function createOriginalHandler(deps: OriginalDependencies) {
       OutOfBoundsCount: number;
       EventCount: number;
     };
-    const value = reading.data.value;
-    let outOfBounds = value < profile.Thresholds.Lower || value > profile.Thresholds.Upper ? profile.OutOfBoundsCount + 1 : 0;
-    let events = profile.EventCount;
-    const event = outOfBounds >= profile.Window;
-    if (event) {
-      events += 1;
-      outOfBounds = 0;
-    }
+    // The window rule is the detector's (`detect()`); the original had no seq or timestamp ordering.
+    const verdict = detect(
+      {
+        printerId: reading.PrinterId,
+        lower: profile.Thresholds.Lower,
+        upper: profile.Thresholds.Upper,
+        window: profile.Window,
+        outOfBoundsCount: profile.OutOfBoundsCount,
+        eventCount: profile.EventCount,
+      },
+      { printerId: reading.PrinterId, value: reading.data.value },
+    );
+    if (!verdict.applied) return false; // never: without seq or timestamp every reading applies
+    const { event } = verdict;
+    const { outOfBoundsCount: outOfBounds, eventCount: events } = verdict.next;
     await dynamoDb.send(
       new UpdateItemCommand({
         TableName: tableName,

@@ -1,5 +1,5 @@
 /**
- * SPEC section 6, first figure: DynamoDB work per reading against fleet size,
+ * The first figure of README, "Performance": DynamoDB work per reading against fleet size,
  * our handler next to the original's access pattern, on the same embedded
  * DynamoDB with the same readings.
  */
@@ -8,14 +8,14 @@ import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { createDynamoDbClient, createHandler } from '../lambda/app.ts';
-import { PREDICTION_TOPIC, SERVICE_NAME } from '../contract/index.ts';
+import { PREDICTION_TOPIC, SERVICE_NAME, type ReadingPayload } from '../contract/index.ts';
 import { LOCAL_AWS, localDynamoDbClient } from '../twin/dynamodb.ts';
 import { startIotDataServer } from '../twin/iot-data-server.ts';
 import { countingClient, createTable, dropTable, processCpuMs, type RequestCounts } from './dynamodb.ts';
 import { createOriginalHandler } from './original.ts';
 import { withMutedStdout } from './output.ts';
 import { median, round } from './stats.ts';
-import { batchWrite, fleetProfiles, generateWorkload, profileItem, type BenchReading, type Workload } from './workload.ts';
+import { batchWrite, generateWorkload, profileItem, type Workload } from './workload.ts';
 
 export type Design = 'ours' | 'original';
 
@@ -35,7 +35,7 @@ export interface PerReadingRun {
   readonly writeCapacityUnitsPerReading: number;
   /** Anomaly events published to the prediction topic. */
   readonly eventsPublished: number;
-  /** Events the original semantics produce for these readings. */
+  /** Events the detector (`detect()`) produces for these readings. */
   readonly eventsExpected: number;
   /** Handler invocations that threw. */
   readonly failures: number;
@@ -49,8 +49,8 @@ export interface PerReadingRun {
 export interface PerReadingConfig {
   /** DynamoDB endpoint (the bench's dynalite). */
   readonly endpoint: string;
-  readonly fleetSize: number;
   readonly design: Design;
+  /** The fleet (its profiles are seeded) and its readings. */
   readonly workload: Workload;
   /** Process only the first `maxReadings` of the workload (bounds the original's Scans). */
   readonly maxReadings?: number;
@@ -63,12 +63,13 @@ export interface PerReadingConfig {
 
 /** One run: a fresh table seeded with the fleet, a fresh handler (a cold container), every reading once. */
 export async function runPerReading(config: PerReadingConfig): Promise<PerReadingRun> {
-  const { endpoint, fleetSize, design, workload } = config;
+  const { endpoint, design, workload } = config;
+  const fleetSize = workload.profiles.length;
   const readings = workload.readings.slice(0, config.maxReadings ?? workload.readings.length);
   const tableName = `bench-${design}-${fleetSize}-${config.runLabel ?? randomUUID().slice(0, 8)}`;
   const admin = localDynamoDbClient(endpoint);
   await createTable(admin, tableName);
-  await batchWrite(admin, tableName, fleetProfiles(fleetSize).map(profileItem));
+  await batchWrite(admin, tableName, workload.profiles.map(profileItem));
 
   let published = 0;
   const iotDataServer = await startIotDataServer(({ topic }) => {
@@ -81,7 +82,7 @@ export async function runPerReading(config: PerReadingConfig): Promise<PerReadin
   const outcomes: Record<string, number> = {};
   let failures = 0;
 
-  let processReading: (reading: BenchReading) => Promise<void>;
+  let processReading: (reading: ReadingPayload) => Promise<void>;
   if (design === 'ours') {
     const handler = createHandler({
       config: { tableName, predictionTopic: PREDICTION_TOPIC },
@@ -111,7 +112,7 @@ export async function runPerReading(config: PerReadingConfig): Promise<PerReadin
 
   // Readings are sharded by printer: each worker owns some printers and processes their readings in order.
   const workers = Math.max(1, Math.min(config.concurrency ?? 16, fleetSize));
-  const shards: BenchReading[][] = Array.from({ length: workers }, () => []);
+  const shards: ReadingPayload[][] = Array.from({ length: workers }, () => []);
   for (const [i, reading] of readings.entries()) shards[(i % fleetSize) % workers]!.push(reading);
 
   const { result: timing, bytes } = await withMutedStdout(async () => {
@@ -304,11 +305,10 @@ export async function perReadingBench(options: PerReadingBenchOptions): Promise<
   const rawRuns: PerReadingRun[] = [];
   const concurrency = options.concurrency ?? 16;
   // Warm-up, discarded: JIT-compiles the handler, the SDK and the original model before anything is timed.
-  const warmUp = generateWorkload(fleetProfiles(100), 10, { seed: 99 });
+  const warmUp = generateWorkload(100, 10, 99);
   for (const design of options.warmUp === false ? [] : (['ours', 'original'] as const)) {
     await runPerReading({
       endpoint: options.endpoint,
-      fleetSize: 100,
       design,
       workload: warmUp,
       concurrency,
@@ -317,7 +317,7 @@ export async function perReadingBench(options: PerReadingBenchOptions): Promise<
     });
   }
   for (const fleetSize of options.fleetSizes) {
-    const workload = generateWorkload(fleetProfiles(fleetSize), options.readingsPerPrinter, { seed: fleetSize });
+    const workload = generateWorkload(fleetSize, options.readingsPerPrinter, fleetSize);
     const originalReadings = Math.min(
       workload.readings.length,
       Math.max(Math.min(fleetSize, 30), Math.floor(options.originalItemsScannedBudget / fleetSize)),
@@ -330,7 +330,6 @@ export async function perReadingBench(options: PerReadingBenchOptions): Promise<
       for (const design of designs) {
         const result = await runPerReading({
           endpoint: options.endpoint,
-          fleetSize,
           design,
           workload,
           concurrency,

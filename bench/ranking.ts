@@ -1,15 +1,20 @@
 /**
- * SPEC section 6, ranking: the top 10 printers by EventCount (ties by
- * PrinterId) at growing fleet sizes, with one Query on the sparse
- * `ByEventCount` index next to a full Scan and a sort, on the embedded DynamoDB.
+ * The ranking figure of README, "Performance": the top 10 printers by
+ * EventCount (ties by PrinterId) at growing fleet sizes, with the ranking
+ * query `npm run ranked` runs (`topPrinters`: one Query on the sparse
+ * `ByEventCount` index) next to the original design's only way, a full Scan
+ * and a sort, on the embedded DynamoDB.
  */
-import { QueryCommand, ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ATTR, PROFILES_TABLE, RANK_PARTITION_VALUE, rankKey } from '../contract/index.ts';
+import { ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ATTR, RANK_PARTITION_VALUE, rankKey, type ProfileInput } from '../contract/index.ts';
+import { Random } from '../emitter/random.ts';
+import { compareRanked, topPrinters } from '../lambda/adapters/ranking-query.ts';
 import { localDynamoDbClient } from '../twin/dynamodb.ts';
 import { countingClient, createTable, dropTable } from './dynamodb.ts';
 import { median, round } from './stats.ts';
-import { batchWrite, fleetProfiles, prng, profileItem, type BenchProfile } from './workload.ts';
+import { batchWrite, profileItem, sampleProfiles } from './workload.ts';
 
+/** A printer of a top 10, as both methods give it. */
 export interface Ranked {
   readonly PrinterId: string;
   readonly EventCount: number;
@@ -46,21 +51,22 @@ export interface RankingResult {
 /** A profile item with the counters and bookkeeping the detector leaves on a printer that has run a while. */
 function rankedItem(
   index: number,
-  random: () => number,
-  templates: readonly BenchProfile[],
+  random: Random,
+  templates: readonly ProfileInput[],
 ): { item: Record<string, AttributeValue>; ranked: boolean } {
   const profile = templates[index % templates.length]!;
+  const { Lower: lower, Upper: upper } = profile.Thresholds;
   const id = `Printer${index + 1}`;
   const item = profileItem({ ...profile, PrinterId: id });
   // About 30% of printers have had events; counts are log-uniform from 1 to 500 (many ties at the bottom, few at the top).
-  const eventCount = random() < 0.3 ? Math.floor(Math.exp(random() * Math.log(500))) : 0;
+  const eventCount = random.chance(0.3) ? Math.floor(Math.exp(random.next() * Math.log(500))) : 0;
   const seenAt = new Date(Date.UTC(2026, 10, 21, 10) + index * 1000).toISOString();
   Object.assign(item, {
     [ATTR.eventCount]: { N: String(eventCount) },
-    [ATTR.outOfBoundsCount]: { N: String(Math.floor(random() * profile.window)) },
-    [ATTR.lastValue]: { N: String(Math.round((profile.lower + random() * (profile.upper - profile.lower)) * 100) / 100) },
+    [ATTR.outOfBoundsCount]: { N: String(random.int(0, profile.Window - 1)) },
+    [ATTR.lastValue]: { N: String(Math.round(random.between(lower, upper) * 100) / 100) },
     [ATTR.lastSeenAt]: { S: seenAt },
-    [ATTR.lastSeq]: { N: String(1000 + Math.floor(random() * 100_000)) },
+    [ATTR.lastSeq]: { N: String(random.int(1000, 100_999)) },
   });
   if (eventCount > 0) {
     Object.assign(item, {
@@ -72,22 +78,12 @@ function rankedItem(
   return { item, ranked: eventCount > 0 };
 }
 
-/** Top 10 with one Query on the ranking index (rank key ascending = EventCount descending, then PrinterId). */
+/** Top 10 with the ranking query of `npm run ranked` (`topPrinters`: one Query on the ranking index). */
 export async function topByIndex(client: DynamoDBClient, tableName: string, top = 10): Promise<Ranked[]> {
-  const { Items = [] } = await client.send(
-    new QueryCommand({
-      TableName: tableName,
-      IndexName: PROFILES_TABLE.rankIndex.indexName,
-      KeyConditionExpression: '#p = :p',
-      ExpressionAttributeNames: { '#p': ATTR.rankPartition },
-      ExpressionAttributeValues: { ':p': { S: RANK_PARTITION_VALUE } },
-      Limit: top,
-    }),
-  );
-  return Items.map((i) => ({ PrinterId: i[ATTR.printerId]!.S!, EventCount: Number(i[ATTR.eventCount]!.N) }));
+  return (await topPrinters(client, tableName, top)).map(({ PrinterId, EventCount }) => ({ PrinterId, EventCount }));
 }
 
-/** Top 10 the way the original's data allows: Scan every item, sort in memory. */
+/** Top 10 the way the original design's data allows (no index): Scan every item, sort in memory. */
 export async function topByScan(client: DynamoDBClient, tableName: string, top = 10): Promise<Ranked[]> {
   const all: Ranked[] = [];
   let startKey: Record<string, AttributeValue> | undefined;
@@ -96,8 +92,7 @@ export async function topByScan(client: DynamoDBClient, tableName: string, top =
     for (const i of page.Items ?? []) all.push({ PrinterId: i[ATTR.printerId]!.S!, EventCount: Number(i[ATTR.eventCount]?.N ?? 0) });
     startKey = page.LastEvaluatedKey;
   } while (startKey);
-  all.sort((a, b) => b.EventCount - a.EventCount || (a.PrinterId < b.PrinterId ? -1 : a.PrinterId > b.PrinterId ? 1 : 0));
-  return all.slice(0, top).filter((r) => r.EventCount > 0);
+  return all.sort(compareRanked).slice(0, top);
 }
 
 export interface RankingOptions {
@@ -115,8 +110,8 @@ export async function rankingBench(options: RankingOptions): Promise<RankingResu
   const admin = localDynamoDbClient(options.endpoint);
   const counting = countingClient(options.endpoint);
   const loadConcurrency = options.loadConcurrency ?? 8;
-  const random = prng(42);
-  const templates = fleetProfiles(12);
+  const random = new Random(42, 'ranking');
+  const templates = sampleProfiles();
   const rows: RankingRow[] = [];
   await dropTable(admin, tableName);
   await createTable(admin, tableName);

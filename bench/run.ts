@@ -1,7 +1,8 @@
 /**
- * `npm run bench`: the benchmarks of SPEC section 6. Writes JSON per section
- * to `bench/results/`, then `summary.md`, `readme-section.md` and `fleet.svg`
- * from every JSON present there. Never part of `npm test`; never calls AWS.
+ * `npm run bench`: the benchmarks behind the README's "Performance" section.
+ * Writes JSON per section to `bench/results/`, then `summary.md`,
+ * `readme-section.md` and `fleet.svg` from every JSON present there. Never
+ * part of `npm test`; never calls AWS.
  */
 import './env.ts';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -24,7 +25,7 @@ type Section = (typeof SECTIONS)[number];
 
 const HELP = `Usage: npm run bench -- [options]
 
-Benchmarks of SPEC section 6 against the embedded DynamoDB, broker and twin.
+The benchmarks behind the README's "Performance" section, against the embedded DynamoDB, broker and twin.
 
 Options:
   --quick                 short run (smaller fleets, one run each); results go to .local/bench/results-quick/
@@ -185,7 +186,7 @@ async function main(): Promise<void> {
   writeFileSync(join(options.out, 'summary.md'), summaryMarkdown(results));
   writeFileSync(join(options.out, 'readme-section.md'), readmeSection(results));
   log('');
-  log('## Targets (SPEC section 6)');
+  log('## Targets');
   for (const check of checkTargets(results)) {
     log(`  ${check.met === undefined ? 'PENDING' : check.met ? 'MET    ' : 'MISSED '} ${check.target}: ${check.measured}`);
   }

@@ -4,11 +4,12 @@
  */
 import { CliError, UsageError, intOption, readStackOutputs, runCli, type StackOutputs } from './kit.ts';
 import { access, constants } from 'node:fs/promises';
-import { DETECT_TOPIC } from '../contract/index.ts';
+import { DETECT_TOPIC, type ReadingPayload } from '../contract/index.ts';
+import { parseEndpoint } from '../emitter/connection.ts';
 import { EmitterConnectionError, ReadingsFileError, ReplayOptionsError } from '../emitter/errors.ts';
 import { progressReporter, summaryLine, writeFlushed } from '../emitter/progress.ts';
 import { describeReadings, loadReadingsFile } from '../emitter/readings-file.ts';
-import { parseEndpoint, repeatReadings, replayStream, type ReplayOptions } from '../emitter/replay.ts';
+import { repeatReadings, replayStream, type ReplayOptions } from '../emitter/replay.ts';
 
 /** Exit code after SIGINT/SIGTERM, as a shell reports a Ctrl-C. */
 const EXIT_INTERRUPTED = 130;
@@ -167,7 +168,7 @@ await runCli(spec, async (values) => {
     auth = await connectionOptions(values, endpoint, outputs);
   }
 
-  let readings: object[];
+  let readings: ReadingPayload[];
   try {
     readings = await loadReadingsFile(file);
   } catch (error) {
@@ -185,7 +186,7 @@ await runCli(spec, async (values) => {
   }
 
   const total = values.loop ? Infinity : (count ?? readings.length);
-  if (total > readings.length && !values['add-seq'] && readings.some((r) => Object.hasOwn(r, 'seq'))) {
+  if (total > readings.length && !values['add-seq'] && readings.some((r) => r.seq !== undefined)) {
     process.stderr.write(
       'note: the readings carry seq, so the detector skips their repeats as duplicates; add --add-seq to number them afresh\n',
     );

@@ -3,9 +3,11 @@
  * (see `emitter/generate.ts`) and prints what each printer's stream holds.
  */
 import { CliError, UsageError, intOption, runCli } from './kit.ts';
-import { readFile, writeFile } from 'node:fs/promises';
-import { parseProfile } from '../lambda/core/profile.ts';
-import { fleetProfiles, formatReadings, generateReadings, summarizeStreams, type GeneratorProfile } from '../emitter/generate.ts';
+import { writeFile } from 'node:fs/promises';
+import type { ProfileInput } from '../contract/index.ts';
+import { summarizeStreams } from '../emitter/expected.ts';
+import { fleetProfiles, formatReadings, generateReadings } from '../emitter/generate.ts';
+import { loadProfilesFile, ProfilesFileError } from '../twin/profiles-file.ts';
 
 const DEFAULT_PROFILES = 'data/printer_profiles.json';
 const DEFAULT_OUT = 'data/printer_iot_data.json';
@@ -44,21 +46,17 @@ function flushed(stream: NodeJS.WriteStream, text: string): Promise<void> {
   return new Promise((resolve, reject) => stream.write(text, (error) => (error ? reject(error) : resolve())));
 }
 
-async function readProfiles(file: string): Promise<GeneratorProfile[]> {
-  let parsed: unknown;
+/** The profiles file, validated by the detector's own profile rules (as `npm run seed` reads it). */
+async function readProfiles(file: string): Promise<ProfileInput[]> {
+  let profiles: ProfileInput[];
   try {
-    parsed = JSON.parse(await readFile(file, 'utf8'));
+    profiles = await loadProfilesFile(file);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new CliError(`${file}: ${code === 'ENOENT' ? 'no such file' : `not valid JSON (${(error as Error).message})`}`);
+    if (error instanceof ProfilesFileError) throw new CliError(error.message);
+    throw error;
   }
-  if (!Array.isArray(parsed) || parsed.length === 0) throw new CliError(`${file}: expected a non-empty JSON array of profiles`);
-  return parsed.map((item: unknown, index) => {
-    const result = typeof item === 'object' && item !== null ? parseProfile(item as Record<string, unknown>) : undefined;
-    if (!result?.ok) throw new CliError(`${file}: profile ${index + 1}: ${result ? result.reason : 'not an object'}`);
-    const { printerId, lower, upper, window } = result.printer.state;
-    return { PrinterId: printerId, Thresholds: { Lower: lower, Upper: upper }, Window: window };
-  });
+  if (profiles.length === 0) throw new CliError(`${file}: expected a non-empty JSON array of profiles`);
+  return profiles;
 }
 
 await runCli(spec, async (values) => {

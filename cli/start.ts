@@ -15,7 +15,7 @@ import { loadReadingsFile } from '../emitter/readings-file.ts';
 import { replay, type ReplaySummary } from '../emitter/replay.ts';
 import { PREDICTION_TOPIC } from '../contract/index.ts';
 import { IN_MEMORY_LOG_FILE } from '../twin/paths.ts';
-import { subscribeTopic, type TopicSubscription } from '../twin/topic-subscriber.ts';
+import { subscribeTopic, type TopicSubscription } from '../emitter/subscriber.ts';
 import { startTwin, TwinStartError, type Twin } from '../twin/twin.ts';
 
 const DEFAULT_PROFILES = 'data/printer_profiles.json';

@@ -1,30 +1,23 @@
 /**
- * A deterministic generator of printer telemetry for replays, tests and
- * benchmarks: printer-like values inside each profile's band, excursions out
- * of bounds long enough to produce anomaly events, near-misses shorter than
- * the window, and values exactly on a threshold. Same options, same output:
- * a seeded PRNG, never `Math.random`.
+ * The generator of printer telemetry, one for replays (`npm run gen-data`),
+ * tests and benchmarks: printer-like values inside each profile's band,
+ * excursions out of bounds long enough to produce anomaly events, near-misses
+ * shorter than the window, and values exactly on a threshold. Same options,
+ * same output: a seeded PRNG (`random.ts`), never `Math.random`.
  */
+import type { ProfileInput, ReadingPayload } from '../contract/index.ts';
+import { Random } from './random.ts';
 
-/** A printer profile as `data/printer_profiles.json` holds it. */
-export interface GeneratorProfile {
-  readonly PrinterId: string;
-  readonly Thresholds: { readonly Lower: number; readonly Upper: number };
-  readonly Window: number;
-}
-
-/** One generated reading, as published on `anom/detect`. */
-export interface GeneratedReading {
-  readonly PrinterId: string;
-  readonly data: { readonly value: number };
+/** One generated reading, as published on `anom/detect`: always with a timestamp and a seq. */
+export type GeneratedReading = ReadingPayload & {
   /** Epoch ms, strictly increasing per printer, non-decreasing in file order. */
   readonly timestamp: number;
   /** Per printer, from 1. */
   readonly seq: number;
-}
+};
 
 export interface GenerateOptions {
-  readonly profiles: readonly GeneratorProfile[];
+  readonly profiles: readonly ProfileInput[];
   /** How many printers. Beyond `profiles.length`, printers get derived profiles (see {@link fleetProfiles}). @default profiles.length */
   readonly printers?: number;
   /** Readings in all, shared evenly between the printers. */
@@ -34,91 +27,34 @@ export interface GenerateOptions {
   readonly startTime?: number;
   /** Mean ms between two readings of one printer. @default 1000 */
   readonly intervalMs?: number;
+  /**
+   * The order of the readings. `'time'`: each printer reports about every
+   * `intervalMs` (jitter of +-30 %) and the streams are merged in timestamp
+   * order, as a broker sees a fleet. `'round-robin'`: reading j of every
+   * printer before reading j+1 of any, exactly `intervalMs` apart, so that
+   * reading j of printer i is at index `j * printers + i` when every printer
+   * has as many readings (the benchmarks shard and index readings that way).
+   * The values are the same in both orders. @default 'time'
+   */
+  readonly order?: 'time' | 'round-robin';
+  /**
+   * Chance per reading of normal operation that an anomaly (an excursion, a
+   * near-miss, a boundary near-miss) starts, from the first reading on: a
+   * healthy fleet with rare events, as the benchmarks use. Unset, every
+   * stream opens with 10 to 30 normal readings, then an excursion and a
+   * near-miss, with 8 to 45 normal readings between anomalies: rich in events
+   * and near-misses, as replays and tests want. @default undefined
+   */
+  readonly anomalyRate?: number;
 }
 
 /** Default `startTime`: fixed, so that output depends only on the options. */
 export const DEFAULT_START_TIME = 1_763_700_000_000;
 
 // ---------------------------------------------------------------------------
-// Seeded randomness: cyrb128 string hash -> sfc32 generator.
-
-function cyrb128(text: string): [number, number, number, number] {
-  let h1 = 1779033703;
-  let h2 = 3144134277;
-  let h3 = 1013904242;
-  let h4 = 2773480762;
-  for (let i = 0; i < text.length; i++) {
-    const k = text.charCodeAt(i);
-    h1 = h2 ^ Math.imul(h1 ^ k, 597399067);
-    h2 = h3 ^ Math.imul(h2 ^ k, 2869860233);
-    h3 = h4 ^ Math.imul(h3 ^ k, 951274213);
-    h4 = h1 ^ Math.imul(h4 ^ k, 2716044179);
-  }
-  h1 = Math.imul(h3 ^ (h1 >>> 18), 597399067);
-  h2 = Math.imul(h4 ^ (h2 >>> 22), 2869860233);
-  h3 = Math.imul(h1 ^ (h3 >>> 17), 951274213);
-  h4 = Math.imul(h2 ^ (h4 >>> 19), 2716044179);
-  h1 ^= h2 ^ h3 ^ h4;
-  h2 ^= h1;
-  h3 ^= h1;
-  h4 ^= h1;
-  return [h1 >>> 0, h2 >>> 0, h3 >>> 0, h4 >>> 0];
-}
-
-/** A small seeded PRNG with the helpers the generator needs. */
-export class Random {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
-
-  /** Independent streams for different `parts` of the same seed. */
-  constructor(...parts: (string | number)[]) {
-    [this.a, this.b, this.c, this.d] = cyrb128(parts.join('\u0000'));
-    for (let i = 0; i < 12; i++) this.next();
-  }
-
-  /** Uniform in [0, 1). sfc32. */
-  next(): number {
-    this.a >>>= 0;
-    this.b >>>= 0;
-    this.c >>>= 0;
-    this.d >>>= 0;
-    const t = (this.a + this.b) | 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) | 0;
-    this.c = (this.c << 21) | (this.c >>> 11);
-    this.d = (this.d + 1) | 0;
-    const result = (t + this.d) | 0;
-    this.c = (this.c + result) | 0;
-    return (result >>> 0) / 4294967296;
-  }
-
-  /** Uniform in [min, max). */
-  between(min: number, max: number): number {
-    return min + (max - min) * this.next();
-  }
-
-  /** Uniform integer in [min, max]. */
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
-  }
-
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-
-  /** Standard normal (Box-Muller). */
-  normal(): number {
-    const u = 1 - this.next();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
-  }
-}
-
-// ---------------------------------------------------------------------------
 // Profiles for the whole fleet.
 
-/** Printer-like bands for printers without a profile: [Lower, Upper, resolution]. */
+/** Printer-like bands for printers without a profile. */
 const DERIVED_BANDS: readonly { lower: number; upper: number }[] = [
   { lower: 190, upper: 230 }, // nozzle temperature, degrees C
   { lower: 50, upper: 70 }, // bed temperature
@@ -134,7 +70,7 @@ const DERIVED_BANDS: readonly { lower: number; upper: number }[] = [
  * bands and windows. Readings of printers whose profile is not stored in
  * `PrinterProfiles` are counted as unknown by the backend: seed these too.
  */
-export function fleetProfiles(profiles: readonly GeneratorProfile[], printers: number, seed: number | string): GeneratorProfile[] {
+export function fleetProfiles(profiles: readonly ProfileInput[], printers: number, seed: number | string): ProfileInput[] {
   const fleet = profiles.slice(0, printers);
   const taken = new Set(fleet.map((p) => p.PrinterId));
   for (let n = 1; fleet.length < printers; n++) {
@@ -166,7 +102,7 @@ function round(value: number, decimals: number): number {
 type Segment = 'normal' | 'excursion' | 'near-miss' | 'boundary-near-miss';
 
 /** A printer's value stream: segments of normal operation between anomalies. */
-function printerValues(profile: GeneratorProfile, count: number, random: Random): number[] {
+function printerValues(profile: ProfileInput, count: number, random: Random, anomalyRate: number | undefined): number[] {
   const lower = profile.Thresholds.Lower;
   const upper = profile.Thresholds.Upper;
   const window = profile.Window;
@@ -208,9 +144,17 @@ function printerValues(profile: GeneratorProfile, count: number, random: Random)
       push(outOfBand(above, Math.max(0.005, peak * ramp + random.normal() * peak * 0.1)));
     }
   };
+  /** Normal readings before the next anomaly: geometric (memoryless) with `anomalyRate`, else uniform in [min, max]. */
+  const stretch = (min: number, max: number) =>
+    anomalyRate === undefined
+      ? random.int(Math.max(window, min), max)
+      : anomalyRate >= 1
+        ? 0
+        : Math.floor(Math.log(1 - random.next()) / Math.log(1 - anomalyRate));
 
-  const schedule: Segment[] = random.chance(0.5) ? ['excursion', 'near-miss'] : ['near-miss', 'excursion'];
-  normal(random.int(Math.max(window, 10), 30));
+  const opening: Segment[] = random.chance(0.5) ? ['excursion', 'near-miss'] : ['near-miss', 'excursion'];
+  const schedule = anomalyRate === undefined ? opening : [];
+  normal(stretch(10, 30));
   while (values.length < count) {
     let segment = schedule.shift();
     if (segment === undefined) {
@@ -232,32 +176,24 @@ function printerValues(profile: GeneratorProfile, count: number, random: Random)
       // A window of 1 has no near-miss: every out-of-bounds value is an event. A close call instead.
       push(above ? upper : lower);
     }
-    normal(random.int(Math.max(window, 8), 45));
+    normal(stretch(8, 45));
   }
   return values;
 }
 
 // ---------------------------------------------------------------------------
+// The fleet's readings.
 
-/**
- * Generates `readings` readings for `printers` printers (default: one per
- * profile), deterministic in its options. Each printer reports about every
- * `intervalMs`; the streams are merged in timestamp order.
- */
-export function generateReadings(options: GenerateOptions): GeneratedReading[] {
-  const printers = options.printers ?? options.profiles.length;
-  if (!Number.isSafeInteger(printers) || printers < 1) throw new RangeError(`printers must be a whole number >= 1, got ${printers}`);
-  if (!Number.isSafeInteger(options.readings) || options.readings < 0)
-    throw new RangeError(`readings must be a whole number >= 0, got ${options.readings}`);
-  const fleet = fleetProfiles(options.profiles, printers, options.seed);
-  const start = options.startTime ?? DEFAULT_START_TIME;
-  const interval = options.intervalMs ?? 1000;
+interface Stream {
+  readonly profile: ProfileInput;
+  readonly random: Random;
+  readonly values: readonly number[];
+}
 
+/** Each printer about every `interval` ms (jitter of +-30 %), merged in timestamp order. */
+function inTimeOrder(streams: readonly Stream[], start: number, interval: number): GeneratedReading[] {
   const all: { reading: GeneratedReading; order: number }[] = [];
-  fleet.forEach((profile, index) => {
-    const count = Math.floor(options.readings / printers) + (index < options.readings % printers ? 1 : 0);
-    const random = new Random(options.seed, 'values', profile.PrinterId);
-    const values = printerValues(profile, count, random);
+  streams.forEach(({ profile, random, values }, index) => {
     let timestamp = start + Math.floor(random.between(0, interval));
     values.forEach((value, i) => {
       all.push({ reading: { PrinterId: profile.PrinterId, data: { value }, timestamp, seq: i + 1 }, order: index });
@@ -269,62 +205,47 @@ export function generateReadings(options: GenerateOptions): GeneratedReading[] {
   return all.map((entry) => entry.reading);
 }
 
+/** Reading j of every printer before reading j+1 of any; the printers of one round share its interval. */
+function inRoundRobin(streams: readonly Stream[], start: number, interval: number): GeneratedReading[] {
+  const all: GeneratedReading[] = [];
+  const rounds = streams.reduce((most, stream) => Math.max(most, stream.values.length), 0);
+  for (let j = 0; j < rounds; j++) {
+    streams.forEach(({ profile, values }, i) => {
+      const value = values[j];
+      if (value === undefined) return;
+      const timestamp = start + j * interval + Math.floor((i * interval) / streams.length);
+      all.push({ PrinterId: profile.PrinterId, data: { value }, timestamp, seq: j + 1 });
+    });
+  }
+  return all;
+}
+
+/**
+ * Generates `readings` readings for `printers` printers (default: one per
+ * profile), deterministic in its options. Each printer's values depend only
+ * on the seed and its profile, whatever the fleet size and the order.
+ */
+export function generateReadings(options: GenerateOptions): GeneratedReading[] {
+  const printers = options.printers ?? options.profiles.length;
+  if (!Number.isSafeInteger(printers) || printers < 1) throw new RangeError(`printers must be a whole number >= 1, got ${printers}`);
+  if (!Number.isSafeInteger(options.readings) || options.readings < 0)
+    throw new RangeError(`readings must be a whole number >= 0, got ${options.readings}`);
+  const { anomalyRate } = options;
+  if (anomalyRate !== undefined && !(anomalyRate > 0 && anomalyRate <= 1))
+    throw new RangeError(`anomalyRate must be in (0, 1], got ${anomalyRate}`);
+  const fleet = fleetProfiles(options.profiles, printers, options.seed);
+  const streams = fleet.map((profile, index): Stream => {
+    const count = Math.floor(options.readings / printers) + (index < options.readings % printers ? 1 : 0);
+    const random = new Random(options.seed, 'values', profile.PrinterId);
+    return { profile, random, values: printerValues(profile, count, random, anomalyRate) };
+  });
+  const start = options.startTime ?? DEFAULT_START_TIME;
+  const interval = options.intervalMs ?? 1000;
+  return options.order === 'round-robin' ? inRoundRobin(streams, start, interval) : inTimeOrder(streams, start, interval);
+}
+
 /** A JSON array with one reading per line (diff-friendly, and each line's number is its reading's). */
-export function formatReadings(readings: readonly object[]): string {
+export function formatReadings(readings: readonly ReadingPayload[]): string {
   if (readings.length === 0) return '[]\n';
   return `[\n${readings.map((r) => JSON.stringify(r)).join(',\n')}\n]\n`;
-}
-
-/** What one printer's stream holds, by the rules of SPEC section 2. */
-export interface StreamSummary {
-  readonly printerId: string;
-  readonly window: number;
-  readonly readings: number;
-  readonly outOfBounds: number;
-  /** Anomaly events the stream produces. */
-  readonly events: number;
-  /** Out-of-bounds runs shorter than the window (no event). */
-  readonly nearMisses: number;
-  /** Values exactly on Lower or Upper (in bounds). */
-  readonly onThreshold: number;
-}
-
-/** Per printer of `profiles`, in profile order: what its readings in `readings` hold. */
-export function summarizeStreams(profiles: readonly GeneratorProfile[], readings: readonly GeneratedReading[]): StreamSummary[] {
-  const byPrinter = new Map<string, number[]>();
-  for (const r of readings) {
-    let values = byPrinter.get(r.PrinterId);
-    if (!values) {
-      values = [];
-      byPrinter.set(r.PrinterId, values);
-    }
-    values.push(r.data.value);
-  }
-  return profiles.map((profile) => {
-    const { Lower: lower, Upper: upper } = profile.Thresholds;
-    const values = byPrinter.get(profile.PrinterId) ?? [];
-    let outOfBounds = 0;
-    let events = 0;
-    let nearMisses = 0;
-    let onThreshold = 0;
-    let run = 0;
-    let count = 0;
-    for (const value of values) {
-      if (value === lower || value === upper) onThreshold++;
-      if (value < lower || value > upper) {
-        outOfBounds++;
-        run++;
-        count++;
-        if (count >= profile.Window) {
-          events++;
-          count = 0;
-        }
-      } else {
-        if (run > 0 && run < profile.Window) nearMisses++;
-        run = 0;
-        count = 0;
-      }
-    }
-    return { printerId: profile.PrinterId, window: profile.Window, readings: values.length, outOfBounds, events, nearMisses, onThreshold };
-  });
 }

@@ -5,6 +5,7 @@
  * is a file the Lambda accepts.
  */
 import { readFile } from 'node:fs/promises';
+import type { ReadingPayload } from '../contract/index.ts';
 import { parseReading } from '../lambda/core/reading.ts';
 import { ReadingsFileError } from './errors.ts';
 
@@ -133,13 +134,14 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false; of
   }
 }
 
-function validate(file: string, line: number, payload: unknown): object {
+/** The payload as the file has it, once the detector's own validation accepts it (and so describes it). */
+function validate(file: string, line: number, payload: unknown): ReadingPayload {
   const parsed = parseReading(payload);
   if (!parsed.ok) throw new ReadingsFileError(file, line, parsed.reason);
-  return payload as object;
+  return payload as ReadingPayload;
 }
 
-function loadArray(file: string, text: string): object[] {
+function loadArray(file: string, text: string): ReadingPayload[] {
   const lineAt = lineIndex(text);
   let spans: Span[];
   try {
@@ -159,8 +161,8 @@ function loadArray(file: string, text: string): object[] {
   });
 }
 
-function loadJsonLines(file: string, text: string): object[] {
-  const readings: object[] = [];
+function loadJsonLines(file: string, text: string): ReadingPayload[] {
+  const readings: ReadingPayload[] = [];
   text.split('\n').forEach((raw, index) => {
     const line = raw.trim();
     if (line === '') return;
@@ -179,7 +181,7 @@ function loadJsonLines(file: string, text: string): object[] {
  * invalid reading (the line where that reading starts, or where the JSON
  * syntax error is), or when the file has no readings.
  */
-export async function loadReadingsFile(path: string): Promise<object[]> {
+export async function loadReadingsFile(path: string): Promise<ReadingPayload[]> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -200,8 +202,8 @@ export async function loadReadingsFile(path: string): Promise<object[]> {
 }
 
 /** How many readings and distinct printers a validated list holds. */
-export function describeReadings(readings: readonly object[]): { readings: number; printers: number } {
+export function describeReadings(readings: readonly ReadingPayload[]): { readings: number; printers: number } {
   const printers = new Set<string>();
-  for (const reading of readings) printers.add((reading as { PrinterId: string }).PrinterId);
+  for (const reading of readings) printers.add(reading.PrinterId);
   return { readings: readings.length, printers: printers.size };
 }

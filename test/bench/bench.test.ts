@@ -8,7 +8,7 @@ import { fleetChart } from '../../bench/chart.ts';
 import { perReadingBench, type PerReadingResult } from '../../bench/per-reading.ts';
 import { rankingBench } from '../../bench/ranking.ts';
 import { checkTargets } from '../../bench/report.ts';
-import { fleetProfiles, generateWorkload } from '../../bench/workload.ts';
+import { generateWorkload } from '../../bench/workload.ts';
 import { startDynamoDb, type EmbeddedDynamoDb } from '../../twin/dynamodb.ts';
 
 let db: EmbeddedDynamoDb;
@@ -21,8 +21,8 @@ afterAll(async () => {
 
 describe('bench workload', () => {
   it('is deterministic and interleaves printers round-robin with increasing seq', () => {
-    const a = generateWorkload(fleetProfiles(3), 4, { seed: 5 });
-    const b = generateWorkload(fleetProfiles(3), 4, { seed: 5 });
+    const a = generateWorkload(3, 4, 5);
+    const b = generateWorkload(3, 4, 5);
     expect(a.readings).toEqual(b.readings);
     expect(a.readings.slice(0, 4).map((r) => [r.PrinterId, r.seq])).toEqual([
       ['Printer1', 1],

@@ -1,12 +1,13 @@
 /**
  * The replay data generator: deterministic, printer-like, and rich enough
  * that every printer's stream produces anomaly events and near-misses (checked
- * with the independent model of SPEC section 2).
+ * with the independent model of `test/support/model.ts`).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fleetProfiles, formatReadings, generateReadings, type GeneratedReading, type GeneratorProfile } from '../../emitter/generate.ts';
+import type { ProfileInput } from '../../contract/index.ts';
+import { fleetProfiles, formatReadings, generateReadings, type GeneratedReading } from '../../emitter/generate.ts';
 import { loadReadingsFile } from '../../emitter/readings-file.ts';
 import { parseReading } from '../../lambda/core/reading.ts';
 import { removeTempDirs, runCli, tempDir } from '../support/emitter.ts';
@@ -14,9 +15,9 @@ import { runModel, type ModelProfile } from '../support/model.ts';
 
 afterAll(removeTempDirs);
 
-const profiles = JSON.parse(readFileSync('data/printer_profiles.json', 'utf8')) as GeneratorProfile[];
+const profiles = JSON.parse(readFileSync('data/printer_profiles.json', 'utf8')) as ProfileInput[];
 
-function modelOf(fleet: readonly GeneratorProfile[]): Record<string, ModelProfile> {
+function modelOf(fleet: readonly ProfileInput[]): Record<string, ModelProfile> {
   return Object.fromEntries(fleet.map((p) => [p.PrinterId, { lower: p.Thresholds.Lower, upper: p.Thresholds.Upper, window: p.Window }]));
 }
 
@@ -27,7 +28,7 @@ function byPrinter(readings: readonly GeneratedReading[]): Map<string, Generated
 }
 
 /** Maximal out-of-bounds runs shorter than the window, ended by an in-bounds value. */
-function nearMisses(profile: GeneratorProfile, values: readonly number[]): number {
+function nearMisses(profile: ProfileInput, values: readonly number[]): number {
   let run = 0;
   let count = 0;
   for (const v of values) {

@@ -3,18 +3,19 @@
  * and the independent model's expectation for them.
  */
 import { readFileSync } from 'node:fs';
-import { fleetProfiles, generateReadings, type GeneratedReading, type GeneratorProfile } from '../../emitter/generate.ts';
+import type { ProfileInput } from '../../contract/index.ts';
+import { fleetProfiles, generateReadings, type GeneratedReading } from '../../emitter/generate.ts';
 import { runModel, type ModelProfile } from './model.ts';
 
 export interface Fleet {
-  readonly profiles: GeneratorProfile[];
+  readonly profiles: ProfileInput[];
   readonly readings: GeneratedReading[];
   readonly expected: ReturnType<typeof runModel>;
 }
 
 /** `printers` printers sharing `readings` readings, deterministic for a seed. */
 export function makeFleet(printers: number, readings: number, seed: number): Fleet {
-  const base = JSON.parse(readFileSync(new URL('../../data/printer_profiles.json', import.meta.url), 'utf8')) as GeneratorProfile[];
+  const base = JSON.parse(readFileSync(new URL('../../data/printer_profiles.json', import.meta.url), 'utf8')) as ProfileInput[];
   const profiles = fleetProfiles(base, printers, seed);
   const stream = generateReadings({ profiles, printers, readings, seed });
   const model: Record<string, ModelProfile> = {};

@@ -8,16 +8,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateReadings, type GeneratorProfile } from '../../emitter/generate.ts';
-import { PREDICTION_TOPIC } from '../../contract/index.ts';
+import { generateReadings } from '../../emitter/generate.ts';
+import { PREDICTION_TOPIC, type ProfileInput } from '../../contract/index.ts';
 import { localDynamoDbClient } from '../../twin/dynamodb.ts';
-import { subscribeTopic, type TopicSubscription } from '../../twin/topic-subscriber.ts';
+import { subscribeTopic, type TopicSubscription } from '../../emitter/subscriber.ts';
 import { startTwin, type Twin } from '../../twin/twin.ts';
 import { runModel } from '../support/model.ts';
 import { putOriginalProfile } from '../support/profiles.ts';
 import { allItems, modelProfiles, publishReadings, reading, runCliProcess } from '../support/twin.ts';
 
-const PROFILES = JSON.parse(readFileSync(new URL('../../data/printer_profiles.json', import.meta.url), 'utf8')) as GeneratorProfile[];
+const PROFILES = JSON.parse(readFileSync(new URL('../../data/printer_profiles.json', import.meta.url), 'utf8')) as ProfileInput[];
 
 let dir: string;
 let twin: Twin;

@@ -1,5 +1,5 @@
 /**
- * Load on the twin (issue 5): several emitters at once, hundreds of printers,
+ * Load on the twin: several emitters at once, hundreds of printers,
  * tens of thousands of readings with seq. The final state equals the
  * independent model's; nothing is lost or doubled; memory stays bounded.
  * `npm run soak` runs the same test ten times bigger (SOAK=1).
@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replay, type ReplaySummary } from '../../emitter/replay.ts';
 import { PREDICTION_TOPIC } from '../../contract/index.ts';
-import { subscribeTopic, type TopicSubscription } from '../../twin/topic-subscriber.ts';
+import { subscribeTopic, type TopicSubscription } from '../../emitter/subscriber.ts';
 import { startTwin, type Twin } from '../../twin/twin.ts';
 import { allItems } from '../support/twin.ts';
 import { countsOf, makeFleet, partitionByPrinter, sampleRss } from '../support/fleet.ts';

@@ -1,10 +1,12 @@
 /**
  * An MQTT subscriber built on the device SDK (`aws-iot-device-sdk-v2`, MQTT
- * 3.1.1 over plain TCP): what `npm start` and the tests use to watch
- * `anom/pred` on the twin's broker exactly as a device would.
+ * 3.1.1 over plain TCP, connected as the emitter connects: `connection.ts`):
+ * what `npm start`, the tests and the benchmarks use to watch `anom/pred` on
+ * the twin's broker exactly as a device would.
  */
-import { io, mqtt } from 'aws-iot-device-sdk-v2';
-import { randomUUID } from 'node:crypto';
+import { mqtt } from 'aws-iot-device-sdk-v2';
+import { withTimeout } from '../common/async.ts';
+import { connect, disconnect, localConnectionConfig, parseEndpoint, randomClientId } from './connection.ts';
 
 /** One message received on the subscription. */
 export interface ReceivedMessage {
@@ -20,42 +22,46 @@ export interface TopicSubscription {
   close(): Promise<void>;
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+export interface SubscribeOptions {
+  /** @default a random 'subscriber-xxxxxxxx' */
+  readonly clientId?: string;
+  /** For connecting, subscribing and unsubscribing. @default 5_000 */
+  readonly timeoutMs?: number;
+  /** Called as each message arrives (e.g. to time it), after it is added to `messages`. */
+  readonly onMessage?: (message: ReceivedMessage) => void;
 }
 
-/** Connects to `mqtt://HOST:PORT` and subscribes to `topic` with QoS 1. */
-export async function subscribeTopic(
-  url: string,
-  topic: string,
-  options: { clientId?: string; timeoutMs?: number } = {},
-): Promise<TopicSubscription> {
-  const { hostname, port, protocol } = new URL(url);
-  if (protocol !== 'mqtt:') throw new Error(`expected an mqtt:// URL, got ${url}`);
+/**
+ * Connects to `mqtt://HOST:PORT` and subscribes to `topic` with QoS 1.
+ *
+ * @throws {EmitterConnectionError} when the broker cannot be reached.
+ */
+export async function subscribeTopic(url: string, topic: string, options: SubscribeOptions = {}): Promise<TopicSubscription> {
+  const endpoint = parseEndpoint(url);
+  if (endpoint.kind !== 'local') throw new Error(`expected an mqtt:// URL, got ${url}`);
   const timeoutMs = options.timeoutMs ?? 5_000;
-  const client = new mqtt.MqttClient();
-  const connection = client.new_connection({
-    client_id: options.clientId ?? `subscriber-${randomUUID()}`,
-    host_name: hostname,
-    port: Number(port),
-    socket_options: new io.SocketOptions(io.SocketType.STREAM, io.SocketDomain.IPV4, timeoutMs),
-    clean_session: true,
-    keep_alive: 30,
-    protocol_operation_timeout: timeoutMs,
-  });
+  const connection = new mqtt.MqttClient().new_connection(
+    localConnectionConfig({
+      host: endpoint.host,
+      port: endpoint.port,
+      clientId: options.clientId ?? randomClientId('subscriber'),
+      connectTimeoutMs: timeoutMs,
+      operationTimeoutMs: timeoutMs,
+    }),
+  );
+  // Without a listener the CRT's 'error' events would be unhandled.
+  connection.on('error', () => {});
   const messages: ReceivedMessage[] = [];
   const waiters = new Set<{ count: number; resolve: () => void }>();
   const decoder = new TextDecoder();
 
-  await withTimeout(connection.connect(), timeoutMs, `connecting to ${url}`);
+  await connect(connection, { endpoint: url, connectTimeoutMs: timeoutMs });
   try {
     await withTimeout(
       connection.subscribe(topic, mqtt.QoS.AtLeastOnce, (received, payload) => {
-        messages.push({ topic: received, payload: decoder.decode(payload) });
+        const message = { topic: received, payload: decoder.decode(payload) };
+        messages.push(message);
+        options.onMessage?.(message);
         for (const waiter of waiters) {
           if (messages.length >= waiter.count) {
             waiters.delete(waiter);
@@ -67,7 +73,7 @@ export async function subscribeTopic(
       `subscribing to ${topic}`,
     );
   } catch (error) {
-    await withTimeout(connection.disconnect(), timeoutMs, 'disconnecting').catch(() => undefined);
+    await disconnect(connection);
     throw error;
   }
 
@@ -87,7 +93,7 @@ export async function subscribeTopic(
     close: async () => {
       await withTimeout(connection.unsubscribe(topic), timeoutMs, `unsubscribing from ${topic}`).catch(() => undefined);
       // disconnect() also frees the connection's native resources.
-      await withTimeout(connection.disconnect(), timeoutMs, 'disconnecting').catch(() => undefined);
+      await disconnect(connection);
     },
   };
 }
