@@ -3,17 +3,20 @@
  * SDK v2, to AWS IoT Core (mTLS or websockets + SigV4) or to a local broker.
  */
 import { CliError, UsageError, intOption, readStackOutputs, runCli, type StackOutputs } from './kit.ts';
-import { access, constants } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { DETECT_TOPIC, type ReadingPayload } from '../contract/index.ts';
-import { parseEndpoint } from '../emitter/connection.ts';
+import { isLoopbackHost, parseEndpoint } from '../emitter/connection.ts';
 import { EmitterConnectionError, ReadingsFileError, ReplayOptionsError } from '../emitter/errors.ts';
 import { progressReporter, summaryLine, writeFlushed } from '../emitter/progress.ts';
 import { describeReadings, loadReadingsFile } from '../emitter/readings-file.ts';
 import { repeatReadings, replayStream, type ReplayOptions } from '../emitter/replay.ts';
+import { fetchTwinHealth, findRunningTwin, sameEndpoint, TwinUnreachableError, waitForTwinIdle } from '../twin/discovery.ts';
+import { DEFAULT_DISCOVERY_FILES, DEFAULT_HTTP_PORT } from '../twin/paths.ts';
 
 /** Exit code after SIGINT/SIGTERM, as a shell reports a Ctrl-C. */
 const EXIT_INTERRUPTED = 130;
 const DEFAULT_TIMEOUT_SECONDS = 10;
+const DEFAULT_WAIT_TIMEOUT_SECONDS = 120;
 
 const spec = {
   usage: 'npm run emit -- --file FILE [options]',
@@ -21,9 +24,10 @@ const spec = {
     'Replays printer readings (a JSON array or JSON Lines file) to an MQTT topic with aws-iot-device-sdk-v2: ' +
     'to AWS IoT Core with a device certificate (mTLS) or websockets + SigV4, or to a local broker with ' +
     '--endpoint mqtt://127.0.0.1:1883. The file is validated before anything is sent. Without --endpoint, ' +
-    'the IotDataEndpoint of cdk-outputs.json is used. Ctrl-C stops sending, waits for the in-flight PUBACKs and exits 130.',
+    'the IotDataEndpoint of cdk-outputs.json is used. Ctrl-C stops sending, waits for the in-flight PUBACKs and exits 130. ' +
+    'With --wait (local twin only), returns once the twin has handled every reading, so that npm run ranked shows final counts.',
   options: {
-    file: { type: 'string' },
+    file: { type: 'string', short: 'f' },
     topic: { type: 'string' },
     endpoint: { type: 'string' },
     cert: { type: 'string' },
@@ -40,6 +44,9 @@ const spec = {
     'max-in-flight': { type: 'string' },
     timeout: { type: 'string' },
     'dry-run': { type: 'boolean' },
+    wait: { type: 'boolean' },
+    'wait-timeout': { type: 'string' },
+    'twin-url': { type: 'string' },
   },
   help: {
     file: 'readings to replay: a JSON array or JSON Lines (required)',
@@ -59,6 +66,9 @@ const spec = {
     'max-in-flight': 'publishes awaiting their PUBACK at most (default 100)',
     timeout: `seconds to wait for the connection and for each PUBACK (default ${DEFAULT_TIMEOUT_SECONDS})`,
     'dry-run': 'validate the file and say what it holds; send nothing',
+    wait: 'local twin only: after the replay, wait until the twin has handled every reading',
+    'wait-timeout': `seconds --wait waits at most (default ${DEFAULT_WAIT_TIMEOUT_SECONDS})`,
+    'twin-url': `the twin's HTTP API for --wait, e.g. http://127.0.0.1:${DEFAULT_HTTP_PORT} (default: found in the twin.json of npm run local)`,
   },
 } as const;
 
@@ -94,13 +104,26 @@ function endpointOption(value: string | undefined, outputs: StackOutputs | undef
   return endpoint;
 }
 
-async function readable(flag: string, path: string): Promise<void> {
+/** Checks that a certificate or key file is a readable PEM file: the CRT's own errors do not say which file is wrong. */
+async function readablePem(flag: string, path: string): Promise<void> {
+  let head: string;
   try {
-    await access(path, constants.R_OK);
+    const file = await open(path, 'r');
+    try {
+      if (!(await file.stat()).isFile()) throw new CliError(`cannot read --${flag} ${path} (not a file)`);
+      const buffer = Buffer.alloc(64 * 1024);
+      const { bytesRead } = await file.read(buffer, 0, buffer.length, 0);
+      head = buffer.subarray(0, bytesRead).toString('latin1');
+    } finally {
+      await file.close();
+    }
   } catch (error) {
+    if (error instanceof CliError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    throw new CliError(`cannot read --${flag} ${path} (${code === 'ENOENT' ? 'no such file' : code})`);
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'not a file' : code;
+    throw new CliError(`cannot read --${flag} ${path} (${reason})`);
   }
+  if (!head.includes('-----BEGIN ')) throw new CliError(`--${flag} ${path} is not a PEM file (no -----BEGIN line)`);
 }
 
 /** How to authenticate, checked against the endpoint before anything is read or sent. */
@@ -126,11 +149,21 @@ async function connectionOptions(
       throw new UsageError(`${endpoint} is a plain-TCP local broker: --cert, --key, --ca and --websocket are for AWS IoT Core`);
     return {};
   }
+  if (isLoopbackHost(parsed.host)) {
+    // TLS to this machine: the twin's broker is plain TCP, and its handshake failure would read as a closed socket.
+    const twin = findRunningTwin((record) => sameEndpoint(record.mqtt, `mqtt://${parsed.host}:${parsed.port ?? 8883}`));
+    if (twin !== undefined) throw new UsageError(`${endpoint} is the local twin, whose broker is plain TCP: use --endpoint ${twin.mqtt}`);
+    if (cert === undefined && !websocket) {
+      throw new UsageError(
+        `${endpoint} means TLS to this machine: for the local twin use --endpoint mqtt://${parsed.host}:${parsed.port ?? 1883}; a TLS broker needs --cert and --key`,
+      );
+    }
+  }
   if (cert !== undefined && websocket) throw new UsageError('choose --cert/--key (mTLS) or --websocket (SigV4), not both');
   if (cert !== undefined && key !== undefined) {
-    await readable('cert', cert);
-    await readable('key', key);
-    if (ca !== undefined) await readable('ca', ca);
+    await readablePem('cert', cert);
+    await readablePem('key', key);
+    if (ca !== undefined) await readablePem('ca', ca);
     return { mtls: ca === undefined ? { certPath: cert, keyPath: key } : { certPath: cert, keyPath: key, caPath: ca } };
   }
   if (websocket) {
@@ -148,6 +181,27 @@ async function connectionOptions(
   );
 }
 
+const NO_TWIN_FOUND = (endpoint: string) =>
+  `--wait: no running twin with MQTT at ${endpoint} in ${DEFAULT_DISCOVERY_FILES.join(' or ')} ` +
+  `(written by npm run local in its folder); pass --twin-url http://127.0.0.1:${DEFAULT_HTTP_PORT}`;
+
+/** The HTTP API of the twin `--wait` waits for, asked once before anything is sent. */
+async function twinToWaitFor(values: Values, endpoint: string): Promise<string> {
+  if (parseEndpoint(endpoint).kind !== 'local') {
+    throw new UsageError(
+      '--wait only works with the local twin (an mqtt:// endpoint): AWS IoT Core does not tell a device when the function has handled its readings',
+    );
+  }
+  const given = str(values, 'twin-url');
+  if (given !== undefined && (!URL.canParse(given) || new URL(given).protocol !== 'http:')) {
+    throw new UsageError(`--twin-url must be an http:// URL, got "${given}"`);
+  }
+  const url = given ?? findRunningTwin((record) => sameEndpoint(record.mqtt, endpoint))?.http;
+  if (url === undefined) throw new CliError(NO_TWIN_FOUND(endpoint));
+  await fetchTwinHealth(url);
+  return url;
+}
+
 await runCli(spec, async (values) => {
   const file = values.file;
   if (file === undefined) throw new UsageError('--file is required: a JSON array or JSON Lines file of readings');
@@ -157,15 +211,28 @@ await runCli(spec, async (values) => {
   const qos = qosOption(values.qos);
   const maxInFlight = intOption('max-in-flight', values['max-in-flight'], { min: 1, max: 65_535 });
   const timeoutMs = (intOption('timeout', values.timeout, { min: 1, max: 3600 }) ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
+  const waitTimeoutMs = (intOption('wait-timeout', values['wait-timeout'], { min: 1, max: 86_400 }) ?? DEFAULT_WAIT_TIMEOUT_SECONDS) * 1000;
+  if (!values.wait && (values['twin-url'] !== undefined || values['wait-timeout'] !== undefined)) {
+    throw new UsageError('--twin-url and --wait-timeout go with --wait');
+  }
+  if (values.wait && values['dry-run']) throw new UsageError('--wait has nothing to wait for with --dry-run');
+  if (values.wait && values.loop) throw new UsageError('--wait needs a replay that ends: choose --wait or --loop');
   const topic = values.topic ?? DETECT_TOPIC;
   if (topic === '' || /[#+]/.test(topic)) throw new UsageError(`--topic must be a topic name without wildcards, got "${topic}"`);
 
   let endpoint: string | undefined;
   let auth: Pick<ReplayOptions, 'mtls' | 'websocket'> = {};
-  if (!values['dry-run']) {
-    const outputs = values.endpoint === undefined || values.region === undefined ? readStackOutputs() : undefined;
-    endpoint = endpointOption(values.endpoint, outputs);
-    auth = await connectionOptions(values, endpoint, outputs);
+  let twinUrl: string | undefined;
+  try {
+    if (!values['dry-run']) {
+      const outputs = values.endpoint === undefined || values.region === undefined ? readStackOutputs() : undefined;
+      endpoint = endpointOption(values.endpoint, outputs);
+      auth = await connectionOptions(values, endpoint, outputs);
+      if (values.wait) twinUrl = await twinToWaitFor(values, endpoint);
+    }
+  } catch (error) {
+    if (error instanceof TwinUnreachableError) throw new CliError(`--wait: ${error.message}`);
+    throw error;
   }
 
   let readings: ReadingPayload[];
@@ -173,6 +240,7 @@ await runCli(spec, async (values) => {
     readings = await loadReadingsFile(file);
   } catch (error) {
     if (!(error instanceof ReadingsFileError)) throw error;
+    // `file:line: reason` without the command's name, as compilers print it, so that editors can jump to the line.
     await writeFlushed(process.stderr, `${error.message}\n`);
     return 1;
   }
@@ -195,13 +263,18 @@ await runCli(spec, async (values) => {
   const where = `${topic} at ${endpoint}`;
   const controller = new AbortController();
   let signals = 0;
+  let waitingForTwin = false;
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;
     if (signals > 1) {
       process.stderr.write(`${signal} again: exiting without waiting for PUBACKs\n`);
       process.exit(EXIT_INTERRUPTED);
     }
-    process.stderr.write(`\n${signal}: stopping; waiting up to ${timeoutMs / 1000} s for in-flight PUBACKs (again to quit at once)\n`);
+    process.stderr.write(
+      waitingForTwin
+        ? `\n${signal}: no longer waiting for the twin\n`
+        : `\n${signal}: stopping; waiting up to ${timeoutMs / 1000} s for in-flight PUBACKs (again to quit at once)\n`,
+    );
     controller.abort();
   };
   process.on('SIGINT', onSignal);
@@ -237,5 +310,22 @@ await runCli(spec, async (values) => {
   }
   await writeFlushed(process.stdout, `${summaryLine(summary, where)}\n`);
   if (summary.interrupted) return EXIT_INTERRUPTED;
+  if (twinUrl !== undefined) {
+    // Every acknowledged reading has reached the twin's rule: what is left is the function's work.
+    waitingForTwin = true;
+    const { health, idle } = await waitForTwinIdle(twinUrl, { timeoutMs: waitTimeoutMs, signal: controller.signal }).catch(
+      (error: unknown) => {
+        throw error instanceof TwinUnreachableError ? new CliError(`--wait: ${error.message}`) : error;
+      },
+    );
+    if (controller.signal.aborted) return EXIT_INTERRUPTED;
+    if (!idle) {
+      const { received, done } = health.twin;
+      throw new CliError(
+        `--wait: the twin has not handled every reading after ${waitTimeoutMs / 1000} s (${done} of ${received} handled; npm run logs shows why)`,
+      );
+    }
+    await writeFlushed(process.stdout, `processed: all ${summary.acked} readings handled by the twin\n`);
+  }
   return summary.failed > 0 ? 1 : 0;
 });

@@ -3,6 +3,7 @@
  * (see `emitter/generate.ts`) and prints what each printer's stream holds.
  */
 import { CliError, UsageError, intOption, runCli } from './kit.ts';
+import { statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import type { ProfileInput } from '../contract/index.ts';
 import { summarizeStreams } from '../emitter/expected.ts';
@@ -15,11 +16,12 @@ const DEFAULT_READINGS = 4000;
 const DEFAULT_SEED = '42';
 
 const spec = {
-  usage: 'npm run gen-data -- [--printers N] [--readings M] [--seed S] [--profiles FILE] [--out FILE]',
+  usage: 'npm run gen-data -- [--printers N] [--readings M] [--seed S] [--profiles FILE] [--out FILE] [--force]',
   summary:
     "Generates a deterministic replay of printer readings: values inside each profile's band, excursions out of bounds " +
     'long enough to produce anomaly events, near-misses shorter than the window, and values exactly on a threshold. ' +
-    'Writes a JSON array with one reading per line and prints a per-printer summary. The same options always give the same file.',
+    'Writes a JSON array with one reading per line and prints a per-printer summary. The same options always give the same file. ' +
+    'An existing file is overwritten only with --force.',
   options: {
     printers: { type: 'string' },
     readings: { type: 'string' },
@@ -27,6 +29,7 @@ const spec = {
     profiles: { type: 'string' },
     out: { type: 'string' },
     'profiles-out': { type: 'string' },
+    force: { type: 'boolean' },
   },
   help: {
     printers: 'number of printers (default: one per profile; beyond that, derived profiles the backend does not know unless seeded)',
@@ -35,6 +38,7 @@ const spec = {
     profiles: `printer profiles, a JSON array (default ${DEFAULT_PROFILES})`,
     out: `where to write the readings (default ${DEFAULT_OUT}; - for stdout)`,
     'profiles-out': 'also write the profiles of the whole fleet (given and derived) to this file, e.g. to seed them',
+    force: `overwrite --out and --profiles-out if they exist (${DEFAULT_OUT} is the committed replay file)`,
   },
 } as const;
 
@@ -44,6 +48,56 @@ const MAX_SUMMARY_ROWS = 50;
 /** Writes `text` and waits until it is handed to the OS: the CLI exits right after, and pipes are asynchronous. */
 function flushed(stream: NodeJS.WriteStream, text: string): Promise<void> {
   return new Promise((resolve, reject) => stream.write(text, (error) => (error ? reject(error) : resolve())));
+}
+
+const alreadyExists = (flag: string, file: string) =>
+  new CliError(`${file} exists: pass --force to overwrite it, or choose another --${flag}`);
+
+/** Refuses to overwrite `file` without `--force`, before anything is generated. */
+function refuseExisting(flag: string, file: string, force: boolean): void {
+  let existing: ReturnType<typeof statSync>;
+  try {
+    existing = statSync(file, { throwIfNoEntry: false });
+  } catch {
+    return; // not there in a way the write names better (a file in the way of its folder...)
+  }
+  if (existing?.isDirectory()) throw new CliError(`cannot write ${file}: it is a folder`);
+  if (existing !== undefined && !force) throw alreadyExists(flag, file);
+}
+
+/** What a failed write says, in one line. */
+function writeErrorReason(code: string | undefined): string {
+  switch (code) {
+    case 'ENOENT':
+      return 'no such folder';
+    case 'ENOTDIR':
+      return 'a file is in the way of its folder';
+    case 'EISDIR':
+      return 'it is a folder';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EROFS':
+      return 'read-only filesystem';
+    case 'ENOSPC':
+      return 'no space left on the device';
+    default:
+      return code ?? 'unknown error';
+  }
+}
+
+/**
+ * Writes `text` to `file` (created: `wx`, unless `force`), failing with one
+ * line naming the file: a missing folder, a file that appeared since the check.
+ */
+async function writeOutput(flag: string, file: string, text: string, force: boolean): Promise<void> {
+  try {
+    await writeFile(file, text, { flag: force ? 'w' : 'wx' });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw alreadyExists(flag, file);
+    throw new CliError(`cannot write ${file}: ${writeErrorReason(code)}`);
+  }
 }
 
 /** The profiles file, validated by the detector's own profile rules (as `npm run seed` reads it). */
@@ -65,6 +119,9 @@ await runCli(spec, async (values) => {
   const readings = intOption('readings', values.readings, { min: 1, max: 50_000_000 }) ?? DEFAULT_READINGS;
   const seed = values.seed ?? DEFAULT_SEED;
   if (seed === '') throw new UsageError('--seed must not be empty');
+  const force = values.force === true;
+  if (out !== '-') refuseExisting('out', out, force);
+  if (values['profiles-out'] !== undefined) refuseExisting('profiles-out', values['profiles-out'], force);
   const profiles = await readProfiles(profilesFile);
   const printers = intOption('printers', values.printers, { min: 1, max: 1_000_000 }) ?? profiles.length;
 
@@ -72,9 +129,9 @@ await runCli(spec, async (values) => {
   const fleet = fleetProfiles(profiles, printers, seed);
   const text = formatReadings(generated);
   if (out === '-') await flushed(process.stdout, text);
-  else await writeFile(out, text);
+  else await writeOutput('out', out, text, force);
   if (values['profiles-out'] !== undefined) {
-    await writeFile(values['profiles-out'], `[\n${fleet.map((p) => `  ${JSON.stringify(p)}`).join(',\n')}\n]\n`);
+    await writeOutput('profiles-out', values['profiles-out'], `[\n${fleet.map((p) => `  ${JSON.stringify(p)}`).join(',\n')}\n]\n`, force);
   }
 
   // The summary goes to stderr when the readings go to stdout.

@@ -3,27 +3,34 @@
  * SIGTERM, printing one line with its endpoints when it is ready.
  */
 import { CliError, intOption, runCli, UsageError } from './kit.ts';
-import { ProfilesFileError } from '../twin/profiles-file.ts';
+import { dirname } from 'node:path';
+import { loadProfilesFile, ProfilesFileError } from '../twin/profiles-file.ts';
 import { classifyLine, formatEntry, isShownByDefault } from '../twin/log-format.ts';
 import {
   DEFAULT_DYNAMODB_PORT,
+  DEFAULT_HTTP_PORT,
   DEFAULT_MQTT_PORT,
   DEFAULT_STATE_DIR,
   IN_MEMORY_DEAD_LETTER_FILE,
+  IN_MEMORY_DISCOVERY_FILE,
   IN_MEMORY_LOG_FILE,
 } from '../twin/paths.ts';
 import { RuleSqlError } from '../twin/rule.ts';
+import { checkWritableFolder } from '../twin/state-dir.ts';
 import { startTwin, TwinStartError, type TwinOptions } from '../twin/twin.ts';
 
 const spec = {
-  usage: 'npm run local -- [--mqtt-port 1883] [--dynamodb-port 8000] [--profiles FILE] [--state-dir DIR | --in-memory]',
+  usage: 'npm run local -- [--mqtt-port 1883] [--dynamodb-port 8000] [--http-port 8080] [--profiles FILE] [--state-dir DIR | --in-memory]',
   summary:
     'Starts the local twin: an MQTT broker, a DynamoDB API with the profiles table, the topic rule and the ' +
     'detector function, wired as in the cloud. Prints one line with its endpoints when ready and runs until ' +
-    "Ctrl-C or SIGTERM. The function's log records are shown here and kept in the log file (npm run logs).",
+    "Ctrl-C or SIGTERM. The function's log records are shown here and kept in the log file (npm run logs). " +
+    'While it runs, its endpoints are written to twin.json in the state folder (.local/twin.json with --in-memory), ' +
+    'where the other CLIs find it.',
   options: {
     'mqtt-port': { type: 'string' },
     'dynamodb-port': { type: 'string' },
+    'http-port': { type: 'string' },
     profiles: { type: 'string' },
     'state-dir': { type: 'string' },
     'in-memory': { type: 'boolean' },
@@ -35,6 +42,7 @@ const spec = {
   help: {
     'mqtt-port': `MQTT port on 127.0.0.1, 0 for any free one (default ${DEFAULT_MQTT_PORT})`,
     'dynamodb-port': `DynamoDB port on 127.0.0.1, 0 for any free one (default ${DEFAULT_DYNAMODB_PORT})`,
+    'http-port': `the twin's HTTP API (GET /api/health) on 127.0.0.1, 0 for any free one (default ${DEFAULT_HTTP_PORT})`,
     profiles: 'seed these profiles at start (JSON array, as data/printer_profiles.json); counters are kept',
     'state-dir': `keep DynamoDB data, the log and dead letters here across restarts (default ${DEFAULT_STATE_DIR})`,
     'in-memory': 'keep no state: DynamoDB in memory, a fresh log file each start',
@@ -47,6 +55,14 @@ const spec = {
 
 const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 
+/** The twin's own one-line errors, as the CLI's. */
+function oneLine(error: unknown): never {
+  if (error instanceof TwinStartError || error instanceof ProfilesFileError || error instanceof RuleSqlError) {
+    throw new CliError(error.message);
+  }
+  throw error;
+}
+
 await runCli(spec, async (values) => {
   if (values['state-dir'] !== undefined && values['in-memory']) {
     throw new UsageError('--state-dir and --in-memory cannot be used together');
@@ -57,17 +73,24 @@ await runCli(spec, async (values) => {
   }
   const mqttPort = intOption('mqtt-port', values['mqtt-port'], { max: 65_535 }) ?? DEFAULT_MQTT_PORT;
   const dynamoDbPort = intOption('dynamodb-port', values['dynamodb-port'], { max: 65_535 }) ?? DEFAULT_DYNAMODB_PORT;
+  const httpPort = intOption('http-port', values['http-port'], { max: 65_535 }) ?? DEFAULT_HTTP_PORT;
   const concurrency = intOption('concurrency', values.concurrency, { min: 1, max: 64 });
   const inMemory = values['in-memory'] === true;
   const stateDir = inMemory ? undefined : (values['state-dir'] ?? DEFAULT_STATE_DIR);
   const color = process.stdout.isTTY === true;
 
+  const logFile = values['log-file'] ?? (inMemory ? IN_MEMORY_LOG_FILE : undefined);
+  // Read first: a bad profiles file is one line before anything starts (or truncates the log).
+  const profiles = values.profiles === undefined ? undefined : await loadProfilesFile(values.profiles).catch(oneLine);
   const options: TwinOptions = {
     mqttPort,
     dynamoDbPort,
-    ...(stateDir !== undefined ? { stateDir } : { deadLetterFile: IN_MEMORY_DEAD_LETTER_FILE, truncateLogFile: true }),
-    logFile: values['log-file'] ?? (inMemory ? IN_MEMORY_LOG_FILE : undefined),
-    ...(values.profiles !== undefined ? { profiles: values.profiles } : {}),
+    httpPort,
+    ...(stateDir !== undefined
+      ? { stateDir }
+      : { deadLetterFile: IN_MEMORY_DEAD_LETTER_FILE, truncateLogFile: true, discoveryFile: IN_MEMORY_DISCOVERY_FILE }),
+    logFile,
+    ...(profiles !== undefined ? { profiles } : {}),
     ...(concurrency !== undefined ? { concurrency } : {}),
     ...(logLevel !== undefined ? { logLevel: logLevel as (typeof LOG_LEVELS)[number] } : {}),
     ...(values.quiet
@@ -82,12 +105,11 @@ await runCli(spec, async (values) => {
 
   let twin: Awaited<ReturnType<typeof startTwin>>;
   try {
+    // A log file in a folder that cannot be made fails here, in one line, before anything starts.
+    if (logFile !== undefined) checkWritableFolder(dirname(logFile), `log file ${logFile}`);
     twin = await startTwin(options);
   } catch (error) {
-    if (error instanceof TwinStartError || error instanceof ProfilesFileError || error instanceof RuleSqlError) {
-      throw new CliError(error.message);
-    }
-    throw error;
+    oneLine(error);
   }
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
@@ -95,7 +117,7 @@ await runCli(spec, async (values) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.stdout.write(
       `local twin ready: mqtt ${twin.mqttUrl} | dynamodb ${twin.dynamoDbEndpoint} (aws dynamodb --endpoint-url ${twin.dynamoDbEndpoint}) ` +
-        `| table ${twin.tableName} | log ${twin.logFile ?? 'none'} | state ${twin.stateDir ?? 'in memory'}\n`,
+        `| http ${twin.httpUrl} | table ${twin.tableName} | log ${twin.logFile ?? 'none'} | state ${twin.stateDir ?? 'in memory'}\n`,
     );
   });
   // A second signal while shutting down stops at once.

@@ -7,6 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describeTableError, resolveTableTarget, TABLE_TARGET_ALIASES, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from './aws-target.ts';
 import { allPrinters, topPrinters } from '../lambda/adapters/ranking-query.ts';
 import { renderRanking } from './ranking-table.ts';
+import { fetchTwinHealth, findRunningTwin, pendingMessages, sameEndpoint } from '../twin/discovery.ts';
 
 const spec = {
   usage: 'npm run ranked -- [--top N] [--json] [--table NAME] [--region R] [--endpoint URL]',
@@ -28,6 +29,20 @@ const spec = {
   targetRule: TARGET_RULE,
 } as const;
 
+/**
+ * The twin handles readings asynchronously: right after a replay, counts can
+ * still be moving. When the table read is a running twin's (found through
+ * its discovery file), says how many readings it has yet to handle.
+ */
+async function inFlightNote(endpoint: string | undefined, tableName: string): Promise<string | undefined> {
+  if (endpoint === undefined) return undefined;
+  const twin = findRunningTwin((record) => record.table === tableName && sameEndpoint(record.dynamodb, endpoint));
+  if (twin === undefined) return undefined;
+  const pending = await fetchTwinHealth(twin.http, 1_000).then(pendingMessages, () => 0);
+  if (pending === 0) return undefined;
+  return `note: ${pending} reading(s) still being processed by the twin; run again, or use npm run emit -- --wait`;
+}
+
 await runCli(spec, async (values) => {
   const top = intOption('top', values.top, { min: 1, max: 1_000_000 });
   const target = resolveTableTarget(values);
@@ -35,6 +50,8 @@ await runCli(spec, async (values) => {
   try {
     const printers = top !== undefined ? await topPrinters(client, target.tableName, top) : await allPrinters(client, target.tableName);
     process.stdout.write(values.json ? `${JSON.stringify(printers, null, 2)}\n` : `${renderRanking(printers)}\n`);
+    const note = await inFlightNote(target.endpoint, target.tableName);
+    if (note !== undefined) process.stderr.write(`${note}\n`);
   } catch (error) {
     if (error instanceof CliError) throw error;
     throw describeTableError(error, target);

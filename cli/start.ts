@@ -9,11 +9,11 @@
 import { CliError, runCli } from './kit.ts';
 import { allPrinters } from '../lambda/adapters/ranking-query.ts';
 import { renderRanking } from './ranking-table.ts';
-import { ProfilesFileError } from '../twin/profiles-file.ts';
+import { loadProfilesFile, ProfilesFileError } from '../twin/profiles-file.ts';
 import { ReadingsFileError } from '../emitter/errors.ts';
 import { loadReadingsFile } from '../emitter/readings-file.ts';
 import { replay, type ReplaySummary } from '../emitter/replay.ts';
-import { PREDICTION_TOPIC } from '../contract/index.ts';
+import { PREDICTION_TOPIC, type ProfileInput } from '../contract/index.ts';
 import { IN_MEMORY_LOG_FILE } from '../twin/paths.ts';
 import { subscribeTopic, type TopicSubscription } from '../emitter/subscriber.ts';
 import { startTwin, TwinStartError, type Twin } from '../twin/twin.ts';
@@ -53,19 +53,22 @@ await runCli(spec, async (values) => {
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
 
+  // Both files are read and validated before the twin starts: starting truncates the log of the last run.
   let readings: object[];
+  let profiles: ProfileInput[];
   try {
     readings = await loadReadingsFile(readingsFile);
+    profiles = await loadProfilesFile(profilesFile);
   } catch (error) {
-    if (error instanceof ReadingsFileError) throw new CliError(error.message);
+    if (error instanceof ReadingsFileError || error instanceof ProfilesFileError) throw new CliError(error.message);
     throw error;
   }
 
   let twin: Twin;
   try {
-    twin = await startTwin({ profiles: profilesFile, logFile: IN_MEMORY_LOG_FILE, truncateLogFile: true });
+    twin = await startTwin({ profiles, logFile: IN_MEMORY_LOG_FILE, truncateLogFile: true });
   } catch (error) {
-    if (error instanceof TwinStartError || error instanceof ProfilesFileError) throw new CliError(error.message);
+    if (error instanceof TwinStartError) throw new CliError(error.message);
     throw error;
   }
   let subscriber: TopicSubscription | undefined;

@@ -3,7 +3,7 @@
  * settings, its environment, its log group and its metrics. The stack and the
  * twin both read these, so the function is configured the same way in both.
  */
-import { PREDICTION_TOPIC } from './topics.ts';
+import { type DeviceIdentityMode, PREDICTION_TOPIC } from './topics.ts';
 
 /** Service name used by the detector's logs and metrics. */
 export const SERVICE_NAME = 'printer-anomaly-detector';
@@ -52,6 +52,8 @@ export const METRIC = {
   /** Invocations Lambda delivered again after their write went through: only publishing was left. */
   redeliveries: 'RedeliveredInvocations',
   configurationErrors: 'ProfileConfigurationErrors',
+  /** In `thing` identity mode: readings whose sender may not report for their printer. */
+  foreignPrinters: 'ForeignPrinterReadings',
   publishFailures: 'EventPublishFailures',
   writeConflicts: 'WriteConflicts',
 } as const;
@@ -66,6 +68,10 @@ export const ENV = {
   iotDataEndpoint: 'IOT_DATA_ENDPOINT',
   /** Optional DynamoDB endpoint (the twin's embedded DynamoDB). */
   dynamoDbEndpoint: 'DYNAMODB_ENDPOINT',
+  /** Device identity mode (`DeviceIdentityMode`); absent means `any`. */
+  deviceIdentity: 'DEVICE_IDENTITY',
+  /** Optional IoT control-plane endpoint (DescribeThing for gateways); the twin points it at itself. */
+  iotEndpoint: 'IOT_ENDPOINT',
 } as const;
 
 /** What the detector function's environment is built from. */
@@ -75,6 +81,10 @@ export interface DetectorEnvironmentSettings {
   readonly iotDataEndpoint?: string;
   /** Only the twin sets it: its embedded DynamoDB. */
   readonly dynamoDbEndpoint?: string;
+  /** @default 'any' */
+  readonly deviceIdentity?: DeviceIdentityMode;
+  /** Only the twin sets it: its thing registry. */
+  readonly iotEndpoint?: string;
   /** @default 'INFO' */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
@@ -86,6 +96,8 @@ export function detectorEnvironment(settings: DetectorEnvironmentSettings): Reco
     [ENV.predictionTopic]: PREDICTION_TOPIC,
     ...(settings.iotDataEndpoint ? { [ENV.iotDataEndpoint]: settings.iotDataEndpoint } : {}),
     ...(settings.dynamoDbEndpoint ? { [ENV.dynamoDbEndpoint]: settings.dynamoDbEndpoint } : {}),
+    ...(settings.deviceIdentity && settings.deviceIdentity !== 'any' ? { [ENV.deviceIdentity]: settings.deviceIdentity } : {}),
+    ...(settings.iotEndpoint ? { [ENV.iotEndpoint]: settings.iotEndpoint } : {}),
     POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     POWERTOOLS_LOG_LEVEL: settings.logLevel ?? 'INFO',

@@ -5,3 +5,9 @@ export const MAX_PAYLOAD_BYTES = 8 * 1024;
 
 /** Longest accepted printer id, in characters. */
 export const MAX_PRINTER_ID_LENGTH = 128;
+
+/** Largest accepted batched-readings message, in bytes, as received. */
+export const MAX_BATCH_BYTES = 128 * 1024;
+
+/** Most readings one batched message may hold. */
+export const MAX_BATCH_READINGS = 500;

@@ -21,6 +21,8 @@ export const ATTR = {
   lastEventAt: 'LastEventAt',
   lastSeq: 'LastSeq',
   lastTimestamp: 'LastTimestamp',
+  /** Sequence number of the last Kinesis record applied (stream ingest): a record at or before it is redelivered. */
+  lastStreamSequence: 'LastStreamSequence',
   /** The latest anomaly event, as published (JSON): what a retry of its invocation republishes. */
   lastEvent: 'LastEvent',
   /** Invocation id of the reading that produced the latest event: makes its retry a no-op. */

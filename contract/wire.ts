@@ -16,6 +16,18 @@ export interface ReadingPayload {
   readonly seq?: number;
 }
 
+/** One element of a batched message: a reading without its `PrinterId`. */
+export type BatchElement = Omit<ReadingPayload, 'PrinterId'>;
+
+/**
+ * Several readings of one printer in one message on `anom/detect`, applied in
+ * array order exactly as if published one by one (README, "Batched readings").
+ */
+export interface BatchPayload {
+  readonly PrinterId: string;
+  readonly readings: readonly BatchElement[];
+}
+
 /**
  * A printer profile's user attributes, as `data/printer_profiles.json` and the
  * original `aws dynamodb put-item` commands write them. The function keeps its

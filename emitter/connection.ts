@@ -55,6 +55,12 @@ export function parseEndpoint(endpoint: string): ParsedEndpoint {
     if (!url.hostname) throw new ReplayOptionsError(`endpoint "${endpoint}" has no host`);
     return { kind: 'local', host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port ? Number(url.port) : LOCAL_PORT };
   }
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(trimmed)?.[1]?.toLowerCase();
+  if (scheme !== undefined && scheme !== 'https') {
+    throw new ReplayOptionsError(
+      `endpoint "${endpoint}": ${scheme}:// is not supported; use mqtt://HOST:PORT for a local broker (plain TCP, the local twin) or the AWS IoT Core host name (TLS)`,
+    );
+  }
   const bare = trimmed.replace(/^https:\/\//i, '').replace(/\/+$/, '');
   const match = /^([A-Za-z0-9.-]+)(?::(\d{1,5}))?$/.exec(bare);
   if (!match?.[1]) {
@@ -137,12 +143,37 @@ function connectionConfig(options: ConnectionOptions, operationTimeoutMs: number
     .build();
 }
 
+/** CRT error codes whose own text does not say what to do. */
+const CRT_ERROR_TEXT: Readonly<Record<string, string>> = {
+  AWS_AUTH_SIGNING_NO_CREDENTIALS: 'no AWS credentials for websockets + SigV4 (set AWS_PROFILE, or run aws configure)',
+};
+
 /** The CRT rejects with strings as well as errors: one line either way. */
 export function describeCrtError(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   const crt = /(AWS_[A-Z0-9_]+),\s*(.*)$/.exec(text);
-  const line = crt ? `${crt[2]?.replace(/\.$/, '')} (${crt[1]})` : text;
+  const line = crt ? (CRT_ERROR_TEXT[crt[1] ?? ''] ?? `${crt[2]?.replace(/\.$/, '')} (${crt[1]})`) : text;
   return line.split('\n')[0] ?? line;
+}
+
+/** Whether a host name is this machine (where the twin's plain-TCP broker runs). */
+export function isLoopbackHost(host: string): boolean {
+  return /^(localhost|127(\.\d{1,3}){3}|::1|\[::1\])$/i.test(host);
+}
+
+/**
+ * A hint for a TLS connection to this machine that the server closed: most
+ * likely a plain-TCP broker (the local twin), which needs `mqtt://`.
+ */
+function plainBrokerHint(endpoint: string, failure: string): string {
+  let parsed: ParsedEndpoint;
+  try {
+    parsed = parseEndpoint(endpoint);
+  } catch {
+    return '';
+  }
+  if (parsed.kind !== 'aws' || !isLoopbackHost(parsed.host) || !failure.includes('SOCKET_CLOSED')) return '';
+  return `; a plain-TCP broker such as the local twin needs mqtt://${parsed.host}${parsed.port ? `:${parsed.port}` : ''}`;
 }
 
 /**
@@ -183,7 +214,8 @@ export async function connect(connection: mqtt.MqttClientConnection, options: Co
   const attempt = connection.connect().then(
     () => 'connected' as const,
     (error: unknown) => {
-      throw new EmitterConnectionError(`cannot connect to ${where}: ${describeCrtError(error)}`);
+      const failure = describeCrtError(error);
+      throw new EmitterConnectionError(`cannot connect to ${where}: ${failure}${plainBrokerHint(where, failure)}`);
     },
   );
   const { signal } = options;
@@ -195,7 +227,8 @@ export async function connect(connection: mqtt.MqttClientConnection, options: Co
   });
   try {
     const outcome = await withTimeout(Promise.race([attempt, aborted]), ms, () => {
-      throw new EmitterConnectionError(`cannot connect to ${where}: ${lastFailure ?? 'no CONNACK'} within ${ms / 1000} s`);
+      const failure = lastFailure ?? 'no CONNACK';
+      throw new EmitterConnectionError(`cannot connect to ${where}: ${failure} within ${ms / 1000} s${plainBrokerHint(where, failure)}`);
     });
     if (outcome === 'aborted') abandon(connection, attempt);
     return outcome;

@@ -2,17 +2,20 @@
  * Named errors of the emitter. Each message is one line a user can act on.
  */
 
-/** A readings file that cannot be replayed: `file:line: reason`. */
+/**
+ * A readings file that cannot be replayed: `file:line: reason`, or
+ * `file: reason` when no line is at fault (the file is missing or unreadable).
+ */
 export class ReadingsFileError extends Error {
   override readonly name = 'ReadingsFileError';
 
   constructor(
     readonly file: string,
-    readonly line: number,
+    readonly line: number | undefined,
     readonly reason: string,
     options?: ErrorOptions,
   ) {
-    super(`${file}:${line}: ${reason}`, options);
+    super(`${file}${line === undefined ? '' : `:${line}`}: ${reason}`, options);
   }
 }
 

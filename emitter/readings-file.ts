@@ -179,7 +179,8 @@ function loadJsonLines(file: string, text: string): ReadingPayload[] {
  *
  * @throws {ReadingsFileError} `file:line: reason` for the first unreadable or
  * invalid reading (the line where that reading starts, or where the JSON
- * syntax error is), or when the file has no readings.
+ * syntax error is), or when the file has no readings; `file: reason` when the
+ * file cannot be read at all.
  */
 export async function loadReadingsFile(path: string): Promise<ReadingPayload[]> {
   let text: string;
@@ -192,8 +193,10 @@ export async function loadReadingsFile(path: string): Promise<ReadingPayload[]> 
         ? 'no such file'
         : code === 'EISDIR'
           ? 'is a directory'
-          : `cannot read the file (${code ?? (error as Error).message})`;
-    throw new ReadingsFileError(path, 1, reason, { cause: error });
+          : code === 'EACCES'
+            ? 'permission denied'
+            : `cannot read the file (${code ?? (error as Error).message})`;
+    throw new ReadingsFileError(path, undefined, reason, { cause: error });
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const readings = text.trimStart().startsWith('[') ? loadArray(path, text) : loadJsonLines(path, text);

@@ -5,14 +5,17 @@
  */
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../contract/index.ts';
 import type { DetectorConfig } from './config.ts';
 import { EventPublishError } from './errors.ts';
 import { DynamoDbProfileStore } from './adapters/dynamodb-profile-store.ts';
 import { IotDataEventPublisher, type IotDataClientSource } from './adapters/iot-data-publisher.ts';
-import { ReadingProcessor, type ProcessorOptions, type ProcessResult } from './processor.ts';
+import { IotThingRegistry } from './adapters/iot-thing-registry.ts';
+import type { ThingRegistry } from './ports.ts';
+import { type OutcomeCounts, type ProcessorOptions, type ProcessResult, ReadingProcessor } from './processor.ts';
+import { ReadingTelemetry } from './telemetry.ts';
 
 export interface DetectorDependencies {
   readonly config: DetectorConfig;
@@ -24,6 +27,8 @@ export interface DetectorDependencies {
   readonly iotData: IotDataClientSource;
   readonly logger?: Logger;
   readonly metrics?: Metrics;
+  /** The thing registry for gateways in device identity mode `thing`. @default IoT DescribeThing, cached */
+  readonly thingRegistry?: ThingRegistry;
   /** Overrides for the processor (clock, backoff, ...), for tests. */
   readonly processor?: Partial<Omit<ProcessorOptions, 'store' | 'publisher'>>;
 }
@@ -31,6 +36,8 @@ export interface DetectorDependencies {
 /** What an invocation returns (ignored by the IoT rule; useful to the twin and tests). */
 export interface DetectorResult {
   readonly outcome: ProcessResult['outcome'];
+  /** Each reading's outcome, counted (a batch holds several). */
+  readonly readings: OutcomeCounts;
   readonly printerId?: string;
   readonly published: number;
 }
@@ -67,81 +74,38 @@ export function createClients(config: DetectorConfig): Pick<DetectorDependencies
   };
 }
 
-/** Builds the Lambda handler for the IoT rule's event (the reading payload). */
-export function createHandler(deps: DetectorDependencies) {
+/** The processor, its telemetry and its logger, as every handler of the detector builds them. */
+export function createDetector(deps: DetectorDependencies) {
   const logger = deps.logger ?? new Logger({ serviceName: SERVICE_NAME });
   const metrics = deps.metrics ?? new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
   const processor = new ReadingProcessor({
     ...deps.processor,
     store: new DynamoDbProfileStore(deps.dynamoDb, deps.config.tableName),
     publisher: new IotDataEventPublisher(deps.iotData, deps.config.predictionTopic),
+    identity:
+      deps.config.deviceIdentity === 'thing'
+        ? { mode: 'thing', registry: deps.thingRegistry ?? new IotThingRegistry(deps.config.iotEndpoint) }
+        : { mode: 'any' },
   });
+  return { logger, processor, telemetry: new ReadingTelemetry(logger, metrics) };
+}
 
-  const count = (name: string, value = 1) => {
-    if (value > 0) metrics.addMetric(name, MetricUnit.Count, value);
-  };
-
-  function record(result: ProcessResult): void {
-    const { printerId, reason, state } = result;
-    count(METRIC.readings);
-    count(METRIC.writeConflicts, result.conflicts);
-    count(METRIC.publishFailures, result.unpublished ?? 0);
-    switch (result.outcome) {
-      case 'invalid':
-        count(METRIC.invalidReadings);
-        logger.warn('invalid reading dropped', { reason, printerId });
-        break;
-      case 'unknown-printer':
-        count(METRIC.unknownPrinters);
-        logger.warn('reading for a printer without a profile dropped', { printerId });
-        break;
-      case 'bad-profile':
-        count(METRIC.configurationErrors);
-        logger.error('profile configuration error: reading not applied', { printerId, reason });
-        break;
-      case 'duplicate':
-      case 'late':
-        count(METRIC.skippedReadings);
-        logger.info(`${result.outcome} reading skipped`, { printerId, lastSeq: state?.lastSeq, lastTimestamp: state?.lastTimestamp });
-        break;
-      case 'redelivered':
-        count(METRIC.redeliveries);
-        logger.info('redelivered invocation: its reading was already applied; only publishing was left', { printerId });
-        break;
-      case 'event':
-        count(METRIC.outOfBounds);
-        count(METRIC.anomalyEvents);
-        logger.info('anomaly event', { printerId, events: state?.eventCount, window: state?.window });
-        break;
-      case 'out-of-bounds':
-        count(METRIC.outOfBounds);
-        logger.debug('out-of-bounds reading', { printerId, outOfBoundsCount: state?.outOfBoundsCount });
-        break;
-      case 'in-bounds':
-        logger.debug('in-bounds reading', { printerId });
-        break;
-    }
-    if ((result.unpublished ?? 0) > 0) {
-      logger.error('anomaly events left pending: they will be published by a later invocation', {
-        printerId,
-        unpublished: result.unpublished,
-      });
-    }
-  }
-
+/** Builds the Lambda handler for the IoT rule's event (a reading or a batched message). */
+export function createHandler(deps: DetectorDependencies) {
+  const { logger, processor, telemetry } = createDetector(deps);
   return async function handler(event: unknown, context: Pick<Context, 'awsRequestId'> & Partial<Context>): Promise<DetectorResult> {
     logger.appendKeys({ requestId: context.awsRequestId });
     try {
       const result = await processor.process(event, context.awsRequestId);
-      record(result);
-      return { outcome: result.outcome, printerId: result.printerId, published: result.published.length };
+      telemetry.record(result);
+      return { outcome: result.outcome, readings: result.readings, printerId: result.printerId, published: result.published.length };
     } catch (error) {
-      count(METRIC.readings);
-      if (error instanceof EventPublishError) count(METRIC.publishFailures);
+      telemetry.count(METRIC.readings);
+      if (error instanceof EventPublishError) telemetry.count(METRIC.publishFailures);
       logger.error('reading not processed: the invocation fails so that Lambda retries it', { error: error as Error });
       throw error;
     } finally {
-      metrics.publishStoredMetrics();
+      telemetry.flush();
       logger.removeKeys(['requestId']);
     }
   };

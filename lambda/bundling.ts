@@ -6,8 +6,11 @@
  */
 import { fileURLToPath } from 'node:url';
 
-/** The detector's entry file. */
+/** The detector's entry file: direct invocation by the topic rule. */
 export const DETECTOR_ENTRY = fileURLToPath(new URL('./handlers/detector.ts', import.meta.url));
+
+/** Stream ingest's entry file: the Kinesis event source mapping's function (same settings). */
+export const STREAM_ENTRY = fileURLToPath(new URL('./handlers/stream.ts', import.meta.url));
 
 /** The exported function Lambda calls. */
 export const DETECTOR_HANDLER = 'handler';

@@ -2,7 +2,7 @@
  * The detector's configuration, read once from the environment the stack (or
  * the twin) sets, failing fast with the variable's name.
  */
-import { ENV, PREDICTION_TOPIC } from '../contract/index.ts';
+import { DEVICE_IDENTITY_MODES, type DeviceIdentityMode, ENV, PREDICTION_TOPIC } from '../contract/index.ts';
 import { ConfigurationError } from './errors.ts';
 
 export interface DetectorConfig {
@@ -12,6 +12,10 @@ export interface DetectorConfig {
   readonly iotDataEndpoint?: string;
   /** Set only to override the default AWS endpoint (the local twin). */
   readonly dynamoDbEndpoint?: string;
+  /** Who may report for a printer. @default 'any' */
+  readonly deviceIdentity?: DeviceIdentityMode;
+  /** Set only to override the default IoT control-plane endpoint (the local twin's thing registry). */
+  readonly iotEndpoint?: string;
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
@@ -37,10 +41,19 @@ function optionalUrl(env: NodeJS.ProcessEnv, name: string): string | undefined {
 export function readConfig(env: NodeJS.ProcessEnv): DetectorConfig {
   const iotDataEndpoint = optionalUrl(env, ENV.iotDataEndpoint);
   const dynamoDbEndpoint = optionalUrl(env, ENV.dynamoDbEndpoint);
+  const iotEndpoint = optionalUrl(env, ENV.iotEndpoint);
+  const identity = optional(env, ENV.deviceIdentity) ?? 'any';
+  if (!DEVICE_IDENTITY_MODES.includes(identity as DeviceIdentityMode)) {
+    throw new ConfigurationError(
+      `environment variable ${ENV.deviceIdentity} must be one of ${DEVICE_IDENTITY_MODES.join(', ')}, got "${identity}"`,
+    );
+  }
   return {
     tableName: required(env, ENV.tableName),
     predictionTopic: optional(env, ENV.predictionTopic) ?? PREDICTION_TOPIC,
     ...(iotDataEndpoint ? { iotDataEndpoint } : {}),
     ...(dynamoDbEndpoint ? { dynamoDbEndpoint } : {}),
+    deviceIdentity: identity as DeviceIdentityMode,
+    ...(iotEndpoint ? { iotEndpoint } : {}),
   };
 }

@@ -33,3 +33,8 @@ export class ConfigurationError extends Error {
 export class InvalidProfileError extends Error {
   override readonly name = 'InvalidProfileError';
 }
+
+/** The IoT thing registry failed (throttling, timeout): Lambda retries. */
+export class ThingRegistryError extends TransientError {
+  override readonly name = 'ThingRegistryError';
+}

@@ -10,7 +10,7 @@ import type { PrinterState, Reading } from './core/detector.ts';
 export type ProfileItem = Record<string, unknown>;
 
 /** One reading's effect on a printer, computed by the detector from `expected`. */
-export interface Transition {
+export interface ReadingTransition {
   /** `reset`: in bounds; `increment`: out of bounds, no event; `event`: completes a window. */
   readonly kind: 'reset' | 'increment' | 'event';
   /** The state the detector computed from: the write is guarded by it. */
@@ -23,6 +23,27 @@ export interface Transition {
   /** For `event`: the anomaly event, as JSON, recorded with the count for a retry to republish. */
   readonly event?: string;
 }
+
+/** A batch of one printer's readings folded into one state, computed from `expected`. */
+export interface BatchTransition {
+  readonly kind: 'batch';
+  /** The state the fold started from: the write is guarded by it, exactly. */
+  readonly expected: PrinterState;
+  /** The state after the batch. */
+  readonly next: PrinterState;
+  /** The last reading the batch applied (its value and time are the printer's last). */
+  readonly last: Reading;
+  /** Id of the invocation (stable across Lambda retries): recorded, so that a retry is recognised. */
+  readonly requestId: string;
+  /** ISO time the batch is applied at. */
+  readonly appliedAt: string;
+  /** The anomaly events the batch counted, as JSON, in order: recorded for a retry to republish. */
+  readonly events: readonly string[];
+  /** Stream ingest: the sequence number of the last record applied, recorded (guarded by `expected`'s). */
+  readonly streamSequence?: string;
+}
+
+export type Transition = ReadingTransition | BatchTransition;
 
 export type ApplyResult =
   | { readonly applied: true; readonly item: ProfileItem }
@@ -43,4 +64,10 @@ export interface ProfileStore {
 /** Publishes one anomaly event (QoS 1). Throws when it could not. */
 export interface EventPublisher {
   publish(event: AnomalyEvent): Promise<void>;
+}
+
+/** The IoT thing registry, for gateways: the printers a thing may report for besides itself. */
+export interface ThingRegistry {
+  /** The printers `thingName` lists as a gateway; empty when it is not a thing or lists none. Throws when the registry failed. */
+  gatewayPrinters(thingName: string): Promise<ReadonlySet<string>>;
 }

@@ -1,6 +1,8 @@
 /**
- * Processing one reading end to end: validate, apply with the detector through
- * a guarded write, publish the anomaly events the write recorded.
+ * Processing one message end to end: validate, apply its readings with the
+ * detector through one guarded write, publish the anomaly events the write
+ * counted. A message is one reading, or a batch of one printer's readings
+ * folded in order into the same single write.
  *
  * The profile store and the publisher are ports (`ports.ts`), so this runs
  * unchanged in Lambda, in the local twin and in tests. Why it is safe under
@@ -8,55 +10,46 @@
  * - writes are guarded by the state they were computed from; a stale view gets
  *   the current item back and is recomputed, so concurrent invocations never
  *   lose updates;
- * - the write that counts an anomaly event also records it (`LastEvent`, with
- *   the invocation's request id); the event is then published. If publishing
- *   fails, the event is kept as a pending event and the invocation throws;
- *   Lambda's retry (same request id) is recognised as already applied and only
+ * - the write that counts anomaly events also records them (`LastEvent`, with
+ *   the invocation's request id); the events are then published. If publishing
+ *   fails, they are kept as pending events and the invocation throws; Lambda's
+ *   retry (same request id) is recognised as already applied and only
  *   publishes. Any invocation that sees pending events publishes them.
  */
-import type { AnomalyEvent } from '../contract/index.ts';
-import { detect, type PrinterState, type Reading, type Verdict } from './core/detector.ts';
+import type { AnomalyEvent, DeviceIdentityMode } from '../contract/index.ts';
+import type { PrinterState } from './core/detector.ts';
+import { foreignSender, needsRegistry } from './core/identity.ts';
 import { parseProfile, type StoredPrinter } from './core/profile.ts';
-import { parseReading } from './core/reading.ts';
-import { EventPublishError, WriteConflictError } from './errors.ts';
-import type { EventPublisher, ProfileStore, Transition } from './ports.ts';
+import { type InvalidElement, parseMessage } from './core/reading.ts';
+import { ConfigurationError, WriteConflictError } from './errors.ts';
+import { EventPublishing, type Publishing } from './event-publishing.ts';
+import type { EventPublisher, ProfileStore, ThingRegistry, Transition } from './ports.ts';
+import {
+  batchPlan,
+  type Outcome,
+  type OutcomeCounts,
+  type Plan,
+  type StreamRecordReadings,
+  singlePlan,
+  streamPlan,
+  summaryOutcome,
+} from './plans.ts';
 
-/**
- * What one reading did. `duplicate` and `late`: the device sent it again or
- * too late (by `seq` or `timestamp`); `redelivered`: Lambda delivered this
- * invocation again after its write had gone through.
- */
-export type Outcome =
-  | 'invalid'
-  | 'unknown-printer'
-  | 'bad-profile'
-  | 'duplicate'
-  | 'late'
-  | 'redelivered'
-  | 'in-bounds'
-  | 'out-of-bounds'
-  | 'event';
+export { OUTCOMES, type Outcome, type OutcomeCounts, type StreamRecordReadings } from './plans.ts';
+import { StateCache } from './state-cache.ts';
 
-/** Every {@link Outcome}, in a stable order (for counters). */
-export const OUTCOMES: readonly Outcome[] = [
-  'invalid',
-  'unknown-printer',
-  'bad-profile',
-  'duplicate',
-  'late',
-  'redelivered',
-  'in-bounds',
-  'out-of-bounds',
-  'event',
-];
-
-/** What processing one reading did. */
+/** What processing one message did. */
 export interface ProcessResult {
+  /** The message's outcome; for a batch, `event` when it counted one, else its readings' most telling outcome. */
   readonly outcome: Outcome;
+  /** Each reading's outcome, counted (one reading for a single one; a batch's skipped elements are `invalid`). */
+  readonly readings: OutcomeCounts;
   readonly printerId?: string;
-  /** Why the reading or the profile was rejected. */
+  /** Why the message or the profile was rejected. */
   readonly reason?: string;
-  /** The printer's state after the reading. */
+  /** A batch's elements that were skipped as invalid, with their reasons. */
+  readonly invalidElements?: readonly InvalidElement[];
+  /** The printer's state after the message. */
   readonly state?: PrinterState;
   /** Events this invocation published (its own and any left pending earlier). */
   readonly published: readonly AnomalyEvent[];
@@ -77,6 +70,8 @@ export interface ProcessorOptions {
   readonly cacheSize?: number;
   /** Wait before the next guarded-write attempt. @default jittered, up to 50 ms */
   readonly backoff?: (attempt: number) => Promise<void>;
+  /** Who may report for a printer; the registry answers for gateways in `thing` mode. @default { mode: 'any' } */
+  readonly identity?: { readonly mode: DeviceIdentityMode; readonly registry?: ThingRegistry };
 }
 
 const jitteredBackoff = (attempt: number) =>
@@ -85,8 +80,19 @@ const jitteredBackoff = (attempt: number) =>
 type Rejection = { kind: 'unknown-printer' } | { kind: 'bad-profile'; reason: string };
 type Loaded = { kind: 'ok'; printer: StoredPrinter } | Rejection;
 
+/** How the write loop ended. */
+type Applied =
+  | { readonly kind: 'rejected'; readonly rejection: Rejection; readonly conflicts: number }
+  | {
+      readonly kind: 'redelivered' | 'skipped' | 'written';
+      readonly state: PrinterState;
+      readonly readings: OutcomeCounts;
+      readonly publishing: Publishing;
+      readonly conflicts: number;
+    };
+
 /**
- * Where one reading stands in the write loop: `state` is what the next write
+ * Where one message stands in the write loop: `state` is what the next write
  * is computed from; `printer` is set when that state was read from the store
  * (not guessed from the cache), with the bookkeeping that came with it.
  */
@@ -98,41 +104,131 @@ interface View {
 /** Applies readings to printer profiles. Create one per container and reuse it. */
 export class ReadingProcessor {
   private readonly store: ProfileStore;
-  private readonly publisher: EventPublisher;
   private readonly now: () => Date;
   private readonly maxAttempts: number;
   private readonly backoff: (attempt: number) => Promise<void>;
   private readonly cache: StateCache;
+  private readonly identity: NonNullable<ProcessorOptions['identity']>;
+  private readonly publishing: EventPublishing;
 
   constructor(options: ProcessorOptions) {
     this.store = options.store;
-    this.publisher = options.publisher;
     this.now = options.now ?? (() => new Date());
     this.maxAttempts = options.maxAttempts ?? 60;
     this.cache = new StateCache(options.cacheSize ?? 50_000);
     this.backoff = options.backoff ?? jitteredBackoff;
+    this.publishing = new EventPublishing(options.store, options.publisher);
+    this.identity = options.identity ?? { mode: 'any' };
+    if (this.identity.mode === 'thing' && this.identity.registry === undefined) {
+      throw new ConfigurationError('device identity mode "thing" needs a thing registry');
+    }
   }
 
   /**
-   * Processes one reading payload. Resolves for every permanent outcome
-   * (including invalid input and bad profiles); rejects with a
-   * `TransientError` when Lambda should retry.
+   * Processes one message (a reading or a batch). Resolves for every
+   * permanent outcome (including invalid input and bad profiles); rejects
+   * with a `TransientError` when Lambda should retry.
    */
   async process(payload: unknown, requestId: string): Promise<ProcessResult> {
-    const parsed = parseReading(payload);
-    if (!parsed.ok) {
-      return { outcome: 'invalid', reason: parsed.reason, printerId: parsed.printerId, published: [], conflicts: 0 };
+    const message = parseMessage(payload);
+    if (!message.ok) {
+      return {
+        outcome: 'invalid',
+        readings: { invalid: 1 },
+        reason: message.reason,
+        printerId: message.printerId,
+        published: [],
+        conflicts: 0,
+      };
     }
-    const { reading } = parsed;
-    const { printerId } = reading;
+    const single = message.kind === 'single';
+    const printerId = single ? message.reading.printerId : message.printerId;
+    const readings = single ? [message.reading] : message.readings;
+    const invalidElements = single ? [] : message.invalid;
+    const base = { printerId, ...(invalidElements.length > 0 ? { invalidElements } : {}) };
+    const withInvalid = (counts: OutcomeCounts): OutcomeCounts =>
+      invalidElements.length > 0 ? { ...counts, invalid: (counts.invalid ?? 0) + invalidElements.length } : counts;
 
+    if (readings.length === 0) return { ...base, outcome: 'invalid', readings: withInvalid({}), published: [], conflicts: 0 };
+    const foreign = await this.foreignSender(printerId, message.sender);
+    if (foreign !== undefined) {
+      const readingsOut = withInvalid({ 'foreign-printer': readings.length });
+      return { ...base, outcome: 'foreign-printer', readings: readingsOut, reason: foreign, published: [], conflicts: 0 };
+    }
+
+    const appliedAt = () => this.now().toISOString();
+    const plan = single
+      ? (state: PrinterState) => singlePlan(state, message.reading, requestId, appliedAt())
+      : (state: PrinterState) => batchPlan(state, readings, requestId, appliedAt());
+    // A batch write always records its request id, so its retry is recognised; a single reading's is by `seq`.
+    const retrySafe = !single || message.reading.seq !== undefined;
+    const result = await this.apply(printerId, requestId, plan, retrySafe);
+
+    if (result.kind === 'rejected') {
+      const { rejection, conflicts } = result;
+      const reason = rejection.kind === 'bad-profile' ? { reason: rejection.reason } : {};
+      return {
+        ...base,
+        ...reason,
+        outcome: rejection.kind,
+        readings: withInvalid({ [rejection.kind]: readings.length }),
+        published: [],
+        conflicts,
+      };
+    }
+    const counts = result.kind === 'redelivered' ? { redelivered: readings.length } : result.readings;
+    return {
+      ...base,
+      outcome: summaryOutcome(counts),
+      readings: withInvalid(counts),
+      state: result.state,
+      ...result.publishing,
+      conflicts: result.conflicts,
+    };
+  }
+
+  /**
+   * Applies one printer's readings from stream records, in shard order, as
+   * one guarded write. Records at or before the printer's last applied stream
+   * position were applied already (Lambda delivered them again) and are
+   * skipped; the write records the new position.
+   */
+  async processStream(printerId: string, records: readonly StreamRecordReadings[], requestId: string): Promise<ProcessResult> {
+    const total = records.reduce((n, record) => n + record.readings.length, 0);
+    const result = await this.apply(printerId, requestId, (state) => streamPlan(state, records, requestId, this.now().toISOString()), true);
+    if (result.kind === 'rejected') {
+      const { rejection, conflicts } = result;
+      const reason = rejection.kind === 'bad-profile' ? { reason: rejection.reason } : {};
+      return { printerId, ...reason, outcome: rejection.kind, readings: { [rejection.kind]: total }, published: [], conflicts };
+    }
+    const readings = result.kind === 'redelivered' ? { redelivered: total } : result.readings;
+    return {
+      printerId,
+      outcome: summaryOutcome(readings),
+      readings,
+      state: result.state,
+      ...result.publishing,
+      conflicts: result.conflicts,
+    };
+  }
+
+  /** Why `sender` may not report for `printerId` (device identity mode `thing`), or undefined when it may. */
+  senderRefusal(printerId: string, sender: string | undefined): Promise<string | undefined> {
+    return this.foreignSender(printerId, sender);
+  }
+
+  /**
+   * The write loop: plans from the printer's state, writes with a guard, and
+   * on a conflict recomputes from the item the store returned.
+   */
+  private async apply(printerId: string, requestId: string, plan: (state: PrinterState) => Plan, retrySafe: boolean): Promise<Applied> {
     let view: View;
     const cached = this.cache.get(printerId);
     if (cached !== undefined) {
       view = { state: cached, printer: undefined };
     } else {
       const loaded = await this.load(printerId);
-      if (loaded.kind !== 'ok') return rejected(loaded, printerId, 0);
+      if (loaded.kind !== 'ok') return { kind: 'rejected', rejection: loaded, conflicts: 0 };
       view = { state: loaded.printer.state, printer: loaded.printer };
     }
 
@@ -141,30 +237,30 @@ export class ReadingProcessor {
       const { printer } = view;
       if (printer?.lastEventRequestId === requestId) {
         // Lambda delivered this invocation again after its write went through: only publishing is left.
-        const publishing = await this.publishEvents(printer, { retry: true, reading, ownEvent: undefined });
-        return { outcome: 'redelivered', printerId, state: view.state, ...publishing, conflicts };
+        const publishing = await this.publishing.publish(printer, { retry: true, ownEvents: [], retrySafe });
+        return { kind: 'redelivered', state: view.state, readings: {}, publishing, conflicts };
       }
 
-      const verdict = detect(view.state, reading);
-      if (!verdict.applied) {
+      const planned = plan(view.state);
+      if (planned.kind === 'skip') {
         if (printer === undefined) {
           // Never skip on a cached guess: confirm against the stored item.
           const loaded = await this.load(printerId);
-          if (loaded.kind !== 'ok') return rejected(loaded, printerId, conflicts);
+          if (loaded.kind !== 'ok') return { kind: 'rejected', rejection: loaded, conflicts };
           view = { state: loaded.printer.state, printer: loaded.printer };
           continue;
         }
-        const publishing = await this.publishEvents(printer, { retry: false, reading, ownEvent: undefined });
-        return { outcome: verdict.reason, printerId, state: view.state, ...publishing, conflicts };
+        const retry = planned.redelivered === true;
+        const publishing = await this.publishing.publish(printer, { retry, ownEvents: [], retrySafe });
+        return { kind: 'skipped', state: view.state, readings: planned.readings, publishing, conflicts };
       }
 
-      const written = await this.write(view.state, reading, verdict, requestId);
+      const written = await this.write(planned.transition);
       if (written.kind === 'applied') {
-        const publishing = await this.publishEvents(written.printer, { retry: false, reading, ownEvent: written.ownEvent });
-        const outcome = verdict.event ? 'event' : verdict.outOfBounds ? 'out-of-bounds' : 'in-bounds';
-        return { outcome, printerId, state: written.printer.state, ...publishing, conflicts };
+        const publishing = await this.publishing.publish(written.printer, { retry: false, ownEvents: planned.events, retrySafe });
+        return { kind: 'written', state: written.printer.state, readings: planned.readings, publishing, conflicts };
       }
-      if (written.kind === 'rejected') return rejected(written.rejection, printerId, attempt);
+      if (written.kind === 'rejected') return { kind: 'rejected', rejection: written.rejection, conflicts: attempt };
       view = { state: written.printer.state, printer: written.printer };
       if (attempt >= this.maxAttempts) {
         throw new WriteConflictError(`printer ${printerId}: state kept changing over ${attempt} guarded writes; nothing was applied`);
@@ -174,40 +270,32 @@ export class ReadingProcessor {
   }
 
   /**
-   * One guarded write of an applied verdict. `applied`: it went through;
-   * `changed`: the item changed since `expected` was read, here is the current
-   * one; `rejected`: the item is gone or no longer a valid profile.
+   * One guarded write. `applied`: it went through; `changed`: the item changed
+   * since the transition's state was read, here is the current one;
+   * `rejected`: the item is gone or no longer a valid profile.
    */
   private async write(
-    expected: PrinterState,
-    reading: Reading,
-    verdict: Extract<Verdict, { applied: true }>,
-    requestId: string,
+    transition: Transition,
   ): Promise<
-    | { kind: 'applied'; printer: StoredPrinter; ownEvent: string | undefined }
-    | { kind: 'changed'; printer: StoredPrinter }
-    | { kind: 'rejected'; rejection: Rejection }
+    { kind: 'applied'; printer: StoredPrinter } | { kind: 'changed'; printer: StoredPrinter } | { kind: 'rejected'; rejection: Rejection }
   > {
-    const appliedAt = this.now().toISOString();
-    const ownEvent = verdict.event ? JSON.stringify(anomalyEvent(expected, reading, verdict.next.eventCount, appliedAt)) : undefined;
-    const transition: Transition = {
-      kind: verdict.event ? 'event' : verdict.outOfBounds ? 'increment' : 'reset',
-      expected,
-      reading,
-      requestId,
-      appliedAt,
-      ...(ownEvent ? { event: ownEvent } : {}),
-    };
     const result = await this.store.apply(transition);
     const current = result.item === undefined ? undefined : parseProfile(result.item);
     if (result.applied && current?.ok) {
       this.cache.set(current.printer.state);
-      return { kind: 'applied', printer: current.printer, ownEvent };
+      return { kind: 'applied', printer: current.printer };
     }
-    this.cache.delete(expected.printerId);
+    this.cache.delete(transition.expected.printerId);
     if (current === undefined) return { kind: 'rejected', rejection: { kind: 'unknown-printer' } };
     if (!current.ok) return { kind: 'rejected', rejection: { kind: 'bad-profile', reason: current.reason } };
     return { kind: 'changed', printer: current.printer };
+  }
+
+  /** Why the message's sender may not report for its printer (device identity mode `thing`), or undefined. */
+  private async foreignSender(printerId: string, sender: string | undefined): Promise<string | undefined> {
+    const { mode, registry } = this.identity;
+    const gateway = needsRegistry(mode, printerId, sender) ? await registry!.gatewayPrinters(sender) : undefined;
+    return foreignSender(mode, printerId, sender, gateway);
   }
 
   private async load(printerId: string): Promise<Loaded> {
@@ -223,125 +311,5 @@ export class ReadingProcessor {
     }
     this.cache.set(parsed.printer.state);
     return { kind: 'ok', printer: parsed.printer };
-  }
-
-  /**
-   * Publishes this invocation's own event, the pending events an earlier
-   * invocation failed to publish, and on a redelivery the latest event again
-   * (the first attempt may have died before publishing it). A failed publish
-   * is kept as a pending event, so it is never lost. Throws
-   * {@link EventPublishError} (Lambda retries) only when the retry cannot
-   * double-count: the failed event is this invocation's own (its retry is
-   * recognised by request id), this is already a redelivery, or the reading
-   * has a `seq`.
-   */
-  private async publishEvents(
-    printer: StoredPrinter,
-    context: { retry: boolean; reading: Reading; ownEvent: string | undefined },
-  ): Promise<{ published: AnomalyEvent[]; unpublished: number }> {
-    const due = new Set(printer.pendingEvents);
-    if (context.ownEvent !== undefined) due.add(context.ownEvent);
-    if (context.retry && printer.lastEvent !== undefined) due.add(printer.lastEvent);
-    if (due.size === 0) return { published: [], unpublished: 0 };
-
-    const pending = new Set(printer.pendingEvents);
-    const published: AnomalyEvent[] = [];
-    const cleared: string[] = [];
-    const failed: string[] = [];
-    let firstError: unknown;
-    const ordered = [...due]
-      .map((json) => ({ json, event: safeParseEvent(json) }))
-      .sort((a, b) => (a.event?.events ?? 0) - (b.event?.events ?? 0));
-    for (const { json, event } of ordered) {
-      if (event === undefined) {
-        cleared.push(json); // not an event this code wrote: drop it rather than block the pending events
-        continue;
-      }
-      try {
-        await this.publisher.publish(event);
-        published.push(event);
-        if (pending.has(json)) cleared.push(json);
-      } catch (error) {
-        firstError ??= error;
-        failed.push(json);
-      }
-    }
-    const { printerId } = printer.state;
-    await this.store.addPendingEvents(
-      printerId,
-      failed.filter((json) => !pending.has(json)),
-    );
-    await this.store.clearPendingEvents(printerId, cleared);
-
-    if (failed.length > 0) {
-      const retrySafe = context.retry || context.reading.seq !== undefined || failed.includes(context.ownEvent ?? '');
-      if (retrySafe) {
-        throw new EventPublishError(
-          `printer ${printerId}: ${failed.length} anomaly event(s) counted, kept pending, not published yet: ${(firstError as Error)?.message ?? String(firstError)}`,
-          { cause: firstError },
-        );
-      }
-    }
-    return { published, unpublished: failed.length };
-  }
-}
-
-function rejected(rejection: Rejection, printerId: string, conflicts: number): ProcessResult {
-  return rejection.kind === 'bad-profile'
-    ? { outcome: 'bad-profile', printerId, reason: rejection.reason, published: [], conflicts }
-    : { outcome: 'unknown-printer', printerId, published: [], conflicts };
-}
-
-/** The event published when `reading` completes a window of the printer in `state`. */
-function anomalyEvent(state: PrinterState, reading: Reading, events: number, at: string): AnomalyEvent {
-  return {
-    PrinterId: state.printerId,
-    events,
-    value: reading.value,
-    window: state.window,
-    thresholds: { Lower: state.lower, Upper: state.upper },
-    at,
-  };
-}
-
-function safeParseEvent(json: string): AnomalyEvent | undefined {
-  try {
-    const event = JSON.parse(json) as AnomalyEvent;
-    return typeof event?.PrinterId === 'string' && typeof event.events === 'number' && typeof event.at === 'string' ? event : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Last known state per printer, least recently used first out: a guess that
- * saves a read (writes are guarded by it, so a stale guess costs one retry).
- */
-class StateCache {
-  private readonly states = new Map<string, PrinterState>();
-
-  constructor(private readonly capacity: number) {}
-
-  get(printerId: string): PrinterState | undefined {
-    const state = this.states.get(printerId);
-    if (state !== undefined) {
-      // Refresh recency: Map iteration order is insertion order.
-      this.states.delete(printerId);
-      this.states.set(printerId, state);
-    }
-    return state;
-  }
-
-  set(state: PrinterState): void {
-    this.states.delete(state.printerId);
-    this.states.set(state.printerId, state);
-    if (this.states.size > this.capacity) {
-      const oldest = this.states.keys().next().value;
-      if (oldest !== undefined) this.states.delete(oldest);
-    }
-  }
-
-  delete(printerId: string): void {
-    this.states.delete(printerId);
   }
 }

@@ -12,7 +12,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DETECTOR_BUNDLE, DETECTOR_ENTRY, DETECTOR_EXTERNALS, DETECTOR_HANDLER } from '../lambda/bundling.ts';
-import { DETECTOR_FUNCTION, detectorEnvironment, PREDICTION_TOPIC } from '../contract/index.ts';
+import { DETECTOR_FUNCTION, type DeviceIdentityMode, detectorEnvironment, PREDICTION_TOPIC } from '../contract/index.ts';
 
 export interface DetectorFunctionProps {
   /** The profiles table: the function may GetItem and UpdateItem on it, nothing else. */
@@ -72,6 +72,12 @@ export interface DetectorFunctionProps {
    * @default DETECTOR_FUNCTION.reservedConcurrency (100)
    */
   readonly reservedConcurrency?: number;
+  /**
+   * Who may report for a printer. In `thing` mode the function checks each
+   * reading's sender and may `iot:DescribeThing` a gateway.
+   * @default 'any'
+   */
+  readonly deviceIdentity?: DeviceIdentityMode;
 }
 
 /**
@@ -127,6 +133,7 @@ export class DetectorFunction extends Construct {
       environment: detectorEnvironment({
         tableName: props.table.tableName,
         ...(props.iotDataEndpoint ? { iotDataEndpoint: props.iotDataEndpoint } : {}),
+        ...(props.deviceIdentity ? { deviceIdentity: props.deviceIdentity } : {}),
       }),
       bundling: {
         forceDockerBundling: false,
@@ -196,5 +203,23 @@ export class DetectorFunction extends Construct {
         ],
       }),
     );
+    if (props.deviceIdentity === 'thing') {
+      // Gateways list the printers they report for in a thing attribute; any thing may be a gateway.
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          sid: 'DescribeGatewayThings',
+          actions: ['iot:DescribeThing'],
+          resources: [
+            Stack.of(this).formatArn({ service: 'iot', resource: 'thing', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
+          ],
+        }),
+      );
+      Validations.of(this.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:thing/*]',
+        reason:
+          'Any connected thing may be a gateway, so the detector reads the sending thing, whichever it is; the action is ' +
+          'read-only (iot:DescribeThing) and limited to things of this account and region.',
+      });
+    }
   }
 }

@@ -7,7 +7,13 @@ import { Aws, CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-l
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { DEFAULT_TABLE_NAME, STACK_OUTPUT, type StackOutputName } from '../contract/index.ts';
+import {
+  DEFAULT_TABLE_NAME,
+  DEVICE_IDENTITY_MODES,
+  type DeviceIdentityMode,
+  STACK_OUTPUT,
+  type StackOutputName,
+} from '../contract/index.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 import { DetectorFunction } from './detector-function.ts';
 import { DetectorRule } from './detector-rule.ts';
@@ -29,6 +35,8 @@ export const CONTEXT = {
   alarmEmail: 'alarmEmail',
   /** Reserved concurrency of the detector function. */
   detectorConcurrency: 'detectorConcurrency',
+  /** Who may report for a printer: `any` (default) or `thing`. */
+  deviceIdentity: 'deviceIdentity',
 } as const;
 
 export interface PrinterAnomalyStackProps extends StackProps {
@@ -60,6 +68,13 @@ export interface PrinterAnomalyStackProps extends StackProps {
    * @default context `detectorConcurrency`, else DETECTOR_FUNCTION.reservedConcurrency
    */
   readonly detectorConcurrency?: number;
+  /**
+   * Who may report for a printer (README, "Device identity"): `any`, or
+   * `thing`: only the connected thing itself, or a gateway thing listing the
+   * printer in its `printers` attribute.
+   * @default context `deviceIdentity`, else 'any'
+   */
+  readonly deviceIdentity?: DeviceIdentityMode;
 }
 
 /** Printers -> IoT Core -> topic rule -> detector Lambda -> DynamoDB, events -> `anom/pred`. */
@@ -78,13 +93,19 @@ export class PrinterAnomalyStack extends Stack {
     const { queue } = new DeadLetterQueue(this, 'DeadLetters');
     const endpoint = new IotDataEndpoint(this, 'IotEndpoint');
     const concurrency = props.detectorConcurrency ?? context(CONTEXT.detectorConcurrency);
+    const identity = props.deviceIdentity ?? context(CONTEXT.deviceIdentity) ?? 'any';
+    if (!DEVICE_IDENTITY_MODES.includes(identity as DeviceIdentityMode)) {
+      throw new Error(`deviceIdentity must be one of ${DEVICE_IDENTITY_MODES.join(', ')}, got "${identity}"`);
+    }
+    const deviceIdentity = identity as DeviceIdentityMode;
     const detector = new DetectorFunction(this, 'Detector', {
       table,
       deadLetterQueue: queue,
       iotDataEndpoint: endpoint.url,
       ...(concurrency !== undefined ? { reservedConcurrency: Number(concurrency) } : {}),
+      deviceIdentity,
     });
-    const rule = new DetectorRule(this, 'Rule', { function: detector.function, errorQueue: queue });
+    const rule = new DetectorRule(this, 'Rule', { function: detector.function, errorQueue: queue, deviceIdentity });
     const devicePolicy = new DevicePolicy(this, 'DevicePolicy');
 
     const alarmTopicArn = props.alarmTopicArn ?? context(CONTEXT.alarmTopicArn);

@@ -48,7 +48,7 @@ export interface InvokerStats {
   readonly done: number;
   /** Messages the function processed (the invocation succeeded). */
   readonly processed: number;
-  /** Processed messages per handler outcome. */
+  /** Readings per handler outcome (a batched message counts each of its readings). */
   readonly outcomes: Readonly<Record<Outcome, number>>;
   /** Anomaly events the function reported as published. */
   readonly eventsPublished: number;
@@ -223,7 +223,10 @@ export class AsyncInvoker {
   private succeeded(message: Message, result: DetectorResult | undefined): void {
     this.counters.processed += 1;
     if (result) {
-      if (result.outcome in this.outcomes) this.outcomes[result.outcome] += 1;
+      // Readings per outcome: one for a single reading, each of a batch's readings for a batch.
+      for (const [outcome, count] of Object.entries(result.readings ?? { [result.outcome]: 1 })) {
+        if (outcome in this.outcomes) this.outcomes[outcome as Outcome] += count ?? 0;
+      }
       this.counters.eventsPublished += result.published;
     }
     this.finish(message, 'processed', result);

@@ -1,8 +1,10 @@
 /**
- * The AWS IoT Data Plane `Publish` API (`POST /topics/{topic}?qos=N`), served
- * locally so that the detector's unchanged `@aws-sdk/client-iot-data-plane`
- * client publishes through an endpoint override. The twin hands each publish
- * to its MQTT broker; tests can record or fail them.
+ * The AWS IoT APIs the detector calls, served locally so that its unchanged
+ * SDK clients work through an endpoint override: the Data Plane's `Publish`
+ * (`POST /topics/{topic}?qos=N`), which the twin hands to its MQTT broker
+ * (tests can record or fail them), and the registry's `DescribeThing`
+ * (`GET /things/{thingName}`), answered from the twin's things (device
+ * identity mode, for gateways).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { listen } from './listen.ts';
@@ -46,11 +48,23 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
  */
 export async function startIotDataServer(
   onPublish: (publish: DataPlanePublish) => unknown,
-  options: { host?: string; port?: number } = {},
+  options: { host?: string; port?: number; things?: Readonly<Record<string, Readonly<Record<string, string>>>> } = {},
 ): Promise<IotDataServer> {
   const server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
+      const thing = /^\/things\/([^/]+)$/.exec(url.pathname);
+      if (req.method === 'GET' && thing?.[1]) {
+        const thingName = decodeURIComponent(thing[1]);
+        const attributes = options.things && Object.hasOwn(options.things, thingName) ? options.things[thingName] : undefined;
+        if (attributes === undefined) {
+          sendError(res, 404, 'ResourceNotFoundException', `Thing ${thingName} cannot be found.`);
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ thingName, defaultClientId: thingName, attributes, version: 1 }));
+        return;
+      }
       const match = /^\/topics\/(.+)$/.exec(url.pathname);
       if (req.method !== 'POST' || !match?.[1]) {
         sendError(res, 404, 'ResourceNotFoundException', `no such operation: ${req.method} ${url.pathname}`);

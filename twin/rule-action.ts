@@ -24,7 +24,9 @@ export async function enableRuleAction(
   const deliver = (packet: AedesPublishPacket, callback: () => void) => {
     try {
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-      const evaluation = evaluateRule(rule, packet.topic, payload);
+      // aedes stamps the publishing client's id on the packet it hands to subscribers.
+      const clientId = (packet as AedesPublishPacket & { clientId?: string }).clientId;
+      const evaluation = evaluateRule(rule, packet.topic, payload, clientId);
       if (!evaluation.matched) return;
       if (evaluation.ok) {
         invoker.submit(packet.topic, evaluation.event);

@@ -1,10 +1,11 @@
 /**
- * The local twin's topic rule engine: the part of AWS IoT SQL the stack's rule
- * uses, and nothing more. The SQL is the shared {@link RULE_SQL}; anything this
- * module cannot evaluate exactly as AWS IoT does is rejected when the twin
- * starts, so that the twin and the cloud can never silently diverge. Extend
- * this module (and its tests) before giving the rule a WHERE clause or a
- * projection.
+ * The local twin's topic rule engine: the part of AWS IoT SQL the stack's rules
+ * use, and nothing more. The SQL is the shared `ruleSql(mode)`: `SELECT * FROM
+ * 'topic'`, or in device identity mode `SELECT *, clientid() AS x FROM 'topic'
+ * WHERE isUndefined(x)`. Anything this module cannot evaluate exactly as AWS
+ * IoT does is rejected when the twin starts, so that the twin and the cloud
+ * can never silently diverge. Extend this module (and its tests) before giving
+ * the rule another clause or projection.
  */
 import { RULE_SQL_VERSION } from '../contract/index.ts';
 
@@ -20,12 +21,16 @@ export interface TopicRule {
   readonly sqlVersion: string;
   /** The FROM clause: an MQTT topic filter (`+` and `#` wildcards). */
   readonly topicFilter: string;
+  /** `SELECT *, clientid() AS <name> ... WHERE isUndefined(<name>)`: the field the sender's client id is added as. */
+  readonly clientIdAs?: string;
 }
 
 /** SQL versions whose `SELECT * FROM` semantics the twin reproduces. */
 export const SUPPORTED_SQL_VERSIONS: readonly string[] = ['2016-03-23'];
 
 const SELECT_ALL = /^\s*SELECT\s+\*\s+FROM\s+'([^']*)'\s*$/i;
+const SELECT_ALL_WITH_CLIENT_ID =
+  /^\s*SELECT\s+\*\s*,\s*clientid\(\)\s+AS\s+([A-Za-z_][A-Za-z0-9_]*)\s+FROM\s+'([^']*)'\s+WHERE\s+isUndefined\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)\s*$/i;
 
 /** Checks an MQTT topic filter; returns a reason when it is not a valid one. */
 export function topicFilterProblem(filter: string): string | undefined {
@@ -50,16 +55,18 @@ export function parseRuleSql(sql: string, sqlVersion: string = RULE_SQL_VERSION)
   if (!SUPPORTED_SQL_VERSIONS.includes(sqlVersion)) {
     throw new RuleSqlError(`the local twin evaluates rules of SQL version ${SUPPORTED_SQL_VERSIONS.join(', ')} only, not "${sqlVersion}"`);
   }
-  const match = SELECT_ALL.exec(sql);
-  if (!match) {
+  const plain = SELECT_ALL.exec(sql);
+  const withClientId = SELECT_ALL_WITH_CLIENT_ID.exec(sql);
+  if (!plain && !(withClientId && withClientId[1] === withClientId[3])) {
     throw new RuleSqlError(
-      `the local twin evaluates only "SELECT * FROM 'topic/filter'", not "${sql}": extend local/rule.ts before changing the rule`,
+      `the local twin evaluates only "SELECT * FROM 'topic/filter'" and "SELECT *, clientid() AS x FROM 'topic/filter' WHERE isUndefined(x)", ` +
+        `not "${sql}": extend twin/rule.ts before changing the rule`,
     );
   }
-  const topicFilter = match[1] ?? '';
+  const topicFilter = (plain ? plain[1] : withClientId?.[2]) ?? '';
   const problem = topicFilterProblem(topicFilter);
   if (problem) throw new RuleSqlError(`rule "${sql}": ${problem}`);
-  return { sql, sqlVersion, topicFilter };
+  return { sql, sqlVersion, topicFilter, ...(withClientId?.[1] ? { clientIdAs: withClientId[1] } : {}) };
 }
 
 /**
@@ -86,16 +93,25 @@ export type RuleEvaluation =
   | { readonly matched: true; readonly ok: false; readonly reason: string };
 
 /**
- * Evaluates the rule on one message. `SELECT *` on a JSON payload gives the
- * payload itself. A payload that is not JSON is binary to AWS IoT, and the
- * Lambda action does not accept binary payloads: the action fails and the
- * function is not invoked.
+ * Evaluates the rule on one message from the client `clientId` (undefined for
+ * a message the broker itself published). `SELECT *` on a JSON payload gives
+ * the payload itself; with `clientid() AS x`, the object gains `x` (nothing
+ * when there is no client id, as AWS IoT leaves out an Undefined), and
+ * `WHERE isUndefined(x)` skips a payload that carries `x` itself. A payload
+ * that is not JSON is binary to AWS IoT, and the Lambda action does not accept
+ * binary payloads: the action fails and the function is not invoked.
  */
-export function evaluateRule(rule: TopicRule, topic: string, payload: Uint8Array): RuleEvaluation {
+export function evaluateRule(rule: TopicRule, topic: string, payload: Uint8Array, clientId?: string): RuleEvaluation {
   if (!topicMatches(rule.topicFilter, topic)) return { matched: false };
   const text = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8');
   try {
-    return { matched: true, ok: true, event: JSON.parse(text) as unknown };
+    const event = JSON.parse(text) as unknown;
+    const field = rule.clientIdAs;
+    if (field === undefined || typeof event !== 'object' || event === null || Array.isArray(event)) {
+      return { matched: true, ok: true, event };
+    }
+    if (Object.hasOwn(event, field)) return { matched: false };
+    return { matched: true, ok: true, event: clientId === undefined ? event : { ...event, [field]: clientId } };
   } catch {
     return {
       matched: true,

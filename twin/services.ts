@@ -1,8 +1,8 @@
 /**
  * The AWS services the function talks to, served on one host: DynamoDB
  * (dynalite in a thread, with the profiles table created from the stack's own
- * definition), AWS IoT Core's broker (aedes) and the IoT Data Plane `Publish`
- * API, which publishes onto that broker.
+ * definition), AWS IoT Core's broker (aedes), the IoT Data Plane `Publish`
+ * API, which publishes onto that broker, and the thing registry's `DescribeThing`.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type EmbeddedBroker, startBroker } from './broker.ts';
@@ -22,6 +22,8 @@ export interface LocalServicesOptions {
   readonly dynamoDbDir?: string;
   /** The profiles table, created unless it exists. */
   readonly tableName: string;
+  /** The thing registry `DescribeThing` answers from: thing name -> attributes. @default none */
+  readonly things?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 export interface LocalServices {
@@ -59,7 +61,7 @@ export async function startLocalServices(options: LocalServicesOptions): Promise
             error ? reject(error) : published(),
           ),
         ),
-      { host },
+      { host, ...(options.things ? { things: options.things } : {}) },
     );
     closers.add(() => iotData.close());
     return { dynamoDb, dynamoDbClient, broker, iotData, close: () => closers.closeAll() };

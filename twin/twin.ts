@@ -12,17 +12,21 @@
  * - the detector function, bundled exactly as deployed and run by a small
  *   Lambda service (`lambda-runtime.ts`) in worker threads, with the
  *   environment the stack gives it (`local-function.ts`);
- * - the IoT Data Plane `Publish` API, served locally onto the broker.
+ * - the IoT Data Plane `Publish` API, served locally onto the broker;
+ * - the twin's own HTTP API (`http-server.ts`) and the discovery file that
+ *   lets the CLIs find it (`discovery.ts`).
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Aedes } from 'aedes';
 import { EventEmitter } from 'node:events';
 import { resolve } from 'node:path';
-import { DEFAULT_TABLE_NAME, type ProfileInput, RULE_SQL, RULE_SQL_VERSION } from '../contract/index.ts';
+import { DEFAULT_TABLE_NAME, type DeviceIdentityMode, type ProfileInput, RULE_SQL_VERSION, ruleSql } from '../contract/index.ts';
 import { seedProfiles } from '../lambda/adapters/profile-writer.ts';
 import { AsyncInvoker, type InvokerStats } from './async-invoker.ts';
 import { Closers } from './closers.ts';
 import { type DeadLetterRecord, DeadLetters } from './dead-letters.ts';
+import { writeDiscoveryFile } from './discovery.ts';
+import { HEALTH_PATH, startHttpServer, twinHealth } from './http-server.ts';
 import type { InvokerEvents } from './invoker-events.ts';
 import { LineFile } from './line-file.ts';
 import { localFunction, startFunction } from './local-function.ts';
@@ -71,8 +75,16 @@ export interface TwinOptions {
   readonly deadLetterFile?: string;
   /** Receives every line the function logs (e.g. to show them on the console). */
   readonly onLog?: (line: string) => void;
-  /** The rule's SQL. @default RULE_SQL */
+  /** The rule's SQL. @default ruleSql(deviceIdentity), the stack's */
   readonly ruleSql?: string;
+  /** Who may report for a printer, as the stack's `-c deviceIdentity=...`. @default 'any' */
+  readonly deviceIdentity?: DeviceIdentityMode;
+  /** The thing registry (thing name -> attributes), for gateways in `thing` mode. @default none */
+  readonly things?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Port of the twin's HTTP API, always on 127.0.0.1; 0 picks a free one. @default 0 */
+  readonly httpPort?: number;
+  /** Where the twin says how to reach it while it runs (`discovery.ts`); `false` for nowhere. @default `<stateDir>/twin.json`, none in memory */
+  readonly discoveryFile?: string | false;
 }
 
 /** Counters of what the twin did since it started (`refused` of the invoker is `ruleErrors` here). */
@@ -98,6 +110,11 @@ export interface Twin {
   readonly dynamoDbPort: number;
   /** The local IoT Data Plane endpoint the function publishes through. */
   readonly iotDataEndpoint: string;
+  /** `http://127.0.0.1:PORT`: the twin's own HTTP API (`GET /api/health`). */
+  readonly httpUrl: string;
+  readonly httpPort: number;
+  /** The discovery file the twin wrote, removed at close. */
+  readonly discoveryFile: string | undefined;
   readonly tableName: string;
   readonly region: string;
   readonly functionName: string;
@@ -131,7 +148,8 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   const tableName = options.tableName ?? DEFAULT_TABLE_NAME;
   const stateDir = options.stateDir === undefined ? undefined : resolve(options.stateDir);
   const paths = stateDir === undefined ? undefined : statePaths(stateDir);
-  const rule = parseRuleSql(options.ruleSql ?? RULE_SQL, RULE_SQL_VERSION);
+  const deviceIdentity = options.deviceIdentity ?? 'any';
+  const rule = parseRuleSql(options.ruleSql ?? ruleSql(deviceIdentity), RULE_SQL_VERSION);
   const fn = localFunction(options);
   const logPath = options.logFile === false ? undefined : (options.logFile ?? paths?.logFile);
   const deadLetterFile = options.deadLetterFile ?? paths?.deadLetterFile;
@@ -154,14 +172,20 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       dynamoDbPort: options.dynamoDbPort ?? 0,
       dynamoDbDir: paths?.dynamoDbDir,
       tableName,
+      ...(options.things ? { things: options.things } : {}),
     });
     closers.add(() => services.close());
     const { dynamoDb, dynamoDbClient, broker, iotData } = services;
+    const http = await startHttpServer(options.httpPort ?? 0);
+    closers.add(() => http.close());
 
     const functionSettings = {
       tableName,
       iotDataEndpoint: iotData.endpoint,
       dynamoDbEndpoint: dynamoDb.endpoint,
+      deviceIdentity,
+      // The same local server answers the thing registry's DescribeThing.
+      iotEndpoint: iotData.endpoint,
       logLevel: options.logLevel,
       extra: options.environment,
     };
@@ -183,6 +207,17 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       events,
     });
     const ruleAction = await enableRuleAction(broker.aedes, rule, invoker, log);
+    const stats = (): TwinStats => {
+      const { refused, ...counters } = invoker.stats();
+      return { ...counters, ruleErrors: refused, coldStarts: runtime.stats().coldStarts };
+    };
+    http.route('GET', HEALTH_PATH, () => ({ body: twinHealth(stats()) }));
+    const discoveryFile =
+      options.discoveryFile === false ? undefined : options.discoveryFile ? resolve(options.discoveryFile) : paths?.discoveryFile;
+    if (discoveryFile !== undefined) {
+      const record = { pid: process.pid, mqtt: broker.url, dynamodb: dynamoDb.endpoint, http: http.url, table: tableName };
+      closers.add(writeDiscoveryFile(discoveryFile, record));
+    }
 
     const flushLogs = async (): Promise<void> => logFile?.flush();
     let closing = false;
@@ -192,6 +227,9 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       dynamoDbEndpoint: dynamoDb.endpoint,
       dynamoDbPort: dynamoDb.port,
       iotDataEndpoint: iotData.endpoint,
+      httpUrl: http.url,
+      httpPort: http.port,
+      discoveryFile,
       tableName,
       region: fn.region,
       functionName: fn.functionName,
@@ -201,10 +239,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       broker: broker.aedes,
       dynamoDb: dynamoDbClient,
       events,
-      stats: () => {
-        const { refused, ...counters } = invoker.stats();
-        return { ...counters, ruleErrors: refused, coldStarts: runtime.stats().coldStarts };
-      },
+      stats,
       deadLetters: () => deadLetters.list(),
       seed: async (profiles) => {
         const list = typeof profiles === 'string' ? await loadProfilesFile(profiles) : profiles;

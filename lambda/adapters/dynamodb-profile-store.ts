@@ -17,7 +17,7 @@ import {
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { ATTR, RANK_PARTITION_VALUE, rankKey } from '../../contract/index.ts';
 import { ProfileStoreError } from '../errors.ts';
-import type { ApplyResult, ProfileItem, ProfileStore, Transition } from '../ports.ts';
+import type { ApplyResult, BatchTransition, ProfileItem, ProfileStore, Transition } from '../ports.ts';
 
 const toNative = (item: Record<string, AttributeValue>): ProfileItem => unmarshall(item, { wrapNumbers: (text: string) => Number(text) });
 
@@ -45,6 +45,7 @@ export function buildUpdate(t: Transition): {
   ExpressionAttributeNames: Record<string, string>;
   ExpressionAttributeValues: Record<string, unknown>;
 } {
+  if (t.kind === 'batch') return buildBatchUpdate(t);
   const names: Record<string, string> = {
     '#id': ATTR.printerId,
     '#win': ATTR.window,
@@ -129,6 +130,106 @@ export function buildUpdate(t: Transition): {
 
   return {
     UpdateExpression: `SET ${sets.join(', ')}`,
+    ConditionExpression: conditions.join(' AND '),
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+}
+
+/**
+ * The write of a folded batch: the new counters, last value and ordering
+ * fields, the request id (so that a retry of the invocation is recognised)
+ * and, when the batch counted events, every event for a retry to republish.
+ * Guarded by the exact state the fold started from: counters, ordering
+ * fields and profile.
+ */
+export function buildBatchUpdate(t: BatchTransition): ReturnType<typeof buildUpdate> {
+  const { expected, next, last } = t;
+  const names: Record<string, string> = {
+    '#id': ATTR.printerId,
+    '#win': ATTR.window,
+    '#thr': ATTR.thresholds,
+    '#lo': ATTR.lower,
+    '#up': ATTR.upper,
+    '#oob': ATTR.outOfBoundsCount,
+    '#ec': ATTR.eventCount,
+    '#val': ATTR.lastValue,
+    '#seen': ATTR.lastSeenAt,
+    '#evReq': ATTR.lastEventRequestId,
+    '#lastEvent': ATTR.lastEvent,
+  };
+  const values: Record<string, unknown> = {
+    ':win': expected.window,
+    ':lo': expected.lower,
+    ':up': expected.upper,
+    ':val': last.value,
+    ':seen': t.appliedAt,
+    ':rid': t.requestId,
+    ':oob': next.outOfBoundsCount,
+    ':ec': next.eventCount,
+  };
+  /** `attr = value`, where a missing attribute counts as 0. */
+  const equalsCount = (name: string, placeholder: string, value: number) => {
+    values[placeholder] = value;
+    return value === 0 ? `(attribute_not_exists(${name}) OR ${name} = ${placeholder})` : `${name} = ${placeholder}`;
+  };
+  /** `attr = value`, or absent when there is no value yet. */
+  const equalsOrAbsent = (name: string, placeholder: string, value: number | undefined) => {
+    if (value === undefined) return `attribute_not_exists(${name})`;
+    values[placeholder] = value;
+    return `${name} = ${placeholder}`;
+  };
+  const conditions = [
+    'attribute_exists(#id)',
+    '#win = :win AND #thr.#lo = :lo AND #thr.#up = :up',
+    '(attribute_not_exists(#evReq) OR #evReq <> :rid)',
+    equalsCount('#oob', ':oobWas', expected.outOfBoundsCount),
+    equalsCount('#ec', ':ecWas', expected.eventCount),
+  ];
+  const sets = ['#oob = :oob', '#ec = :ec', '#val = :val', '#seen = :seen', '#evReq = :rid'];
+  const removes: string[] = [];
+  if (next.lastSeq !== undefined || expected.lastSeq !== undefined) {
+    names['#seq'] = ATTR.lastSeq;
+    conditions.push(equalsOrAbsent('#seq', ':seqWas', expected.lastSeq));
+    if (next.lastSeq !== undefined) {
+      values[':seq'] = next.lastSeq;
+      sets.push('#seq = :seq');
+    }
+  }
+  if (next.lastTimestamp !== undefined || expected.lastTimestamp !== undefined) {
+    names['#ts'] = ATTR.lastTimestamp;
+    conditions.push(equalsOrAbsent('#ts', ':tsWas', expected.lastTimestamp));
+    if (next.lastTimestamp !== undefined) {
+      values[':ts'] = next.lastTimestamp;
+      sets.push('#ts = :ts');
+    }
+  }
+  if (t.streamSequence !== undefined) {
+    names['#stream'] = ATTR.lastStreamSequence;
+    values[':stream'] = t.streamSequence;
+    if (expected.lastStreamSequence === undefined) {
+      conditions.push('attribute_not_exists(#stream)');
+    } else {
+      values[':streamWas'] = expected.lastStreamSequence;
+      conditions.push('#stream = :streamWas');
+    }
+    sets.push('#stream = :stream');
+  }
+  if (t.events.length > 0) {
+    Object.assign(names, { '#evAt': ATTR.lastEventAt, '#rankP': ATTR.rankPartition, '#rankK': ATTR.rankKey });
+    Object.assign(values, {
+      ':rankP': RANK_PARTITION_VALUE,
+      ':rankK': rankKey(next.eventCount, expected.printerId),
+      // One event as itself; several as a JSON array of them (read back by `core/profile.ts`).
+      ':events': t.events.length === 1 ? t.events[0] : `[${t.events.join(',')}]`,
+    });
+    sets.push('#evAt = :seen', '#rankP = :rankP', '#rankK = :rankK', '#lastEvent = :events');
+  } else {
+    // The recorded request id now names this write, which counted no event: no older event may pass for its own.
+    removes.push('#lastEvent');
+  }
+  return {
+    UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
     ConditionExpression: conditions.join(' AND '),
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,

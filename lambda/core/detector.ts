@@ -22,6 +22,8 @@ export interface PrinterState extends Profile {
   readonly lastSeq?: number;
   /** `timestamp` (epoch ms) of the last applied reading that had one. */
   readonly lastTimestamp?: number;
+  /** Sequence number of the last stream record applied (stream ingest only). */
+  readonly lastStreamSequence?: string;
 }
 
 /** One valid reading (see `reading.ts`). */

@@ -12,8 +12,8 @@ export interface StoredPrinter {
   readonly state: PrinterState;
   /** Anomaly events whose publish failed, not yet published (JSON, as stored). */
   readonly pendingEvents: readonly string[];
-  /** The latest anomaly event (JSON, as published). */
-  readonly lastEvent?: string;
+  /** The events the latest event-counting write recorded (JSON, as published): one, or a batch's. */
+  readonly lastEvents: readonly string[];
   /** Invocation id of the reading that produced the latest event. */
   readonly lastEventRequestId?: string;
 }
@@ -49,6 +49,7 @@ export function parseProfile(item: Record<string, unknown>): ParsedProfile {
 
   const lastSeq = item[ATTR.lastSeq];
   const lastTimestamp = item[ATTR.lastTimestamp];
+  const lastStreamSequence = item[ATTR.lastStreamSequence];
   const pendingEvents = item[ATTR.pendingEvents];
   const lastEventRequestId = item[ATTR.lastEventRequestId];
   const lastEvent = item[ATTR.lastEvent];
@@ -62,14 +63,29 @@ export function parseProfile(item: Record<string, unknown>): ParsedProfile {
     eventCount,
     ...(typeof lastSeq === 'number' ? { lastSeq } : {}),
     ...(typeof lastTimestamp === 'number' ? { lastTimestamp } : {}),
+    ...(typeof lastStreamSequence === 'string' ? { lastStreamSequence } : {}),
   };
   return {
     ok: true,
     printer: {
       state,
       pendingEvents: pendingEvents instanceof Set ? [...pendingEvents].filter((e): e is string => typeof e === 'string') : [],
-      ...(typeof lastEvent === 'string' ? { lastEvent } : {}),
+      lastEvents: typeof lastEvent === 'string' ? recordedEvents(lastEvent) : [],
       ...(typeof lastEventRequestId === 'string' ? { lastEventRequestId } : {}),
     },
   };
+}
+
+/**
+ * `LastEvent` holds one event's JSON, or a JSON array of a batch's events:
+ * either way, the events' JSON one by one (as published).
+ */
+function recordedEvents(lastEvent: string): string[] {
+  if (!lastEvent.startsWith('[')) return [lastEvent];
+  try {
+    const events = JSON.parse(lastEvent) as unknown;
+    return Array.isArray(events) ? events.map((event) => JSON.stringify(event)) : [lastEvent];
+  } catch {
+    return [lastEvent];
+  }
 }

@@ -1,14 +1,39 @@
 /**
- * Validation of a reading payload (`docs/design.md`, "Data formats"). Pure: the payload as the
- * IoT rule hands it over (an object, or raw text/bytes) -> a reading or a
- * one-line reason.
+ * Validation of what printers publish (`docs/design.md`, "Data formats"):
+ * a single reading or a batched message of one printer's readings. Pure: the
+ * payload as the IoT rule hands it over (an object, or raw text/bytes) -> the
+ * readings, or a one-line reason.
  */
-import { MAX_PAYLOAD_BYTES, MAX_PRINTER_ID_LENGTH } from '../../contract/index.ts';
-import type { Reading } from './detector.ts';
 import { isRecord } from '../../common/guards.ts';
+import { MAX_BATCH_BYTES, MAX_BATCH_READINGS, MAX_PAYLOAD_BYTES, MAX_PRINTER_ID_LENGTH, SENDER_FIELD } from '../../contract/index.ts';
+import type { Reading } from './detector.ts';
 
 export type ParsedReading =
-  | { readonly ok: true; readonly reading: Reading }
+  | {
+      readonly ok: true;
+      readonly reading: Reading;
+      /** The sending connection's client id, when the rule added it (device identity mode `thing`). */
+      readonly sender?: string;
+    }
+  | { readonly ok: false; readonly reason: string; readonly printerId?: string };
+
+/** A batched message's element that is skipped, with its place (0-based) and reason. */
+export interface InvalidElement {
+  readonly index: number;
+  readonly reason: string;
+}
+
+/** What a message holds: one reading, or one printer's batch (valid readings in order, and the skipped elements). */
+export type ParsedMessage =
+  | { readonly ok: true; readonly kind: 'single'; readonly reading: Reading; readonly sender?: string }
+  | {
+      readonly ok: true;
+      readonly kind: 'batch';
+      readonly printerId: string;
+      readonly readings: readonly Reading[];
+      readonly invalid: readonly InvalidElement[];
+      readonly sender?: string;
+    }
   | { readonly ok: false; readonly reason: string; readonly printerId?: string };
 
 // C0 and C1 control characters, DEL included.
@@ -16,7 +41,9 @@ export type ParsedReading =
 export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
-function invalid(reason: string, printerId?: string): ParsedReading {
+type Failure = { readonly ok: false; readonly reason: string; readonly printerId?: string };
+
+function invalid(reason: string, printerId?: string): Failure {
   return printerId === undefined ? { ok: false, reason } : { ok: false, reason, printerId };
 }
 
@@ -24,27 +51,26 @@ function own(object: Record<string, unknown>, key: string): unknown {
   return Object.hasOwn(object, key) ? object[key] : undefined;
 }
 
-function decode(payload: unknown): { ok: true; value: unknown } | { ok: false; reason: string } {
+const overLimit = (size: number, limit: number, what: string) => `${what} is ${size} bytes, over the ${limit}-byte limit`;
+
+/** Decodes a payload of at most `limit` bytes (as received, or as JSON for an object the rule parsed). */
+function decode(payload: unknown, limit: number): { ok: true; value: unknown; size: number } | Failure {
   if (typeof payload !== 'string' && !(payload instanceof Uint8Array)) {
     let size: number;
     try {
       size = Buffer.byteLength(JSON.stringify(payload) ?? '');
     } catch {
-      return { ok: false, reason: 'payload is not serialisable JSON' };
+      return invalid('payload is not serialisable JSON');
     }
-    return size > MAX_PAYLOAD_BYTES
-      ? { ok: false, reason: `payload is ${size} bytes, over the ${MAX_PAYLOAD_BYTES}-byte limit` }
-      : { ok: true, value: payload };
+    return size > limit ? invalid(overLimit(size, limit, 'payload')) : { ok: true, value: payload, size };
   }
   const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
-  if (size > MAX_PAYLOAD_BYTES) {
-    return { ok: false, reason: `payload is ${size} bytes, over the ${MAX_PAYLOAD_BYTES}-byte limit` };
-  }
+  if (size > limit) return invalid(overLimit(size, limit, 'payload'));
   const text = typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8');
   try {
-    return { ok: true, value: JSON.parse(text) };
+    return { ok: true, value: JSON.parse(text), size };
   } catch {
-    return { ok: false, reason: 'payload is not JSON' };
+    return invalid('payload is not JSON');
   }
 }
 
@@ -70,19 +96,8 @@ function parseTimestamp(value: unknown): number | undefined {
   return undefined;
 }
 
-/** Validates one reading payload. Never throws. */
-export function parseReading(payload: unknown): ParsedReading {
-  const decoded = decode(payload);
-  if (!decoded.ok) return invalid(decoded.reason);
-  const body = decoded.value;
-  if (!isRecord(body))
-    return invalid(`payload must be a JSON object, got ${Array.isArray(body) ? 'an array' : body === null ? 'null' : typeof body}`);
-
-  const rawId = own(body, 'PrinterId');
-  const id = checkPrinterId(rawId);
-  if (!id.ok) return invalid(id.reason);
-  const printerId = id.id;
-
+/** The fields of one reading (`data`, `seq`, `timestamp`) for `printerId`: a reading, or why not. */
+function readingFields(printerId: string, body: Record<string, unknown>): { ok: true; reading: Reading } | Failure {
   const data = own(body, 'data');
   if (!isRecord(data)) return invalid('data must be an object with a numeric value', printerId);
   const value = own(data, 'value');
@@ -106,18 +121,76 @@ export function parseReading(payload: unknown): ParsedReading {
   let timestamp: number | undefined;
   if (Object.hasOwn(body, 'timestamp')) {
     timestamp = parseTimestamp(body['timestamp']);
-    if (timestamp === undefined) {
-      return invalid('timestamp must be epoch milliseconds or an ISO-8601 string', printerId);
-    }
+    if (timestamp === undefined) return invalid('timestamp must be epoch milliseconds or an ISO-8601 string', printerId);
   }
 
   return {
     ok: true,
-    reading: {
-      printerId,
-      value,
-      ...(seq !== undefined ? { seq } : {}),
-      ...(timestamp !== undefined ? { timestamp } : {}),
-    },
+    reading: { printerId, value, ...(seq !== undefined ? { seq } : {}), ...(timestamp !== undefined ? { timestamp } : {}) },
   };
+}
+
+function senderOf(body: Record<string, unknown>): { sender?: string } {
+  const sender = own(body, SENDER_FIELD);
+  return typeof sender === 'string' ? { sender } : {};
+}
+
+function describe(body: unknown): string {
+  return Array.isArray(body) ? 'an array' : body === null ? 'null' : typeof body;
+}
+
+/** Validates one reading payload. Never throws. */
+export function parseReading(payload: unknown): ParsedReading {
+  const decoded = decode(payload, MAX_PAYLOAD_BYTES);
+  if (!decoded.ok) return decoded;
+  return single(decoded.value);
+}
+
+function single(body: unknown): ParsedReading {
+  if (!isRecord(body)) return invalid(`payload must be a JSON object, got ${describe(body)}`);
+  const id = checkPrinterId(own(body, 'PrinterId'));
+  if (!id.ok) return invalid(id.reason);
+  const fields = readingFields(id.id, body);
+  return fields.ok ? { ok: true, reading: fields.reading, ...senderOf(body) } : fields;
+}
+
+/**
+ * Validates a message: a single reading (at most 8 KB) or, when it has a
+ * `readings` key, one printer's batch (at most 128 KB, 1 to 500 elements,
+ * applied in array order; a bad element is skipped and reported, the others
+ * are kept). Never throws.
+ */
+export function parseMessage(payload: unknown): ParsedMessage {
+  const decoded = decode(payload, MAX_BATCH_BYTES);
+  if (!decoded.ok) return decoded;
+  const body = decoded.value;
+  if (!isRecord(body) || !Object.hasOwn(body, 'readings')) {
+    if (decoded.size > MAX_PAYLOAD_BYTES) return invalid(overLimit(decoded.size, MAX_PAYLOAD_BYTES, 'payload'));
+    const parsed = single(body);
+    return parsed.ok ? { ...parsed, kind: 'single' } : parsed;
+  }
+  const id = checkPrinterId(own(body, 'PrinterId'));
+  if (!id.ok) return invalid(id.reason);
+  const printerId = id.id;
+  const elements = body['readings'];
+  if (!Array.isArray(elements)) return invalid(`readings must be an array, got ${describe(elements)}`, printerId);
+  if (elements.length === 0 || elements.length > MAX_BATCH_READINGS) {
+    return invalid(`readings must hold 1 to ${MAX_BATCH_READINGS} elements, got ${elements.length}`, printerId);
+  }
+  const readings: Reading[] = [];
+  const skipped: InvalidElement[] = [];
+  elements.forEach((element: unknown, index) => {
+    if (!isRecord(element)) {
+      skipped.push({ index, reason: `readings[${index}] must be an object, got ${describe(element)}` });
+      return;
+    }
+    if (Object.hasOwn(element, 'PrinterId')) {
+      skipped.push({ index, reason: `readings[${index}] must not carry a PrinterId: the message's applies` });
+      return;
+    }
+    const fields = readingFields(printerId, element);
+    if (fields.ok) readings.push(fields.reading);
+    else skipped.push({ index, reason: `readings[${index}]: ${fields.reason}` });
+  });
+  return { ok: true, kind: 'batch', printerId, readings, invalid: skipped, ...senderOf(body) };
 }

@@ -3,7 +3,7 @@
  * that every printer's stream produces anomaly events and near-misses (checked
  * with the independent model of `test/support/model.ts`).
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ProfileInput } from '../../contract/index.ts';
@@ -122,5 +122,75 @@ describe('npm run gen-data', () => {
     expect(text.split('\n')).toHaveLength(600 + 3); // '[', 600 readings, ']', final newline
     expect(runA.stdout).toContain(`${first}: 600 readings from 12 printers (seed abc)`);
     expect(runA.stdout).toMatch(/^Printer9 +1 +50 /m);
+  });
+
+  const profilesFile = join(process.cwd(), 'data/printer_profiles.json');
+
+  it('refuses to overwrite the default --out (the committed data/printer_iot_data.json) without --force', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'data'));
+    writeFileSync(join(dir, 'data/printer_iot_data.json'), 'committed\n');
+    const run = await runCli('cli/gen-data.ts', ['--profiles', profilesFile], { cwd: dir });
+    expect({ code: run.code, stdout: run.stdout, stderr: run.stderr }).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'npm run gen-data: data/printer_iot_data.json exists: pass --force to overwrite it, or choose another --out\n',
+    });
+    expect(readFileSync(join(dir, 'data/printer_iot_data.json'), 'utf8')).toBe('committed\n');
+  });
+
+  it('overwrites an existing --out or --profiles-out only with --force, with the same bytes as a fresh file', async () => {
+    const dir = tempDir();
+    const [out, profilesOut] = [join(dir, 'readings.json'), join(dir, 'fleet.json')];
+    writeFileSync(out, 'old\n');
+    const refused = await runCli('cli/gen-data.ts', [
+      '--profiles',
+      profilesFile,
+      '--readings',
+      '120',
+      '--out',
+      join(dir, 'new.json'),
+      '--profiles-out',
+      out,
+    ]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(`npm run gen-data: ${out} exists: pass --force to overwrite it, or choose another --profiles-out\n`);
+    const forced = await runCli('cli/gen-data.ts', [
+      '--profiles',
+      profilesFile,
+      '--readings',
+      '120',
+      '--out',
+      out,
+      '--profiles-out',
+      profilesOut,
+      '--force',
+    ]);
+    expect(forced).toMatchObject({ code: 0, stderr: '' });
+    expect(readFileSync(out, 'utf8')).toBe(formatReadings(generateReadings({ profiles, readings: 120, seed: 42 })));
+    expect(JSON.parse(readFileSync(profilesOut, 'utf8'))).toEqual(profiles);
+  });
+
+  it('--out - writes the readings to stdout, byte for byte, and the summary to stderr', async () => {
+    const run = await runCli('cli/gen-data.ts', ['--profiles', profilesFile, '--readings', '240', '--seed', '7', '--out', '-']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(formatReadings(generateReadings({ profiles, readings: 240, seed: 7 })));
+    expect(run.stderr).toMatch(/^stdout: 240 readings from 12 printers \(seed 7\)\n/);
+  });
+
+  it.each([
+    ['a missing folder', '/nonexistent/x.json', 'cannot write /nonexistent/x.json: no such folder'],
+    ['a file in the way of its folder', 'FILE/x.json', 'cannot write FILE/x.json: a file is in the way of its folder'],
+    ['a folder', 'DIR', 'cannot write DIR: it is a folder'],
+  ])('an --out in %s fails with one line, exit 1', async (_case, template, message) => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'file'), '');
+    const out = template.replace('FILE', join(dir, 'file')).replace('DIR', dir);
+    const run = await runCli('cli/gen-data.ts', ['--profiles', profilesFile, '--readings', '12', '--out', out]);
+    expect({ code: run.code, stdout: run.stdout, stderr: run.stderr }).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `npm run gen-data: ${message.replace('FILE', join(dir, 'file')).replace('DIR', dir)}\n`,
+    });
   });
 });

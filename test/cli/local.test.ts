@@ -5,10 +5,11 @@
  */
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fetchTwinHealth } from '../../twin/discovery.ts';
 import { localDynamoDbClient } from '../../twin/dynamodb.ts';
 import { putOriginalProfile } from '../support/profiles.ts';
 import { exitCode, publishReadings, reading, runCliProcess, spawnCli, waitForLine } from '../support/twin.ts';
@@ -20,7 +21,7 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const READY =
-  /^local twin ready: mqtt (mqtt:\/\/127\.0\.0\.1:\d+) \| dynamodb (http:\/\/127\.0\.0\.1:\d+) \(aws dynamodb --endpoint-url http:\/\/127\.0\.0\.1:\d+\) \| table PrinterProfiles \| log (\S+) \| state (.+)$/;
+  /^local twin ready: mqtt (mqtt:\/\/127\.0\.0\.1:\d+) \| dynamodb (http:\/\/127\.0\.0\.1:\d+) \(aws dynamodb --endpoint-url http:\/\/127\.0\.0\.1:\d+\) \| http (http:\/\/127\.0\.0\.1:\d+) \| table PrinterProfiles \| log (\S+) \| state (.+)$/;
 
 describe('npm run local', () => {
   it('prints one ready line, serves the original put-item and the CLIs, and exits 0 on SIGTERM', async () => {
@@ -30,6 +31,8 @@ describe('npm run local', () => {
       '0',
       '--dynamodb-port',
       '0',
+      '--http-port',
+      '0',
       '--state-dir',
       stateDir,
       '--profiles',
@@ -38,9 +41,18 @@ describe('npm run local', () => {
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     try {
-      const [, mqttUrl, endpoint, logFile, state] = READY.exec(await waitForLine(child.stdout, /^local twin ready:/))!;
+      const [, mqttUrl, endpoint, httpUrl, logFile, state] = READY.exec(await waitForLine(child.stdout, /^local twin ready:/))!;
       expect(logFile).toBe(join(stateDir, 'detector.log'));
       expect(state).toBe(stateDir);
+      // Where the other CLIs find it, and its health.
+      expect(JSON.parse(readFileSync(join(stateDir, 'twin.json'), 'utf8'))).toEqual({
+        pid: child.pid,
+        mqtt: mqttUrl,
+        dynamodb: endpoint,
+        http: httpUrl,
+        table: 'PrinterProfiles',
+      });
+      expect(await fetchTwinHealth(httpUrl!)).toEqual({ ok: true, twin: { received: 0, done: 0, inFlight: 0 } });
 
       // The original project's commands, against the twin's endpoint.
       const client = localDynamoDbClient(endpoint!);
@@ -63,6 +75,26 @@ describe('npm run local', () => {
     expect(await exitCode(child)).toBe(0);
     expect(stderr).toMatch(/SIGTERM: stopping the local twin\nlocal twin stopped \(2 readings received, 0 dead-lettered\)\n$/);
     expect(readFileSync(join(stateDir, 'detector.log'), 'utf8')).toContain('"printerId":"Printer99"');
+    expect(existsSync(join(stateDir, 'twin.json'))).toBe(false);
+  });
+
+  it('--in-memory writes its discovery file to .local/twin.json and removes it on SIGTERM', async () => {
+    const cwd = mkdtempSync(join(dir, 'in-memory-'));
+    const child = spawnCli('cli/local.ts', ['--mqtt-port', '0', '--dynamodb-port', '0', '--http-port', '0', '--in-memory', '--quiet'], {
+      cwd,
+    });
+    try {
+      const [, mqttUrl, , httpUrl] = READY.exec(await waitForLine(child.stdout, /^local twin ready:/))!;
+      expect(JSON.parse(readFileSync(join(cwd, '.local/twin.json'), 'utf8'))).toMatchObject({
+        pid: child.pid,
+        mqtt: mqttUrl,
+        http: httpUrl,
+      });
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exitCode(child)).toBe(0);
+    expect(existsSync(join(cwd, '.local/twin.json'))).toBe(false);
   });
 
   describe('refuses with one line', () => {
@@ -74,6 +106,12 @@ describe('npm run local', () => {
       port = (busy.address() as AddressInfo).port;
     });
     afterAll(() => new Promise<void>((resolve) => busy.close(() => resolve())));
+    /** A plain file, where a folder is expected. */
+    const aFile = () => {
+      const file = join(dir, 'a-file');
+      writeFileSync(file, '');
+      return file;
+    };
 
     it.each([
       [
@@ -106,9 +144,41 @@ describe('npm run local', () => {
         1,
         () => 'npm run local: nope.json: no such file\n',
       ],
+      [
+        'an HTTP port in use',
+        () => ['--mqtt-port', '0', '--dynamodb-port', '0', '--http-port', String(port), '--in-memory'],
+        1,
+        () => `npm run local: HTTP port ${port} is already in use\n`,
+      ],
+      [
+        'a state folder under a file',
+        () => ['--mqtt-port', '0', '--dynamodb-port', '0', '--state-dir', join(aFile(), 'state')],
+        1,
+        () => `npm run local: state folder ${join(aFile(), 'state')}: ${aFile()} is a file, not a folder\n`,
+      ],
     ])('%s', async (_case, args, code, message) => {
-      const result = await runCliProcess('cli/local.ts', [...args(), '--log-file', join(dir, 'refused.log')]);
+      const given = args();
+      const result = await runCliProcess('cli/local.ts', [
+        ...given,
+        ...(given.includes('--http-port') ? [] : ['--http-port', '0']),
+        '--log-file',
+        join(dir, 'refused.log'),
+      ]);
       expect({ code: result.code, stderr: result.stderr, stdout: result.stdout }).toEqual({ code, stderr: message(), stdout: '' });
+    });
+
+    it.runIf(process.platform === 'linux').each([
+      ['a state folder under /proc', ['--state-dir', '/proc/x'], 'state folder /proc/x'],
+      ['a log file under /proc', ['--in-memory', '--log-file', '/proc/x/detector.log'], 'log file /proc/x/detector.log'],
+    ])('%s (where mkdir -p never returns)', async (_case, args, subject) => {
+      const result = await runCliProcess('cli/local.ts', ['--mqtt-port', '0', '--dynamodb-port', '0', '--http-port', '0', ...args], {
+        killAfterMs: 20_000,
+      });
+      expect({ code: result.code, stderr: result.stderr, stdout: result.stdout }).toEqual({
+        code: 1,
+        stderr: `npm run local: ${subject}: /proc is on the kernel's proc filesystem, not a place for files\n`,
+        stdout: '',
+      });
     });
   });
 });

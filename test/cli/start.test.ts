@@ -3,7 +3,7 @@
  * fresh working folder, the committed data, exit 0, and a ranking equal to
  * the independent model's.
  */
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -41,5 +41,34 @@ describe('npm start', () => {
     expect(result.stdout).toMatch(new RegExp(`readings processed\\s+${readings.length}\\n`));
     // The function's log lands in the working folder, as the summary says.
     expect(statSync(join(dir, '.local/detector.log')).size).toBeGreaterThan(0);
+  });
+
+  describe('refuses bad input files with one line, before the twin starts', () => {
+    const LAST_RUN_LOG = 'the log of the last good run\n';
+    /** A working folder holding the previous run's function log. */
+    function folderWithLog(): string {
+      const cwd = mkdtempSync(join(dir, 'again-'));
+      mkdirSync(join(cwd, '.local'));
+      writeFileSync(join(cwd, '.local/detector.log'), LAST_RUN_LOG);
+      return cwd;
+    }
+
+    it.each([
+      [
+        'a profiles file that is not valid',
+        ['--profiles', 'bad-profiles.json', '--readings', READINGS],
+        /^npm start: bad-profiles\.json: profile 1 \(P1\): Thresholds\.Lower \(80\) is above Thresholds\.Upper \(20\)$/,
+      ],
+      ['a missing profiles file', ['--profiles', 'missing.json', '--readings', READINGS], /^npm start: missing\.json: no such file$/],
+      ['a missing readings file', ['--profiles', PROFILES, '--readings', 'missing.json'], /^npm start: missing\.json: no such file$/],
+    ])("%s: exit 1, and the last run's log is kept", async (_case, args, message) => {
+      const cwd = folderWithLog();
+      writeFileSync(join(cwd, 'bad-profiles.json'), '[{"PrinterId": "P1", "Thresholds": {"Lower": 80, "Upper": 20}, "Window": 3}]\n');
+      const result = await runCliProcess('cli/start.ts', args, { cwd });
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr.split('\n')).toEqual([expect.stringMatching(message), '']);
+      expect(readFileSync(join(cwd, '.local/detector.log'), 'utf8')).toBe(LAST_RUN_LOG);
+    });
   });
 });

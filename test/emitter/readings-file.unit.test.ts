@@ -83,7 +83,9 @@ describe('loadReadingsFile', () => {
     expect(message).toBe(`${file}:${line}: ${reportedReason}`);
   });
 
-  it('names a missing file', async () => {
-    await expect(loadReadingsFile('/nonexistent/readings.json')).rejects.toThrow('/nonexistent/readings.json:1: no such file');
+  it('names a missing file, without a line number (no line is at fault)', async () => {
+    const error = await loadReadingsFile('/nonexistent/readings.json').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ReadingsFileError);
+    expect(error).toMatchObject({ message: '/nonexistent/readings.json: no such file', line: undefined, reason: 'no such file' });
   });
 });

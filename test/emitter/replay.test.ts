@@ -3,12 +3,14 @@
  * device SDK: the programmatic replay API, then the CLI as a child process
  * (bad files, --dry-run, loops, failures, Ctrl-C).
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DETECT_TOPIC } from '../../contract/index.ts';
 import { startBroker, type EmbeddedBroker } from '../../twin/broker.ts';
 import { EmitterConnectionError, ReplayOptionsError } from '../../emitter/errors.ts';
 import { replay, type ReplayProgress } from '../../emitter/replay.ts';
-import { closedPort, recordPublishes, removeTempDirs, runCli, startCli, tempFile } from '../support/emitter.ts';
+import { closedPort, recordPublishes, removeTempDirs, runCli, startCli, tempDir, tempFile } from '../support/emitter.ts';
 import { makePki, startTlsBroker, type TestPki, type TlsBroker } from '../support/emitter-tls.ts';
 
 afterAll(removeTempDirs);
@@ -173,8 +175,11 @@ describe('replay() with mTLS, as to AWS IoT Core (a local TLS broker that requir
 
 describe.concurrent('npm run emit (child process)', () => {
   let broker: EmbeddedBroker;
+  // Refused runs publish to the default topic, which no other test here uses: nothing may ever arrive on it.
+  let onDefaultTopic: ReturnType<typeof recordPublishes>;
   beforeAll(async () => {
     broker = await startBroker({ port: 0 });
+    onDefaultTopic = recordPublishes(broker, DETECT_TOPIC);
     // Publishes to test/no-puback never get their PUBACK; those to test/interrupt/... get it 200 ms late,
     // so that some are in flight when the signal comes.
     const authorize = broker.aedes.authorizePublish.bind(broker.aedes);
@@ -311,5 +316,132 @@ describe.concurrent('npm run emit (child process)', () => {
     const run = await runCli('cli/emit.ts', ['--file', goodFile()]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^npm run emit: no endpoint: pass --endpoint HOST .*--endpoint mqtt:\/\/127\.0\.0\.1:1883.*\n$/);
+  });
+
+  it('a missing readings file (-f is --file): the file and the reason, no line number', async () => {
+    const run = await runCli('cli/emit.ts', ['-f', 'missing.json', '--dry-run']);
+    expect({ code: run.code, stdout: run.stdout, stderr: run.stderr }).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'missing.json: no such file\n',
+    });
+  });
+
+  const AWS_ENDPOINT = 'example-ats.iot.eu-west-1.amazonaws.com';
+  const regexText = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+  it.each([
+    [
+      'an endpoint scheme the emitter does not speak',
+      () => ['--endpoint', 'mqtts://127.0.0.1:1883'],
+      2,
+      /^npm run emit: endpoint "mqtts:\/\/127\.0\.0\.1:1883": mqtts:\/\/ is not supported; use mqtt:\/\/HOST:PORT for a local broker .*$/,
+    ],
+    [
+      'TLS to this machine without a certificate',
+      () => ['--endpoint', 'https://127.0.0.1:1883'],
+      2,
+      /^npm run emit: https:\/\/127\.0\.0\.1:1883 means TLS to this machine: for the local twin use --endpoint mqtt:\/\/127\.0\.0\.1:1883; .*$/,
+    ],
+    [
+      'a --cert that is missing',
+      () => ['--endpoint', AWS_ENDPOINT, '--cert', 'missing.pem', '--key', 'missing.key'],
+      1,
+      /^npm run emit: cannot read --cert missing\.pem \(no such file\)$/,
+    ],
+    [
+      'a --cert that is a folder',
+      () => ['--endpoint', AWS_ENDPOINT, '--cert', '.', '--key', 'missing.key'],
+      1,
+      /^npm run emit: cannot read --cert \. \(not a file\)$/,
+    ],
+    [
+      'a --key that is not PEM',
+      () => ['--endpoint', AWS_ENDPOINT, '--cert', tempFile('c.pem', '-----BEGIN CERTIFICATE-----\n'), '--key', tempFile('k.pem', 'key')],
+      1,
+      /^npm run emit: --key \S+k\.pem is not a PEM file \(no -----BEGIN line\)$/,
+    ],
+    [
+      '--wait against AWS IoT Core',
+      () => ['--endpoint', AWS_ENDPOINT, '--websocket', '--region', 'eu-west-1', '--wait'],
+      2,
+      /^npm run emit: --wait only works with the local twin \(an mqtt:\/\/ endpoint\): .*$/,
+    ],
+    ['--wait with --dry-run', () => ['--dry-run', '--wait'], 2, /^npm run emit: --wait has nothing to wait for with --dry-run$/],
+    ['--wait with --loop', () => ['--endpoint', broker.url, '--loop', '--wait'], 2, /^npm run emit: --wait needs a replay that ends: .*$/],
+    [
+      '--twin-url without --wait',
+      () => ['--endpoint', broker.url, '--twin-url', 'http://127.0.0.1:8080'],
+      2,
+      /^npm run emit: --twin-url and --wait-timeout go with --wait$/,
+    ],
+    [
+      'a --twin-url that is not http://',
+      () => ['--endpoint', broker.url, '--wait', '--twin-url', 'mqtt://x'],
+      2,
+      /^npm run emit: --twin-url must be an http:\/\/ URL, got "mqtt:\/\/x"$/,
+    ],
+    [
+      '--wait when no twin says it has this MQTT endpoint',
+      () => ['--endpoint', broker.url, '--wait'],
+      1,
+      /^npm run emit: --wait: no running twin with MQTT at mqtt:\/\/127\.0\.0\.1:\d+ in \.local\/state\/twin\.json or \.local\/twin\.json .*; pass --twin-url http:\/\/127\.0\.0\.1:8080$/,
+    ],
+    [
+      '--wait when the twin does not answer',
+      () => ['--endpoint', broker.url, '--wait', '--twin-url', 'http://127.0.0.1:9'],
+      1,
+      /^npm run emit: --wait: cannot reach the twin at http:\/\/127\.0\.0\.1:9 \(connection refused\)$/,
+    ],
+  ])('%s: one line, exit %i, nothing sent', async (_case, args, code, message) => {
+    const run = await runCli('cli/emit.ts', ['--file', goodFile(), ...args()]);
+    expect({ code: run.code, stdout: run.stdout }).toEqual({ code, stdout: '' });
+    expect(run.stderr).toMatch(/^[^\n]*\n$/);
+    expect(run.stderr.trimEnd()).toMatch(message);
+    expect(onDefaultTopic.payloads).toEqual([]);
+  });
+
+  it('TLS to the port of a running twin: a usage error naming its mqtt:// endpoint (found in its discovery file)', async () => {
+    const cwd = tempDir();
+    mkdirSync(join(cwd, '.local'));
+    // This test process stands in for the twin that wrote the file: it is alive.
+    const record = {
+      pid: process.pid,
+      mqtt: broker.url,
+      dynamodb: 'http://127.0.0.1:9',
+      http: 'http://127.0.0.1:9',
+      table: 'PrinterProfiles',
+    };
+    writeFileSync(join(cwd, '.local/twin.json'), JSON.stringify(record));
+    const tls = broker.url.replace('mqtt://', 'https://');
+    const run = await runCli('cli/emit.ts', ['--file', goodFile(), '--endpoint', tls, '--cert', 'c.pem', '--key', 'k.pem'], { cwd });
+    expect({ code: run.code, stdout: run.stdout, stderr: run.stderr }).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `npm run emit: ${tls} is the local twin, whose broker is plain TCP: use --endpoint ${broker.url}\n`,
+    });
+  });
+
+  it('TLS with a certificate to a plain-TCP broker on this machine: one line that names the mqtt:// endpoint to use', async () => {
+    const pki = makePki();
+    const tls = broker.url.replace('mqtt://', 'https://');
+    const run = await runCli('cli/emit.ts', [
+      '--file',
+      goodFile(),
+      '--endpoint',
+      tls,
+      '--cert',
+      pki.deviceCert,
+      '--key',
+      pki.deviceKey,
+      '--timeout',
+      '5',
+    ]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      new RegExp(
+        `^npm run emit: cannot connect to ${regexText(tls)}: .*; a plain-TCP broker such as the local twin needs ${regexText(broker.url)}\\n$`,
+      ),
+    );
   });
 });

@@ -44,6 +44,7 @@ const MODES: readonly [string, Record<string, unknown>][] = [
   ['alarmTopicArn (your own alarm topic)', { alarmTopicArn: ['arn', 'aws', 'sns', 'eu-west-1', '0'.repeat(12), 'ops'].join(':') }],
   ['detectorConcurrency', { detectorConcurrency: 10 }],
   ['destroyTable', { destroyTable: 'true' }],
+  ['deviceIdentity=thing (readings only from their own thing or a gateway)', { deviceIdentity: 'thing' }],
 ];
 
 /** Synthesizes the app as `cdk synth` does, with `plugins` validating it; `run` gets the assembly folder. */

@@ -48,6 +48,18 @@ describe('cdk-nag', () => {
     expect(findings(pack.validateScope(synthesized.stack))).toEqual([]);
   });
 
+  it.each([
+    ['deviceIdentity=thing', { deviceIdentity: 'thing' }],
+    ['alarmTopicArn', { alarmTopicArn: ['arn', 'aws', 'sns', 'eu-west-1', '0'.repeat(12), 'ops'].join(':') }],
+  ])('finds nothing unacknowledged in the optional mode %s either', (_mode, context) => {
+    const synth = synthesizeStack({ context });
+    try {
+      for (const pack of packs()) expect(findings(pack.validateScope(synth.stack))).toEqual([]);
+    } finally {
+      synth.dispose();
+    }
+  });
+
   it('passes when registered the v3 way, as validation plugins that run during synthesis', () => {
     const app = new App({ context: cdkJsonContext() });
     new PrinterAnomalyStack(app, 'PrinterAnomaly');

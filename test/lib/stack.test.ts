@@ -15,6 +15,7 @@ import {
   PROFILES_TABLE,
   RULE_SQL,
   RULE_SQL_VERSION,
+  ruleSql,
   SERVICE_NAME,
 } from '../../contract/index.ts';
 import { getAttOf, onlyResource, refTo, referencedId, stackArn, synthesizeStack, type SynthesizedStack } from '../support/cdk-app.ts';
@@ -434,6 +435,48 @@ describe('operations: alarms reach someone, and a flood is bounded', () => {
     } finally {
       synth.dispose();
     }
+  });
+});
+
+describe('device identity mode thing (context deviceIdentity=thing)', () => {
+  let synth: SynthesizedStack;
+  beforeAll(() => {
+    synth = synthesizeStack({ context: { deviceIdentity: 'thing' } });
+  });
+  afterAll(() => synth.dispose());
+
+  it("has the rule add the sender's client id, and refuse a payload that claims one", () => {
+    synth.template.hasResourceProperties('AWS::IoT::TopicRule', {
+      TopicRulePayload: Match.objectLike({ Sql: ruleSql('thing'), AwsIotSqlVersion: RULE_SQL_VERSION }),
+    });
+    expect(ruleSql('thing')).toBe(`SELECT *, clientid() AS senderClientId FROM '${DETECT_TOPIC}' WHERE isUndefined(senderClientId)`);
+  });
+
+  it('tells the function the mode and lets it describe things (gateways), and nothing else more', () => {
+    synth.template.hasResourceProperties('AWS::Lambda::Function', {
+      ...DETECTOR,
+      Environment: { Variables: Match.objectLike({ DEVICE_IDENTITY: 'thing' }) },
+    });
+    const statements = Object.values(synth.template.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as { Sid?: string; Action: unknown; Resource: unknown }[],
+    );
+    expect(statements.find((st) => st.Sid === 'DescribeGatewayThings')).toMatchObject({
+      Action: 'iot:DescribeThing',
+      Resource: stackArn('iot', 'thing/*'),
+    });
+  });
+
+  it('is off by default: the plain rule, no mode variable, no registry permission', () => {
+    template.hasResourceProperties('AWS::IoT::TopicRule', { TopicRulePayload: Match.objectLike({ Sql: RULE_SQL }) });
+    const fn = onlyResource(template, 'AWS::Lambda::Function', DETECTOR).resource;
+    expect(fn.Properties!['Environment']['Variables']['DEVICE_IDENTITY']).toBeUndefined();
+    expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toContain('iot:DescribeThing');
+  });
+
+  it('refuses an unknown mode with a one-line reason', () => {
+    expect(() => synthesizeStack({ context: { deviceIdentity: 'certificate' } })).toThrow(
+      'deviceIdentity must be one of any, thing, got "certificate"',
+    );
   });
 });
 

@@ -38,20 +38,28 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs a CLI to completion. */
+/**
+ * Runs a CLI to completion. `killAfterMs`: SIGKILL it after that long (a
+ * process that may hang deaf to SIGTERM must not outlive its test); its code
+ * is then null.
+ */
 export function runCliProcess(
   script: string,
   args: readonly string[],
-  options: { cwd?: string; env?: Record<string, string> } = {},
+  options: { cwd?: string; env?: Record<string, string>; killAfterMs?: number } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawnCli(script, args, options);
+    const timer = options.killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), options.killAfterMs);
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 

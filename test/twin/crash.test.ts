@@ -56,6 +56,8 @@ function startLocalTwin(mqttPort: number): Promise<ChildProcess> {
       String(mqttPort),
       '--dynamodb-port',
       '0',
+      '--http-port',
+      '0',
       '--state-dir',
       stateDir,
       '--profiles',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DETECT_TOPIC, RULE_SQL, RULE_SQL_VERSION } from '../../contract/index.ts';
+import { DETECT_TOPIC, RULE_SQL, RULE_SQL_VERSION, ruleSql, SENDER_FIELD } from '../../contract/index.ts';
 import { evaluateRule, parseRuleSql, RuleSqlError, topicFilterProblem, topicMatches } from '../../twin/rule.ts';
 
 describe('the twin parses the shared rule SQL', () => {
@@ -22,7 +22,7 @@ describe('the twin parses the shared rule SQL', () => {
     [''],
   ])('rejects what it cannot evaluate exactly as AWS IoT does: %s', (sql) => {
     expect(() => parseRuleSql(sql)).toThrow(RuleSqlError);
-    expect(() => parseRuleSql(sql)).toThrow(/extend local\/rule\.ts/);
+    expect(() => parseRuleSql(sql)).toThrow(/extend twin\/rule\.ts/);
   });
 
   it('rejects an SQL version whose semantics it does not reproduce', () => {
@@ -78,5 +78,32 @@ describe('evaluating the rule on a message', () => {
 
   it('ignores messages on other topics', () => {
     expect(evaluateRule(rule, 'anom/pred', Buffer.from('{}'))).toEqual({ matched: false });
+  });
+});
+
+describe('the device identity rule', () => {
+  const rule = parseRuleSql(ruleSql('thing'));
+  const bytes = (value: unknown) => Buffer.from(JSON.stringify(value));
+
+  it('is the one form the twin evaluates besides SELECT *', () => {
+    expect(rule).toMatchObject({ topicFilter: 'anom/detect', clientIdAs: SENDER_FIELD });
+    expect(() => parseRuleSql(`SELECT *, clientid() AS a FROM 'anom/detect' WHERE isUndefined(b)`)).toThrow(RuleSqlError);
+    expect(() => parseRuleSql(`SELECT *, clientid() AS a FROM 'anom/detect'`)).toThrow(RuleSqlError);
+  });
+
+  it("adds the sender's client id to the payload", () => {
+    expect(evaluateRule(rule, 'anom/detect', bytes({ PrinterId: 'P1' }), 'P1')).toEqual({
+      matched: true,
+      ok: true,
+      event: { PrinterId: 'P1', [SENDER_FIELD]: 'P1' },
+    });
+  });
+
+  it('skips a payload that carries the field itself (a device cannot claim another identity)', () => {
+    expect(evaluateRule(rule, 'anom/detect', bytes({ PrinterId: 'P2', [SENDER_FIELD]: 'P2' }), 'P1')).toEqual({ matched: false });
+  });
+
+  it('adds nothing for a message without a client (clientid() is Undefined)', () => {
+    expect(evaluateRule(rule, 'anom/detect', bytes({ PrinterId: 'P1' }))).toEqual({ matched: true, ok: true, event: { PrinterId: 'P1' } });
   });
 });

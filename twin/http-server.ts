@@ -1,0 +1,116 @@
+/**
+ * The twin's own HTTP API, on 127.0.0.1 only: a small router of JSON routes
+ * by method and exact path. Today it serves the twin's health
+ * (`GET /api/health`, read by `npm run emit -- --wait` and `npm run ranked`);
+ * more routes are mounted on the same server with {@link TwinHttpServer.route}.
+ *
+ * Loopback only, and only for requests addressed to a loopback name: the API
+ * has no authentication, so neither another machine nor a web page that
+ * rebinds its own host name to 127.0.0.1 may reach it.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { portError } from './errors.ts';
+import { listen } from './listen.ts';
+
+/** The path of the health route. */
+export const HEALTH_PATH = '/api/health';
+
+/** What `GET /api/health` answers. */
+export interface TwinHealth {
+  readonly ok: true;
+  readonly twin: {
+    /** Messages the rule handed to the function since the twin started. */
+    readonly received: number;
+    /** Of those, the ones whose handling is over (processed, dead-lettered or refused). */
+    readonly done: number;
+    /** Invocations running now. `received - done` messages are still being processed (running or queued). */
+    readonly inFlight: number;
+  };
+}
+
+/** The health answer from the twin's counters. */
+export function twinHealth(stats: { readonly received: number; readonly done: number; readonly inFlight: number }): TwinHealth {
+  return { ok: true, twin: { received: stats.received, done: stats.done, inFlight: stats.inFlight } };
+}
+
+/** A route's answer: a JSON body and its status (200 unless said). */
+export interface JsonReply {
+  readonly status?: number;
+  readonly body: unknown;
+}
+
+/** What a route is given: the parsed URL and the request itself (e.g. to read a body). */
+export interface RouteRequest {
+  readonly url: URL;
+  readonly request: IncomingMessage;
+}
+
+export type RouteHandler = (request: RouteRequest) => JsonReply | Promise<JsonReply>;
+
+export interface TwinHttpServer {
+  /** `http://127.0.0.1:PORT` */
+  readonly url: string;
+  readonly port: number;
+  /** Adds (or replaces) the route for `method` on the exact `path`. */
+  route(method: string, path: string, handler: RouteHandler): void;
+  close(): Promise<void>;
+}
+
+const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/i;
+
+function send(res: ServerResponse, { status = 200, body }: JsonReply, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
+  res.end(`${JSON.stringify(body)}\n`);
+}
+
+/**
+ * Starts the server on 127.0.0.1 (port 0: a free one). A port in use rejects
+ * with a one-line `TwinStartError`. Unknown paths get 404, a known path with
+ * another method 405, a route that throws 500, each as `{"error": "..."}`.
+ */
+export async function startHttpServer(port = 0): Promise<TwinHttpServer> {
+  const routes = new Map<string, Map<string, RouteHandler>>();
+  const server = createServer((req, res) => {
+    void (async () => {
+      const method = req.method ?? 'GET';
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      if (!LOOPBACK_HOST.test(req.headers.host ?? '')) {
+        send(res, { status: 403, body: { error: 'the twin answers requests to 127.0.0.1 or localhost only' } });
+        return;
+      }
+      const byMethod = routes.get(url.pathname);
+      const handler = byMethod?.get(method);
+      if (byMethod === undefined) {
+        send(res, { status: 404, body: { error: `no such resource: ${url.pathname}` } });
+      } else if (handler === undefined) {
+        const allowed = [...byMethod.keys()].join(', ');
+        send(
+          res,
+          { status: 405, body: { error: `${method} is not allowed on ${url.pathname} (allowed: ${allowed})` } },
+          { allow: allowed },
+        );
+      } else {
+        try {
+          send(res, await handler({ url, request: req }));
+        } catch (error) {
+          send(res, { status: 500, body: { error: (error as Error).message ?? String(error) } });
+        }
+      }
+    })();
+  });
+  const bound = await listen(server, { host: '127.0.0.1', port }).catch((error: unknown) => Promise.reject(portError(error, 'HTTP', port)));
+  return {
+    url: `http://127.0.0.1:${bound.port}`,
+    port: bound.port,
+    route: (method, path, handler) => {
+      const byMethod = routes.get(path) ?? new Map<string, RouteHandler>();
+      byMethod.set(method.toUpperCase(), handler);
+      routes.set(path, byMethod);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
