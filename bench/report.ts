@@ -5,6 +5,8 @@
  */
 import type { BundleResult } from './bundle.ts';
 import type { E2eResult } from './e2e.ts';
+import type { IngestResult } from './ingest.ts';
+import { ingestTable, ingestTargets } from './report-ingest.ts';
 import { describeMachine, type MachineInfo } from './machine.ts';
 import type { PerReadingResult } from './per-reading.ts';
 import type { RankingResult } from './ranking.ts';
@@ -26,6 +28,7 @@ export interface Results {
   readonly e2e?: WithContext<E2eResult>;
   readonly ranking?: WithContext<RankingResult>;
   readonly bundle?: WithContext<BundleResult>;
+  readonly ingest?: WithContext<IngestResult>;
 }
 
 export interface TargetCheck {
@@ -140,6 +143,7 @@ export function checkTargets(r: Results): TargetCheck[] {
         : {}),
     });
   }
+  if (r.ingest) checks.push(...ingestTargets(r.ingest));
   return checks;
 }
 
@@ -329,6 +333,16 @@ export function summaryMarkdown(r: Results): string {
     );
   }
 
+  if (r.ingest) {
+    out.push(
+      '## Ingest paths',
+      '',
+      'Single readings, batches of 10 and stream ingest, side by side on the same server in one run (`bench/ingest.ts`).',
+      '',
+      ...ingestTable(r.ingest),
+      '',
+    );
+  }
   out.push(
     '## How to rerun',
     '',
@@ -362,6 +376,13 @@ export function readmeSection(r: Results): string {
       '',
     );
   }
+  if (r.ingest)
+    out.push(
+      'The three ingest paths, side by side at the same fleet (batches of 10; stream batches of up to 500 records):',
+      '',
+      ...ingestTable(r.ingest),
+      '',
+    );
   const checks = checkTargets(r);
   out.push(
     '| target | measured | |',

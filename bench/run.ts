@@ -13,6 +13,7 @@ import { bundleBench } from './bundle.ts';
 import { fleetChart } from './chart.ts';
 import { startDynamoDbProcess } from './dynamodb.ts';
 import { e2eBench } from './e2e.ts';
+import { ingestBench } from './ingest.ts';
 import { describeMachine, machineInfo } from './machine.ts';
 import { log } from './output.ts';
 import { LARGE_FLEET, perReadingBench } from './per-reading.ts';
@@ -20,7 +21,7 @@ import { fmt } from './stats.ts';
 import { rankingBench } from './ranking.ts';
 import { checkTargets, readmeSection, summaryMarkdown, type Results, type RunContext } from './report.ts';
 
-const SECTIONS = ['per-reading', 'e2e', 'ranking', 'bundle'] as const;
+const SECTIONS = ['per-reading', 'ingest', 'e2e', 'ranking', 'bundle'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const HELP = `Usage: npm run bench -- [options]
@@ -132,7 +133,7 @@ async function main(): Promise<void> {
   };
 
   if (options.reportOnly) options.sections.clear();
-  const needsDb = options.sections.has('per-reading') || options.sections.has('ranking');
+  const needsDb = options.sections.has('per-reading') || options.sections.has('ranking') || options.sections.has('ingest');
   const db = needsDb ? await startDynamoDbProcess() : undefined;
   try {
     await section('per-reading', 'Per-reading work against fleet size (ours vs the original pattern)', () =>
@@ -144,6 +145,16 @@ async function main(): Promise<void> {
         originalItemsScannedBudget: options.quick ? 100_000 : 400_000,
         runs: options.runs,
         largeRuns: options.largeRuns,
+        progress: log,
+      }),
+    );
+    await section('ingest', 'Ingest paths side by side: single readings, batches of 10, stream', () =>
+      ingestBench({
+        endpoint: db!.endpoint,
+        fleetSize: options.quick ? 200 : 1000,
+        readingsPerPrinter: 20,
+        smallFleetSize: options.quick ? 25 : 50,
+        runs: options.runs,
         progress: log,
       }),
     );
@@ -177,6 +188,7 @@ async function main(): Promise<void> {
     e2e: readJson(join(options.out, 'e2e.json')),
     ranking: readJson(join(options.out, 'ranking.json')),
     bundle: readJson(join(options.out, 'bundle.json')),
+    ingest: readJson(join(options.out, 'ingest.json')),
   };
   if (results.perReading) {
     const p = results.perReading;

@@ -1,0 +1,73 @@
+/** The ingest paths' targets and table (README, "Performance"), from `ingest.json`. */
+import type { IngestResult, IngestRun } from './ingest.ts';
+import { fmt } from './stats.ts';
+
+/** A target checked against the results (the shape `report.ts` prints). */
+export interface IngestCheck {
+  readonly target: string;
+  readonly measured: string;
+  readonly met: boolean;
+  readonly why?: string;
+}
+
+const row = (r: IngestResult, path: IngestRun['path'], fleetSize?: number) =>
+  r.rows.find((x) => x.path === path && (fleetSize === undefined || x.fleetSize === fleetSize));
+
+export function ingestTargets(r: IngestResult): IngestCheck[] {
+  const checks: IngestCheck[] = [];
+  const single = row(r, 'single');
+  const batched = row(r, 'batched');
+  const original = row(r, 'original');
+  if (batched) {
+    checks.push({
+      target: `Batches of ${r.batchSize}: <= 0.12 DynamoDB requests and <= 0.1 invocations per reading`,
+      measured: `${batched.requestsPerReading.toFixed(3)} requests, ${batched.invocationsPerReading.toFixed(3)} invocations per reading (${fmt(batched.fleetSize)} printers)`,
+      met: batched.requestsPerReading <= 0.12 && batched.invocationsPerReading <= 0.1,
+    });
+  }
+  for (const stream of r.rows.filter((x) => x.path === 'stream')) {
+    const k = stream.readingsPerPrinterPerBatch ?? 1;
+    const limit = 1 / k + 0.05;
+    checks.push({
+      target: `Stream ingest, ${fmt(k)} reading(s) per printer per batch: <= 0.02 invocations and <= ${limit.toFixed(2)} requests per reading`,
+      measured: `${stream.invocationsPerReading.toFixed(4)} invocations, ${stream.requestsPerReading.toFixed(3)} requests per reading (${fmt(stream.fleetSize)} printers, batches of ${r.streamBatchSize} records)`,
+      met: stream.invocationsPerReading <= 0.02 && stream.requestsPerReading <= limit,
+    });
+  }
+  if (single) {
+    const share = single.readingsPerSecond / r.rawUpdateItemsPerSecond;
+    checks.push({
+      target: `Handler throughput at ${fmt(single.fleetSize)} printers, single readings: >= 90% of the embedded DynamoDB's raw UpdateItem rate`,
+      measured: `${fmt(share * 100)}% (${fmt(single.readingsPerSecond)} vs ${fmt(r.rawUpdateItemsPerSecond)} UpdateItem/s, side by side)`,
+      met: share >= 0.9,
+      ...(share < 0.9
+        ? {
+            why: 'each reading is one UpdateItem plus the handler around it (parsing, the detector, Powertools logs and metrics, the SDK serialising and signing the request) on the same 2 cores as dynalite, so a reading cannot cost less CPU than a bare UpdateItem',
+          }
+        : {}),
+    });
+  }
+  if (batched && original) {
+    const ratio = batched.readingsPerSecond / original.readingsPerSecond;
+    checks.push({
+      target: `Handler throughput at ${fmt(batched.fleetSize)} printers with batches of ${r.batchSize}: >= 20x the original pattern`,
+      measured: `${fmt(ratio, 1)}x (${fmt(batched.readingsPerSecond)} vs ${fmt(original.readingsPerSecond, 1)} readings/s)`,
+      met: ratio >= 20,
+    });
+  }
+  return checks;
+}
+
+/** The paths side by side, as a Markdown table. */
+export function ingestTable(r: IngestResult): string[] {
+  return [
+    `| path | printers | readings per printer per write | readings/s | DynamoDB requests per reading | invocations per reading |`,
+    '|---|---:|---:|---:|---:|---:|',
+    ...r.rows.map((x) => {
+      const perWrite = x.path === 'batched' ? r.batchSize : x.path === 'stream' ? (x.readingsPerPrinterPerBatch ?? 1) : 1;
+      return `| ${x.path} | ${fmt(x.fleetSize)} | ${fmt(perWrite)} | ${fmt(x.readingsPerSecond, 1)} | ${x.requestsPerReading.toFixed(3)} | ${x.invocationsPerReading.toFixed(4)} |`;
+    }),
+    '',
+    `Raw UpdateItem rate of the same server in the same run: ${fmt(r.rawUpdateItemsPerSecond)}/s.`,
+  ];
+}
