@@ -116,6 +116,28 @@ export function streamPlan(state: PrinterState, records: readonly StreamRecordRe
   return { ...plan, readings, transition: { ...plan.transition, streamSequence: lastFresh.sequence } };
 }
 
+/** What an invalid message (not one printer's readings at all) did: nothing but be counted. */
+export function invalidMessage(reason: string, printerId: string | undefined): ProcessResultBase {
+  return {
+    outcome: 'invalid',
+    readings: { invalid: 1 },
+    reason,
+    ...(printerId !== undefined ? { printerId } : {}),
+    published: [],
+    conflicts: 0,
+  };
+}
+
+/** The part of a processing result an invalid message has. */
+export interface ProcessResultBase {
+  readonly outcome: Outcome;
+  readonly readings: OutcomeCounts;
+  readonly reason?: string;
+  readonly printerId?: string;
+  readonly published: readonly [];
+  readonly conflicts: 0;
+}
+
 /** A message's outcome from its readings': an event if any, else the most telling one. */
 export function summaryOutcome(counts: OutcomeCounts): Outcome {
   const order: Outcome[] = ['event', 'out-of-bounds', 'in-bounds', 'redelivered', 'duplicate', 'late'];

@@ -26,6 +26,7 @@ import { EventPublishing, type Publishing } from './event-publishing.ts';
 import type { EventPublisher, ProfileStore, ThingRegistry, Transition } from './ports.ts';
 import {
   batchPlan,
+  invalidMessage,
   type Outcome,
   type OutcomeCounts,
   type Plan,
@@ -35,7 +36,7 @@ import {
   summaryOutcome,
 } from './plans.ts';
 
-export { OUTCOMES, type Outcome, type OutcomeCounts, type StreamRecordReadings } from './plans.ts';
+export { invalidMessage, OUTCOMES, type Outcome, type OutcomeCounts, type StreamRecordReadings } from './plans.ts';
 import { StateCache } from './state-cache.ts';
 
 /** What processing one message did. */
@@ -131,20 +132,9 @@ export class ReadingProcessor {
    */
   async process(payload: unknown, requestId: string): Promise<ProcessResult> {
     const message = parseMessage(payload);
-    if (!message.ok) {
-      return {
-        outcome: 'invalid',
-        readings: { invalid: 1 },
-        reason: message.reason,
-        printerId: message.printerId,
-        published: [],
-        conflicts: 0,
-      };
-    }
+    if (!message.ok) return invalidMessage(message.reason, message.printerId);
+    const { printerId, readings, invalid: invalidElements } = message;
     const single = message.kind === 'single';
-    const printerId = single ? message.reading.printerId : message.printerId;
-    const readings = single ? [message.reading] : message.readings;
-    const invalidElements = single ? [] : message.invalid;
     const base = { printerId, ...(invalidElements.length > 0 ? { invalidElements } : {}) };
     const withInvalid = (counts: OutcomeCounts): OutcomeCounts =>
       invalidElements.length > 0 ? { ...counts, invalid: (counts.invalid ?? 0) + invalidElements.length } : counts;
@@ -158,10 +148,10 @@ export class ReadingProcessor {
 
     const appliedAt = () => this.now().toISOString();
     const plan = single
-      ? (state: PrinterState) => singlePlan(state, message.reading, requestId, appliedAt())
+      ? (state: PrinterState) => singlePlan(state, readings[0]!, requestId, appliedAt())
       : (state: PrinterState) => batchPlan(state, readings, requestId, appliedAt());
     // A batch write always records its request id, so its retry is recognised; a single reading's is by `seq`.
-    const retrySafe = !single || message.reading.seq !== undefined;
+    const retrySafe = !single || readings[0]!.seq !== undefined;
     const result = await this.apply(printerId, requestId, plan, retrySafe);
 
     if (result.kind === 'rejected') {

@@ -11,10 +11,9 @@
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { METRIC } from '../contract/index.ts';
 import { createDetector, type DetectorDependencies } from './app.ts';
-import type { Reading } from './core/detector.ts';
 import { parseMessage } from './core/reading.ts';
 import { TransientError } from './errors.ts';
-import type { ProcessResult, StreamRecordReadings } from './processor.ts';
+import { invalidMessage, type ProcessResult, type StreamRecordReadings } from './processor.ts';
 
 /** What an invocation returns: Lambda's partial batch response, plus what the twin and tests read. */
 export interface StreamResult extends KinesisStreamBatchResponse {
@@ -35,19 +34,10 @@ export function createStreamHandler(deps: DetectorDependencies) {
       const sequence = record.kinesis.sequenceNumber;
       const message = parseMessage(Buffer.from(record.kinesis.data, 'base64'));
       if (!message.ok) {
-        telemetry.record({
-          outcome: 'invalid',
-          readings: { invalid: 1 },
-          reason: message.reason,
-          printerId: message.printerId,
-          published: [],
-          conflicts: 0,
-        });
+        telemetry.record(invalidMessage(message.reason, message.printerId));
         continue;
       }
-      const printerId = message.kind === 'single' ? message.reading.printerId : message.printerId;
-      const readings: readonly Reading[] = message.kind === 'single' ? [message.reading] : message.readings;
-      const invalidElements = message.kind === 'batch' ? message.invalid : [];
+      const { printerId, readings, invalid: invalidElements } = message;
       if (invalidElements.length > 0) {
         telemetry.record({
           outcome: 'invalid',

@@ -23,12 +23,14 @@ export interface InvalidElement {
   readonly reason: string;
 }
 
-/** What a message holds: one reading, or one printer's batch (valid readings in order, and the skipped elements). */
+/**
+ * What a message holds: one printer's readings in order (one for a single
+ * reading, a batch's valid ones otherwise) and a batch's skipped elements.
+ */
 export type ParsedMessage =
-  | { readonly ok: true; readonly kind: 'single'; readonly reading: Reading; readonly sender?: string }
   | {
       readonly ok: true;
-      readonly kind: 'batch';
+      readonly kind: 'single' | 'batch';
       readonly printerId: string;
       readonly readings: readonly Reading[];
       readonly invalid: readonly InvalidElement[];
@@ -167,7 +169,16 @@ export function parseMessage(payload: unknown): ParsedMessage {
   if (!isRecord(body) || !Object.hasOwn(body, 'readings')) {
     if (decoded.size > MAX_PAYLOAD_BYTES) return invalid(overLimit(decoded.size, MAX_PAYLOAD_BYTES, 'payload'));
     const parsed = single(body);
-    return parsed.ok ? { ...parsed, kind: 'single' } : parsed;
+    if (!parsed.ok) return parsed;
+    const { reading, ...sender } = parsed;
+    return {
+      ok: true,
+      kind: 'single',
+      printerId: reading.printerId,
+      readings: [reading],
+      invalid: [],
+      ...(sender.sender ? { sender: sender.sender } : {}),
+    };
   }
   const id = checkPrinterId(own(body, 'PrinterId'));
   if (!id.ok) return invalid(id.reason);
