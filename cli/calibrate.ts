@@ -1,0 +1,191 @@
+/**
+ * `npm run calibrate`: suggests each printer's Thresholds from recorded
+ * readings (`lambda/core/calibration.ts` says how and why), and shows what
+ * the detector would have flagged and counted with them, beside what it does
+ * with the current profiles. Writes only with `--write`, through the same
+ * validation and writer as `npm run profile -- set`, keeping each printer's
+ * Window and counters.
+ */
+import { CliError, intOption, runCli, TARGET_RULE, UsageError } from './kit.ts';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { describeTableError, resolveTableTarget, TABLE_TARGET_ALIASES, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from './aws-target.ts';
+import type { ProfileInput } from '../contract/index.ts';
+import { describeWrittenProfile, writeProfiles, type WrittenProfile } from '../lambda/adapters/profile-writer.ts';
+import {
+  calibrate,
+  DEFAULT_CALIBRATION,
+  suggestedProfiles,
+  type CalibrationOptions,
+  type Outcome,
+  type PrinterCalibration,
+} from '../lambda/core/calibration.ts';
+import { checkProfiles } from '../lambda/core/profile-input.ts';
+import { parseReading } from '../lambda/core/reading.ts';
+import type { Reading } from '../lambda/core/detector.ts';
+import { loadReadingsFile } from '../emitter/readings-file.ts';
+import { ReadingsFileError } from '../emitter/errors.ts';
+import { loadProfilesFile, ProfilesFileError } from '../twin/profiles-file.ts';
+
+const DEFAULT_PROFILES = 'data/printer_profiles.json';
+
+const spec = {
+  usage:
+    'npm run calibrate -- --file READINGS [--profiles FILE] [--quantile 0.005] [--margin 0.1] [--min-readings 20] [--json] ' +
+    '[--write [--table NAME] [--region R] [--endpoint URL]]',
+  summary:
+    'Suggests Thresholds (Lower, Upper) per printer from recorded readings (a JSON array or JSON Lines, as npm run emit replays): ' +
+    'the q and 1-q quantiles of its values, each side widened by a margin of the range between them; runs of one repeated ' +
+    'value count once, so spikes and a stuck sensor do not set the band. For each printer it shows the readings, the current and ' +
+    'the suggested band, the share of readings each flags, and the anomaly events the detector would have counted under the ' +
+    "printer's Window (from --profiles). Printers with too few readings get no suggestion. Nothing is written without --write; " +
+    "--write validates the suggestions and sets them as Thresholds, keeping each printer's Window and counters.",
+  options: {
+    file: { type: 'string', short: 'f' },
+    profiles: { type: 'string', short: 'p' },
+    quantile: { type: 'string', short: 'q' },
+    margin: { type: 'string', short: 'm' },
+    'min-readings': { type: 'string' },
+    json: { type: 'boolean' },
+    write: { type: 'boolean' },
+    ...TABLE_TARGET_OPTIONS,
+  },
+  help: {
+    file: 'the recorded readings (required)',
+    profiles: `the current profiles: Thresholds and Window (default ${DEFAULT_PROFILES})`,
+    quantile: `q: the band is the q and 1-q quantiles, 0 < q < 0.5 (default ${DEFAULT_CALIBRATION.quantile})`,
+    margin: `widen each side by this share of the inter-quantile range, >= 0 (default ${DEFAULT_CALIBRATION.margin})`,
+    'min-readings': `fewer readings than this: no suggestion (default ${DEFAULT_CALIBRATION.minReadings})`,
+    json: 'print JSON {options, printers: [...], written?} for scripts',
+    write: 'write the suggested Thresholds into the profiles table (Window and counters kept)',
+    ...TABLE_TARGET_HELP,
+  },
+  aliases: TABLE_TARGET_ALIASES,
+  targetRule: TARGET_RULE,
+} as const;
+
+/** A decimal number option within (min, max) or [min, max], or a {@link UsageError} naming it. */
+function numberOption(
+  name: string,
+  value: string | undefined,
+  fallback: number,
+  range: { min: number; max: number; open: boolean },
+): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  const inside = range.open ? n > range.min && n < range.max : n >= range.min && n <= range.max;
+  if (value.trim() === '' || !Number.isFinite(n) || !inside) {
+    const bounds = range.open ? `between ${range.min} and ${range.max} (exclusive)` : `from ${range.min} to ${range.max}`;
+    throw new UsageError(`--${name} must be a number ${bounds}, got "${value}"`);
+  }
+  return n;
+}
+
+async function loadInputs(readingsFile: string, profilesFile: string): Promise<{ readings: Reading[]; profiles: ProfileInput[] }> {
+  try {
+    const payloads = await loadReadingsFile(readingsFile);
+    // Every payload was validated by the same parser; this gives the detector's view of each (timestamps as epoch ms).
+    const readings = payloads.flatMap((payload) => {
+      const parsed = parseReading(payload);
+      return parsed.ok ? [parsed.reading] : [];
+    });
+    return { readings, profiles: await loadProfilesFile(profilesFile) };
+  } catch (error) {
+    if (error instanceof ReadingsFileError || error instanceof ProfilesFileError) throw new CliError(error.message);
+    throw error;
+  }
+}
+
+const percent = (share: number) => `${(share * 100).toFixed(share > 0 && share < 0.001 ? 2 : 1)}%`;
+
+function outcomeCells(outcome: Outcome | undefined): string[] {
+  if (outcome === undefined) return ['-', '-', '-'];
+  return [
+    `${outcome.Lower} .. ${outcome.Upper}`,
+    percent(outcome.flaggedShare),
+    outcome.events === undefined ? '-' : String(outcome.events),
+  ];
+}
+
+/** The calibration as a table for people, with the reasons for printers without a suggestion below it. */
+function renderTable(printers: readonly PrinterCalibration[], options: CalibrationOptions): string {
+  const header = ['Printer', 'Readings', 'Window', 'Current band', 'Flagged', 'Events', 'Suggested band', 'Flagged', 'Events'];
+  const rows = printers.map((p) => [
+    p.PrinterId,
+    String(p.readings),
+    p.window === undefined ? '-' : String(p.window),
+    ...outcomeCells(p.current),
+    ...outcomeCells(p.suggested),
+  ]);
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, column) => ([0, 3, 6].includes(column) ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+      .join('  ')
+      .trimEnd();
+  const q = options.quantile;
+  const notes = printers.flatMap((p) => [
+    ...(p.reason !== undefined ? [`${p.PrinterId}: no suggestion: ${p.reason}`] : []),
+    ...(p.suggested !== undefined && p.window === undefined
+      ? [`${p.PrinterId}: no profile in --profiles, so no Window: events not counted`]
+      : []),
+    ...(p.applied < p.readings
+      ? [`${p.PrinterId}: ${p.readings - p.applied} reading(s) skipped by the detector as duplicate or late`]
+      : []),
+  ]);
+  return [
+    `Band: the ${q} and ${1 - q} quantiles, widened by ${options.margin} of the range between them; events from fresh counters.`,
+    '',
+    line(header),
+    ...rows.map(line),
+    ...(notes.length > 0 ? ['', ...notes] : []),
+  ].join('\n');
+}
+
+/** Validates the suggestions as `npm run profile -- set` does, then writes them (Window and counters kept). */
+async function writeSuggestions(
+  profiles: readonly ProfileInput[],
+  flags: Parameters<typeof resolveTableTarget>[0],
+): Promise<{ written: WrittenProfile[]; where: string }> {
+  const target = resolveTableTarget(flags);
+  const checked = checkProfiles(profiles);
+  if (!checked.ok) throw new CliError(`suggestions refused, nothing written: ${checked.problems.join('; ')}`);
+  if (checked.profiles.length === 0) return { written: [], where: `${target.tableName} at ${target.where}` };
+  const client = new DynamoDBClient(target.clientConfig);
+  try {
+    return {
+      written: await writeProfiles(client, target.tableName, checked.profiles, { keepWindow: true }),
+      where: `${target.tableName} at ${target.where}`,
+    };
+  } catch (error) {
+    throw describeTableError(error, target);
+  } finally {
+    client.destroy();
+  }
+}
+
+await runCli(spec, async (values) => {
+  if (values.file === undefined) throw new UsageError('--file READINGS is required (see --help)');
+  const options: CalibrationOptions = {
+    quantile: numberOption('quantile', values.quantile, DEFAULT_CALIBRATION.quantile, { min: 0, max: 0.5, open: true }),
+    margin: numberOption('margin', values.margin, DEFAULT_CALIBRATION.margin, { min: 0, max: 100, open: false }),
+    minReadings: intOption('min-readings', values['min-readings'], { min: 2, max: 1_000_000_000 }) ?? DEFAULT_CALIBRATION.minReadings,
+  };
+  const tableFlags = { table: values.table, region: values.region, endpoint: values.endpoint };
+  const { readings, profiles } = await loadInputs(values.file, values.profiles ?? DEFAULT_PROFILES);
+  const printers = calibrate(readings, profiles, options);
+  const result = values.write ? await writeSuggestions(suggestedProfiles(printers), tableFlags) : undefined;
+
+  if (values.json) {
+    const written = result?.written.map(({ profile, counters }) => ({ ...profile, ...counters }));
+    process.stdout.write(`${JSON.stringify({ options, printers, ...(written ? { written } : {}) }, null, 2)}\n`);
+    return;
+  }
+  process.stdout.write(`${renderTable(printers, options)}\n\n`);
+  if (result === undefined) {
+    const count = suggestedProfiles(printers).length;
+    process.stdout.write(`Nothing written: ${count} suggestion(s); run again with --write to set them as Thresholds.\n`);
+    return;
+  }
+  for (const written of result.written) process.stdout.write(`${describeWrittenProfile(written)}\n`);
+  process.stdout.write(`wrote ${result.written.length} profile(s) into ${result.where}\n`);
+});

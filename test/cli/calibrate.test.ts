@@ -1,0 +1,198 @@
+/**
+ * `npm run calibrate` as a user runs it (child processes), against a real
+ * embedded DynamoDB: the report, nothing written without `--write` or when
+ * an input is refused, and `--write` keeping each printer's Window and counters.
+ */
+import { GetItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_TABLE_NAME } from '../../contract/index.ts';
+import { calibrate } from '../../lambda/core/calibration.ts';
+import { ensureProfilesTable, localDynamoDbClient, startDynamoDb, type EmbeddedDynamoDb } from '../../twin/dynamodb.ts';
+import { putOriginalProfile } from '../support/profiles.ts';
+import { allItems, runCliProcess } from '../support/twin.ts';
+
+let dynamo: EmbeddedDynamoDb;
+let admin: DynamoDBClient;
+let dir: string;
+let readingsFile: string;
+let profilesFile: string;
+const table = DEFAULT_TABLE_NAME;
+const CLI = 'cli/calibrate.ts';
+
+/** Deterministic values over [40, 60], no two equal neighbours. */
+function values(count: number, seed: number): number[] {
+  let state = seed;
+  return Array.from({ length: count }, () => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return 40 + Math.round((state / 2 ** 31) * 20_000) / 1000;
+  });
+}
+
+const profiles = [
+  { PrinterId: 'Hot', Thresholds: { Lower: 45, Upper: 55 }, Window: 3 },
+  { PrinterId: 'Fresh', Thresholds: { Lower: 0, Upper: 100 }, Window: 2 },
+  { PrinterId: 'Sparse', Thresholds: { Lower: 0, Upper: 100 }, Window: 2 },
+];
+const readings = [
+  ...values(300, 1).map((value, i) => ({ PrinterId: 'Hot', data: { value }, seq: i + 1 })),
+  ...values(100, 2).map((value, i) => ({ PrinterId: 'Fresh', data: { value }, seq: i + 1 })),
+  ...values(5, 3).map((value, i) => ({ PrinterId: 'Sparse', data: { value }, seq: i + 1 })),
+];
+
+beforeAll(async () => {
+  dynamo = await startDynamoDb();
+  admin = localDynamoDbClient(dynamo.endpoint);
+  await ensureProfilesTable(admin, table);
+  dir = mkdtempSync(join(tmpdir(), 'calibrate-'));
+  readingsFile = join(dir, 'readings.jsonl');
+  writeFileSync(readingsFile, `${readings.map((r) => JSON.stringify(r)).join('\n')}\n`);
+  profilesFile = join(dir, 'profiles.json');
+  writeFileSync(profilesFile, JSON.stringify(profiles));
+});
+
+afterAll(async () => {
+  admin?.destroy();
+  await dynamo?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** `Hot` is live: its Window in the table (5) differs from the file's, and it has counters and bookkeeping. */
+beforeEach(async () => {
+  await putOriginalProfile(admin, table, 'Hot', 45, 55, 5);
+  await admin.send(
+    new UpdateItemCommand({
+      TableName: table,
+      Key: { PrinterId: { S: 'Hot' } },
+      UpdateExpression: 'SET EventCount = :e, OutOfBoundsCount = :o, LastValue = :v',
+      ExpressionAttributeValues: { ':e': { N: '12' }, ':o': { N: '2' }, ':v': { N: '58.1' } },
+    }),
+  );
+  await putOriginalProfile(admin, table, 'Sparse', 0, 100, 2);
+});
+
+async function item(id: string) {
+  const { Item } = await admin.send(new GetItemCommand({ TableName: table, Key: { PrinterId: { S: id } }, ConsistentRead: true }));
+  return Item ? unmarshall(Item) : undefined;
+}
+
+const expected = () =>
+  calibrate(
+    readings.map((r) => ({ printerId: r.PrinterId, value: r.data.value, seq: r.seq })),
+    profiles,
+  );
+
+describe('npm run calibrate', () => {
+  it('reports per printer and writes nothing without --write, even given a table', async () => {
+    const before = await allItems(admin, table);
+    const result = await runCliProcess(CLI, ['--file', readingsFile, '--profiles', profilesFile, '--endpoint', dynamo.endpoint]);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const hot = expected().find((p) => p.PrinterId === 'Hot')!;
+    expect(result.stdout).toMatch(/^Printer +Readings +Window +Current band +Flagged +Events +Suggested band +Flagged +Events$/m);
+    expect(result.stdout).toMatch(
+      new RegExp(`^Hot +300 +3 +45 \\.\\. 55 .* ${hot.current!.events} +${hot.suggested!.Lower} \\.\\. ${hot.suggested!.Upper} `, 'm'),
+    );
+    expect(result.stdout).toContain('Sparse: no suggestion: only 5 reading(s); at least 20 needed');
+    expect(result.stdout).toContain('Nothing written: 2 suggestion(s); run again with --write');
+    expect(await allItems(admin, table)).toEqual(before);
+  });
+
+  it('gives scripts the same numbers as the calibration core, in JSON', async () => {
+    const result = await runCliProcess(CLI, [
+      '--file',
+      readingsFile,
+      '--profiles',
+      profilesFile,
+      '--json',
+      '--quantile',
+      '0.01',
+      '--margin',
+      '0',
+    ]);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.options).toEqual({ quantile: 0.01, margin: 0, minReadings: 20 });
+    expect(report.printers).toEqual(
+      calibrate(
+        readings.map((r) => ({ printerId: r.PrinterId, value: r.data.value, seq: r.seq })),
+        profiles,
+        { quantile: 0.01, margin: 0, minReadings: 20 },
+      ),
+    );
+    expect(report).not.toHaveProperty('written');
+  });
+
+  it('--write sets the suggested Thresholds, keeping Window, counters and bookkeeping; creates missing printers at 0', async () => {
+    const hotBefore = await item('Hot');
+    const sparseBefore = await item('Sparse');
+    const result = await runCliProcess(CLI, ['--file', readingsFile, '--profiles', profilesFile, '--write', '--endpoint', dynamo.endpoint]);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const suggested = Object.fromEntries(expected().map((p) => [p.PrinterId, p.suggested]));
+
+    const { Lower, Upper } = suggested['Hot']!;
+    expect(await item('Hot')).toEqual({ ...hotBefore, Thresholds: { Lower, Upper } });
+    expect(result.stdout).toContain(
+      `Hot: Thresholds 45..55 -> ${Lower}..${Upper}, Window 5 (unchanged); counters kept (OutOfBoundsCount 2, EventCount 12)`,
+    );
+    expect(await item('Fresh')).toEqual({
+      PrinterId: 'Fresh',
+      Thresholds: { Lower: suggested['Fresh']!.Lower, Upper: suggested['Fresh']!.Upper },
+      Window: 2,
+      OutOfBoundsCount: 0,
+      EventCount: 0,
+    });
+    expect(await item('Sparse')).toEqual(sparseBefore);
+    expect(result.stdout).toContain(`wrote 2 profile(s) into ${table} at ${dynamo.endpoint}`);
+  });
+
+  it('--write --json lists what was written', async () => {
+    const result = await runCliProcess(CLI, [
+      '--file',
+      readingsFile,
+      '--profiles',
+      profilesFile,
+      '--write',
+      '--json',
+      '--endpoint',
+      dynamo.endpoint,
+    ]);
+    expect(result.code).toBe(0);
+    const { written } = JSON.parse(result.stdout);
+    expect(written.map((w: { PrinterId: string; Window: number }) => [w.PrinterId, w.Window])).toEqual([
+      ['Fresh', 2],
+      ['Hot', 5],
+    ]);
+  });
+
+  it.each([
+    [
+      'profiles',
+      '[{"PrinterId":"Hot","Thresholds":{"Lower":1,"Upper":2},"Window":0}]',
+      'profile 1 (Hot): Window must be an integer >= 1, got 0',
+    ],
+    ['readings', '{"PrinterId":"Hot","data":{"value":"hot"}}\n', '1: data.value must be a number, got string'],
+  ])('refuses invalid %s with --write: one line, exit 1, nothing written', async (which, content, reason) => {
+    const bad = join(dir, `bad-${which}.json`);
+    writeFileSync(bad, content);
+    const before = await allItems(admin, table);
+    const files = which === 'profiles' ? ['--file', readingsFile, '--profiles', bad] : ['--file', bad, '--profiles', profilesFile];
+    const result = await runCliProcess(CLI, [...files, '--write', '--endpoint', dynamo.endpoint]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`npm run calibrate: ${bad}${which === 'readings' ? ':' : ': '}${reason}\n`);
+    expect(await allItems(admin, table)).toEqual(before);
+  });
+
+  it.each([
+    [['--profiles', 'p.json'], /--file READINGS is required/],
+    [['--file', 'r.json', '--quantile', '0.5'], /--quantile must be a number between 0 and 0.5 \(exclusive\), got "0.5"/],
+    [['--file', 'r.json', '--margin', '-1'], /--margin must be a number from 0 to 100, got "-1"/],
+    [['--file', 'r.json', '--min-readings', '1'], /--min-readings must be a whole number from 2/],
+  ])('%j is a usage error (exit 2)', async (args, stderr) => {
+    const result = await runCliProcess(CLI, args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(stderr);
+  });
+});
