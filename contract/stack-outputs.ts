@@ -4,11 +4,18 @@
  * deploy no name or endpoint has to be typed.
  */
 
-/** Output names, each with its description. */
+/**
+ * Output names, each with its description. Every deployment has all of them
+ * but `FunctionName` (direct ingest only: the function the topic rule
+ * invokes) and `ReadingStreamName` and `StreamFunctionName` (stream ingest
+ * only). `LogGroupName` is the detector's log group in either mode.
+ */
 export const STACK_OUTPUT = {
   TableName: 'Printer profiles table',
   FunctionName: 'Detector Lambda function',
   LogGroupName: "Detector function's log group",
+  ReadingStreamName: 'Kinesis stream the topic rule puts readings on (ingest=stream)',
+  StreamFunctionName: 'Detector Lambda function reading the stream (ingest=stream)',
   RuleName: 'IoT topic rule feeding the detector',
   IotDataEndpoint: 'AWS IoT data endpoint (ATS) devices connect to',
   DeadLetterQueueUrl: 'Readings that failed for good',
@@ -19,7 +26,7 @@ export const STACK_OUTPUT = {
 
 export type StackOutputName = keyof typeof STACK_OUTPUT;
 
-/** One stack's outputs as `cdk deploy --outputs-file` writes them. */
+/** One stack's outputs as `cdk deploy --outputs-file` writes them (each optional: it depends on the mode). */
 export type StackOutputs = { readonly [K in StackOutputName]?: string };
 
 /** Where `npm run deploy` writes the outputs (relative to the project). */

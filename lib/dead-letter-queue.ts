@@ -1,10 +1,13 @@
 /**
- * Where readings go when they cannot be processed: the detector's async
- * on-failure destination and the topic rule's error action both send here, so
+ * Where readings go when they cannot be processed: the detector's on-failure
+ * destination (of its asynchronous invocations, or of the reading stream's
+ * event source mapping) and the topic rule's error action all send here, so
  * no reading is dropped silently and every failure can be inspected and replayed.
  */
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { DestinationConfig, DlqDestinationConfig, IDestination, IEventSourceDlq, IFunction } from 'aws-cdk-lib/aws-lambda';
+import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 export interface DeadLetterQueueProps {
@@ -38,4 +41,21 @@ export class DeadLetterQueue extends Construct {
       { id: 'Serverless-SQSRedrivePolicy', reason: lastStop },
     );
   }
+}
+
+/**
+ * The queue as a Lambda on-failure destination, for asynchronous invocations
+ * (`onFailure` of a function) and for event source mappings alike, granting
+ * the function only `sqs:SendMessage` (all Lambda needs to deliver the
+ * failure record), unlike `SqsDestination` and `SqsDlq`, which also grant
+ * `sqs:GetQueueAttributes` and `sqs:GetQueueUrl`.
+ */
+export function sendOnlyDestination(queue: IQueue): IDestination & IEventSourceDlq {
+  return {
+    // Both interfaces pass the function second: the scope (or the mapping) is not needed.
+    bind(_scopeOrMapping: unknown, fn: IFunction): DestinationConfig & DlqDestinationConfig {
+      fn.addToRolePolicy(new PolicyStatement({ sid: 'SendFailedInvocations', actions: ['sqs:SendMessage'], resources: [queue.queueArn] }));
+      return { destination: queue.queueArn };
+    },
+  };
 }

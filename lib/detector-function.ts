@@ -1,24 +1,38 @@
 /**
- * The detector Lambda: bundled with esbuild from `lambda/handlers/detector.ts`
- * using the one bundling definition in `lambda/bundling.ts`, least-privilege role, its own log
- * group, and an async invocation config that never drops a reading silently.
+ * The detector Lambda, for either ingest mode: bundled with esbuild using the
+ * one bundling definition in `lambda/bundling.ts` (from
+ * `lambda/handlers/detector.ts` for direct ingest, `lambda/handlers/stream.ts`
+ * for stream ingest), a least-privilege role and its own log group. With
+ * direct ingest it also gets an async invocation config that never drops a
+ * reading silently; with stream ingest the event source mapping
+ * (`lib/stream-ingest.ts`) owns retries and failures.
  */
 import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing, type DestinationConfig, type IDestination } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DETECTOR_BUNDLE, DETECTOR_ENTRY, DETECTOR_EXTERNALS, DETECTOR_HANDLER } from '../lambda/bundling.ts';
+import { DETECTOR_BUNDLE, DETECTOR_ENTRY, DETECTOR_EXTERNALS, DETECTOR_HANDLER, STREAM_ENTRY } from '../lambda/bundling.ts';
 import { DETECTOR_FUNCTION, type DeviceIdentityMode, detectorEnvironment, PREDICTION_TOPIC } from '../contract/index.ts';
+import { sendOnlyDestination } from './dead-letter-queue.ts';
 
-export interface DetectorFunctionProps {
+/**
+ * How readings reach the detector. `direct`: the topic rule invokes the
+ * function asynchronously, one message per invocation. `stream`: the rule
+ * writes each message to a Kinesis stream keyed by printer, and an event
+ * source mapping invokes the function with batches of records.
+ */
+export type IngestMode = 'direct' | 'stream';
+
+export const INGEST_MODES: readonly IngestMode[] = ['direct', 'stream'];
+
+/** What the function is, whichever way readings reach it. */
+interface DetectorFunctionSettings {
   /** The profiles table: the function may GetItem and UpdateItem on it, nothing else. */
   readonly table: ITable;
-  /** Receives invocations that failed after every retry or expired. */
-  readonly deadLetterQueue: IQueue;
   /**
    * IoT Data Plane endpoint (`https://<account endpoint>`) events are published through.
    * @default - the SDK's default endpoint for the region
@@ -33,9 +47,10 @@ export interface DetectorFunctionProps {
    */
   readonly memorySize?: number;
   /**
-   * 10 s: a reading normally takes tens of milliseconds; the bound leaves room
-   * for the SDK's own retries with backoff on throttling, and cuts off a hung
-   * call long before IoT's retries would pile up.
+   * 10 s: a reading normally takes tens of milliseconds, and a stream batch
+   * folds each printer's readings into one write; the bound leaves room for
+   * the SDK's own retries with backoff on throttling, and cuts off a hung
+   * call long before retries would pile up.
    * @default DETECTOR_FUNCTION.timeoutSeconds (10 s)
    */
   readonly timeout?: Duration;
@@ -52,23 +67,12 @@ export interface DetectorFunctionProps {
    */
   readonly tracing?: Tracing;
   /**
-   * Retries of a failed asynchronous invocation (transient failures are
-   * thrown on purpose; the handler is idempotent per invocation).
-   * @default DETECTOR_FUNCTION.retryAttempts (2)
-   */
-  readonly retryAttempts?: number;
-  /**
-   * How long an invocation may wait in Lambda's async queue before it goes to
-   * the dead-letter queue: readings older than this are no longer "live".
-   * @default DETECTOR_FUNCTION.maxEventAgeSeconds (1 hour)
-   */
-  readonly maxEventAge?: Duration;
-  /**
    * Reserved concurrency: the most invocations at once, so a flood of readings
    * cannot take the account's whole concurrency (and starve its other
-   * functions). Readings above it are throttled, kept by Lambda's async queue
-   * and retried until `maxEventAge`, then sent to the dead-letter queue; the
-   * throttles alarm fires meanwhile.
+   * functions). Direct ingest: readings above it are throttled, kept by
+   * Lambda's async queue and retried until `maxEventAge`, then sent to the
+   * dead-letter queue. Stream ingest: a stream needs one at a time per shard,
+   * and a throttled batch waits in the stream. The throttles alarm fires meanwhile.
    * @default DETECTOR_FUNCTION.reservedConcurrency (100)
    */
   readonly reservedConcurrency?: number;
@@ -80,19 +84,36 @@ export interface DetectorFunctionProps {
   readonly deviceIdentity?: DeviceIdentityMode;
 }
 
-/**
- * An SQS on-failure destination whose grant is only `sqs:SendMessage` (all
- * Lambda needs to deliver the failure record), unlike `SqsDestination`, which
- * also grants `sqs:GetQueueAttributes` and `sqs:GetQueueUrl`.
- */
-function sendOnlyQueueDestination(queue: IQueue): IDestination {
-  return {
-    bind(_scope: Construct, fn): DestinationConfig {
-      fn.addToRolePolicy(new PolicyStatement({ sid: 'SendFailedInvocations', actions: ['sqs:SendMessage'], resources: [queue.queueArn] }));
-      return { destination: queue.queueArn };
-    },
-  };
+/** Direct ingest: the topic rule invokes the function asynchronously with each message. */
+export interface DirectDetectorFunctionProps extends DetectorFunctionSettings {
+  /** @default 'direct' */
+  readonly ingest?: 'direct';
+  /** Receives invocations that failed after every retry or expired. */
+  readonly deadLetterQueue: IQueue;
+  /**
+   * Retries of a failed asynchronous invocation (transient failures are
+   * thrown on purpose; the handler is idempotent per invocation).
+   * @default DETECTOR_FUNCTION.retryAttempts (2)
+   */
+  readonly retryAttempts?: number;
+  /**
+   * How long an invocation may wait in Lambda's async queue before it goes to
+   * the dead-letter queue: readings older than this are no longer "live".
+   * @default DETECTOR_FUNCTION.maxEventAgeSeconds (1 hour)
+   */
+  readonly maxEventAge?: Duration;
 }
+
+/**
+ * Stream ingest: an event source mapping invokes the function synchronously
+ * with batches of stream records; retries, record age and the on-failure
+ * destination are the mapping's (`StreamIngest`).
+ */
+export interface StreamDetectorFunctionProps extends DetectorFunctionSettings {
+  readonly ingest: 'stream';
+}
+
+export type DetectorFunctionProps = DirectDetectorFunctionProps | StreamDetectorFunctionProps;
 
 /** The detector function and its log group, role and failure handling. */
 export class DetectorFunction extends Construct {
@@ -113,15 +134,20 @@ export class DetectorFunction extends Construct {
 
     // An explicit role instead of AWSLambdaBasicExecutionRole: logs go only to
     // this function's own log group.
+    const stream = props.ingest === 'stream';
     this.role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: 'printer-anomaly detector: read/update printer profiles, publish anomaly events',
+      description: stream
+        ? 'printer-anomaly detector (stream ingest): read/update printer profiles, publish anomaly events, read the reading stream'
+        : 'printer-anomaly detector: read/update printer profiles, publish anomaly events',
     });
 
     const tracing = props.tracing ?? Tracing.DISABLED;
     this.function = new NodejsFunction(this, 'Function', {
-      description: 'Detects printer threshold anomalies from IoT readings',
-      entry: DETECTOR_ENTRY,
+      description: stream
+        ? 'Detects printer threshold anomalies from batches of the IoT reading stream'
+        : 'Detects printer threshold anomalies from IoT readings',
+      entry: stream ? STREAM_ENTRY : DETECTOR_ENTRY,
       handler: DETECTOR_HANDLER,
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
@@ -145,10 +171,14 @@ export class DetectorFunction extends Construct {
         mainFields: [...DETECTOR_BUNDLE.mainFields],
         externalModules: [...DETECTOR_EXTERNALS],
       },
-      retryAttempts: props.retryAttempts ?? DETECTOR_FUNCTION.retryAttempts,
-      maxEventAge: props.maxEventAge ?? Duration.seconds(DETECTOR_FUNCTION.maxEventAgeSeconds),
       reservedConcurrentExecutions: props.reservedConcurrency ?? DETECTOR_FUNCTION.reservedConcurrency,
-      onFailure: sendOnlyQueueDestination(props.deadLetterQueue),
+      ...(props.ingest === 'stream'
+        ? {}
+        : {
+            retryAttempts: props.retryAttempts ?? DETECTOR_FUNCTION.retryAttempts,
+            maxEventAge: props.maxEventAge ?? Duration.seconds(DETECTOR_FUNCTION.maxEventAgeSeconds),
+            onFailure: sendOnlyDestination(props.deadLetterQueue),
+          }),
     });
 
     const pinnedRuntime =
@@ -159,17 +189,21 @@ export class DetectorFunction extends Construct {
       { id: 'Serverless-LambdaLatestVersion', reason: pinnedRuntime },
       {
         id: 'Serverless-LambdaDLQ',
-        reason:
-          'The function has an on-failure destination (the encrypted SQS dead-letter queue), the successor of a DLQ ' +
-          'that also records the error; configuring both would deliver every failed reading twice.',
+        reason: stream
+          ? 'The function is invoked only by its stream event source mapping, never asynchronously, so a function DLQ ' +
+            'would never receive anything; the mapping has the on-failure destination (the encrypted SQS dead-letter queue).'
+          : 'The function has an on-failure destination (the encrypted SQS dead-letter queue), the successor of a DLQ ' +
+            'that also records the error; configuring both would deliver every failed reading twice.',
       },
     );
     if (tracing === Tracing.DISABLED) {
       Validations.of(this.function).acknowledge({
         id: 'Serverless-LambdaTracing',
-        reason:
-          'Tracing is off by default: every reading is one invocation, so X-Ray would cost more than the rest of the ' +
-          'stack, while the EMF metrics and structured logs already cover each reading. The `tracing` prop enables it.',
+        reason: stream
+          ? 'Tracing is off by default: the EMF metrics and structured logs already cover each reading and batch, and ' +
+            'traces of batch invocations would add cost without telling more. The `tracing` prop enables it.'
+          : 'Tracing is off by default: every reading is one invocation, so X-Ray would cost more than the rest of the ' +
+            'stack, while the EMF metrics and structured logs already cover each reading. The `tracing` prop enables it.',
       });
     }
 

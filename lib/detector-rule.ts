@@ -1,19 +1,36 @@
 /**
  * The IoT topic rule that feeds readings to the detector: the shared rule SQL,
- * a Lambda action, an error action so a failing action is never silent, and
- * the invoke permission scoped to this very rule.
+ * one action for the ingest mode (invoke the detector, or put the message on
+ * the reading stream keyed by printer), an error action so a failing action is
+ * never silent, and each permission scoped to this very rule.
  */
 import { Stack } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { CfnTopicRule } from 'aws-cdk-lib/aws-iot';
+import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { type DeviceIdentityMode, RULE_SQL_VERSION, ruleSql } from '../contract/index.ts';
 
+/**
+ * The stream record's partition key: an IoT substitution template, the
+ * message's own `PrinterId`, so a printer's readings share one shard and stay
+ * in order. A message without one fails the action and lands in the error queue.
+ */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: an IoT substitution template, resolved by the rules engine per message.
+export const STREAM_PARTITION_KEY = '${PrinterId}';
+
+/** Where the rule sends each message, by ingest mode (`IngestMode` in lib/detector-function.ts). */
+export type DetectorRuleTarget =
+  /** Direct ingest: invoke the detector asynchronously with the message. */
+  | { readonly ingest: 'direct'; readonly function: IFunction }
+  /** Stream ingest: put the message on the reading stream, keyed by printer. */
+  | { readonly ingest: 'stream'; readonly stream: IStream };
+
 export interface DetectorRuleProps {
-  /** The function the rule invokes with each reading. */
-  readonly function: IFunction;
+  /** Where each reading goes. */
+  readonly target: DetectorRuleTarget;
   /**
    * Where the rules engine sends a reading whose action failed (the error
    * message carries the original payload, base64-encoded, for replay).
@@ -32,7 +49,7 @@ export interface DetectorRuleProps {
   readonly deviceIdentity?: DeviceIdentityMode;
 }
 
-/** `SELECT * FROM 'anom/detect'` -> detector, errors -> the dead-letter queue. */
+/** `SELECT * FROM 'anom/detect'` -> detector or reading stream, errors -> the dead-letter queue. */
 export class DetectorRule extends Construct {
   /** The topic rule. */
   public readonly rule: CfnTopicRule;
@@ -42,17 +59,21 @@ export class DetectorRule extends Construct {
   public readonly ruleArn: string;
   /** The role the rules engine assumes for the error action. */
   public readonly errorActionRole: Role;
+  /** Stream ingest: the role the rules engine assumes to put records on the stream (none for direct ingest). */
+  public readonly streamActionRole?: Role;
 
   constructor(scope: Construct, id: string, props: DetectorRuleProps) {
     super(scope, id);
     const { account } = Stack.of(this);
+    const rulesEngineRole = (roleId: string, description: string) =>
+      new Role(this, roleId, {
+        assumedBy: new ServicePrincipal('iot.amazonaws.com').withConditions({
+          StringEquals: { 'aws:SourceAccount': account },
+        }),
+        description,
+      });
 
-    this.errorActionRole = new Role(this, 'ErrorActionRole', {
-      assumedBy: new ServicePrincipal('iot.amazonaws.com').withConditions({
-        StringEquals: { 'aws:SourceAccount': account },
-      }),
-      description: 'printer-anomaly topic rule: send failed readings to the dead-letter queue',
-    });
+    this.errorActionRole = rulesEngineRole('ErrorActionRole', 'printer-anomaly topic rule: send failed readings to the dead-letter queue');
     this.errorActionRole.addToPrincipalPolicy(
       new PolicyStatement({
         sid: 'SendFailedReadings',
@@ -61,6 +82,22 @@ export class DetectorRule extends Construct {
       }),
     );
 
+    const { target } = props;
+    let action: CfnTopicRule.ActionProperty;
+    if (target.ingest === 'stream') {
+      const role = rulesEngineRole('StreamActionRole', 'printer-anomaly topic rule: put readings on the reading stream');
+      // One record per message: PutRecord only, on this stream only.
+      role.addToPrincipalPolicy(
+        new PolicyStatement({ sid: 'PutReadings', actions: ['kinesis:PutRecord'], resources: [target.stream.streamArn] }),
+      );
+      // Only with a customer-managed key: the AWS-managed one needs no permission.
+      target.stream.encryptionKey?.grant(role, 'kms:GenerateDataKey');
+      this.streamActionRole = role;
+      action = { kinesis: { streamName: target.stream.streamName, partitionKey: STREAM_PARTITION_KEY, roleArn: role.roleArn } };
+    } else {
+      action = { lambda: { functionArn: target.function.functionArn } };
+    }
+
     this.rule = new CfnTopicRule(this, 'Rule', {
       ...(props.ruleName ? { ruleName: props.ruleName } : {}),
       topicRulePayload: {
@@ -68,22 +105,25 @@ export class DetectorRule extends Construct {
         sql: ruleSql(props.deviceIdentity ?? 'any'),
         awsIotSqlVersion: RULE_SQL_VERSION,
         ruleDisabled: false,
-        actions: [{ lambda: { functionArn: props.function.functionArn } }],
+        actions: [action],
         errorAction: {
           sqs: { queueUrl: props.errorQueue.queueUrl, roleArn: this.errorActionRole.roleArn, useBase64: false },
         },
       },
     });
-    // The role's policy must exist before the rules engine first uses it.
+    // The roles' policies must exist before the rules engine first uses them.
     this.rule.node.addDependency(this.errorActionRole);
+    if (this.streamActionRole) this.rule.node.addDependency(this.streamActionRole);
     this.ruleName = this.rule.ref;
     this.ruleArn = this.rule.attrArn;
 
-    // Only this rule, in this account, may invoke the function.
-    props.function.addPermission('InvokeByTopicRule', {
-      principal: new ServicePrincipal('iot.amazonaws.com'),
-      sourceArn: this.ruleArn,
-      sourceAccount: account,
-    });
+    if (target.ingest === 'direct') {
+      // Only this rule, in this account, may invoke the function.
+      target.function.addPermission('InvokeByTopicRule', {
+        principal: new ServicePrincipal('iot.amazonaws.com'),
+        sourceArn: this.ruleArn,
+        sourceAccount: account,
+      });
+    }
   }
 }

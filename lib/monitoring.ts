@@ -1,8 +1,9 @@
 /**
  * Alarms and a dashboard for the detector: the function's own health, the
- * dead-letter queue, the topic rule's action failures, and the detector's EMF
+ * dead-letter queue, the topic rule's action failures, the detector's EMF
  * metrics (namespace METRICS_NAMESPACE, dimension `service` = SERVICE_NAME,
- * which Powertools Metrics adds to every metric by default).
+ * which Powertools Metrics adds to every metric by default) and, with stream
+ * ingest, how far the function lags behind the reading stream.
  */
 import { Aws, Duration, Stack } from 'aws-cdk-lib';
 import {
@@ -15,14 +16,28 @@ import {
   TreatMissingData,
   type IAlarmAction,
 } from 'aws-cdk-lib/aws-cloudwatch';
+import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../contract/index.ts';
 
 export interface DetectorMonitoringProps {
-  /** The detector function. */
+  /** The detector function (with stream ingest, the stream's consumer). */
   readonly function: IFunction;
+  /**
+   * Stream ingest: the reading stream the function consumes, for the
+   * iterator age alarm and the stream's row on the dashboard.
+   * @default - direct ingest: no stream
+   */
+  readonly stream?: IStream;
+  /**
+   * Stream ingest: the iterator age alarm fires when the oldest record the
+   * function has not processed is older than this (normally a batching
+   * window plus one batch's duration: a few seconds).
+   * @default Duration.seconds(60)
+   */
+  readonly iteratorAgeThreshold?: Duration;
   /** The dead-letter queue of failed readings. */
   readonly deadLetterQueue: IQueue;
   /** Name of the topic rule that invokes the function. */
@@ -80,13 +95,15 @@ export class DetectorMonitoring extends Construct {
     const ruleErrorActionFailures = ruleMetric('ErrorActionFailure');
     const dlqDepth = props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' });
 
-    const alarm = (alarmId: string, metric: Metric, description: string) => {
+    // Fires on the first occurrence unless given a threshold to exceed.
+    const alarm = (alarmId: string, metric: Metric, description: string, above?: number) => {
       const created = new Alarm(this, alarmId, {
         metric: metric.with({ period }),
         alarmDescription: description,
-        threshold: 1,
+        threshold: above ?? 1,
         evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        comparisonOperator:
+          above === undefined ? ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD : ComparisonOperator.GREATER_THAN_THRESHOLD,
         treatMissingData: TreatMissingData.NOT_BREACHING,
       });
       for (const action of props.alarmActions ?? []) {
@@ -96,11 +113,19 @@ export class DetectorMonitoring extends Construct {
       return created;
     };
 
+    const { stream } = props;
+    const iteratorAge = fn.metric('IteratorAge', { statistic: 'Maximum' });
     this.alarms = [
       alarm('FunctionErrors', functionErrors, 'The detector threw (transient failures are retried; see its logs).'),
       alarm('FunctionThrottles', functionThrottles, 'The detector was throttled: readings are delayed.'),
       alarm('DeadLetterQueueNotEmpty', dlqDepth, 'Readings failed for good: inspect and replay the dead-letter queue.'),
-      alarm('RuleActionFailures', ruleFailures, 'The topic rule could not invoke the detector (the error action keeps the reading).'),
+      alarm(
+        'RuleActionFailures',
+        ruleFailures,
+        stream
+          ? 'The topic rule could not put readings on the reading stream (the error action keeps the reading).'
+          : 'The topic rule could not invoke the detector (the error action keeps the reading).',
+      ),
       alarm('RuleErrorActionFailures', ruleErrorActionFailures, 'The topic rule could not record a failed reading: it is lost.'),
       alarm(
         'ProfileConfigurationErrors',
@@ -108,6 +133,16 @@ export class DetectorMonitoring extends Construct {
         'A printer profile is invalid (Window < 1 or Lower > Upper): its readings are not applied.',
       ),
       alarm('EventPublishFailures', emf.publishFailures, 'Anomaly events could not be published yet (they stay pending and are retried).'),
+      ...(stream
+        ? [
+            alarm(
+              'StreamIteratorAge',
+              iteratorAge,
+              'The detector lags behind the reading stream: readings are delayed (see its errors, throttles and duration).',
+              (props.iteratorAgeThreshold ?? Duration.seconds(60)).toMilliseconds(),
+            ),
+          ]
+        : []),
     ];
 
     const graph = (title: string, left: [Metric, string][], width = 8) =>
@@ -155,6 +190,24 @@ export class DetectorMonitoring extends Construct {
           ]),
           graph('Dead-letter queue', [[dlqDepth, 'messages visible']]),
         ],
+        ...(stream
+          ? [
+              [
+                graph('Reading stream', [
+                  [stream.metricIncomingRecords({ statistic: 'Sum' }), 'records in'],
+                  [stream.metricGetRecords({ statistic: 'Sum' }), 'records read'],
+                ]),
+                graph('Stream lag (ms)', [
+                  [iteratorAge, 'detector iterator age (max)'],
+                  [stream.metricGetRecordsIteratorAgeMilliseconds({ statistic: 'Maximum' }), 'stream iterator age (max)'],
+                ]),
+                graph('Stream throttling', [
+                  [stream.metricWriteProvisionedThroughputExceeded({ statistic: 'Sum' }), 'writes throttled'],
+                  [stream.metricReadProvisionedThroughputExceeded({ statistic: 'Sum' }), 'reads throttled'],
+                ]),
+              ],
+            ]
+          : []),
         [new AlarmStatusWidget({ title: 'Alarms', alarms: [...this.alarms], width: 24, height: 4 })],
       ],
     });

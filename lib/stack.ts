@@ -15,13 +15,15 @@ import {
   type StackOutputName,
 } from '../contract/index.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
-import { DetectorFunction } from './detector-function.ts';
+import { DetectorFunction, INGEST_MODES, type IngestMode } from './detector-function.ts';
 import { DetectorRule } from './detector-rule.ts';
 import { DevicePolicy } from './device-policy.ts';
 import { IotDataEndpoint } from './iot-data-endpoint.ts';
 import { OperationsTopic } from './operations-topic.ts';
 import { DetectorMonitoring } from './monitoring.ts';
 import { ProfilesTable } from './profiles-table.ts';
+import { ReadingStream } from './reading-stream.ts';
+import { StreamIngest } from './stream-ingest.ts';
 
 /** Context keys (`cdk deploy -c KEY=VALUE`) the stack reads when a prop is not given. */
 export const CONTEXT = {
@@ -37,6 +39,10 @@ export const CONTEXT = {
   detectorConcurrency: 'detectorConcurrency',
   /** Who may report for a printer: `any` (default) or `thing`. */
   deviceIdentity: 'deviceIdentity',
+  /** How readings reach the detector: `direct` (default) or `stream`. */
+  ingest: 'ingest',
+  /** Stream ingest: a fixed shard count (provisioned capacity) instead of on-demand. */
+  streamShards: 'streamShards',
 } as const;
 
 export interface PrinterAnomalyStackProps extends StackProps {
@@ -75,9 +81,25 @@ export interface PrinterAnomalyStackProps extends StackProps {
    * @default context `deviceIdentity`, else 'any'
    */
   readonly deviceIdentity?: DeviceIdentityMode;
+  /**
+   * How readings reach the detector: `direct`, the topic rule invokes it once
+   * per message; or `stream`, the rule puts each message on a Kinesis stream
+   * keyed by printer and the detector reads it in batches, folding each
+   * printer's readings into one write (docs/cost.md compares the two).
+   * @default context `ingest`, else 'direct'
+   */
+  readonly ingest?: IngestMode;
+  /**
+   * Stream ingest only: a fixed number of shards (provisioned capacity).
+   * @default context `streamShards`, else on-demand capacity
+   */
+  readonly streamShards?: number;
 }
 
-/** Printers -> IoT Core -> topic rule -> detector Lambda -> DynamoDB, events -> `anom/pred`. */
+/**
+ * Printers -> IoT Core -> topic rule -> detector Lambda (directly, or through
+ * a Kinesis stream with `ingest: 'stream'`) -> DynamoDB, events -> `anom/pred`.
+ */
 export class PrinterAnomalyStack extends Stack {
   constructor(scope: Construct, id: string, props: PrinterAnomalyStackProps = {}) {
     super(scope, id, props);
@@ -98,14 +120,35 @@ export class PrinterAnomalyStack extends Stack {
       throw new Error(`deviceIdentity must be one of ${DEVICE_IDENTITY_MODES.join(', ')}, got "${identity}"`);
     }
     const deviceIdentity = identity as DeviceIdentityMode;
+    const ingestValue = props.ingest ?? context(CONTEXT.ingest) ?? 'direct';
+    if (!INGEST_MODES.includes(ingestValue as IngestMode)) {
+      throw new Error(`ingest must be one of ${INGEST_MODES.join(', ')}, got "${ingestValue}"`);
+    }
+    const ingest = ingestValue as IngestMode;
+    const shards = props.streamShards ?? context(CONTEXT.streamShards);
+    if (shards !== undefined && ingest !== 'stream') {
+      throw new Error(`streamShards applies to ingest=stream only, got ingest=${ingest}`);
+    }
+    if (shards !== undefined && !(Number.isInteger(Number(shards)) && Number(shards) >= 1)) {
+      throw new Error(`streamShards must be a positive integer, got "${shards}"`);
+    }
+
     const detector = new DetectorFunction(this, 'Detector', {
       table,
-      deadLetterQueue: queue,
       iotDataEndpoint: endpoint.url,
       ...(concurrency !== undefined ? { reservedConcurrency: Number(concurrency) } : {}),
       deviceIdentity,
+      ...(ingest === 'stream' ? { ingest } : { deadLetterQueue: queue }),
     });
-    const rule = new DetectorRule(this, 'Rule', { function: detector.function, errorQueue: queue, deviceIdentity });
+    // Stream ingest: the rule puts readings on the stream, and the detector reads it.
+    const stream =
+      ingest === 'stream' ? new ReadingStream(this, 'Readings', shards !== undefined ? { shards: Number(shards) } : {}).stream : undefined;
+    if (stream) new StreamIngest(this, 'StreamIngest', { stream, function: detector.function, deadLetterQueue: queue });
+    const rule = new DetectorRule(this, 'Rule', {
+      target: stream ? { ingest: 'stream', stream } : { ingest: 'direct', function: detector.function },
+      errorQueue: queue,
+      deviceIdentity,
+    });
     const devicePolicy = new DevicePolicy(this, 'DevicePolicy');
 
     const alarmTopicArn = props.alarmTopicArn ?? context(CONTEXT.alarmTopicArn);
@@ -115,14 +158,18 @@ export class PrinterAnomalyStack extends Stack {
       : new OperationsTopic(this, 'Operations', alarmEmail ? { email: alarmEmail } : {}).topic;
     new DetectorMonitoring(this, 'Monitoring', {
       function: detector.function,
+      ...(stream ? { stream } : {}),
       deadLetterQueue: queue,
       ruleName: rule.ruleName,
       alarmActions: [new SnsAction(alarmTopic)],
     });
 
-    const outputs: Record<StackOutputName, string> = {
+    // Which outputs a mode has: `STACK_OUTPUT` in contract/stack-outputs.ts.
+    const outputs: Partial<Record<StackOutputName, string>> = {
       TableName: table.tableName,
-      FunctionName: detector.function.functionName,
+      ...(stream
+        ? { ReadingStreamName: stream.streamName, StreamFunctionName: detector.function.functionName }
+        : { FunctionName: detector.function.functionName }),
       LogGroupName: detector.logGroup.logGroupName,
       RuleName: rule.ruleName,
       IotDataEndpoint: endpoint.address,

@@ -45,6 +45,8 @@ const MODES: readonly [string, Record<string, unknown>][] = [
   ['detectorConcurrency', { detectorConcurrency: 10 }],
   ['destroyTable', { destroyTable: 'true' }],
   ['deviceIdentity=thing (readings only from their own thing or a gateway)', { deviceIdentity: 'thing' }],
+  ['ingest=stream (readings through an on-demand Kinesis stream)', { ingest: 'stream' }],
+  ['ingest=stream with streamShards=2 (a provisioned stream)', { ingest: 'stream', streamShards: 2 }],
 ];
 
 /** Synthesizes the app as `cdk synth` does, with `plugins` validating it; `run` gets the assembly folder. */

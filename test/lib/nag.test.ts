@@ -33,11 +33,48 @@ function acknowledgments(root: IConstruct): { path: string; id: string; reason: 
   );
 }
 
+/** The acknowledgments of `stack` as `path rule`, the stack's name left off. */
+const acknowledged = (stack: IConstruct) => acknowledgments(stack).map((a) => `${a.path.replace(/^PrinterAnomaly\//, '')} ${a.id}`);
+
+/** What the packs report on `stack` with every acknowledgment ignored. */
+function rawFindings(stack: IConstruct) {
+  return packs().flatMap((pack) => {
+    // `isAcknowledged` is the packs' (TypeScript-private) hook for acknowledgments in cdk-nag 3.x.
+    const hooked = pack as unknown as { isAcknowledged?: unknown };
+    expect(typeof hooked.isAcknowledged, 'cdk-nag internals changed: update this test').toBe('function');
+    hooked.isAcknowledged = () => false;
+    return findings(pack.validateScope(stack));
+  });
+}
+
+/** The same in every mode (direct and stream ingest give their function's acknowledgments their own reasons). */
+const EXPECTED_ACKNOWLEDGMENTS = [
+  'DeadLetters/Queue AwsSolutions-SQS3',
+  'DeadLetters/Queue Serverless-SQSRedrivePolicy',
+  'Detector/Function AwsSolutions-L1',
+  'Detector/Function Serverless-LambdaLatestVersion',
+  'Detector/Function Serverless-LambdaDLQ',
+  'Detector/Function Serverless-LambdaTracing',
+  'IotEndpoint/Lookup AwsSolutions-IAM5[Resource::*]',
+  'AWS679f53fac002430cb0da5b7982bd2287 AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+  'AWS679f53fac002430cb0da5b7982bd2287 Serverless-LambdaDLQ',
+  'AWS679f53fac002430cb0da5b7982bd2287 Serverless-LambdaTracing',
+].sort();
+
 let synthesized: SynthesizedStack;
+let streamIngest: SynthesizedStack;
 beforeAll(() => {
   synthesized = synthesizeStack();
+  streamIngest = synthesizeStack({ context: { ingest: 'stream' } });
 });
-afterAll(() => synthesized?.dispose());
+afterAll(() => {
+  synthesized?.dispose();
+  streamIngest?.dispose();
+});
+const MODES = [
+  ['the default deployment', () => synthesized],
+  ['ingest=stream', () => streamIngest],
+] as const;
 
 describe('cdk-nag', () => {
   it.each([
@@ -48,9 +85,14 @@ describe('cdk-nag', () => {
     expect(findings(pack.validateScope(synthesized.stack))).toEqual([]);
   });
 
+  it('finds nothing unacknowledged with stream ingest (ingest=stream)', () => {
+    for (const pack of packs()) expect(findings(pack.validateScope(streamIngest.stack))).toEqual([]);
+  });
+
   it.each([
     ['deviceIdentity=thing', { deviceIdentity: 'thing' }],
     ['alarmTopicArn', { alarmTopicArn: ['arn', 'aws', 'sns', 'eu-west-1', '0'.repeat(12), 'ops'].join(':') }],
+    ['ingest=stream with streamShards=2 and deviceIdentity=thing', { ingest: 'stream', streamShards: 2, deviceIdentity: 'thing' }],
   ])('finds nothing unacknowledged in the optional mode %s either', (_mode, context) => {
     const synth = synthesizeStack({ context });
     try {
@@ -72,8 +114,8 @@ describe('cdk-nag', () => {
     }
   });
 
-  it('gives every acknowledgment a written reason', () => {
-    const acks = acknowledgments(synthesized.stack);
+  it.each(MODES)('gives every acknowledgment a written reason (%s)', (_mode, synth) => {
+    const acks = acknowledgments(synth().stack);
     expect(acks.length).toBeGreaterThan(0);
     for (const ack of acks) {
       expect(typeof ack.reason, `${ack.id} at ${ack.path}`).toBe('string');
@@ -81,34 +123,20 @@ describe('cdk-nag', () => {
     }
   });
 
-  it('acknowledges only these findings (a new one must be reviewed here)', () => {
-    const acks = acknowledgments(synthesized.stack).map((a) => `${a.path.replace(/^PrinterAnomaly\//, '')} ${a.id}`);
-    expect(acks.sort()).toEqual(
-      [
-        'DeadLetters/Queue AwsSolutions-SQS3',
-        'DeadLetters/Queue Serverless-SQSRedrivePolicy',
-        'Detector/Function AwsSolutions-L1',
-        'Detector/Function Serverless-LambdaLatestVersion',
-        'Detector/Function Serverless-LambdaDLQ',
-        'Detector/Function Serverless-LambdaTracing',
-        'IotEndpoint/Lookup AwsSolutions-IAM5[Resource::*]',
-        'AWS679f53fac002430cb0da5b7982bd2287 AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        'AWS679f53fac002430cb0da5b7982bd2287 Serverless-LambdaDLQ',
-        'AWS679f53fac002430cb0da5b7982bd2287 Serverless-LambdaTracing',
-      ].sort(),
-    );
+  it.each(MODES)('acknowledges only these findings (a new one must be reviewed here) (%s)', (_mode, synth) => {
+    expect(acknowledged(synth().stack).sort()).toEqual(EXPECTED_ACKNOWLEDGMENTS);
   });
 
-  it('has no stale acknowledgment: each one silences a finding the packs really report', () => {
-    // Re-run the packs with acknowledgments ignored. `isAcknowledged` is the
-    // packs' (TypeScript-private) hook for them in cdk-nag 3.x.
-    const raw = packs().flatMap((pack) => {
-      const hooked = pack as unknown as { isAcknowledged?: unknown };
-      expect(typeof hooked.isAcknowledged, 'cdk-nag internals changed: update this test').toBe('function');
-      hooked.isAcknowledged = () => false;
-      return findings(pack.validateScope(synthesized.stack));
-    });
-    for (const ack of acknowledgments(synthesized.stack)) {
+  it('gives the stream-ingest detector its own reasons where its invocation differs', () => {
+    const reasonOf = (stack: IConstruct, id: string) =>
+      acknowledgments(stack).find((a) => a.id === id && a.path === 'PrinterAnomaly/Detector/Function')?.reason;
+    expect(reasonOf(streamIngest.stack, 'Serverless-LambdaDLQ')).toMatch(/event source mapping/);
+    expect(reasonOf(streamIngest.stack, 'Serverless-LambdaDLQ')).not.toBe(reasonOf(synthesized.stack, 'Serverless-LambdaDLQ'));
+  });
+
+  it.each(MODES)('has no stale acknowledgment: each one silences a finding the packs really report (%s)', (_mode, synth) => {
+    const raw = rawFindings(synth().stack);
+    for (const ack of acknowledgments(synth().stack)) {
       const silenced = raw.filter((f) => f.rule === ack.id && (f.path === ack.path || f.path.startsWith(`${ack.path}/`)));
       expect(silenced.length, `${ack.id} at ${ack.path} silences nothing`).toBeGreaterThan(0);
     }

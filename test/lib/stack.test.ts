@@ -18,7 +18,19 @@ import {
   ruleSql,
   SERVICE_NAME,
 } from '../../contract/index.ts';
-import { getAttOf, onlyResource, refTo, referencedId, stackArn, synthesizeStack, type SynthesizedStack } from '../support/cdk-app.ts';
+import {
+  actionsOf,
+  allStatements,
+  getAttOf,
+  onlyResource,
+  refTo,
+  referencedId,
+  resourcesOf,
+  type Statement,
+  stackArn,
+  synthesizeStack,
+  type SynthesizedStack,
+} from '../support/cdk-app.ts';
 
 /** The detector (the stack's other function is CDK's custom resource provider). */
 const DETECTOR = { Runtime: 'nodejs22.x' };
@@ -30,25 +42,6 @@ beforeAll(() => {
   template = synthesized.template;
 });
 afterAll(() => synthesized?.dispose());
-
-type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Sid?: string; Condition?: unknown };
-const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
-const resourcesOf = (s: Statement) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
-
-/** Every identity-policy statement in the stack, with the logical ids of the roles it is attached to. */
-function allStatements(t: Template): { roles: string[]; statement: Statement }[] {
-  const out: { roles: string[]; statement: Statement }[] = [];
-  for (const policy of Object.values(t.findResources('AWS::IAM::Policy'))) {
-    const roles = (policy['Properties']['Roles'] as unknown[]).map((r) => referencedId(r)!);
-    for (const statement of policy['Properties']['PolicyDocument']['Statement'] as Statement[]) out.push({ roles, statement });
-  }
-  for (const [id, role] of Object.entries(t.findResources('AWS::IAM::Role'))) {
-    for (const inline of (role['Properties']['Policies'] ?? []) as { PolicyDocument: { Statement: Statement[] } }[]) {
-      for (const statement of inline.PolicyDocument.Statement) out.push({ roles: [id], statement });
-    }
-  }
-  return out;
-}
 
 describe('IoT topic rule', () => {
   it('runs the shared rule SQL with the shared SQL version and invokes the detector', () => {
@@ -86,6 +79,14 @@ describe('IoT topic rule', () => {
     expect(statements.map((s) => s.statement)).toEqual([
       expect.objectContaining({ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: getAttOf(template, 'AWS::SQS::Queue', 'Arn') }),
     ]);
+  });
+
+  it('is direct ingest by default: no stream, no event source mapping, no stream permission', () => {
+    template.resourceCountIs('AWS::Kinesis::Stream', 0);
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 0);
+    const rule = onlyResource(template, 'AWS::IoT::TopicRule').resource;
+    expect(Object.keys(rule.Properties!['TopicRulePayload']['Actions'][0])).toEqual(['Lambda']);
+    expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toContain('kinesis:');
   });
 
   it('lets only this rule, from this account, invoke the detector', () => {
@@ -481,9 +482,9 @@ describe('device identity mode thing (context deviceIdentity=thing)', () => {
 });
 
 describe('outputs', () => {
-  const OUTPUT_KEYS = [
+  /** Every deployment's outputs. */
+  const COMMON_KEYS = [
     'TableName',
-    'FunctionName',
     'LogGroupName',
     'RuleName',
     'IotDataEndpoint',
@@ -492,30 +493,59 @@ describe('outputs', () => {
     'OperationsTopicArn',
     'Region',
   ] as const satisfies readonly (keyof StackOutputs)[];
-  // Fails to compile when StackOutputs gains a key the stack does not output.
-  const everyKey: [Exclude<keyof StackOutputs, (typeof OUTPUT_KEYS)[number]>] extends [never] ? true : never = true;
+  /** The default deployment's: the function the rule invokes. */
+  const DIRECT_KEYS = [...COMMON_KEYS, 'FunctionName'] as const satisfies readonly (keyof StackOutputs)[];
+  /** Stream ingest's: the stream and the function reading it. */
+  const STREAM_KEYS = [...COMMON_KEYS, 'ReadingStreamName', 'StreamFunctionName'] as const satisfies readonly (keyof StackOutputs)[];
+  // Fails to compile when StackOutputs gains a key no mode outputs.
+  const everyKey: [Exclude<keyof StackOutputs, (typeof DIRECT_KEYS)[number] | (typeof STREAM_KEYS)[number]>] extends [never]
+    ? true
+    : never = true;
 
-  it('declares exactly the outputs the CLIs read from cdk-outputs.json', () => {
+  let stream: SynthesizedStack;
+  beforeAll(() => {
+    stream = synthesizeStack({ context: { ingest: 'stream' } });
+  });
+  afterAll(() => stream?.dispose());
+
+  /** The outputs every mode has, as they point into template `t`. */
+  const commonOutputs = (t: Template): Record<(typeof COMMON_KEYS)[number], unknown> => ({
+    TableName: refTo(t, 'AWS::DynamoDB::Table'),
+    LogGroupName: {
+      Ref: referencedId(onlyResource(t, 'AWS::Lambda::Function', DETECTOR).resource.Properties!['LoggingConfig']['LogGroup']),
+    },
+    RuleName: refTo(t, 'AWS::IoT::TopicRule'),
+    IotDataEndpoint: getAttOf(t, 'Custom::AWS', 'endpointAddress'),
+    DeadLetterQueueUrl: refTo(t, 'AWS::SQS::Queue'),
+    DevicePolicyName: refTo(t, 'AWS::IoT::Policy'),
+    OperationsTopicArn: refTo(t, 'AWS::SNS::Topic'),
+    Region: { Ref: 'AWS::Region' },
+  });
+
+  it('declares exactly the outputs the CLIs read from cdk-outputs.json, by mode (the default one unchanged)', () => {
     expect(everyKey).toBe(true);
-    expect(Object.keys(template.findOutputs('*')).sort()).toEqual([...OUTPUT_KEYS].sort());
+    expect(Object.keys(template.findOutputs('*')).sort()).toEqual([...DIRECT_KEYS].sort());
+    expect(Object.keys(stream.template.findOutputs('*')).sort()).toEqual([...STREAM_KEYS].sort());
   });
 
   it('points each output at the right resource', () => {
-    const fn = refTo(template, 'AWS::Lambda::Function', DETECTOR);
-    const logGroup = referencedId(
-      onlyResource(template, 'AWS::Lambda::Function', DETECTOR).resource.Properties!['LoggingConfig']['LogGroup'],
-    );
-    const expected: Record<(typeof OUTPUT_KEYS)[number], unknown> = {
-      TableName: refTo(template, 'AWS::DynamoDB::Table'),
-      FunctionName: fn,
-      LogGroupName: { Ref: logGroup },
-      RuleName: refTo(template, 'AWS::IoT::TopicRule'),
-      IotDataEndpoint: getAttOf(template, 'Custom::AWS', 'endpointAddress'),
-      DeadLetterQueueUrl: refTo(template, 'AWS::SQS::Queue'),
-      DevicePolicyName: refTo(template, 'AWS::IoT::Policy'),
-      OperationsTopicArn: refTo(template, 'AWS::SNS::Topic'),
-      Region: { Ref: 'AWS::Region' },
+    const expected: Record<(typeof DIRECT_KEYS)[number], unknown> = {
+      ...commonOutputs(template),
+      FunctionName: refTo(template, 'AWS::Lambda::Function', DETECTOR),
     };
     for (const [key, value] of Object.entries(expected)) template.hasOutput(key, { Value: value });
+  });
+
+  it('points the stream mode outputs at the stream, and the function names and log group at the function reading it', () => {
+    const t = stream.template;
+    const expected: Record<(typeof STREAM_KEYS)[number], unknown> = {
+      ...commonOutputs(t),
+      ReadingStreamName: refTo(t, 'AWS::Kinesis::Stream'),
+      StreamFunctionName: refTo(t, 'AWS::Lambda::Function', DETECTOR),
+    };
+    for (const [key, value] of Object.entries(expected)) t.hasOutput(key, { Value: value });
+    expect(onlyResource(t, 'AWS::Lambda::EventSourceMapping').resource.Properties!['FunctionName']).toEqual(
+      refTo(t, 'AWS::Lambda::Function', DETECTOR),
+    );
   });
 });

@@ -78,6 +78,33 @@ export function getAttOf(template: Template, type: string, attribute: string, pr
   return { 'Fn::GetAtt': [onlyResource(template, type, props).id, attribute] };
 }
 
+/** An IAM policy statement as synthesized. */
+export type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Sid?: string; Condition?: unknown };
+export const actionsOf = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+export const resourcesOf = (s: Statement): unknown[] => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
+
+/** Every identity-policy statement in the stack, with the logical ids of the roles it is attached to. */
+export function allStatements(t: Template): { roles: string[]; statement: Statement }[] {
+  const out: { roles: string[]; statement: Statement }[] = [];
+  for (const policy of Object.values(t.findResources('AWS::IAM::Policy'))) {
+    const roles = (policy['Properties']['Roles'] as unknown[]).map((r) => referencedId(r)!);
+    for (const statement of policy['Properties']['PolicyDocument']['Statement'] as Statement[]) out.push({ roles, statement });
+  }
+  for (const [id, role] of Object.entries(t.findResources('AWS::IAM::Role'))) {
+    for (const inline of (role['Properties']['Policies'] ?? []) as { PolicyDocument: { Statement: Statement[] } }[]) {
+      for (const statement of inline.PolicyDocument.Statement) out.push({ roles: [id], statement });
+    }
+  }
+  return out;
+}
+
+/** The statements attached to one role, each as its sorted actions and its resources. */
+export function statementsOfRole(t: Template, roleId: string): { actions: string[]; resources: unknown[] }[] {
+  return allStatements(t)
+    .filter((s) => s.roles.includes(roleId))
+    .map(({ statement }) => ({ actions: [...actionsOf(statement)].sort(), resources: resourcesOf(statement) }));
+}
+
 /** An ARN in this stack's partition, region and account, as CDK renders `formatArn`. */
 export function stackArn(service: string, resource: string) {
   return {
