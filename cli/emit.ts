@@ -4,12 +4,13 @@
  */
 import { CliError, UsageError, intOption, readStackOutputs, runCli, type StackOutputs } from './kit.ts';
 import { open } from 'node:fs/promises';
-import { DETECT_TOPIC, type ReadingPayload } from '../contract/index.ts';
+import { DETECT_TOPIC, MAX_BATCH_BYTES, MAX_BATCH_READINGS, type ReadingPayload } from '../contract/index.ts';
 import { isLoopbackHost, parseEndpoint } from '../emitter/connection.ts';
 import { EmitterConnectionError, ReadingsFileError, ReplayOptionsError } from '../emitter/errors.ts';
 import { progressReporter, summaryLine, writeFlushed } from '../emitter/progress.ts';
 import { describeReadings, loadReadingsFile } from '../emitter/readings-file.ts';
-import { repeatReadings, replayStream, type ReplayOptions } from '../emitter/replay.ts';
+import { replayStream, type ReplayOptions } from '../emitter/replay.ts';
+import { planReplay } from '../emitter/replay-plan.ts';
 import { fetchTwinHealth, findRunningTwin, sameEndpoint, TwinUnreachableError, waitForTwinIdle } from '../twin/discovery.ts';
 import { DEFAULT_DISCOVERY_FILES, DEFAULT_HTTP_PORT } from '../twin/paths.ts';
 
@@ -41,6 +42,7 @@ const spec = {
     loop: { type: 'boolean' },
     count: { type: 'string' },
     'add-seq': { type: 'boolean' },
+    batch: { type: 'string' },
     'max-in-flight': { type: 'string' },
     timeout: { type: 'string' },
     'dry-run': { type: 'boolean' },
@@ -63,6 +65,9 @@ const spec = {
     loop: 'replay the file again and again until Ctrl-C',
     count: 'send N readings in all, cycling through the file',
     'add-seq': 'stamp a per-printer seq 1, 2, 3... on each reading (replaces any seq in the file)',
+    batch:
+      `send each printer's readings, in file order, as batched messages of up to N readings (1 to ${MAX_BATCH_READINGS}, ` +
+      `at most ${MAX_BATCH_BYTES / 1024} KB each; default 1: one reading per message)`,
     'max-in-flight': 'publishes awaiting their PUBACK at most (default 100)',
     timeout: `seconds to wait for the connection and for each PUBACK (default ${DEFAULT_TIMEOUT_SECONDS})`,
     'dry-run': 'validate the file and say what it holds; send nothing',
@@ -207,6 +212,8 @@ await runCli(spec, async (values) => {
   if (file === undefined) throw new UsageError('--file is required: a JSON array or JSON Lines file of readings');
   if (values.loop && values.count !== undefined) throw new UsageError('choose --loop or --count, not both');
   const count = intOption('count', values.count, { min: 1 });
+  const batch = intOption('batch', values.batch, { min: 1, max: MAX_BATCH_READINGS }) ?? 1;
+  const batched = batch > 1;
   const rate = rateOption(values.rate);
   const qos = qosOption(values.qos);
   const maxInFlight = intOption('max-in-flight', values['max-in-flight'], { min: 1, max: 65_535 });
@@ -245,21 +252,24 @@ await runCli(spec, async (values) => {
     return 1;
   }
   const described = describeReadings(readings);
+  const plan = planReplay(readings, { count, loop: values.loop, addSeq: values['add-seq'], batch });
+  const inMessages = (messages: number) =>
+    batched ? ` in ${Number.isFinite(messages) ? `${messages} ` : ''}batched messages of up to ${batch}` : '';
   if (endpoint === undefined) {
     await writeFlushed(
       process.stdout,
-      `${file}: ${described.readings} valid readings from ${described.printers} printers; dry run, nothing sent\n`,
+      `${file}: ${described.readings} valid readings from ${described.printers} printers` +
+        `${inMessages(planReplay(readings, { batch }).totalMessages)}; dry run, nothing sent\n`,
     );
     return 0;
   }
 
-  const total = values.loop ? Infinity : (count ?? readings.length);
+  const total = plan.totalReadings;
   if (total > readings.length && !values['add-seq'] && readings.some((r) => r.seq !== undefined)) {
     process.stderr.write(
       'note: the readings carry seq, so the detector skips their repeats as duplicates; add --add-seq to number them afresh\n',
     );
   }
-  const source = values.loop || count !== undefined ? repeatReadings(readings, count) : readings;
   const where = `${topic} at ${endpoint}`;
   const controller = new AbortController();
   let signals = 0;
@@ -280,14 +290,15 @@ await runCli(spec, async (values) => {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const progress = progressReporter(process.stdout);
+  const progress = progressReporter(process.stdout, undefined, { batched });
   process.stdout.write(
-    `replaying ${Number.isFinite(total) ? `${total} readings` : 'readings endlessly'} (${described.printers} printers, from ${file}) to ${where}, QoS ${qos}` +
+    `replaying ${Number.isFinite(total) ? `${total} readings` : 'readings endlessly'}${inMessages(plan.totalMessages)} ` +
+      `(${described.printers} printers, from ${file}) to ${where}, QoS ${qos}` +
       `${rate !== undefined ? `, ${rate}/s` : ''}${values['add-seq'] ? ', seq stamped' : ''}\n`,
   );
   let summary: Awaited<ReturnType<typeof replayStream>>;
   try {
-    summary = await replayStream(source, total, {
+    summary = await replayStream(plan.messages, plan.totalMessages, {
       endpoint,
       topic,
       qos,
@@ -295,7 +306,6 @@ await runCli(spec, async (values) => {
       ...(maxInFlight !== undefined ? { maxInFlight } : {}),
       ...(values['client-id'] !== undefined ? { clientId: values['client-id'] } : {}),
       ...auth,
-      addSeq: values['add-seq'] === true,
       connectTimeoutMs: timeoutMs,
       publishTimeoutMs: timeoutMs,
       signal: controller.signal,
@@ -308,7 +318,7 @@ await runCli(spec, async (values) => {
   } finally {
     progress.finish();
   }
-  await writeFlushed(process.stdout, `${summaryLine(summary, where)}\n`);
+  await writeFlushed(process.stdout, `${summaryLine(summary, where, { batched })}\n`);
   if (summary.interrupted) return EXIT_INTERRUPTED;
   if (twinUrl !== undefined) {
     // Every acknowledged reading has reached the twin's rule: what is left is the function's work.
@@ -325,7 +335,8 @@ await runCli(spec, async (values) => {
         `--wait: the twin has not handled every reading after ${waitTimeoutMs / 1000} s (${done} of ${received} handled; npm run logs shows why)`,
       );
     }
-    await writeFlushed(process.stdout, `processed: all ${summary.acked} readings handled by the twin\n`);
+    const handled = batched ? `${summary.readingsAcked} readings (${summary.acked} messages)` : `${summary.acked} readings`;
+    await writeFlushed(process.stdout, `processed: all ${handled} handled by the twin\n`);
   }
   return summary.failed > 0 ? 1 : 0;
 });

@@ -4,11 +4,13 @@
  */
 import { CliError, intOption, runCli, UsageError } from './kit.ts';
 import { dirname } from 'node:path';
+import { DEVICE_IDENTITY_MODES, type DeviceIdentityMode } from '../contract/index.ts';
 import { loadProfilesFile, ProfilesFileError } from '../twin/profiles-file.ts';
 import { classifyLine, formatEntry, isShownByDefault } from '../twin/log-format.ts';
 import {
   DEFAULT_DYNAMODB_PORT,
   DEFAULT_HTTP_PORT,
+  DEFAULT_KINESIS_PORT,
   DEFAULT_MQTT_PORT,
   DEFAULT_STATE_DIR,
   IN_MEMORY_DEAD_LETTER_FILE,
@@ -17,20 +19,28 @@ import {
 } from '../twin/paths.ts';
 import { RuleSqlError } from '../twin/rule.ts';
 import { checkWritableFolder } from '../twin/state-dir.ts';
-import { startTwin, TwinStartError, type TwinOptions } from '../twin/twin.ts';
+import { loadThingsFile, ThingsFileError } from '../twin/things-file.ts';
+import { INGEST_MODES, type IngestMode, startTwin, TwinStartError, type TwinOptions } from '../twin/twin.ts';
 
 const spec = {
-  usage: 'npm run local -- [--mqtt-port 1883] [--dynamodb-port 8000] [--http-port 8080] [--profiles FILE] [--state-dir DIR | --in-memory]',
+  usage:
+    'npm run local -- [--mqtt-port 1883] [--dynamodb-port 8000] [--http-port 8080] [--profiles FILE] [--state-dir DIR | --in-memory] ' +
+    '[--ingest direct|stream] [--device-identity any|thing --things FILE]',
   summary:
     'Starts the local twin: an MQTT broker, a DynamoDB API with the profiles table, the topic rule and the ' +
     'detector function, wired as in the cloud. Prints one line with its endpoints when ready and runs until ' +
     "Ctrl-C or SIGTERM. The function's log records are shown here and kept in the log file (npm run logs). " +
     'While it runs, its endpoints are written to twin.json in the state folder (.local/twin.json with --in-memory), ' +
-    'where the other CLIs find it.',
+    'where the other CLIs find it. With --ingest stream, the rule puts each message on a Kinesis stream (an embedded ' +
+    'Kinesis API, for aws kinesis --endpoint-url too) read in batches by the stream function, as the stack deploys it with -c ingest=stream.',
   options: {
     'mqtt-port': { type: 'string' },
     'dynamodb-port': { type: 'string' },
     'http-port': { type: 'string' },
+    ingest: { type: 'string' },
+    'kinesis-port': { type: 'string' },
+    'device-identity': { type: 'string' },
+    things: { type: 'string' },
     profiles: { type: 'string' },
     'state-dir': { type: 'string' },
     'in-memory': { type: 'boolean' },
@@ -43,6 +53,11 @@ const spec = {
     'mqtt-port': `MQTT port on 127.0.0.1, 0 for any free one (default ${DEFAULT_MQTT_PORT})`,
     'dynamodb-port': `DynamoDB port on 127.0.0.1, 0 for any free one (default ${DEFAULT_DYNAMODB_PORT})`,
     'http-port': `the twin's HTTP API (GET /api/health) on 127.0.0.1, 0 for any free one (default ${DEFAULT_HTTP_PORT})`,
+    ingest: 'direct: one asynchronous invocation per message (default); stream: a Kinesis stream read in batches',
+    'kinesis-port': `with --ingest stream: the Kinesis API on 127.0.0.1, 0 for any free one (default ${DEFAULT_KINESIS_PORT})`,
+    'device-identity': 'any: a reading counts whoever sends it (default); thing: only from its own thing or a gateway listing it',
+    things:
+      'with --device-identity thing: the thing registry, a JSON object of thing name -> attributes, e.g. {"Gateway1": {"printers": "P2,P3"}}',
     profiles: 'seed these profiles at start (JSON array, as data/printer_profiles.json); counters are kept',
     'state-dir': `keep DynamoDB data, the log and dead letters here across restarts (default ${DEFAULT_STATE_DIR})`,
     'in-memory': 'keep no state: DynamoDB in memory, a fresh log file each start',
@@ -55,9 +70,20 @@ const spec = {
 
 const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 
+/** `value` when it is one of `choices`, else a usage error naming the option. */
+function choice<T extends string>(name: string, value: string | undefined, choices: readonly T[]): T | undefined {
+  if (value === undefined || choices.includes(value as T)) return value as T | undefined;
+  throw new UsageError(`--${name} must be ${choices.join(' or ')}, got "${value}"`);
+}
+
 /** The twin's own one-line errors, as the CLI's. */
 function oneLine(error: unknown): never {
-  if (error instanceof TwinStartError || error instanceof ProfilesFileError || error instanceof RuleSqlError) {
+  if (
+    error instanceof TwinStartError ||
+    error instanceof ProfilesFileError ||
+    error instanceof ThingsFileError ||
+    error instanceof RuleSqlError
+  ) {
     throw new CliError(error.message);
   }
   throw error;
@@ -75,6 +101,11 @@ await runCli(spec, async (values) => {
   const dynamoDbPort = intOption('dynamodb-port', values['dynamodb-port'], { max: 65_535 }) ?? DEFAULT_DYNAMODB_PORT;
   const httpPort = intOption('http-port', values['http-port'], { max: 65_535 }) ?? DEFAULT_HTTP_PORT;
   const concurrency = intOption('concurrency', values.concurrency, { min: 1, max: 64 });
+  const ingest: IngestMode = choice('ingest', values.ingest, INGEST_MODES) ?? 'direct';
+  if (values['kinesis-port'] !== undefined && ingest !== 'stream') throw new UsageError('--kinesis-port goes with --ingest stream');
+  const kinesisPort = intOption('kinesis-port', values['kinesis-port'], { max: 65_535 }) ?? DEFAULT_KINESIS_PORT;
+  const deviceIdentity: DeviceIdentityMode = choice('device-identity', values['device-identity'], DEVICE_IDENTITY_MODES) ?? 'any';
+  if (values.things !== undefined && deviceIdentity !== 'thing') throw new UsageError('--things goes with --device-identity thing');
   const inMemory = values['in-memory'] === true;
   const stateDir = inMemory ? undefined : (values['state-dir'] ?? DEFAULT_STATE_DIR);
   const color = process.stdout.isTTY === true;
@@ -82,6 +113,7 @@ await runCli(spec, async (values) => {
   const logFile = values['log-file'] ?? (inMemory ? IN_MEMORY_LOG_FILE : undefined);
   // Read first: a bad profiles file is one line before anything starts (or truncates the log).
   const profiles = values.profiles === undefined ? undefined : await loadProfilesFile(values.profiles).catch(oneLine);
+  const things = values.things === undefined ? undefined : await loadThingsFile(values.things).catch(oneLine);
   const options: TwinOptions = {
     mqttPort,
     dynamoDbPort,
@@ -91,6 +123,8 @@ await runCli(spec, async (values) => {
       : { deadLetterFile: IN_MEMORY_DEAD_LETTER_FILE, truncateLogFile: true, discoveryFile: IN_MEMORY_DISCOVERY_FILE }),
     logFile,
     ...(profiles !== undefined ? { profiles } : {}),
+    ...(ingest === 'stream' ? { ingest, kinesisPort } : {}),
+    ...(deviceIdentity === 'thing' ? { deviceIdentity, ...(things !== undefined ? { things } : {}) } : {}),
     ...(concurrency !== undefined ? { concurrency } : {}),
     ...(logLevel !== undefined ? { logLevel: logLevel as (typeof LOG_LEVELS)[number] } : {}),
     ...(values.quiet
@@ -117,7 +151,11 @@ await runCli(spec, async (values) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.stdout.write(
       `local twin ready: mqtt ${twin.mqttUrl} | dynamodb ${twin.dynamoDbEndpoint} (aws dynamodb --endpoint-url ${twin.dynamoDbEndpoint}) ` +
-        `| http ${twin.httpUrl} | table ${twin.tableName} | log ${twin.logFile ?? 'none'} | state ${twin.stateDir ?? 'in memory'}\n`,
+        `| http ${twin.httpUrl} | table ${twin.tableName} | log ${twin.logFile ?? 'none'} | state ${twin.stateDir ?? 'in memory'}` +
+        (twin.kinesisEndpoint === undefined
+          ? ''
+          : ` | kinesis ${twin.kinesisEndpoint} (aws kinesis --endpoint-url ${twin.kinesisEndpoint}) | stream ${twin.streamName}`) +
+        `${deviceIdentity === 'thing' ? ` | device identity thing (${Object.keys(things ?? {}).length} things)` : ''}\n`,
     );
   });
   // A second signal while shutting down stops at once.

@@ -4,9 +4,10 @@
  * the emitter (the device SDK over TCP, QoS 1), waits until the function has
  * handled every acknowledged reading, counts the anomaly events seen on
  * `anom/pred` by a device subscriber, then prints the ranked printers and a
- * summary. Exits 0, or 1 with one line when anything did not add up.
+ * summary. Exits 0, or 1 with one line when anything did not add up. With
+ * `--ingest stream`, the twin feeds the function through its Kinesis stream.
  */
-import { CliError, runCli } from './kit.ts';
+import { CliError, runCli, UsageError } from './kit.ts';
 import { allPrinters } from '../lambda/adapters/ranking-query.ts';
 import { renderRanking } from './ranking-table.ts';
 import { loadProfilesFile, ProfilesFileError } from '../twin/profiles-file.ts';
@@ -16,7 +17,7 @@ import { replay, type ReplaySummary } from '../emitter/replay.ts';
 import { PREDICTION_TOPIC, type ProfileInput } from '../contract/index.ts';
 import { IN_MEMORY_LOG_FILE } from '../twin/paths.ts';
 import { subscribeTopic, type TopicSubscription } from '../emitter/subscriber.ts';
-import { startTwin, TwinStartError, type Twin } from '../twin/twin.ts';
+import { INGEST_MODES, type IngestMode, startTwin, TwinStartError, type Twin } from '../twin/twin.ts';
 
 const DEFAULT_PROFILES = 'data/printer_profiles.json';
 const DEFAULT_READINGS = 'data/printer_iot_data.json';
@@ -26,7 +27,7 @@ const PROCESSING_TIMEOUT_MS = 120_000;
 const DELIVERY_TIMEOUT_MS = 10_000;
 
 const spec = {
-  usage: 'npm start [-- --readings FILE --profiles FILE]',
+  usage: 'npm start [-- --readings FILE --profiles FILE --ingest direct|stream]',
   summary:
     'Runs the whole pipeline on an in-memory local twin, with no AWS account: seeds the printer profiles, ' +
     'replays the readings with the emitter, waits until every reading is processed, and prints the printers ' +
@@ -34,10 +35,12 @@ const spec = {
   options: {
     readings: { type: 'string' },
     profiles: { type: 'string' },
+    ingest: { type: 'string' },
   },
   help: {
     readings: `readings to replay, a JSON array or JSON Lines (default ${DEFAULT_READINGS})`,
     profiles: `printer profiles to seed (default ${DEFAULT_PROFILES})`,
+    ingest: 'direct: one asynchronous invocation per reading (default); stream: through a Kinesis stream, read in batches',
   },
 } as const;
 
@@ -47,6 +50,10 @@ const say = (line = '') => process.stdout.write(`${line}\n`);
 await runCli(spec, async (values) => {
   const readingsFile = values.readings ?? DEFAULT_READINGS;
   const profilesFile = values.profiles ?? DEFAULT_PROFILES;
+  if (values.ingest !== undefined && !INGEST_MODES.includes(values.ingest as IngestMode)) {
+    throw new UsageError(`--ingest must be ${INGEST_MODES.join(' or ')}, got "${values.ingest}"`);
+  }
+  const ingest = (values.ingest ?? 'direct') as IngestMode;
   const started = performance.now();
   const controller = new AbortController();
   const interrupt = () => controller.abort();
@@ -66,7 +73,7 @@ await runCli(spec, async (values) => {
 
   let twin: Twin;
   try {
-    twin = await startTwin({ profiles, logFile: IN_MEMORY_LOG_FILE, truncateLogFile: true });
+    twin = await startTwin({ profiles, logFile: IN_MEMORY_LOG_FILE, truncateLogFile: true, ingest });
   } catch (error) {
     if (error instanceof TwinStartError) throw new CliError(error.message);
     throw error;
@@ -74,6 +81,7 @@ await runCli(spec, async (values) => {
   let subscriber: TopicSubscription | undefined;
   try {
     say(`Local twin: MQTT ${twin.mqttUrl}, DynamoDB ${twin.dynamoDbEndpoint}, table ${twin.tableName} (profiles from ${profilesFile})`);
+    if (twin.kinesisEndpoint !== undefined) say(`Stream ingest: Kinesis ${twin.kinesisEndpoint}, stream ${twin.streamName}`);
     subscriber = await subscribeTopic(twin.mqttUrl, PREDICTION_TOPIC);
 
     say(`Replaying ${readings.length} readings from ${readingsFile} to ${twin.mqttUrl} (QoS 1)...`);

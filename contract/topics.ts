@@ -13,6 +13,14 @@ export const RULE_SQL = `SELECT * FROM '${DETECT_TOPIC}'`;
 export const RULE_SQL_VERSION = '2016-03-23';
 
 /**
+ * The local twin's reading stream in stream ingest (`npm run local -- --ingest
+ * stream`): the Kinesis stream the rule puts each message on, keyed by its
+ * PrinterId. (The stack's stream is named by CloudFormation; its name is the
+ * `ReadingStreamName` output.)
+ */
+export const LOCAL_STREAM_NAME = 'PrinterReadings';
+
+/**
  * Who may report for a printer. `any` (the default): the reading's
  * `PrinterId` is taken as sent, so one client may replay a whole fleet.
  * `thing`: a reading counts only when its `PrinterId` is the sending

@@ -8,13 +8,14 @@
 import { mqtt } from 'aws-iot-device-sdk-v2';
 import { sleep, withTimeout } from '../common/async.ts';
 import { DETECT_TOPIC, type ReadingPayload } from '../contract/index.ts';
+import { readingsIn } from './batch.ts';
 import { connect, disconnect, newConnection, type ConnectionOptions } from './connection.ts';
 import { ReplayOptionsError } from './errors.ts';
 
 /**
  * What a replay publishes: readings, as `loadReadingsFile` and the generator
- * give them. Any other object is sent as it is, so that tests can publish
- * payloads the function must refuse.
+ * give them, or batched messages (`batch.ts`). Any other object is sent as it
+ * is, so that tests can publish payloads the function must refuse.
  */
 export type ReplayPayload = ReadingPayload | object;
 
@@ -24,11 +25,11 @@ export interface ReplayOptions extends ConnectionOptions {
   readonly topic?: string;
   /** @default 1: every PUBACK awaited */
   readonly qos?: 0 | 1;
-  /** Readings per second; undefined = as fast as acked (bounded in-flight). */
+  /** Readings per second (a batched message counts its readings); undefined = as fast as acked (bounded in-flight). */
   readonly rate?: number;
   /** Publishes awaiting their PUBACK at most. @default 100 */
   readonly maxInFlight?: number;
-  /** Stamp per-printer seq 1,2,3... (overwrites existing seq). */
+  /** Stamp per-printer seq 1,2,3... (overwrites existing seq); for single readings (batch after {@link stampSeq} instead). */
   readonly addSeq?: boolean;
   /** Per publish attempt: no PUBACK within this time fails the attempt. @default 10_000 */
   readonly publishTimeoutMs?: number;
@@ -45,23 +46,34 @@ export interface ReplayOptions extends ConnectionOptions {
   readonly onProgress?: (progress: ReplayProgress) => void;
 }
 
-/** Counts so far; `total` is Infinity for an endless replay. */
+/**
+ * Counts so far. `sent`, `acked`, `failed` and `total` count messages
+ * (publishes; `total` is Infinity for an endless replay); the `readings*`
+ * fields count the readings in them (a batched message holds several).
+ */
 export interface ReplayProgress {
   sent: number;
   acked: number;
   failed: number;
   total: number;
+  readingsSent: number;
+  readingsAcked: number;
+  readingsFailed: number;
 }
 
 /**
- * What a replay did. `acked`: PUBACK received (QoS 0: written to the socket);
- * `failed`: publish rejected or timed out. `seconds` runs from the first
- * publish to the last acknowledgement; `readingsPerSecond` is acked / seconds.
+ * What a replay did, in messages (publishes) and in the readings they hold.
+ * `acked`: PUBACK received (QoS 0: written to the socket); `failed`: publish
+ * rejected or timed out. `seconds` runs from the first publish to the last
+ * acknowledgement; `readingsPerSecond` is readingsAcked / seconds.
  */
 export interface ReplaySummary {
   sent: number;
   acked: number;
   failed: number;
+  readingsSent: number;
+  readingsAcked: number;
+  readingsFailed: number;
   /** Publishes sent again after a failed attempt (QoS 1). */
   resent: number;
   seconds: number;
@@ -74,7 +86,7 @@ const DEFAULTS = { maxInFlight: 100, publishTimeoutMs: 10_000, resendAttempts: 5
 const RESEND_SETTLE_MS = 25;
 
 /** Stamps per-printer `seq` 1, 2, 3... on copies of the readings, in order. */
-function* stampSeq(readings: Iterable<ReplayPayload>): Generator<ReplayPayload> {
+export function* stampSeq<T extends ReplayPayload>(readings: Iterable<T>): Generator<T> {
   const next = new Map<unknown, number>();
   for (const reading of readings) {
     const printerId = (reading as { PrinterId?: unknown }).PrinterId;
@@ -94,7 +106,7 @@ export function* repeatReadings<T extends ReplayPayload>(readings: readonly T[],
 }
 
 /**
- * Replays `source` (`total` readings, Infinity for an endless one) in order
+ * Replays `source` (`total` messages, Infinity for an endless one) in order
  * over one connection. Per-printer order is kept: publishes are issued in
  * order on one MQTT connection. See {@link replay}.
  *
@@ -161,7 +173,7 @@ export async function replayStream(source: Iterable<ReplayPayload>, total: numbe
       })();
     });
 
-  const progress: ReplayProgress = { sent: 0, acked: 0, failed: 0, total };
+  const progress: ReplayProgress = { sent: 0, acked: 0, failed: 0, total, readingsSent: 0, readingsAcked: 0, readingsFailed: 0 };
   let resent = 0;
   const report = () => options.onProgress?.({ ...progress });
   let firstPublishAt: number | undefined;
@@ -175,8 +187,8 @@ export async function replayStream(source: Iterable<ReplayPayload>, total: numbe
     resolve?.();
   };
   const aborted = () => signal?.aborted === true;
-  const publishOne = async (reading: ReplayPayload, index: number): Promise<void> => {
-    const payload = JSON.stringify(reading);
+  const publishOne = async (message: ReplayPayload, readings: number, index: number): Promise<void> => {
+    const payload = JSON.stringify(message);
     let ok = false;
     for (let attempt = 0; attempt <= resendAttempts; attempt++) {
       if (attempt > 0) {
@@ -199,35 +211,43 @@ export async function replayStream(source: Iterable<ReplayPayload>, total: numbe
       await sleep(RESEND_SETTLE_MS, undefined);
       if ((online && interruptions === epoch) || aborted()) break;
     }
-    if (ok) progress.acked++;
-    else progress.failed++;
+    if (ok) {
+      progress.acked++;
+      progress.readingsAcked += readings;
+    } else {
+      progress.failed++;
+      progress.readingsFailed += readings;
+    }
     lastSettledAt = performance.now();
     report();
   };
 
   try {
     if ((await connect(connection, options)) === 'aborted') {
-      return { sent: 0, acked: 0, failed: 0, resent: 0, seconds: 0, readingsPerSecond: 0, interrupted: true };
+      const none = { sent: 0, acked: 0, failed: 0, readingsSent: 0, readingsAcked: 0, readingsFailed: 0 };
+      return { ...none, resent: 0, seconds: 0, readingsPerSecond: 0, interrupted: true };
     }
     signal?.addEventListener('abort', wake);
-    for (const reading of options.addSeq ? stampSeq(source) : source) {
+    for (const message of options.addSeq ? stampSeq(source) : source) {
       while (inFlight.size >= maxInFlight && !aborted()) {
         await new Promise<void>((resolve) => {
           slotFreed = resolve;
         });
       }
       if (rate !== undefined && firstPublishAt !== undefined) {
-        await sleep(firstPublishAt + (progress.sent * 1000) / rate - performance.now(), signal);
+        await sleep(firstPublishAt + (progress.readingsSent * 1000) / rate - performance.now(), signal);
       }
       while (resendReleased !== undefined) await resendReleased; // resends go first
       if (aborted()) break;
       firstPublishAt ??= performance.now();
-      const pending = publishOne(reading, progress.sent).finally(() => {
+      const readings = readingsIn(message);
+      const pending = publishOne(message, readings, progress.sent).finally(() => {
         inFlight.delete(pending);
         wake();
       });
       inFlight.add(pending);
       progress.sent++;
+      progress.readingsSent += readings;
       report();
     }
     // Flush: every in-flight publish settles within publishTimeoutMs.
@@ -242,9 +262,12 @@ export async function replayStream(source: Iterable<ReplayPayload>, total: numbe
     sent: progress.sent,
     acked: progress.acked,
     failed: progress.failed,
+    readingsSent: progress.readingsSent,
+    readingsAcked: progress.readingsAcked,
+    readingsFailed: progress.readingsFailed,
     resent,
     seconds,
-    readingsPerSecond: seconds > 0 ? progress.acked / seconds : 0,
+    readingsPerSecond: seconds > 0 ? progress.readingsAcked / seconds : 0,
     interrupted: signal?.aborted === true && progress.sent < total,
   };
 }

@@ -1,6 +1,7 @@
 /**
  * The function's on-failure destination in the twin: a message whose last
- * attempt failed is kept as the record Lambda sends to an on-failure
+ * attempt failed (or, in stream ingest, a batch of stream records whose
+ * retries ran out) is kept as the record Lambda sends to an on-failure
  * destination, in memory and, when the twin has a file for it, appended to
  * that file (JSON Lines). README "How the twin delivers readings".
  */
@@ -8,7 +9,24 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { SerializedError } from './lambda-runtime.ts';
 
-/** A dead-lettered message, in the shape of Lambda's on-failure destination record. */
+/** Which stream records a dead letter stands for, as Lambda's Kinesis event source mapping describes them. */
+export interface KinesisBatchInfo {
+  readonly shardId: string;
+  readonly startSequenceNumber: string;
+  readonly endSequenceNumber: string;
+  readonly approximateArrivalOfFirstRecord: string;
+  readonly approximateArrivalOfLastRecord: string;
+  readonly batchSize: number;
+  readonly streamArn: string;
+}
+
+/**
+ * A dead-lettered message or stream batch, in the shape of Lambda's
+ * on-failure destination record. For a stream batch Lambda sends only
+ * `KinesisBatchInfo` (the records stay in the stream); the twin's stream may
+ * be in memory, so its record also carries the batch itself, as the event
+ * the function was invoked with, in `requestPayload`.
+ */
 export interface DeadLetterRecord {
   readonly version: '1.0';
   readonly timestamp: string;
@@ -21,10 +39,16 @@ export interface DeadLetterRecord {
   readonly requestPayload: unknown;
   readonly responseContext: { readonly statusCode: 200; readonly executedVersion: '$LATEST'; readonly functionError: 'Unhandled' };
   readonly responsePayload: { readonly errorType: string; readonly errorMessage: string; readonly trace: readonly string[] };
+  /** Stream ingest only. */
+  readonly KinesisBatchInfo?: KinesisBatchInfo;
 }
 
-/** Why a message was dead-lettered: its retries ran out, or the twin closed while it was held. */
-export type DeadLetterCondition = 'RetriesExhausted' | 'TwinClosed';
+/**
+ * Why a message was dead-lettered: its retries ran out (`RetriesExhausted`
+ * for an asynchronous invocation, `RetryAttemptsExhausted` for a stream
+ * batch, as Lambda names them), or the twin closed while it was held.
+ */
+export type DeadLetterCondition = 'RetriesExhausted' | 'RetryAttemptsExhausted' | 'TwinClosed';
 
 /** What the destination needs to know of a message. */
 export interface FailedMessage {
@@ -32,6 +56,15 @@ export interface FailedMessage {
   readonly printerId: string | undefined;
   readonly event: unknown;
   readonly attempts: number;
+}
+
+/** What the destination needs to know of a stream batch: the invocation that failed last, and its records. */
+export interface FailedStreamBatch {
+  readonly requestId: string;
+  /** The Kinesis event of the batch's records. */
+  readonly event: unknown;
+  readonly attempts: number;
+  readonly batchInfo: KinesisBatchInfo;
 }
 
 export interface DeadLetterOptions {
@@ -56,20 +89,48 @@ export class DeadLetters {
 
   /** Keeps `message` with the error of its last attempt; returns its record. */
   send(message: FailedMessage, error: SerializedError, condition: DeadLetterCondition): DeadLetterRecord {
-    const { file, log } = this.options;
-    const record: DeadLetterRecord = {
+    const record = this.record(message, error, condition);
+    this.keep(record, `message sent to the on-failure destination (${condition}) after ${message.attempts} attempt(s)`, {
+      printerId: message.printerId,
+    });
+    return record;
+  }
+
+  /** Keeps a stream batch with the error of its last attempt; returns its record. */
+  sendStreamBatch(batch: FailedStreamBatch, error: SerializedError, condition: DeadLetterCondition): DeadLetterRecord {
+    const { batchInfo } = batch;
+    const record: DeadLetterRecord = { ...this.record(batch, error, condition), KinesisBatchInfo: batchInfo };
+    this.keep(
+      record,
+      `stream batch of ${batchInfo.batchSize} record(s) sent to the on-failure destination (${condition}) after ${batch.attempts} attempt(s)`,
+      { shardId: batchInfo.shardId, startSequenceNumber: batchInfo.startSequenceNumber, endSequenceNumber: batchInfo.endSequenceNumber },
+    );
+    return record;
+  }
+
+  private record(
+    failed: { readonly requestId: string; readonly event: unknown; readonly attempts: number },
+    error: SerializedError,
+    condition: DeadLetterCondition,
+  ): DeadLetterRecord {
+    return {
       version: '1.0',
       timestamp: new Date().toISOString(),
       requestContext: {
-        requestId: message.requestId,
+        requestId: failed.requestId,
         functionArn: `${this.options.functionArn}:$LATEST`,
         condition,
-        approximateInvokeCount: message.attempts,
+        approximateInvokeCount: failed.attempts,
       },
-      requestPayload: message.event,
+      requestPayload: failed.event,
       responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
       responsePayload: { errorType: error.errorType, errorMessage: error.errorMessage, trace: error.trace },
     };
+  }
+
+  /** Keeps the record, appends it to the file, and logs one ERROR line as the twin's Lambda service reports it. */
+  private keep(record: DeadLetterRecord, message: string, fields: Record<string, unknown>): void {
+    const { file, log } = this.options;
     this.records.push(record);
     if (file) {
       mkdirSync(dirname(file), { recursive: true });
@@ -78,16 +139,15 @@ export class DeadLetters {
     log?.(
       JSON.stringify({
         level: 'ERROR',
-        message: `message sent to the on-failure destination (${condition}) after ${message.attempts} attempt(s)`,
+        message,
         timestamp: record.timestamp,
         service: 'local-lambda-service',
-        requestId: message.requestId,
-        printerId: message.printerId,
-        errorType: error.errorType,
-        errorMessage: error.errorMessage,
+        requestId: record.requestContext.requestId,
+        ...fields,
+        errorType: record.responsePayload.errorType,
+        errorMessage: record.responsePayload.errorMessage,
         ...(file ? { deadLetterFile: file } : {}),
       }),
     );
-    return record;
   }
 }

@@ -24,6 +24,8 @@ export interface TwinRecord {
   /** The twin's HTTP API, `http://127.0.0.1:PORT`. */
   readonly http: string;
   readonly table: string;
+  /** Stream ingest only: the Kinesis endpoint, `http://127.0.0.1:PORT`. */
+  readonly kinesis?: string;
 }
 
 /** The twin's HTTP API did not answer as a twin does; the message is one line. */

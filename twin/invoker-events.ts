@@ -20,8 +20,9 @@ export interface InvocationRecord {
 /** A message whose handling is over. */
 export interface HandledMessage {
   readonly requestId: string;
+  /** The MQTT topic it came on; in stream ingest, the stream it was read from. */
   readonly topic: string;
-  /** The PrinterId read from the payload (its ordering lane). */
+  /** The PrinterId read from the payload (its ordering lane); in stream ingest, the record's partition key. */
   readonly printerId: string | undefined;
   readonly event: unknown;
   readonly attempts: number;

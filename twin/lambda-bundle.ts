@@ -1,10 +1,12 @@
 /**
- * Builds what the twin runs as its Lambda function: the detector bundled with
- * the very settings the CDK stack deploys it with ({@link DETECTOR_BUNDLE},
- * {@link DETECTOR_EXTERNALS}), plus the small runtime bootstrap that hosts it
- * in a worker thread. Output goes to a git-ignored, content-addressed folder
- * (`.local/build/detector-<hash>/`), written atomically, so that concurrent
- * twins and test processes never see a half-written bundle.
+ * Builds what the twin runs as its Lambda function: the detector (direct
+ * ingest) or stream ingest's handler, bundled with the very settings the CDK
+ * stack deploys it with ({@link DETECTOR_BUNDLE}, {@link DETECTOR_EXTERNALS}),
+ * plus the small runtime bootstrap that hosts it in a worker thread. Output
+ * goes to a git-ignored, content-addressed folder
+ * (`.local/build/detector-<hash>/`, `.local/build/stream-<hash>/`), written
+ * atomically, so that concurrent twins and test processes never see a
+ * half-written bundle.
  */
 import { build, type BuildOptions, type OutputFile } from 'esbuild';
 import { createHash, randomUUID } from 'node:crypto';
@@ -12,12 +14,17 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DETECTOR_BUNDLE, DETECTOR_ENTRY, DETECTOR_EXTERNALS, DETECTOR_HANDLER } from '../lambda/bundling.ts';
+import { DETECTOR_BUNDLE, DETECTOR_ENTRY, DETECTOR_EXTERNALS, DETECTOR_HANDLER, STREAM_ENTRY } from '../lambda/bundling.ts';
 
 /** Where bundles are written by default (git-ignored). */
 export const DEFAULT_BUILD_DIR = fileURLToPath(new URL('../.local/build/', import.meta.url));
 
 const BOOTSTRAP_ENTRY = fileURLToPath(new URL('./lambda-bootstrap.ts', import.meta.url));
+
+/** The function's entry points: the topic rule's (direct ingest) and the stream's event source mapping's. */
+export type FunctionEntry = 'detector' | 'stream';
+
+const ENTRIES: Readonly<Record<FunctionEntry, string>> = { detector: DETECTOR_ENTRY, stream: STREAM_ENTRY };
 
 /** A built function, ready to be loaded by an execution environment. */
 export interface FunctionBundle {
@@ -37,13 +44,13 @@ async function bundle(options: BuildOptions): Promise<OutputFile[]> {
   return result.outputFiles ?? [];
 }
 
-async function buildBundle(buildDir: string): Promise<FunctionBundle> {
+async function buildBundle(buildDir: string, entry: FunctionEntry): Promise<FunctionBundle> {
   const staging = join(buildDir, `.staging-${randomUUID()}`);
   const detector = await bundle({
     ...DETECTOR_BUNDLE,
     banner: { js: DETECTOR_BUNDLE.banner },
     mainFields: [...DETECTOR_BUNDLE.mainFields],
-    entryPoints: [DETECTOR_ENTRY],
+    entryPoints: [ENTRIES[entry]],
     external: [...DETECTOR_EXTERNALS],
     outfile: join(staging, 'index.mjs'),
   });
@@ -57,7 +64,7 @@ async function buildBundle(buildDir: string): Promise<FunctionBundle> {
   const files = [...detector, ...bootstrap];
   const hash = createHash('sha256');
   for (const file of files) hash.update(basename(file.path)).update(file.contents);
-  const dir = join(buildDir, `detector-${hash.digest('hex').slice(0, 16)}`);
+  const dir = join(buildDir, `${entry}-${hash.digest('hex').slice(0, 16)}`);
   const handlerFile = join(dir, 'index.mjs');
   const bytes = detector.find((file) => file.path.endsWith('index.mjs'))?.contents.byteLength ?? 0;
   const result = { dir, handlerFile, handlerName: DETECTOR_HANDLER, bootstrapFile: join(dir, 'bootstrap.mjs'), bytes };
@@ -127,13 +134,14 @@ export function buildWorkerScript(
   return pending;
 }
 
-/** Bundles the detector (once per process and build folder). */
-export function buildFunctionBundle(buildDir: string = DEFAULT_BUILD_DIR): Promise<FunctionBundle> {
-  let pending = builds.get(buildDir);
+/** Bundles the function's `entry` (once per process, build folder and entry). */
+export function buildFunctionBundle(buildDir: string = DEFAULT_BUILD_DIR, entry: FunctionEntry = 'detector'): Promise<FunctionBundle> {
+  const key = `${buildDir}\0${entry}`;
+  let pending = builds.get(key);
   if (!pending) {
-    pending = buildBundle(buildDir);
-    pending.catch(() => builds.delete(buildDir));
-    builds.set(buildDir, pending);
+    pending = buildBundle(buildDir, entry);
+    pending.catch(() => builds.delete(key));
+    builds.set(key, pending);
   }
   return pending;
 }

@@ -15,7 +15,7 @@ import {
 } from '../contract/index.ts';
 import { LOCAL_AWS } from './dynamodb.ts';
 import { TwinStartError } from './errors.ts';
-import { buildFunctionBundle } from './lambda-bundle.ts';
+import { buildFunctionBundle, type FunctionEntry } from './lambda-bundle.ts';
 import { FunctionRuntime } from './lambda-runtime.ts';
 
 /** The function's timeout as the stack deploys it, in milliseconds. */
@@ -32,14 +32,19 @@ export interface LocalFunction {
   readonly retryAttempts: number;
 }
 
-/** The twin's function: the stack's settings, each one overridable (tests shorten the timeout or the retries). */
+/**
+ * The twin's function: the stack's settings, each one overridable (tests
+ * shorten the timeout or the retries). Stream ingest's is named apart, as the
+ * stack deploys a function of its own for the stream.
+ */
 export function localFunction(overrides: {
   readonly memorySizeMb?: number | undefined;
   readonly functionTimeoutMs?: number | undefined;
   readonly retryAttempts?: number | undefined;
+  readonly ingest?: 'direct' | 'stream' | undefined;
 }): LocalFunction {
   const region = LOCAL_AWS.region;
-  const functionName = `${SERVICE_NAME}-local`;
+  const functionName = overrides.ingest === 'stream' ? `${SERVICE_NAME}-stream-local` : `${SERVICE_NAME}-local`;
   return {
     functionName,
     // A made-up account: the ARN only names the function in dead-letter records.
@@ -82,16 +87,16 @@ export function functionEnvironment(fn: LocalFunction, taskRoot: string, setting
 }
 
 /**
- * Builds the bundle and starts the function's Lambda service with one warm
- * execution environment; a function that cannot initialise rejects with a
- * `TwinStartError`.
+ * Builds the bundle of `entry` (the detector unless said) and starts the
+ * function's Lambda service with one warm execution environment; a function
+ * that cannot initialise rejects with a `TwinStartError`.
  */
 export async function startFunction(
   fn: LocalFunction,
   settings: FunctionEnvironmentSettings,
-  options: { readonly concurrency?: number | undefined; readonly onLog: (line: string) => void },
+  options: { readonly concurrency?: number | undefined; readonly onLog: (line: string) => void; readonly entry?: FunctionEntry },
 ): Promise<FunctionRuntime> {
-  const bundle = await buildFunctionBundle();
+  const bundle = await buildFunctionBundle(undefined, options.entry);
   const runtime = new FunctionRuntime({
     bundle,
     environment: functionEnvironment(fn, bundle.dir, settings),

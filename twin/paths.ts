@@ -28,3 +28,5 @@ export const DEFAULT_MQTT_PORT = 1883;
 export const DEFAULT_DYNAMODB_PORT = 8000;
 /** Default port of `npm run local`'s HTTP API (`http-server.ts`). */
 export const DEFAULT_HTTP_PORT = 8080;
+/** Default Kinesis port of `npm run local -- --ingest stream` (kinesalite's usual port). */
+export const DEFAULT_KINESIS_PORT = 4567;

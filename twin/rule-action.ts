@@ -1,27 +1,37 @@
 /**
- * The topic rule's Lambda action: the twin subscribes the rule's topic filter
- * on the broker, and each message the rule matches becomes one asynchronous
- * invocation. A payload the rule cannot turn into an event (not JSON) never
- * reaches the function, as AWS IoT's Lambda action does not take binary
- * payloads: it is logged and counted instead.
+ * The topic rule's action: the twin subscribes the rule's topic filter on the
+ * broker, and hands each message the rule matches to the ingest path: one
+ * asynchronous invocation (the Lambda action, `async-invoker.ts`), or one
+ * record on the reading stream (the Kinesis action, `stream-ingest.ts`),
+ * whose put the broker's PUBACK waits for. A payload the rule cannot turn
+ * into an event (not JSON) never reaches the function, as AWS IoT's Lambda
+ * action does not take binary payloads: it is logged and counted instead.
  */
 import type { Aedes, AedesPublishPacket } from 'aedes';
-import type { AsyncInvoker } from './async-invoker.ts';
 import { evaluateRule, type TopicRule } from './rule.ts';
+
+/** Where the rule's action hands messages. */
+export interface RuleTarget {
+  /** A matched message; a returned promise holds the message's PUBACK until it settles. */
+  submit(topic: string, event: unknown): unknown;
+  /** A message the rule matched but could not turn into an event. */
+  refuse(topic: string): unknown;
+}
 
 /** An enabled rule; `disable` stops it taking messages. */
 export interface RuleAction {
   disable(): Promise<void>;
 }
 
-/** Subscribes `rule` on the broker, handing what it matches to `invoker`. */
+/** Subscribes `rule` on the broker, handing what it matches to `target`. */
 export async function enableRuleAction(
   aedes: Aedes,
   rule: TopicRule,
-  invoker: AsyncInvoker,
+  target: RuleTarget,
   log: (line: string) => void,
 ): Promise<RuleAction> {
   const deliver = (packet: AedesPublishPacket, callback: () => void) => {
+    let pending: unknown;
     try {
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
       // aedes stamps the publishing client's id on the packet it hands to subscribers.
@@ -29,7 +39,7 @@ export async function enableRuleAction(
       const evaluation = evaluateRule(rule, packet.topic, payload, clientId);
       if (!evaluation.matched) return;
       if (evaluation.ok) {
-        invoker.submit(packet.topic, evaluation.event);
+        pending = target.submit(packet.topic, evaluation.event);
         return;
       }
       log(
@@ -42,9 +52,14 @@ export async function enableRuleAction(
           payloadBytes: payload.byteLength,
         }),
       );
-      invoker.refuse(packet.topic);
+      target.refuse(packet.topic);
     } finally {
-      callback();
+      if (pending instanceof Promise)
+        pending.then(
+          () => callback(),
+          () => callback(),
+        );
+      else callback();
     }
   };
   await new Promise<void>((subscribed) => aedes.subscribe(rule.topicFilter, deliver, subscribed));

@@ -1,7 +1,8 @@
 /**
  * The twin's state folder: what it holds (the function's log, the dead
- * letters, the DynamoDB data, the discovery file) and the lock that keeps a
- * second twin out of it.
+ * letters, the DynamoDB data, in stream ingest the stream and where its
+ * poller is, the discovery file) and the lock that keeps a second twin out
+ * of it.
  */
 import { accessSync, closeSync, constants, mkdirSync, openSync, readFileSync, rmSync, statfsSync, statSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -15,6 +16,10 @@ export interface StatePaths {
   readonly deadLetterFile: string;
   /** The embedded DynamoDB's data. */
   readonly dynamoDbDir: string;
+  /** Stream ingest: the embedded Kinesis's data (the reading stream). */
+  readonly kinesisDir: string;
+  /** Stream ingest: the last record done with in each shard (`stream-checkpoints.ts`). */
+  readonly streamCheckpointsFile: string;
   /** Holds the pid of the twin that owns the folder. */
   readonly lockFile: string;
   /** Where the running twin says how to reach it (`discovery.ts`). */
@@ -27,6 +32,8 @@ export function statePaths(stateDir: string): StatePaths {
     logFile: join(stateDir, 'detector.log'),
     deadLetterFile: join(stateDir, 'dead-letter.jsonl'),
     dynamoDbDir: join(stateDir, 'dynamodb'),
+    kinesisDir: join(stateDir, 'kinesis'),
+    streamCheckpointsFile: join(stateDir, 'stream-checkpoints.json'),
     lockFile: join(stateDir, 'twin.lock'),
     discoveryFile: join(stateDir, 'twin.json'),
   };

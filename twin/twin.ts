@@ -6,12 +6,15 @@
  * - a DynamoDB API (dynalite, `dynamodb.ts`) with the profiles table created
  *   from the stack's own definition, kept in the state folder (`state-dir.ts`)
  *   unless in memory;
- * - the topic rule and its Lambda action (`rule.ts`, `rule-action.ts`);
- * - Lambda's asynchronous invocation: per-printer order, retries, dead
- *   letters (`async-invoker.ts`, `dead-letters.ts`);
- * - the detector function, bundled exactly as deployed and run by a small
- *   Lambda service (`lambda-runtime.ts`) in worker threads, with the
- *   environment the stack gives it (`local-function.ts`);
+ * - the topic rule and its action (`rule.ts`, `rule-action.ts`);
+ * - direct ingest: Lambda's asynchronous invocation, per-printer order,
+ *   retries, dead letters (`async-invoker.ts`, `dead-letters.ts`);
+ * - stream ingest: a Kinesis API (kinesalite, `kinesis.ts`) with the reading
+ *   stream the rule puts messages on, and Lambda's event source mapping, a
+ *   poller per shard (`stream-ingest.ts`, `stream-poller.ts`);
+ * - the detector function (or stream ingest's), bundled exactly as deployed
+ *   and run by a small Lambda service (`lambda-runtime.ts`) in worker
+ *   threads, with the environment the stack gives it (`local-function.ts`);
  * - the IoT Data Plane `Publish` API, served locally onto the broker;
  * - the twin's own HTTP API (`http-server.ts`) and the discovery file that
  *   lets the CLIs find it (`discovery.ts`).
@@ -20,7 +23,14 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Aedes } from 'aedes';
 import { EventEmitter } from 'node:events';
 import { resolve } from 'node:path';
-import { DEFAULT_TABLE_NAME, type DeviceIdentityMode, type ProfileInput, RULE_SQL_VERSION, ruleSql } from '../contract/index.ts';
+import {
+  DEFAULT_TABLE_NAME,
+  type DeviceIdentityMode,
+  LOCAL_STREAM_NAME,
+  type ProfileInput,
+  RULE_SQL_VERSION,
+  ruleSql,
+} from '../contract/index.ts';
 import { seedProfiles } from '../lambda/adapters/profile-writer.ts';
 import { AsyncInvoker, type InvokerStats } from './async-invoker.ts';
 import { Closers } from './closers.ts';
@@ -35,6 +45,7 @@ import { enableRuleAction } from './rule-action.ts';
 import { parseRuleSql } from './rule.ts';
 import { startLocalServices } from './services.ts';
 import { lockStateDir, statePaths } from './state-dir.ts';
+import { STREAM_MAPPING, type StreamIngest, startStreamIngest } from './stream-ingest.ts';
 
 export type { HandledMessage, InvocationRecord } from './invoker-events.ts';
 export type { DeadLetterRecord } from './dead-letters.ts';
@@ -53,11 +64,11 @@ export interface TwinOptions {
   readonly tableName?: string;
   /** Profiles to seed at start: a profiles file or the profiles themselves. */
   readonly profiles?: string | readonly ProfileInput[];
-  /** Most concurrent invocations (execution environments). @default 4 */
+  /** Most concurrent invocations (execution environments); stream ingest runs one per shard at most. @default 4 */
   readonly concurrency?: number;
-  /** Retries of a failed invocation, as Lambda's asynchronous invocation. @default DETECTOR_FUNCTION.retryAttempts */
+  /** Retries of a failed invocation, as Lambda's asynchronous invocation (direct ingest). @default DETECTOR_FUNCTION.retryAttempts */
   readonly retryAttempts?: number;
-  /** Wait before retry 1, 2, ... (Lambda waits minutes; the twin does not). @default [50, 100] */
+  /** Wait before retry 1, 2, ... of an invocation or a stream batch (Lambda waits minutes; the twin does not). @default [50, 100] */
   readonly retryDelaysMs?: readonly number[];
   /** The function's timeout. @default DETECTOR_FUNCTION.timeoutSeconds, in ms */
   readonly functionTimeoutMs?: number;
@@ -85,7 +96,22 @@ export interface TwinOptions {
   readonly httpPort?: number;
   /** Where the twin says how to reach it while it runs (`discovery.ts`); `false` for nowhere. @default `<stateDir>/twin.json`, none in memory */
   readonly discoveryFile?: string | false;
+  /** How the rule feeds the function: one asynchronous invocation per message, or a Kinesis stream read in batches. @default 'direct' */
+  readonly ingest?: IngestMode;
+  /** Stream ingest: the Kinesis port; 0 picks a free one. @default 0 */
+  readonly kinesisPort?: number;
+  /** Stream ingest: shards of the reading stream when it is created. @default 2 */
+  readonly streamShards?: number;
+  /** Stream ingest: most records per invocation. @default STREAM_MAPPING.batchSize (500, the stack's) */
+  readonly streamBatchSize?: number;
+  /** Stream ingest: retries of a failed batch before it is dead-lettered. @default STREAM_MAPPING.retryAttempts (10, the stack's) */
+  readonly streamRetryAttempts?: number;
 }
+
+/** The twin's ingest modes, as the stack's `-c ingest=...`. */
+export type IngestMode = 'direct' | 'stream';
+
+export const INGEST_MODES: readonly IngestMode[] = ['direct', 'stream'];
 
 /** Counters of what the twin did since it started (`refused` of the invoker is `ruleErrors` here). */
 export interface TwinStats extends Omit<InvokerStats, 'refused'> {
@@ -110,6 +136,12 @@ export interface Twin {
   readonly dynamoDbPort: number;
   /** The local IoT Data Plane endpoint the function publishes through. */
   readonly iotDataEndpoint: string;
+  readonly ingest: IngestMode;
+  /** Stream ingest: `http://127.0.0.1:PORT`, for `aws kinesis --endpoint-url`. */
+  readonly kinesisEndpoint: string | undefined;
+  readonly kinesisPort: number | undefined;
+  /** Stream ingest: the reading stream. */
+  readonly streamName: string | undefined;
   /** `http://127.0.0.1:PORT`: the twin's own HTTP API (`GET /api/health`). */
   readonly httpUrl: string;
   readonly httpPort: number;
@@ -150,7 +182,8 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   const paths = stateDir === undefined ? undefined : statePaths(stateDir);
   const deviceIdentity = options.deviceIdentity ?? 'any';
   const rule = parseRuleSql(options.ruleSql ?? ruleSql(deviceIdentity), RULE_SQL_VERSION);
-  const fn = localFunction(options);
+  const ingestMode = options.ingest ?? 'direct';
+  const fn = localFunction({ ...options, ingest: ingestMode });
   const logPath = options.logFile === false ? undefined : (options.logFile ?? paths?.logFile);
   const deadLetterFile = options.deadLetterFile ?? paths?.deadLetterFile;
   const events = new EventEmitter<TwinEvents>();
@@ -189,7 +222,11 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       logLevel: options.logLevel,
       extra: options.environment,
     };
-    const runtime = await startFunction(fn, functionSettings, { concurrency: options.concurrency, onLog: log });
+    const runtime = await startFunction(fn, functionSettings, {
+      concurrency: options.concurrency,
+      onLog: log,
+      entry: ingestMode === 'stream' ? 'stream' : 'detector',
+    });
     closers.add(() => runtime.close());
 
     if (options.profiles !== undefined) {
@@ -198,14 +235,39 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     }
 
     const deadLetters = new DeadLetters({ functionArn: fn.functionArn, file: deadLetterFile, log });
-    const invoker = new AsyncInvoker({
-      invoke: (requestId, event) => runtime.invoke(requestId, event),
-      concurrency: runtime.concurrency,
-      retryAttempts: fn.retryAttempts,
-      retryDelaysMs: options.retryDelaysMs,
-      deadLetters,
-      events,
-    });
+    const invoke = (requestId: string, event: unknown) => runtime.invoke(requestId, event);
+    let stream: StreamIngest | undefined;
+    if (ingestMode === 'stream') {
+      stream = await startStreamIngest({
+        host: options.host ?? '127.0.0.1',
+        port: options.kinesisPort ?? 0,
+        streamName: LOCAL_STREAM_NAME,
+        shards: options.streamShards ?? 2,
+        stateDir: paths && { kinesisDir: paths.kinesisDir, checkpointsFile: paths.streamCheckpointsFile },
+        region: fn.region,
+        invoke,
+        batchSize: options.streamBatchSize ?? STREAM_MAPPING.batchSize,
+        retryAttempts: options.streamRetryAttempts ?? STREAM_MAPPING.retryAttempts,
+        retryDelaysMs: options.retryDelaysMs ?? [50, 100],
+        deadLetters,
+        events,
+        log,
+      });
+      const started = stream;
+      closers.add(() => started.kinesis.close());
+      // A start that fails later must not leave the pollers polling.
+      closers.add(() => started.stopPolling());
+    }
+    const invoker =
+      stream ??
+      new AsyncInvoker({
+        invoke,
+        concurrency: runtime.concurrency,
+        retryAttempts: fn.retryAttempts,
+        retryDelaysMs: options.retryDelaysMs,
+        deadLetters,
+        events,
+      });
     const ruleAction = await enableRuleAction(broker.aedes, rule, invoker, log);
     const stats = (): TwinStats => {
       const { refused, ...counters } = invoker.stats();
@@ -215,7 +277,14 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     const discoveryFile =
       options.discoveryFile === false ? undefined : options.discoveryFile ? resolve(options.discoveryFile) : paths?.discoveryFile;
     if (discoveryFile !== undefined) {
-      const record = { pid: process.pid, mqtt: broker.url, dynamodb: dynamoDb.endpoint, http: http.url, table: tableName };
+      const record = {
+        pid: process.pid,
+        mqtt: broker.url,
+        dynamodb: dynamoDb.endpoint,
+        http: http.url,
+        table: tableName,
+        ...(stream ? { kinesis: stream.kinesis.endpoint } : {}),
+      };
       closers.add(writeDiscoveryFile(discoveryFile, record));
     }
 
@@ -227,6 +296,10 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       dynamoDbEndpoint: dynamoDb.endpoint,
       dynamoDbPort: dynamoDb.port,
       iotDataEndpoint: iotData.endpoint,
+      ingest: ingestMode,
+      kinesisEndpoint: stream?.kinesis.endpoint,
+      kinesisPort: stream?.kinesis.port,
+      streamName: stream?.kinesis.streamName,
       httpUrl: http.url,
       httpPort: http.port,
       discoveryFile,

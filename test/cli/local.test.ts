@@ -9,7 +9,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fetchTwinHealth } from '../../twin/discovery.ts';
+import { replay } from '../../emitter/replay.ts';
+import { fetchTwinHealth, waitForTwinIdle } from '../../twin/discovery.ts';
 import { localDynamoDbClient } from '../../twin/dynamodb.ts';
 import { putOriginalProfile } from '../support/profiles.ts';
 import { exitCode, publishReadings, reading, runCliProcess, spawnCli, waitForLine } from '../support/twin.ts';
@@ -19,6 +20,9 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'twin-cli-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const READY_STREAM =
+  /^local twin ready: mqtt (mqtt:\/\/127\.0\.0\.1:\d+) \| dynamodb (http:\/\/127\.0\.0\.1:\d+) .* \| state in memory \| kinesis (http:\/\/127\.0\.0\.1:\d+) \(aws kinesis --endpoint-url http:\/\/127\.0\.0\.1:\d+\) \| stream PrinterReadings \| device identity thing \(1 things\)$/;
 
 const READY =
   /^local twin ready: mqtt (mqtt:\/\/127\.0\.0\.1:\d+) \| dynamodb (http:\/\/127\.0\.0\.1:\d+) \(aws dynamodb --endpoint-url http:\/\/127\.0\.0\.1:\d+\) \| http (http:\/\/127\.0\.0\.1:\d+) \| table PrinterProfiles \| log (\S+) \| state (.+)$/;
@@ -97,6 +101,43 @@ describe('npm run local', () => {
     expect(existsSync(join(cwd, '.local/twin.json'))).toBe(false);
   });
 
+  it('--ingest stream --device-identity thing --things FILE: the ready line names the Kinesis endpoint; a gateway counts, an intruder does not', async () => {
+    const cwd = mkdtempSync(join(dir, 'stream-'));
+    writeFileSync(join(cwd, 'things.json'), JSON.stringify({ Gateway1: { printers: 'Printer2,Printer3' } }));
+    const child = spawnCli(
+      'cli/local.ts',
+      [
+        ...['--mqtt-port', '0', '--dynamodb-port', '0', '--http-port', '0', '--in-memory', '--quiet'],
+        ...['--ingest', 'stream', '--kinesis-port', '0', '--device-identity', 'thing', '--things', 'things.json'],
+      ],
+      { cwd },
+    );
+    try {
+      const line = await waitForLine(child.stdout, /^local twin ready:/);
+      const [, mqttUrl, endpoint] = READY_STREAM.exec(line) ?? [];
+      expect(line).toMatch(READY_STREAM);
+      const kinesis = /\| kinesis (\S+) /.exec(line)![1];
+      expect(JSON.parse(readFileSync(join(cwd, '.local/twin.json'), 'utf8'))).toMatchObject({ kinesis });
+
+      const client = localDynamoDbClient(endpoint!);
+      try {
+        await putOriginalProfile(client, 'PrinterProfiles', 'Printer2', 20, 80, 1);
+        // The gateway reports for Printer2; an intruder's reading for it is dropped. Each waits for its PUBACK, which waits for the put on the stream.
+        await replay([reading('Printer2', 95, { seq: 1 })], { endpoint: mqttUrl!, qos: 1, clientId: 'Gateway1' });
+        await replay([reading('Printer2', 96, { seq: 2 })], { endpoint: mqttUrl!, qos: 1, clientId: 'Intruder' });
+        const httpUrl = /\| http (\S+) /.exec(line)![1]!;
+        await waitForTwinIdle(httpUrl, { timeoutMs: 20_000 });
+        const ranked = await runCliProcess('cli/ranked.ts', ['--json', '--endpoint-url', endpoint!]);
+        expect(JSON.parse(ranked.stdout)).toEqual([expect.objectContaining({ PrinterId: 'Printer2', EventCount: 1 })]);
+      } finally {
+        client.destroy();
+      }
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exitCode(child)).toBe(0);
+  });
+
   describe('refuses with one line', () => {
     let busy: Server;
     let port: number;
@@ -106,6 +147,12 @@ describe('npm run local', () => {
       port = (busy.address() as AddressInfo).port;
     });
     afterAll(() => new Promise<void>((resolve) => busy.close(() => resolve())));
+    /** A things file holding `text` (an empty `text` leaves it as it is, for the message). */
+    const thingsFile = (text: string) => {
+      const file = join(dir, 'things.json');
+      if (text !== '') writeFileSync(file, text);
+      return file;
+    };
     /** A plain file, where a folder is expected. */
     const aFile = () => {
       const file = join(dir, 'a-file');
@@ -143,6 +190,43 @@ describe('npm run local', () => {
         () => ['--mqtt-port', '0', '--dynamodb-port', '0', '--in-memory', '--profiles', 'nope.json'],
         1,
         () => 'npm run local: nope.json: no such file\n',
+      ],
+      ['an unknown --ingest', () => ['--ingest', 'kafka'], 2, () => 'npm run local: --ingest must be direct or stream, got "kafka"\n'],
+      [
+        '--kinesis-port without --ingest stream',
+        () => ['--kinesis-port', '0'],
+        2,
+        () => 'npm run local: --kinesis-port goes with --ingest stream\n',
+      ],
+      [
+        'a Kinesis port in use',
+        () => ['--mqtt-port', '0', '--dynamodb-port', '0', '--in-memory', '--ingest', 'stream', '--kinesis-port', String(port)],
+        1,
+        () => `npm run local: Kinesis port ${port} is already in use\n`,
+      ],
+      [
+        'an unknown --device-identity',
+        () => ['--device-identity', 'cert'],
+        2,
+        () => 'npm run local: --device-identity must be any or thing, got "cert"\n',
+      ],
+      [
+        '--things without --device-identity thing',
+        () => ['--things', 'x.json'],
+        2,
+        () => 'npm run local: --things goes with --device-identity thing\n',
+      ],
+      [
+        'a missing things file',
+        () => ['--in-memory', '--device-identity', 'thing', '--things', 'nope.json'],
+        1,
+        () => 'npm run local: nope.json: no such file\n',
+      ],
+      [
+        'a things file that is not an object of attributes',
+        () => ['--in-memory', '--device-identity', 'thing', '--things', thingsFile('{"Gateway1": {"printers": ["P2"]}}')],
+        1,
+        () => `npm run local: ${thingsFile('')}: attribute printers of Gateway1 must be a string, got object\n`,
       ],
       [
         'an HTTP port in use',

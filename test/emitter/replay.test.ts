@@ -58,7 +58,15 @@ describe('replay() to the embedded broker', () => {
     expect(summary.seconds).toBeGreaterThan(0);
     expect(received.payloads).toEqual(readings);
     expect(received.qos.every((q) => q === 1)).toBe(true);
-    expect(progress.at(-1)).toEqual({ sent: 120, acked: 120, failed: 0, total: 120 });
+    expect(progress.at(-1)).toEqual({
+      sent: 120,
+      acked: 120,
+      failed: 0,
+      total: 120,
+      readingsSent: 120,
+      readingsAcked: 120,
+      readingsFailed: 0,
+    });
     // Bounded in-flight: never more than 8 publishes awaiting their PUBACK.
     expect(Math.max(...progress.map((p) => p.sent - p.acked - p.failed))).toBeLessThanOrEqual(8);
   });
@@ -262,6 +270,41 @@ describe.concurrent('npm run emit (child process)', () => {
     expect(seqsByPrinter(received.payloads)).toEqual({ Printer1: [1, 2, 3, 4], Printer2: [1, 2, 3] });
   });
 
+  it("--batch N sends each printer's readings in batched messages, counting readings and messages; --add-seq numbers each reading", async () => {
+    const received = recordPublishes(broker, 'test/batch');
+    const file = tempFile('fleet.json', JSON.stringify(fleetReadings(2, 5)));
+    const run = await runCli('cli/emit.ts', [
+      '--file',
+      file,
+      '--endpoint',
+      broker.url,
+      '--topic',
+      'test/batch',
+      '--batch',
+      '3',
+      '--add-seq',
+    ]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^replaying 10 readings in 4 batched messages of up to 3 \(2 printers, from \S+\) to test\/batch at /m);
+    expect(run.stdout).toMatch(
+      /^sent 4 messages \(10 readings\), acked 4 \(10 readings\), failed 0 \(0 readings\) in [\d.]+ s, [\d.]+ readings\/s to test\/batch at /m,
+    );
+    expect(received.payloads.map((m) => [m['PrinterId'], (m['readings'] as { seq: number }[]).map((r) => r.seq)])).toEqual([
+      ['Printer1', [1, 2, 3]],
+      ['Printer2', [1, 2, 3]],
+      ['Printer1', [4, 5]],
+      ['Printer2', [4, 5]],
+    ]);
+    expect(received.payloads.every((m) => (m['readings'] as object[]).every((r) => !('PrinterId' in r)))).toBe(true);
+  });
+
+  it('--batch with --dry-run says how many messages it would send', async () => {
+    const run = await runCli('cli/emit.ts', ['--file', goodFile(), '--dry-run', '--batch', '500']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^\S+: 4 valid readings from 2 printers in 2 batched messages of up to 500; dry run, nothing sent\n$/);
+  });
+
   it('exits 1 and says so when publishes get no PUBACK', async () => {
     const run = await runCli('cli/emit.ts', [
       '--file',
@@ -368,6 +411,18 @@ describe.concurrent('npm run emit (child process)', () => {
       /^npm run emit: --wait only works with the local twin \(an mqtt:\/\/ endpoint\): .*$/,
     ],
     ['--wait with --dry-run', () => ['--dry-run', '--wait'], 2, /^npm run emit: --wait has nothing to wait for with --dry-run$/],
+    [
+      '--batch 0',
+      () => ['--endpoint', broker.url, '--batch', '0'],
+      2,
+      /^npm run emit: --batch must be a whole number from 1 to 500, got "0"$/,
+    ],
+    [
+      '--batch 501',
+      () => ['--endpoint', broker.url, '--batch', '501'],
+      2,
+      /^npm run emit: --batch must be a whole number from 1 to 500, got "501"$/,
+    ],
     ['--wait with --loop', () => ['--endpoint', broker.url, '--loop', '--wait'], 2, /^npm run emit: --wait needs a replay that ends: .*$/],
     [
       '--twin-url without --wait',

@@ -130,6 +130,25 @@ describe('npm run emit -- --wait', () => {
     expect(ranked).toMatchObject({ code: 0, stderr: '' });
   });
 
+  it('--batch 10 to a twin in stream mode: returns once every batched message went through the stream, counting readings and messages', async () => {
+    const cwd = workFolder();
+    const fleet = makeFleet(12, 240, 6);
+    const twin = await twinWith({ stateDir: join(cwd, '.local', 'state'), profiles: fleet.profiles, ingest: 'stream' });
+    expect(JSON.parse(readFileSync(join(cwd, '.local', 'state', 'twin.json'), 'utf8'))).toMatchObject({ kinesis: twin.kinesisEndpoint });
+    const file = join(cwd, 'readings.json');
+    writeFileSync(file, JSON.stringify(fleet.readings));
+
+    const run = await runCli('cli/emit.ts', ['-f', file, '--endpoint', twin.mqttUrl, '--batch', '10', '--wait'], { cwd });
+    const counts = countsOf(await allItems(twin.dynamoDb, twin.tableName));
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const [, messages] = /\nprocessed: all 240 readings \((\d+) messages\) handled by the twin\n$/.exec(run.stdout) ?? [];
+    expect(Number(messages)).toBeGreaterThanOrEqual(24);
+    expect(Number(messages)).toBeLessThan(240);
+    expect(counts).toEqual(fleet.expected.printers);
+    expect(twin.stats()).toMatchObject({ received: Number(messages), done: Number(messages) });
+  });
+
   it('finds the twin by --twin-url when no discovery file names it', async () => {
     const twin = await twinWith({ profiles: [{ PrinterId: 'P1', Thresholds: { Lower: 20, Upper: 80 }, Window: 1 }] });
     const file = join(workFolder(), 'readings.jsonl');

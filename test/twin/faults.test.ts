@@ -1,13 +1,15 @@
 /**
  * Faults on the twin (README "Guarantees", G14 and G15): the DynamoDB API goes away and comes back in
- * the middle of a replay, and the broker connection drops in the middle of a
- * replay. Readings are retried or resent; the final state equals the
- * independent model's: none lost, none doubled.
+ * the middle of a replay (readings one per message, in batched messages of
+ * 10, and through the Kinesis stream), and the broker connection drops in
+ * the middle of a replay. Readings are retried or resent; the final state
+ * equals the independent model's: none lost, none doubled.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { batchReadings } from '../../emitter/batch.ts';
 import { replay } from '../../emitter/replay.ts';
 import { ENV } from '../../contract/index.ts';
-import { startTwin, type Twin } from '../../twin/twin.ts';
+import { type IngestMode, startTwin, type Twin } from '../../twin/twin.ts';
 import { allItems } from '../support/twin.ts';
 import { countsOf, makeFleet } from '../support/fleet.ts';
 import { startOutageProxy, type OutageProxy } from '../support/outage-proxy.ts';
@@ -43,37 +45,49 @@ function whenHandled(t: Twin, count: number): Promise<void> {
 }
 
 describe('faults on the twin', () => {
-  it('DynamoDB stops and comes back mid-replay: readings are retried, none lost or doubled', async () => {
-    const fleet = makeFleet(40, 3_000, 11);
-    proxy = await startOutageProxy();
-    twin = await startTwin({
-      profiles: fleet.profiles,
-      logFile: false,
-      // The function reaches DynamoDB through the proxy, as over a network that can fail.
-      environment: { [ENV.dynamoDbEndpoint]: `http://127.0.0.1:${proxy.port}` },
-      // Lambda retries twice, minutes apart; the twin retries more, sooner, to ride out the outage.
-      retryAttempts: 40,
-      retryDelaysMs: [50, 100, 200, 400, 400],
-    });
-    proxy.target = twin.dynamoDbPort;
+  it.each<[IngestMode, number]>([
+    ['direct', 1],
+    ['direct', 10],
+    ['stream', 10],
+  ])(
+    'DynamoDB stops and comes back mid-replay (%s ingest, up to %i readings per message): readings are retried, none lost or doubled',
+    async (ingest, batch) => {
+      const fleet = makeFleet(40, 3_000, 11);
+      const messages = batch === 1 ? fleet.readings : [...batchReadings(fleet.readings, batch)];
+      proxy = await startOutageProxy();
+      twin = await startTwin({
+        profiles: fleet.profiles,
+        logFile: false,
+        ingest,
+        // The function reaches DynamoDB through the proxy, as over a network that can fail.
+        environment: { [ENV.dynamoDbEndpoint]: `http://127.0.0.1:${proxy.port}` },
+        // Lambda retries twice, minutes apart (a stream batch, 10 times); the twin retries more, sooner, to ride out the outage.
+        retryAttempts: 40,
+        streamRetryAttempts: 40,
+        // Stream batches small enough that the outage always finds records still to process.
+        streamBatchSize: 50,
+        retryDelaysMs: [50, 100, 200, 400, 400],
+      });
+      proxy.target = twin.dynamoDbPort;
 
-    const outage = whenHandled(twin, 1_000).then(async () => {
-      proxy!.down();
-      await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
-      proxy!.up();
-    });
-    const summary = await replay(fleet.readings, { endpoint: twin.mqttUrl, qos: 1 });
-    await outage;
-    await twin.waitUntilProcessed(fleet.readings.length, { timeoutMs: 120_000 });
+      const outage = whenHandled(twin, Math.round(messages.length / 3)).then(async () => {
+        proxy!.down();
+        await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
+        proxy!.up();
+      });
+      const summary = await replay(messages, { endpoint: twin.mqttUrl, qos: 1 });
+      await outage;
+      await twin.waitUntilProcessed(messages.length, { timeoutMs: 120_000 });
 
-    expect(summary).toMatchObject({ acked: fleet.readings.length, failed: 0 });
-    const stats = twin.stats();
-    expect(proxy.dropped).toBeGreaterThan(0);
-    expect(stats.retries).toBeGreaterThan(0); // the outage really failed invocations
-    expect(stats.deadLettered).toBe(0);
-    expect(stats.processed).toBe(fleet.readings.length);
-    expect(await storedCounts(twin)).toEqual(fleet.expected.printers);
-  });
+      expect(summary).toMatchObject({ acked: messages.length, readingsAcked: fleet.readings.length, failed: 0 });
+      const stats = twin.stats();
+      expect(proxy.dropped).toBeGreaterThan(0);
+      expect(stats.retries).toBeGreaterThan(0); // the outage really failed invocations
+      expect(stats.deadLettered).toBe(0);
+      expect(stats.processed).toBe(messages.length);
+      expect(await storedCounts(twin)).toEqual(fleet.expected.printers);
+    },
+  );
 
   it('the broker connection drops mid-replay: the emitter reconnects and resends unacknowledged publishes', async () => {
     const fleet = makeFleet(40, 3_000, 12);
