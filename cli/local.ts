@@ -20,7 +20,8 @@ import {
 import { RuleSqlError } from '../twin/rule.ts';
 import { checkWritableFolder } from '../twin/state-dir.ts';
 import { loadThingsFile, ThingsFileError } from '../twin/things-file.ts';
-import { INGEST_MODES, type IngestMode, startTwin, TwinStartError, type TwinOptions } from '../twin/twin.ts';
+import { startTwin, TwinStartError, type TwinOptions } from '../twin/twin.ts';
+import { INGEST_MODES, type IngestMode } from '../contract/index.ts';
 
 const spec = {
   usage:

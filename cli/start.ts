@@ -17,7 +17,8 @@ import { replay, type ReplaySummary } from '../emitter/replay.ts';
 import { PREDICTION_TOPIC, type ProfileInput } from '../contract/index.ts';
 import { IN_MEMORY_LOG_FILE } from '../twin/paths.ts';
 import { subscribeTopic, type TopicSubscription } from '../emitter/subscriber.ts';
-import { INGEST_MODES, type IngestMode, startTwin, TwinStartError, type Twin } from '../twin/twin.ts';
+import { startTwin, TwinStartError, type Twin } from '../twin/twin.ts';
+import { INGEST_MODES, type IngestMode } from '../contract/index.ts';
 
 const DEFAULT_PROFILES = 'data/printer_profiles.json';
 const DEFAULT_READINGS = 'data/printer_iot_data.json';

@@ -19,16 +19,6 @@ import { DETECTOR_BUNDLE, DETECTOR_ENTRY, DETECTOR_EXTERNALS, DETECTOR_HANDLER, 
 import { DETECTOR_FUNCTION, type DeviceIdentityMode, detectorEnvironment, PREDICTION_TOPIC } from '../contract/index.ts';
 import { sendOnlyDestination } from './dead-letter-queue.ts';
 
-/**
- * How readings reach the detector. `direct`: the topic rule invokes the
- * function asynchronously, one message per invocation. `stream`: the rule
- * writes each message to a Kinesis stream keyed by printer, and an event
- * source mapping invokes the function with batches of records.
- */
-export type IngestMode = 'direct' | 'stream';
-
-export const INGEST_MODES: readonly IngestMode[] = ['direct', 'stream'];
-
 /** What the function is, whichever way readings reach it. */
 interface DetectorFunctionSettings {
   /** The profiles table: the function may GetItem and UpdateItem on it, nothing else. */

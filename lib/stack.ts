@@ -15,7 +15,8 @@ import {
   type StackOutputName,
 } from '../contract/index.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
-import { DetectorFunction, INGEST_MODES, type IngestMode } from './detector-function.ts';
+import { DetectorFunction } from './detector-function.ts';
+import { INGEST_MODES, type IngestMode } from '../contract/index.ts';
 import { DetectorRule } from './detector-rule.ts';
 import { DevicePolicy } from './device-policy.ts';
 import { IotDataEndpoint } from './iot-data-endpoint.ts';

@@ -13,14 +13,7 @@ import { EventSourceMapping, type IFunction, StartingPosition } from 'aws-cdk-li
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { sendOnlyDestination } from './dead-letter-queue.ts';
-
-/** The mapping's defaults, with the reasons on `StreamIngestProps`. */
-export const STREAM_INGEST_DEFAULTS = {
-  batchSize: 500,
-  maxBatchingWindowSeconds: 1,
-  retryAttempts: 10,
-  maxRecordAgeSeconds: 3600,
-} as const;
+import { STREAM_INGEST } from '../contract/index.ts';
 
 /**
  * What the mapping needs to read a stream through a standard (shared
@@ -92,14 +85,14 @@ export class StreamIngest extends Construct {
       eventSourceArn: props.stream.streamArn,
       // Records written before the mapping existed (or while it was disabled) are readings too.
       startingPosition: StartingPosition.TRIM_HORIZON,
-      batchSize: props.batchSize ?? STREAM_INGEST_DEFAULTS.batchSize,
-      maxBatchingWindow: props.maxBatchingWindow ?? Duration.seconds(STREAM_INGEST_DEFAULTS.maxBatchingWindowSeconds),
+      batchSize: props.batchSize ?? STREAM_INGEST.batchSize,
+      maxBatchingWindow: props.maxBatchingWindow ?? Duration.seconds(STREAM_INGEST.maxBatchingWindowSeconds),
       // The handler reports the first record of each printer it could not
       // write; a batch that fails as a whole is split to isolate the cause.
       reportBatchItemFailures: true,
       bisectBatchOnError: true,
-      retryAttempts: props.retryAttempts ?? STREAM_INGEST_DEFAULTS.retryAttempts,
-      maxRecordAge: props.maxRecordAge ?? Duration.seconds(STREAM_INGEST_DEFAULTS.maxRecordAgeSeconds),
+      retryAttempts: props.retryAttempts ?? STREAM_INGEST.retryAttempts,
+      maxRecordAge: props.maxRecordAge ?? Duration.seconds(STREAM_INGEST.maxRecordAgeSeconds),
       // One batch at a time per shard: a printer's records (one partition key,
       // one shard) are then applied in the order they were written.
       parallelizationFactor: 1,

@@ -28,7 +28,6 @@ import { Waiters } from './waiters.ts';
  * defaults (`STREAM_INGEST_DEFAULTS` in `lib/stream-ingest.ts`, which the
  * twin may not import), with the reasons given there.
  */
-export const STREAM_MAPPING = { batchSize: 500, retryAttempts: 10 } as const;
 
 export interface StreamIngestOptions {
   readonly host: string;

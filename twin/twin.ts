@@ -45,7 +45,8 @@ import { enableRuleAction } from './rule-action.ts';
 import { parseRuleSql } from './rule.ts';
 import { startLocalServices } from './services.ts';
 import { lockStateDir, statePaths } from './state-dir.ts';
-import { STREAM_MAPPING, type StreamIngest, startStreamIngest } from './stream-ingest.ts';
+import { type StreamIngest, startStreamIngest } from './stream-ingest.ts';
+import { type IngestMode, STREAM_INGEST } from '../contract/index.ts';
 
 export type { HandledMessage, InvocationRecord } from './invoker-events.ts';
 export type { DeadLetterRecord } from './dead-letters.ts';
@@ -102,16 +103,11 @@ export interface TwinOptions {
   readonly kinesisPort?: number;
   /** Stream ingest: shards of the reading stream when it is created. @default 2 */
   readonly streamShards?: number;
-  /** Stream ingest: most records per invocation. @default STREAM_MAPPING.batchSize (500, the stack's) */
+  /** Stream ingest: most records per invocation. @default STREAM_INGEST.batchSize (500, the stack's) */
   readonly streamBatchSize?: number;
-  /** Stream ingest: retries of a failed batch before it is dead-lettered. @default STREAM_MAPPING.retryAttempts (10, the stack's) */
+  /** Stream ingest: retries of a failed batch before it is dead-lettered. @default STREAM_INGEST.retryAttempts (10, the stack's) */
   readonly streamRetryAttempts?: number;
 }
-
-/** The twin's ingest modes, as the stack's `-c ingest=...`. */
-export type IngestMode = 'direct' | 'stream';
-
-export const INGEST_MODES: readonly IngestMode[] = ['direct', 'stream'];
 
 /** Counters of what the twin did since it started (`refused` of the invoker is `ruleErrors` here). */
 export interface TwinStats extends Omit<InvokerStats, 'refused'> {
@@ -246,8 +242,8 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
         stateDir: paths && { kinesisDir: paths.kinesisDir, checkpointsFile: paths.streamCheckpointsFile },
         region: fn.region,
         invoke,
-        batchSize: options.streamBatchSize ?? STREAM_MAPPING.batchSize,
-        retryAttempts: options.streamRetryAttempts ?? STREAM_MAPPING.retryAttempts,
+        batchSize: options.streamBatchSize ?? STREAM_INGEST.batchSize,
+        retryAttempts: options.streamRetryAttempts ?? STREAM_INGEST.retryAttempts,
         retryDelaysMs: options.retryDelaysMs ?? [50, 100],
         deadLetters,
         events,

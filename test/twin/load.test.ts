@@ -11,7 +11,8 @@ import { batchReadings } from '../../emitter/batch.ts';
 import { replay, type ReplaySummary } from '../../emitter/replay.ts';
 import { PREDICTION_TOPIC } from '../../contract/index.ts';
 import { subscribeTopic, type TopicSubscription } from '../../emitter/subscriber.ts';
-import { type IngestMode, startTwin, type Twin } from '../../twin/twin.ts';
+import { startTwin, type Twin } from '../../twin/twin.ts';
+import type { IngestMode } from '../../contract/index.ts';
 import { allItems } from '../support/twin.ts';
 import { countsOf, makeFleet, partitionByPrinter, sampleRss } from '../support/fleet.ts';
 
