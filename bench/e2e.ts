@@ -118,7 +118,7 @@ const cpuMs = () => {
  * Runs `workers` UpdateItem loops (one worker thread each) against the table:
  * total updates per second, and the process's CPU per update while all loops run.
  */
-async function rawUpdateRate(
+export async function rawUpdateRate(
   workerFile: string,
   base: Omit<UpdateLoopInput, 'seed'>,
   workers: number,

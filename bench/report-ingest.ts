@@ -1,4 +1,5 @@
 /** The ingest paths' targets and table (README, "Performance"), from `ingest.json`. */
+import type { BatchedE2eResult } from './e2e-batched.ts';
 import type { IngestResult, IngestRun } from './ingest.ts';
 import { fmt } from './stats.ts';
 
@@ -69,5 +70,17 @@ export function ingestTable(r: IngestResult): string[] {
     }),
     '',
     `Raw UpdateItem rate of the same server in the same run: ${fmt(r.rawUpdateItemsPerSecond)}/s.`,
+  ];
+}
+
+/** The twin end to end with batches of 10, against single readings and the raw UpdateItem rate of the same run. */
+export function batchedE2eTargets(r: BatchedE2eResult): IngestCheck[] {
+  const ratio = r.batchedReadingsPerSecond / r.singleReadingsPerSecond;
+  return [
+    {
+      target: `Twin end to end with batches of ${r.batchSize}: >= 3x the unbatched readings/s and above the embedded DynamoDB's own UpdateItem rate`,
+      measured: `${fmt(r.batchedReadingsPerSecond)} vs ${fmt(r.singleReadingsPerSecond)} readings/s (${fmt(ratio, 1)}x); raw UpdateItem ${fmt(r.rawUpdateItemsPerSecond)}/s (${fmt(r.readings)} readings, ${fmt(r.fleetSize)} printers)`,
+      met: ratio >= 3 && r.batchedReadingsPerSecond > r.rawUpdateItemsPerSecond,
+    },
   ];
 }

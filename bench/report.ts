@@ -5,8 +5,9 @@
  */
 import type { BundleResult } from './bundle.ts';
 import type { E2eResult } from './e2e.ts';
+import type { BatchedE2eResult } from './e2e-batched.ts';
 import type { IngestResult } from './ingest.ts';
-import { ingestTable, ingestTargets } from './report-ingest.ts';
+import { batchedE2eTargets, ingestTable, ingestTargets } from './report-ingest.ts';
 import { describeMachine, type MachineInfo } from './machine.ts';
 import type { PerReadingResult } from './per-reading.ts';
 import type { RankingResult } from './ranking.ts';
@@ -29,6 +30,7 @@ export interface Results {
   readonly ranking?: WithContext<RankingResult>;
   readonly bundle?: WithContext<BundleResult>;
   readonly ingest?: WithContext<IngestResult>;
+  readonly e2eBatched?: WithContext<BatchedE2eResult>;
 }
 
 export interface TargetCheck {
@@ -144,6 +146,7 @@ export function checkTargets(r: Results): TargetCheck[] {
     });
   }
   if (r.ingest) checks.push(...ingestTargets(r.ingest));
+  if (r.e2eBatched) checks.push(...batchedE2eTargets(r.e2eBatched));
   return checks;
 }
 

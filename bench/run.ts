@@ -13,6 +13,7 @@ import { bundleBench } from './bundle.ts';
 import { fleetChart } from './chart.ts';
 import { startDynamoDbProcess } from './dynamodb.ts';
 import { e2eBench } from './e2e.ts';
+import { batchedE2eBench } from './e2e-batched.ts';
 import { ingestBench } from './ingest.ts';
 import { describeMachine, machineInfo } from './machine.ts';
 import { log } from './output.ts';
@@ -21,7 +22,7 @@ import { fmt } from './stats.ts';
 import { rankingBench } from './ranking.ts';
 import { checkTargets, readmeSection, summaryMarkdown, type Results, type RunContext } from './report.ts';
 
-const SECTIONS = ['per-reading', 'ingest', 'e2e', 'ranking', 'bundle'] as const;
+const SECTIONS = ['per-reading', 'ingest', 'e2e', 'e2e-batched', 'ranking', 'bundle'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const HELP = `Usage: npm run bench -- [options]
@@ -168,6 +169,14 @@ async function main(): Promise<void> {
         progress: log,
       }),
     );
+    await section('e2e-batched', 'End to end on the twin: batches of 10 vs single readings', () =>
+      batchedE2eBench({
+        fleetSize: options.quick ? 100 : 500,
+        readingsPerPrinter: options.quick ? 20 : 20,
+        runs: options.runs,
+        progress: log,
+      }),
+    );
     await section('ranking', 'Top-10 ranking: GSI Query vs Scan + sort', () =>
       rankingBench({
         endpoint: db!.endpoint,
@@ -189,6 +198,7 @@ async function main(): Promise<void> {
     ranking: readJson(join(options.out, 'ranking.json')),
     bundle: readJson(join(options.out, 'bundle.json')),
     ingest: readJson(join(options.out, 'ingest.json')),
+    e2eBatched: readJson(join(options.out, 'e2e-batched.json')),
   };
   if (results.perReading) {
     const p = results.perReading;
