@@ -2,7 +2,7 @@
  * `npm run emit`: replays a readings file over MQTT with the AWS IoT Device
  * SDK v2, to AWS IoT Core (mTLS or websockets + SigV4) or to a local broker.
  */
-import { CliError, UsageError, intOption, readStackOutputs, runCli, type StackOutputs } from './kit.ts';
+import { CliError, UsageError, intOption, readStackOutputs, runCli, type StackOutputs, TARGET_RULE } from './kit.ts';
 import { open } from 'node:fs/promises';
 import { DETECT_TOPIC, MAX_BATCH_BYTES, MAX_BATCH_READINGS, type ReadingPayload } from '../contract/index.ts';
 import { isLoopbackHost, parseEndpoint } from '../emitter/connection.ts';
@@ -12,7 +12,7 @@ import { describeReadings, loadReadingsFile } from '../emitter/readings-file.ts'
 import { replayStream, type ReplayOptions } from '../emitter/replay.ts';
 import { planReplay } from '../emitter/replay-plan.ts';
 import { fetchTwinHealth, findRunningTwin, sameEndpoint, TwinUnreachableError, waitForTwinIdle } from '../twin/discovery.ts';
-import { DEFAULT_DISCOVERY_FILES, DEFAULT_HTTP_PORT } from '../twin/paths.ts';
+import { DEFAULT_DISCOVERY_FILES, DEFAULT_HTTP_PORT, DEFAULT_MQTT_PORT } from '../twin/paths.ts';
 
 /** Exit code after SIGINT/SIGTERM, as a shell reports a Ctrl-C. */
 const EXIT_INTERRUPTED = 130;
@@ -20,12 +20,13 @@ const DEFAULT_TIMEOUT_SECONDS = 10;
 const DEFAULT_WAIT_TIMEOUT_SECONDS = 120;
 
 const spec = {
+  targetRule: TARGET_RULE,
   usage: 'npm run emit -- --file FILE [options]',
   summary:
     'Replays printer readings (a JSON array or JSON Lines file) to an MQTT topic with aws-iot-device-sdk-v2: ' +
     'to AWS IoT Core with a device certificate (mTLS) or websockets + SigV4, or to a local broker with ' +
     '--endpoint mqtt://127.0.0.1:1883. The file is validated before anything is sent. Without --endpoint, ' +
-    'the IotDataEndpoint of cdk-outputs.json is used. Ctrl-C stops sending, waits for the in-flight PUBACKs and exits 130. ' +
+    'the IotDataEndpoint of cdk-outputs.json, else the local twin. Ctrl-C stops sending, waits for the in-flight PUBACKs and exits 130. ' +
     'With --wait (local twin only), returns once the twin has handled every reading, so that npm run ranked shows final counts.',
   options: {
     file: { type: 'string', short: 'f' },
@@ -99,14 +100,15 @@ function qosOption(value: string | undefined): 0 | 1 {
   throw new UsageError(`--qos must be 0 or 1, got "${value}"`);
 }
 
-const NO_ENDPOINT =
-  'no endpoint: pass --endpoint HOST for AWS IoT Core (aws iot describe-endpoint --endpoint-type iot:Data-ATS), ' +
-  '--endpoint mqtt://127.0.0.1:1883 for the local twin (npm run local), or deploy the stack (npm run deploy) so that cdk-outputs.json has IotDataEndpoint';
-
+/**
+ * Where to send, by the one target rule (`TARGET_RULE`): `--endpoint`, else
+ * the deployed stack's IoT endpoint from cdk-outputs.json, else the local
+ * twin: the running one its discovery file names, or `npm run local`'s
+ * default port.
+ */
 function endpointOption(value: string | undefined, outputs: StackOutputs | undefined): string {
-  const endpoint = value ?? outputs?.IotDataEndpoint?.replace(/^https:\/\//i, '').replace(/\/+$/, '');
-  if (!endpoint) throw new UsageError(NO_ENDPOINT);
-  return endpoint;
+  const deployed = outputs?.IotDataEndpoint?.replace(/^https:\/\//i, '').replace(/\/+$/, '');
+  return value ?? (deployed || undefined) ?? findRunningTwin(() => true)?.mqtt ?? `mqtt://127.0.0.1:${DEFAULT_MQTT_PORT}`;
 }
 
 /** Checks that a certificate or key file is a readable PEM file: the CRT's own errors do not say which file is wrong. */

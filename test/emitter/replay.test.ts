@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { TARGET_RULE } from '../../cli/kit.ts';
 import { DETECT_TOPIC } from '../../contract/index.ts';
 import { startBroker, type EmbeddedBroker } from '../../twin/broker.ts';
 import { EmitterConnectionError, ReplayOptionsError } from '../../emitter/errors.ts';
@@ -355,10 +356,24 @@ describe.concurrent('npm run emit (child process)', () => {
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
   });
 
-  it('without --endpoint or cdk-outputs.json: a one-line usage error saying how to give one', async () => {
-    const run = await runCli('cli/emit.ts', ['--file', goodFile()]);
-    expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/^npm run emit: no endpoint: pass --endpoint HOST .*--endpoint mqtt:\/\/127\.0\.0\.1:1883.*\n$/);
+  it('without --endpoint or cdk-outputs.json: the local twin, by the one target rule (here the running twin its discovery file names)', async () => {
+    const cwd = tempDir();
+    const port = await closedPort();
+    // A "running" twin (this test's own pid) whose MQTT port nothing serves: the emitter must go there, and say it cannot connect.
+    mkdirSync(join(cwd, '.local/state'), { recursive: true });
+    const twin = {
+      pid: process.pid,
+      mqtt: `mqtt://127.0.0.1:${port}`,
+      dynamodb: 'http://127.0.0.1:9',
+      http: 'http://127.0.0.1:9',
+      table: 'PrinterProfiles',
+    };
+    writeFileSync(join(cwd, '.local/state/twin.json'), JSON.stringify(twin));
+    const run = await runCli('cli/emit.ts', ['--file', goodFile(), '--timeout', '5'], { cwd });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`mqtt://127.0.0.1:${port}`);
+    const help = await runCli('cli/emit.ts', ['--help']);
+    expect(help.stdout).toContain(TARGET_RULE);
   });
 
   it('a missing readings file (-f is --file): the file and the reason, no line number', async () => {
