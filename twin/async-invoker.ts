@@ -16,11 +16,11 @@ import { randomUUID } from 'node:crypto';
 import { isRecord } from '../common/guards.ts';
 import { DETECTOR_FUNCTION } from '../contract/index.ts';
 import type { DetectorResult } from '../lambda/app.ts';
-import { OUTCOMES, type Outcome } from '../lambda/processor.ts';
+import type { Outcome } from '../lambda/processor.ts';
 import type { DeadLetterCondition, DeadLetters } from './dead-letters.ts';
-import type { HandledMessage, InvokerEventSink } from './invoker-events.ts';
+import type { InvokerEventSink } from './invoker-events.ts';
 import type { SerializedError } from './lambda-runtime.ts';
-import { Waiters } from './waiters.ts';
+import { IntakeTally } from './intake-tally.ts';
 
 /** How one attempt ended; a rejected `invoke` counts as a failed attempt. */
 export type AttemptOutcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: SerializedError };
@@ -100,35 +100,22 @@ export class AsyncInvoker {
   private readonly ready: Lane[] = [];
   /** Messages waiting for a retry, with their timers. */
   private readonly retrying = new Map<Message, NodeJS.Timeout>();
-  private readonly waiters = new Waiters(() => `${this.counters.done} of ${this.counters.received} handled`);
-  private readonly outcomes = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
-  private readonly counters = {
-    received: 0,
-    done: 0,
-    processed: 0,
-    eventsPublished: 0,
-    invocations: 0,
-    functionErrors: 0,
-    retries: 0,
-    deadLettered: 0,
-    refused: 0,
-    maxConcurrentInvocations: 0,
-  };
-  private inFlight = 0;
+  private readonly tally: IntakeTally;
   private closing = false;
 
   constructor(private readonly options: AsyncInvokerOptions) {
+    this.tally = new IntakeTally(options.events);
     this.retryAttempts = options.retryAttempts ?? DETECTOR_FUNCTION.retryAttempts;
     this.retryDelaysMs = options.retryDelaysMs ?? [50, 100];
   }
 
   stats(): InvokerStats {
-    return { ...this.counters, outcomes: { ...this.outcomes }, inFlight: this.inFlight };
+    return this.tally.stats();
   }
 
   /** Queues one asynchronous invocation with `event`; returns its request id. */
   submit(topic: string, event: unknown): string {
-    this.counters.received += 1;
+    this.tally.counters.received += 1;
     const requestId = randomUUID();
     const printerId = printerIdOf(event);
     // A payload without a readable PrinterId has no order to keep: a lane of its own.
@@ -147,21 +134,17 @@ export class AsyncInvoker {
 
   /** Counts a message that never reaches the function (the topic rule could not make an event of it): handled at once. */
   refuse(topic: string): string {
-    this.counters.received += 1;
-    this.counters.refused += 1;
-    const requestId = randomUUID();
-    this.handled({ requestId, topic, printerId: undefined, event: undefined, attempts: 0, status: 'rule-error' });
-    return requestId;
+    return this.tally.refuse(topic);
   }
 
   /** Resolves when every message received so far is handled. */
   waitForIdle(timeoutMs?: number, what = 'every received message to be handled'): Promise<void> {
-    return this.waiters.wait(() => this.counters.done >= this.counters.received, timeoutMs, what);
+    return this.tally.waitForIdle(timeoutMs, what);
   }
 
   /** Resolves once `count` messages in total are handled. */
   waitUntilHandled(count: number, timeoutMs?: number): Promise<void> {
-    return this.waiters.wait(() => this.counters.done >= count, timeoutMs, `${count} messages to be handled`);
+    return this.tally.waitUntilHandled(count, timeoutMs);
   }
 
   /**
@@ -185,11 +168,11 @@ export class AsyncInvoker {
     await options.stopFunction();
     this.dispatch();
     await this.waitForIdle(undefined, 'the twin to dead-letter what it holds');
-    this.waiters.close();
+    this.tally.closeWaits();
   }
 
   private dispatch(): void {
-    while (this.inFlight < this.options.concurrency && this.ready.length > 0) {
+    while (this.tally.inFlight < this.options.concurrency && this.ready.length > 0) {
       const head = this.ready.shift()!.queue[0];
       if (head) void this.attempt(head);
     }
@@ -197,15 +180,13 @@ export class AsyncInvoker {
 
   private async attempt(message: Message): Promise<void> {
     const { requestId, printerId } = message;
-    this.inFlight += 1;
-    this.counters.maxConcurrentInvocations = Math.max(this.counters.maxConcurrentInvocations, this.inFlight);
-    this.counters.invocations += 1;
+    this.tally.invoking();
     message.attempts += 1;
     this.options.events.emit('invoking', { requestId, printerId, attempt: message.attempts });
     const outcome = await this.options
       .invoke(requestId, message.event)
       .catch((error: Error): AttemptOutcome => ({ ok: false, error: { errorType: error.name, errorMessage: error.message, trace: [] } }));
-    this.inFlight -= 1;
+    this.tally.inFlight -= 1;
     const result = outcome.ok && isDetectorResult(outcome.value) ? outcome.value : undefined;
     this.options.events.emit('invocation', {
       requestId,
@@ -221,19 +202,13 @@ export class AsyncInvoker {
   }
 
   private succeeded(message: Message, result: DetectorResult | undefined): void {
-    this.counters.processed += 1;
-    if (result) {
-      // Readings per outcome: one for a single reading, each of a batch's readings for a batch.
-      for (const [outcome, count] of Object.entries(result.readings ?? { [result.outcome]: 1 })) {
-        if (outcome in this.outcomes) this.outcomes[outcome as Outcome] += count ?? 0;
-      }
-      this.counters.eventsPublished += result.published;
-    }
+    this.tally.counters.processed += 1;
+    if (result) this.tally.countReadings(result.readings ?? { [result.outcome]: 1 }, result.published);
     this.finish(message, 'processed', result);
   }
 
   private failed(message: Message, error: SerializedError): void {
-    this.counters.functionErrors += 1;
+    this.tally.counters.functionErrors += 1;
     if (this.closing) this.deadLetter(message, error, 'TwinClosed');
     else if (message.attempts <= this.retryAttempts) this.retryLater(message);
     else this.deadLetter(message, error, 'RetriesExhausted');
@@ -241,7 +216,7 @@ export class AsyncInvoker {
 
   /** The message stays at the head of its lane, so the printer's later messages wait for it. */
   private retryLater(message: Message): void {
-    this.counters.retries += 1;
+    this.tally.counters.retries += 1;
     const delays = this.retryDelaysMs;
     const delay = delays[Math.min(message.attempts - 1, delays.length - 1)] ?? 0;
     const timer = setTimeout(() => {
@@ -253,7 +228,7 @@ export class AsyncInvoker {
   }
 
   private deadLetter(message: Message, error: SerializedError, condition: DeadLetterCondition): void {
-    this.counters.deadLettered += 1;
+    this.tally.counters.deadLettered += 1;
     const record = this.options.deadLetters.send(message, error, condition);
     this.options.events.emit('dead-letter', record);
     this.finish(message, 'dead-lettered');
@@ -265,12 +240,6 @@ export class AsyncInvoker {
     lane.queue.shift();
     if (lane.queue.length > 0) this.ready.push(lane);
     else if (lane.printerId !== undefined) this.lanes.delete(lane.printerId);
-    this.handled({ requestId, topic, printerId, event, attempts, status, ...(result ? { result } : {}) });
-  }
-
-  private handled(message: HandledMessage): void {
-    this.counters.done += 1;
-    this.options.events.emit('handled', message);
-    this.waiters.check();
+    this.tally.handled({ requestId, topic, printerId, event, attempts, status, ...(result ? { result } : {}) });
   }
 }

@@ -8,20 +8,18 @@
  * close work alike in both ingest modes. Readings per outcome are the ones
  * the function reports for each printer of a batch (its `results`).
  */
-import { randomUUID } from 'node:crypto';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { isRecord } from '../common/guards.ts';
-import { OUTCOMES, type Outcome } from '../lambda/processor.ts';
 import type { StreamResult } from '../lambda/stream-app.ts';
 import type { AttemptOutcome, InvokerStats } from './async-invoker.ts';
 import type { DeadLetters } from './dead-letters.ts';
-import type { HandledMessage, InvokerEventSink } from './invoker-events.ts';
+import type { InvokerEventSink } from './invoker-events.ts';
 import type { KinesisRecord } from './kinesis-client.ts';
 import { type EmbeddedKinesis, startKinesis } from './kinesis.ts';
 import { StreamCheckpoints } from './stream-checkpoints.ts';
 import { ShardPoller, type ShardPollerSink } from './stream-poller.ts';
 import { StreamWriter } from './stream-writer.ts';
-import { Waiters } from './waiters.ts';
+import { IntakeTally } from './intake-tally.ts';
 
 /**
  * The event source mapping's settings the twin runs with: the stack's
@@ -80,27 +78,14 @@ export class StreamIngest {
   private readonly writer: StreamWriter;
   private readonly pollers: ShardPoller[];
   private readonly puts = new Set<Promise<unknown>>();
-  private readonly waiters = new Waiters(() => `${this.counters.done} of ${this.counters.received} handled`);
-  private readonly outcomes = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
-  private readonly counters = {
-    received: 0,
-    done: 0,
-    processed: 0,
-    eventsPublished: 0,
-    invocations: 0,
-    functionErrors: 0,
-    retries: 0,
-    deadLettered: 0,
-    refused: 0,
-    maxConcurrentInvocations: 0,
-  };
-  private inFlight = 0;
+  private readonly tally: IntakeTally;
   private closing = false;
 
   constructor(
     readonly kinesis: EmbeddedKinesis,
     private readonly options: StreamIngestOptions,
   ) {
+    this.tally = new IntakeTally(options.events);
     this.writer = new StreamWriter(kinesis.client, kinesis.streamName);
     const checkpoints = new StreamCheckpoints(options.stateDir?.checkpointsFile);
     this.pollers = kinesis.shardIds.map(
@@ -123,12 +108,12 @@ export class StreamIngest {
   }
 
   stats(): InvokerStats {
-    return { ...this.counters, outcomes: { ...this.outcomes }, inFlight: this.inFlight };
+    return this.tally.stats();
   }
 
   /** The rule's action for one matched message: a put on the stream; the MQTT PUBACK waits for it. */
   submit(topic: string, event: unknown): Promise<void> {
-    this.counters.received += 1;
+    this.tally.counters.received += 1;
     const put = this.writer.put(event).then((outcome) => {
       if (outcome.ok) {
         this.pollers.find((poller) => poller.shardId === outcome.shardId)?.wake();
@@ -153,21 +138,17 @@ export class StreamIngest {
 
   /** Counts a message the rule could not hand on: handled at once. */
   refuse(topic: string, received = true): string {
-    if (received) this.counters.received += 1;
-    this.counters.refused += 1;
-    const requestId = randomUUID();
-    this.handled({ requestId, topic, printerId: undefined, event: undefined, attempts: 0, status: 'rule-error' });
-    return requestId;
+    return this.tally.refuse(topic, received);
   }
 
   /** Resolves when every message received so far is handled. */
   waitForIdle(timeoutMs?: number, what = 'every received message to be handled'): Promise<void> {
-    return this.waiters.wait(() => this.counters.done >= this.counters.received, timeoutMs, what);
+    return this.tally.waitForIdle(timeoutMs, what);
   }
 
   /** Resolves once `count` messages in total are handled. */
   waitUntilHandled(count: number, timeoutMs?: number): Promise<void> {
-    return this.waiters.wait(() => this.counters.done >= count, timeoutMs, `${count} messages to be handled`);
+    return this.tally.waitUntilHandled(count, timeoutMs);
   }
 
   /**
@@ -187,7 +168,7 @@ export class StreamIngest {
     const stopped = this.pollers.map((poller) => poller.close(mode));
     await options.stopFunction();
     await Promise.all(stopped);
-    this.waiters.close();
+    this.tally.closeWaits();
     await this.kinesis.close();
   }
 
@@ -200,15 +181,13 @@ export class StreamIngest {
     const { events, deadLetters, log } = this.options;
     return {
       invoking: (requestId, attempt) => {
-        this.inFlight += 1;
-        this.counters.invocations += 1;
-        if (attempt > 1) this.counters.retries += 1;
-        this.counters.maxConcurrentInvocations = Math.max(this.counters.maxConcurrentInvocations, this.inFlight);
+        this.tally.invoking();
+        if (attempt > 1) this.tally.counters.retries += 1;
         events.emit('invoking', { requestId, printerId: undefined, attempt });
       },
       invoked: (requestId, attempt, outcome) => {
-        this.inFlight -= 1;
-        if (!outcome.ok) this.counters.functionErrors += 1;
+        this.tally.inFlight -= 1;
+        if (!outcome.ok) this.tally.counters.functionErrors += 1;
         else if (isStreamResult(outcome.value)) this.count(outcome.value);
         events.emit('invocation', {
           requestId,
@@ -220,7 +199,7 @@ export class StreamIngest {
       },
       done: (records, how) => this.done(records, how),
       deadLetter: (batch, error, condition) => {
-        this.counters.deadLettered += batch.batchInfo.batchSize;
+        this.tally.counters.deadLettered += batch.batchInfo.batchSize;
         events.emit('dead-letter', deadLetters.sendStreamBatch(batch, error, condition));
       },
       readFailed: (shardId, error) =>
@@ -237,12 +216,7 @@ export class StreamIngest {
 
   /** Readings per outcome and events published, as the function reports them for each printer of the batch. */
   private count(result: StreamResult): void {
-    for (const printer of result.results) {
-      for (const [outcome, count] of Object.entries(printer.readings)) {
-        if (outcome in this.outcomes) this.outcomes[outcome as Outcome] += count ?? 0;
-      }
-      this.counters.eventsPublished += printer.published.length;
-    }
+    for (const printer of result.results) this.tally.countReadings(printer.readings, printer.published.length);
   }
 
   private done(
@@ -250,10 +224,10 @@ export class StreamIngest {
     how: { status: 'processed' | 'dead-lettered'; requestId: string; attempts: number },
   ): void {
     for (const record of records) {
-      if (how.status === 'processed') this.counters.processed += 1;
+      if (how.status === 'processed') this.tally.counters.processed += 1;
       // Records others put on the stream (the AWS CLI, a previous run) count as received when taken.
-      if (this.counters.done >= this.counters.received) this.counters.received += 1;
-      this.handled({
+      if (this.tally.counters.done >= this.tally.counters.received) this.tally.counters.received += 1;
+      this.tally.handled({
         requestId: how.requestId,
         topic: this.kinesis.streamName,
         printerId: record.PartitionKey,
@@ -262,11 +236,5 @@ export class StreamIngest {
         status: how.status,
       });
     }
-  }
-
-  private handled(message: HandledMessage): void {
-    this.counters.done += 1;
-    this.options.events.emit('handled', message);
-    this.waiters.check();
   }
 }
