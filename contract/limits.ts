@@ -11,3 +11,6 @@ export const MAX_BATCH_BYTES = 128 * 1024;
 
 /** Most readings one batched message may hold. */
 export const MAX_BATCH_READINGS = 500;
+
+/** Longest accepted metric name (a key of a reading's `data`, or of a metric-map `Thresholds`), in characters. */
+export const MAX_METRIC_NAME_LENGTH = 64;

@@ -6,6 +6,14 @@ export const DETECT_TOPIC = 'anom/detect';
 /** Topic anomaly events are republished to (QoS 1). */
 export const PREDICTION_TOPIC = 'anom/pred';
 
+/** The topics alarm transitions are published to (QoS 1): one per printer. */
+export const ALARM_TOPIC_PREFIX = 'anom/alarm/';
+
+/** A printer's alarm topic. */
+export function alarmTopic(printerId: string): string {
+  return `${ALARM_TOPIC_PREFIX}${printerId}`;
+}
+
 /** The topic rule's SQL: the detector receives the reading payload itself. */
 export const RULE_SQL = `SELECT * FROM '${DETECT_TOPIC}'`;
 
