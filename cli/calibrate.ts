@@ -1,10 +1,10 @@
 /**
- * `npm run calibrate`: suggests each printer's Thresholds from recorded
- * readings (`lambda/core/calibration.ts` says how and why), and shows what
- * the detector would have flagged and counted with them, beside what it does
- * with the current profiles. Writes only with `--write`, through the same
- * validation and writer as `npm run profile -- set`, keeping each printer's
- * Window and counters.
+ * `npm run calibrate`: suggests each printer's Thresholds, metric by metric,
+ * from recorded readings (`lambda/core/calibration.ts` says how and why), and
+ * shows what the detector would have flagged and counted with them, beside
+ * what it does with the current profiles. Writes only with `--write`, through
+ * the same validation and writer as `npm run profile -- set`, keeping each
+ * printer's Window, other rules and counters.
  */
 import { CliError, intOption, runCli, TARGET_RULE, UsageError } from './kit.ts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -16,6 +16,7 @@ import {
   DEFAULT_CALIBRATION,
   suggestedProfiles,
   type CalibrationOptions,
+  type MetricOutcome,
   type Outcome,
   type PrinterCalibration,
 } from '../lambda/core/calibration.ts';
@@ -33,12 +34,14 @@ const spec = {
     'npm run calibrate -- --file READINGS [--profiles FILE] [--quantile 0.005] [--margin 0.1] [--min-readings 20] [--json] ' +
     '[--write [--table NAME] [--region R] [--endpoint URL]]',
   summary:
-    'Suggests Thresholds (Lower, Upper) per printer from recorded readings (a JSON array or JSON Lines, as npm run emit replays): ' +
-    'the q and 1-q quantiles of its values, each side widened by a margin of the range between them; runs of one repeated ' +
-    'value count once, so spikes and a stuck sensor do not set the band. For each printer it shows the readings, the current and ' +
-    'the suggested band, the share of readings each flags, and the anomaly events the detector would have counted under the ' +
-    "printer's Window (from --profiles). Printers with too few readings get no suggestion. Nothing is written without --write; " +
-    "--write validates the suggestions and sets them as Thresholds, keeping each printer's Window and counters.",
+    'Suggests Thresholds (Lower, Upper) per printer and per metric from recorded readings (a JSON array or JSON Lines, as ' +
+    'npm run emit replays): the q and 1-q quantiles of its values, each side widened by a margin of the range between them; runs ' +
+    'of one repeated value count once, so spikes and a stuck sensor do not set the band. For each printer and metric it shows ' +
+    'the readings, the current and the suggested band and the share of readings each flags, and per printer the anomaly events ' +
+    "the detector would have counted under the printer's own rules (Window, Mode, adaptive bands, from --profiles). Metrics with " +
+    'too few readings get no suggestion; a one-sided band stays one-sided. Nothing is written without --write; --write validates ' +
+    'the suggestions and sets them as Thresholds (the original {Lower, Upper} for printers that only report value, else a map of ' +
+    "metric to band keeping each band's Severity and Adaptive), keeping each printer's Window, other rules and counters.",
   options: {
     file: { type: 'string', short: 'f' },
     profiles: { type: 'string', short: 'p' },
@@ -51,12 +54,12 @@ const spec = {
   },
   help: {
     file: 'the recorded readings (required)',
-    profiles: `the current profiles: Thresholds and Window (default ${DEFAULT_PROFILES})`,
+    profiles: `the current profiles: Thresholds, Window and the other rules (default ${DEFAULT_PROFILES})`,
     quantile: `q: the band is the q and 1-q quantiles, 0 < q < 0.5 (default ${DEFAULT_CALIBRATION.quantile})`,
     margin: `widen each side by this share of the inter-quantile range, >= 0 (default ${DEFAULT_CALIBRATION.margin})`,
     'min-readings': `fewer readings than this: no suggestion (default ${DEFAULT_CALIBRATION.minReadings})`,
     json: 'print JSON {options, printers: [...], written?} for scripts',
-    write: 'write the suggested Thresholds into the profiles table (Window and counters kept)',
+    write: 'write the suggested Thresholds into the profiles table (Window, other rules and counters kept)',
     ...TABLE_TARGET_HELP,
   },
   aliases: TABLE_TARGET_ALIASES,
@@ -97,41 +100,71 @@ async function loadInputs(readingsFile: string, profilesFile: string): Promise<{
 
 const percent = (share: number) => `${(share * 100).toFixed(share > 0 && share < 0.001 ? 2 : 1)}%`;
 
-function outcomeCells(outcome: Outcome | undefined): string[] {
-  if (outcome === undefined) return ['-', '-', '-'];
+/** A band as people read it: `20 .. 80`, `>= 100` or `<= 240`. */
+function bandText(band: MetricOutcome): string {
+  if (band.Lower !== undefined && band.Upper !== undefined) return `${band.Lower} .. ${band.Upper}`;
+  if (band.Lower !== undefined) return `>= ${band.Lower}`;
+  return band.Upper !== undefined ? `<= ${band.Upper}` : 'adaptive';
+}
+
+/** The printer's window as people read it: `3`, `2 of 5` or `60 s`. */
+function windowText(p: PrinterCalibration): string {
+  if (p.mode === 'm-of-n') return `${p.window} of ${p.of}`;
+  if (p.mode === 'duration') return `${p.durationSeconds} s`;
+  return p.window === undefined ? '-' : String(p.window);
+}
+
+function metricCells(band: MetricOutcome | undefined): string[] {
+  return band === undefined ? ['-', '-'] : [bandText(band), percent(band.flaggedShare)];
+}
+
+const eventsCell = (outcome: Outcome | undefined) => (outcome?.events === undefined ? '-' : String(outcome.events));
+
+/** One row per printer and metric; the printer's columns (id, window, events) on its first row only. */
+function rowsOf(p: PrinterCalibration): string[][] {
+  return p.metrics.map((m, i) => {
+    const first = i === 0;
+    return [
+      first ? p.PrinterId : '',
+      m.metric,
+      String(m.readings),
+      first ? windowText(p) : '',
+      ...metricCells(m.current),
+      first ? eventsCell(p.current) : '',
+      ...metricCells(m.suggested),
+      first ? eventsCell(p.suggested) : '',
+    ];
+  });
+}
+
+function notesOf(p: PrinterCalibration): string[] {
+  const outcome = p.current ?? p.suggested;
   return [
-    `${outcome.Lower} .. ${outcome.Upper}`,
-    percent(outcome.flaggedShare),
-    outcome.events === undefined ? '-' : String(outcome.events),
+    ...(p.reason !== undefined ? [`${p.PrinterId}: ${p.reason}`] : []),
+    ...p.metrics.flatMap((m) => (m.reason !== undefined ? [`${p.PrinterId}: no suggestion for ${m.metric}: ${m.reason}`] : [])),
+    ...(p.suggested !== undefined && p.mode === undefined
+      ? [`${p.PrinterId}: no profile in --profiles, so no window: events not counted`]
+      : []),
+    ...(outcome !== undefined && outcome.applied < p.readings
+      ? [
+          `${p.PrinterId}: ${p.readings - outcome.applied} reading(s) not applied by the detector (duplicate, late or without a monitored metric)`,
+        ]
+      : []),
   ];
 }
 
-/** The calibration as a table for people, with the reasons for printers without a suggestion below it. */
+/** The calibration as a table for people, with the reasons for metrics without a suggestion below it. */
 function renderTable(printers: readonly PrinterCalibration[], options: CalibrationOptions): string {
-  const header = ['Printer', 'Readings', 'Window', 'Current band', 'Flagged', 'Events', 'Suggested band', 'Flagged', 'Events'];
-  const rows = printers.map((p) => [
-    p.PrinterId,
-    String(p.readings),
-    p.window === undefined ? '-' : String(p.window),
-    ...outcomeCells(p.current),
-    ...outcomeCells(p.suggested),
-  ]);
+  const header = ['Printer', 'Metric', 'Readings', 'Window', 'Current band', 'Flagged', 'Events', 'Suggested band', 'Flagged', 'Events'];
+  const rows = printers.flatMap(rowsOf);
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
   const line = (cells: readonly string[]) =>
     cells
-      .map((cell, column) => ([0, 3, 6].includes(column) ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+      .map((cell, column) => ([0, 1, 4, 7].includes(column) ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
       .join('  ')
       .trimEnd();
   const q = options.quantile;
-  const notes = printers.flatMap((p) => [
-    ...(p.reason !== undefined ? [`${p.PrinterId}: no suggestion: ${p.reason}`] : []),
-    ...(p.suggested !== undefined && p.window === undefined
-      ? [`${p.PrinterId}: no profile in --profiles, so no Window: events not counted`]
-      : []),
-    ...(p.applied < p.readings
-      ? [`${p.PrinterId}: ${p.readings - p.applied} reading(s) skipped by the detector as duplicate or late`]
-      : []),
-  ]);
+  const notes = printers.flatMap(notesOf);
   return [
     `Band: the ${q} and ${1 - q} quantiles, widened by ${options.margin} of the range between them; events from fresh counters.`,
     '',
@@ -141,7 +174,7 @@ function renderTable(printers: readonly PrinterCalibration[], options: Calibrati
   ].join('\n');
 }
 
-/** Validates the suggestions as `npm run profile -- set` does, then writes them (Window and counters kept). */
+/** Validates the suggestions as `npm run profile -- set` does, then writes them (Window, other rules and counters kept). */
 async function writeSuggestions(
   profiles: readonly ProfileInput[],
   flags: Parameters<typeof resolveTableTarget>[0],

@@ -1,98 +1,109 @@
 /**
  * Validating profiles as a user writes them (a profiles file, `npm run seed`,
- * `npm run profile`, the twin's `--profiles`) with the detector's own profile
- * rules. Pure.
+ * `npm run profile`, the twin's `--profiles`, the operator API) with the
+ * detector's own rules (`parseRules`, `checkDefaults`), so that what a command
+ * accepts is what the detector runs. Pure.
  */
-import { ATTR, type ProfileInput } from '../../contract/index.ts';
-import { InvalidProfileError } from '../errors.ts';
-import { parseProfile } from './profile.ts';
-import { checkPrinterId } from './reading.ts';
 import { isRecord } from '../../common/guards.ts';
+import { ATTR, FLEET_DEFAULTS_ID, type ProfileInput } from '../../contract/index.ts';
+import { InvalidProfileError } from '../errors.ts';
+import { checkPrinterId } from './reading.ts';
+import { checkDefaults, parseRules, USER_ATTRIBUTES } from './rules.ts';
 
-/** Keys a profile may have; the counters are accepted (the original items have them) but never written. */
-const KNOWN_KEYS = new Set([ATTR.printerId, ATTR.thresholds, ATTR.window, ATTR.outOfBoundsCount, ATTR.eventCount]);
+/** The counters: accepted (the original items have them) but never returned, so a write never resets them. */
+const COUNTERS: readonly string[] = [ATTR.outOfBoundsCount, ATTR.eventCount];
+const KNOWN_KEYS = new Set([...USER_ATTRIBUTES, ...COUNTERS]);
 
 /** The result of checking profiles: all of them, or every problem found (one line each, naming the entry and the field). */
 export type ProfilesCheck = { readonly ok: true; readonly profiles: ProfileInput[] } | { readonly ok: false; readonly problems: string[] };
 
-/** A profile every rule accepts, into which one field at a time is put to be judged. */
-const VALID_REST = { [ATTR.printerId]: 'probe', [ATTR.thresholds]: { [ATTR.lower]: 0, [ATTR.upper]: 0 }, [ATTR.window]: 1 };
+/** The result of checking one profile: it, or every reason it is refused (one line each, naming the field). */
+export type ProfileCheck = { readonly ok: true; readonly profile: ProfileInput } | { readonly ok: false; readonly reasons: string[] };
 
-/** The detector's verdict on `fields`, all other fields being valid: its reason, or undefined when they pass. */
-function ruleReason(fields: Record<string, unknown>): string | undefined {
-  const parsed = parseProfile({ ...VALID_REST, ...fields });
-  return parsed.ok ? undefined : parsed.reason;
+export interface CheckOptions {
+  /**
+   * The fleet defaults (the `*` item) a printer's profile inherits from, so a
+   * profile that leaves an attribute to them is judged as the detector will
+   * run it. In a list, a `*` entry of the list takes their place.
+   */
+  readonly defaults?: Record<string, unknown>;
 }
 
-/**
- * The detector's reasons for the fields of one entry. `parseProfile` stops at
- * its first reason; judging each field beside valid ones gets a reason for
- * every bad field while every verdict still comes from the detector's rules.
- * A last whole-profile check keeps this exactly as strict as the detector.
- */
-function fieldReasons(entry: Record<string, unknown>): string[] {
-  const thresholds = entry[ATTR.thresholds];
-  const reasons: (string | undefined)[] = [];
-  if (isRecord(thresholds)) {
-    const lower = thresholds[ATTR.lower];
-    const upper = thresholds[ATTR.upper];
-    const lowerReason = ruleReason({ [ATTR.thresholds]: { [ATTR.lower]: lower, [ATTR.upper]: Number.MAX_VALUE } });
-    const upperReason = ruleReason({ [ATTR.thresholds]: { [ATTR.lower]: -Number.MAX_VALUE, [ATTR.upper]: upper } });
-    reasons.push(lowerReason, upperReason);
-    if (lowerReason === undefined && upperReason === undefined) {
-      reasons.push(ruleReason({ [ATTR.thresholds]: { [ATTR.lower]: lower, [ATTR.upper]: upper } }));
-    }
+const isCount = (value: unknown) => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+
+/** The reasons for an entry's attributes, its PrinterId aside. */
+function attributeReasons(entry: Record<string, unknown>, isDefaults: boolean, defaults: Record<string, unknown> | undefined): string[] {
+  const reasons = Object.keys(entry)
+    .filter((key) => !KNOWN_KEYS.has(key))
+    .map((key) => `unknown attribute "${key}"`);
+  if (isDefaults) {
+    reasons.push(...checkDefaults(entry));
   } else {
-    reasons.push(ruleReason({ [ATTR.thresholds]: thresholds }));
+    const parsed = parseRules(entry, defaults);
+    if (!parsed.ok) reasons.push(...parsed.reasons);
+    // Only the defaults enrol printers; on a printer it would be silently without effect.
+    if (Object.hasOwn(entry, ATTR.enrol)) reasons.push(`Enrol applies only to the fleet defaults (PrinterId "${FLEET_DEFAULTS_ID}")`);
   }
-  reasons.push(ruleReason({ [ATTR.window]: entry[ATTR.window] }));
-  for (const counter of [ATTR.outOfBoundsCount, ATTR.eventCount]) {
-    if (Object.hasOwn(entry, counter)) reasons.push(ruleReason({ [counter]: entry[counter] }));
+  for (const counter of COUNTERS) {
+    if (Object.hasOwn(entry, counter) && !isCount(entry[counter])) reasons.push(`${counter} must be a non-negative integer`);
   }
-  const found = reasons.filter((reason): reason is string => reason !== undefined);
-  if (found.length > 0) return found;
-  const whole = ruleReason({ [ATTR.thresholds]: thresholds, [ATTR.window]: entry[ATTR.window] });
-  return whole === undefined ? [] : [whole];
+  return reasons;
 }
 
-/** One entry: its profile, or its problems (`where` names it in each). */
-function checkEntry(entry: unknown, where: string): { id?: string; profile?: ProfileInput; problems: string[] } {
-  if (!isRecord(entry)) return { problems: [`${where}: expected an object`] };
-  const problems: string[] = [];
-  const id = checkPrinterId(entry[ATTR.printerId]);
-  if (!id.ok) problems.push(`${where}: ${id.reason}`);
-  const named = id.ok ? `${where} (${id.id})` : where;
-  for (const key of Object.keys(entry)) {
-    if (!KNOWN_KEYS.has(key as never)) problems.push(`${named}: unknown attribute "${key}"`);
-  }
-  const thresholds = entry[ATTR.thresholds];
-  if (isRecord(thresholds)) {
-    for (const key of Object.keys(thresholds)) {
-      if (key !== ATTR.lower && key !== ATTR.upper) problems.push(`${named}: unknown attribute "Thresholds.${key}"`);
-    }
-  }
-  problems.push(...fieldReasons(entry).map((reason) => `${named}: ${reason}`));
-  if (!id.ok) return { problems };
-  if (problems.length > 0 || !isRecord(thresholds)) return { id: id.id, problems };
-  return {
-    id: id.id,
-    profile: {
-      PrinterId: id.id,
-      Thresholds: { Lower: thresholds[ATTR.lower] as number, Upper: thresholds[ATTR.upper] as number },
-      Window: entry[ATTR.window] as number,
-    },
-    problems,
-  };
+/** The user attributes the entry gives, exactly (neither counters nor inherited defaults). */
+function userAttributes(entry: Record<string, unknown>, printerId: string): ProfileInput {
+  const profile: Record<string, unknown> = {};
+  for (const key of USER_ATTRIBUTES) if (Object.hasOwn(entry, key)) profile[key] = entry[key];
+  profile[ATTR.printerId] = printerId;
+  // The defaults may lack Thresholds and Window: they are a partial profile by design.
+  return profile as unknown as ProfileInput;
+}
+
+function checkId(value: unknown): { ok: true; id: string } | { ok: false; reason: string } {
+  return value === FLEET_DEFAULTS_ID ? { ok: true, id: FLEET_DEFAULTS_ID } : checkPrinterId(value);
+}
+
+/** One entry: its id when readable, its profile when valid, and its reasons (PrinterId's first). */
+function checkEntry(
+  entry: Record<string, unknown>,
+  id: { ok: true; id: string } | { ok: false; reason: string },
+  defaults: Record<string, unknown> | undefined,
+): { id?: string; profile?: ProfileInput; reasons: string[] } {
+  const isDefaults = id.ok && id.id === FLEET_DEFAULTS_ID;
+  const reasons = [...(id.ok ? [] : [id.reason]), ...attributeReasons(entry, isDefaults, defaults)];
+  if (!id.ok) return { reasons };
+  return reasons.length > 0 ? { id: id.id, reasons } : { id: id.id, profile: userAttributes(entry, id.id), reasons };
 }
 
 /**
- * Checks profiles (a JSON array of `{PrinterId, Thresholds: {Lower, Upper},
- * Window}`; with `single: 'allowed'`, also one such object) with the
- * detector's own profile rules, and reports every problem, not just the first.
- * Entries are named `profile N (PrinterId)`, or `profile (PrinterId)` for a
- * single object.
+ * Checks one profile object (the operator API's body). With `printerId` (the
+ * printer the request names), the body's PrinterId may be omitted and must
+ * otherwise be the same.
  */
-export function checkProfiles(value: unknown, options: { single?: 'allowed' } = {}): ProfilesCheck {
+export function checkProfile(entry: unknown, printerId?: string, options: CheckOptions = {}): ProfileCheck {
+  if (!isRecord(entry)) return { ok: false, reasons: ['expected an object'] };
+  let id = checkId(printerId ?? entry[ATTR.printerId]);
+  if (printerId !== undefined && Object.hasOwn(entry, ATTR.printerId) && entry[ATTR.printerId] !== printerId) {
+    id = { ok: false, reason: `PrinterId is ${JSON.stringify(entry[ATTR.printerId])} but the profile is for ${JSON.stringify(printerId)}` };
+  }
+  const checked = checkEntry(entry, id, options.defaults);
+  return checked.profile ? { ok: true, profile: checked.profile } : { ok: false, reasons: checked.reasons };
+}
+
+/** The fleet defaults a list brings (its `*` entry), else the given ones. */
+function listDefaults(entries: readonly unknown[], given: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  const own = entries.find((entry): entry is Record<string, unknown> => isRecord(entry) && entry[ATTR.printerId] === FLEET_DEFAULTS_ID);
+  return own ?? given;
+}
+
+/**
+ * Checks profiles (a JSON array of profile objects; with `single: 'allowed'`,
+ * also one such object) with the detector's own rules, and reports every
+ * problem, not just the first. Entries are named `profile N (PrinterId)`, or
+ * `profile (PrinterId)` for a single object. An entry with PrinterId `*` is
+ * the fleet defaults: partial, and inherited by the other entries.
+ */
+export function checkProfiles(value: unknown, options: { single?: 'allowed' } & CheckOptions = {}): ProfilesCheck {
   const single = options.single === 'allowed' && isRecord(value);
   if (!single && !Array.isArray(value)) {
     return {
@@ -100,16 +111,22 @@ export function checkProfiles(value: unknown, options: { single?: 'allowed' } = 
       problems: [options.single === 'allowed' ? 'expected a profile or a JSON array of profiles' : 'expected a JSON array of profiles'],
     };
   }
-  const entries: unknown[] = single ? [value] : (value as unknown[]);
+  const entries: readonly unknown[] = single ? [value] : (value as unknown[]);
+  const defaults = listDefaults(entries, options.defaults);
   const seen = new Set<string>();
   const profiles: ProfileInput[] = [];
   const problems: string[] = [];
   entries.forEach((entry, index) => {
     const where = single ? 'profile' : `profile ${index + 1}`;
-    const checked = checkEntry(entry, where);
-    problems.push(...checked.problems);
+    if (!isRecord(entry)) {
+      problems.push(`${where}: expected an object`);
+      return;
+    }
+    const checked = checkEntry(entry, checkId(entry[ATTR.printerId]), defaults);
+    const named = checked.id === undefined ? where : `${where} (${checked.id})`;
+    problems.push(...checked.reasons.map((reason) => `${named}: ${reason}`));
     if (checked.id !== undefined) {
-      if (seen.has(checked.id)) problems.push(`${where} (${checked.id}): PrinterId appears more than once`);
+      if (seen.has(checked.id)) problems.push(`${named}: PrinterId appears more than once`);
       seen.add(checked.id);
     }
     if (checked.profile) profiles.push(checked.profile);
@@ -118,13 +135,12 @@ export function checkProfiles(value: unknown, options: { single?: 'allowed' } = 
 }
 
 /**
- * Validates profiles (a JSON array of `{PrinterId, Thresholds: {Lower, Upper},
- * Window}`) with the detector's own profile rules. Throws
- * {@link InvalidProfileError} with the first problem found (see
- * {@link checkProfiles} for all of them).
+ * Validates profiles (a JSON array of profile objects) with the detector's
+ * own rules. Throws {@link InvalidProfileError} with the first problem found
+ * (see {@link checkProfiles} for all of them).
  */
-export function parseProfiles(value: unknown): ProfileInput[] {
-  const checked = checkProfiles(value);
+export function parseProfiles(value: unknown, options: CheckOptions = {}): ProfileInput[] {
+  const checked = checkProfiles(value, options);
   if (!checked.ok) throw new InvalidProfileError(checked.problems[0] ?? 'invalid profiles');
   return checked.profiles;
 }

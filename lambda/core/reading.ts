@@ -2,10 +2,19 @@
  * Validation of what printers publish (`docs/design.md`, "Data formats"):
  * a single reading or a batched message of one printer's readings. Pure: the
  * payload as the IoT rule hands it over (an object, or raw text/bytes) -> the
- * readings, or a one-line reason.
+ * readings, or a one-line reason. A reading keeps all its metrics, valid or
+ * not: which ones matter depends on the printer's profile, so the detector
+ * decides (`detector.ts`).
  */
 import { isRecord } from '../../common/guards.ts';
-import { MAX_BATCH_BYTES, MAX_BATCH_READINGS, MAX_PAYLOAD_BYTES, MAX_PRINTER_ID_LENGTH, SENDER_FIELD } from '../../contract/index.ts';
+import {
+  MAX_BATCH_BYTES,
+  MAX_BATCH_READINGS,
+  MAX_METRIC_NAME_LENGTH,
+  MAX_PAYLOAD_BYTES,
+  MAX_PRINTER_ID_LENGTH,
+  SENDER_FIELD,
+} from '../../contract/index.ts';
 import type { Reading } from './detector.ts';
 
 export type ParsedReading =
@@ -98,18 +107,60 @@ function parseTimestamp(value: unknown): number | undefined {
   return undefined;
 }
 
+/** Why a metric name is unusable, or undefined when it is fine. */
+function metricNameProblem(name: string): string | undefined {
+  if (name.length === 0) return 'data has a metric with an empty name';
+  if (name.length > MAX_METRIC_NAME_LENGTH) {
+    return `data has a metric name of ${name.length} characters, over ${MAX_METRIC_NAME_LENGTH}`;
+  }
+  if (CONTROL_CHARACTERS.test(name)) return 'data has a metric name with control characters';
+  return undefined;
+}
+
+/** Why a metric's value is unusable, or undefined when it is a finite number. */
+function metricValueProblem(name: string, value: unknown): string | undefined {
+  if (typeof value !== 'number') {
+    return `data.${name} must be a number, got ${value === null ? 'null' : value === undefined ? 'nothing' : typeof value}`;
+  }
+  return Number.isFinite(value) ? undefined : `data.${name} must be finite`;
+}
+
+/**
+ * The metrics of `data`: the finite ones, and the others with their reasons
+ * (the detector decides whether an invalid one matters: only a monitored one
+ * does). Built with `Object.fromEntries` so that a metric called `__proto__`
+ * is an ordinary key.
+ */
+function readMetrics(data: Record<string, unknown>): { metrics: Record<string, number>; invalidMetrics: Record<string, string> } {
+  const metrics: [string, number][] = [];
+  const invalidMetrics: [string, string][] = [];
+  for (const [name, value] of Object.entries(data)) {
+    const problem = metricNameProblem(name) ?? metricValueProblem(name, value);
+    if (problem === undefined) metrics.push([name, value as number]);
+    else invalidMetrics.push([name, problem]);
+  }
+  return { metrics: Object.fromEntries(metrics), invalidMetrics: Object.fromEntries(invalidMetrics) };
+}
+
+/**
+ * The metrics of `data`, or why it is refused before any profile is read: it
+ * is not an object, or it holds no finite metric at all. With a `value` key,
+ * or no key, the reason is the original one about `data.value`.
+ */
+function readData(data: unknown): ReturnType<typeof readMetrics> | string {
+  if (!isRecord(data)) return 'data must be an object with a numeric value';
+  const read = readMetrics(data);
+  if (Object.keys(read.metrics).length > 0) return read;
+  const keys = Object.keys(data);
+  if (keys.length === 0 || keys.includes('value')) return metricValueProblem('value', own(data, 'value')) ?? 'data.value must be finite';
+  return Object.values(read.invalidMetrics)[0] ?? 'data carries no numeric metric';
+}
+
 /** The fields of one reading (`data`, `seq`, `timestamp`) for `printerId`: a reading, or why not. */
 function readingFields(printerId: string, body: Record<string, unknown>): { ok: true; reading: Reading } | Failure {
-  const data = own(body, 'data');
-  if (!isRecord(data)) return invalid('data must be an object with a numeric value', printerId);
-  const value = own(data, 'value');
-  if (typeof value !== 'number') {
-    return invalid(
-      `data.value must be a number, got ${value === null ? 'null' : value === undefined ? 'nothing' : typeof value}`,
-      printerId,
-    );
-  }
-  if (!Number.isFinite(value)) return invalid('data.value must be finite', printerId);
+  const data = readData(own(body, 'data'));
+  if (typeof data === 'string') return invalid(data, printerId);
+  const { metrics, invalidMetrics } = data;
 
   let seq: number | undefined;
   if (Object.hasOwn(body, 'seq')) {
@@ -128,7 +179,13 @@ function readingFields(printerId: string, body: Record<string, unknown>): { ok: 
 
   return {
     ok: true,
-    reading: { printerId, value, ...(seq !== undefined ? { seq } : {}), ...(timestamp !== undefined ? { timestamp } : {}) },
+    reading: {
+      printerId,
+      metrics,
+      ...(Object.keys(invalidMetrics).length > 0 ? { invalidMetrics } : {}),
+      ...(seq !== undefined ? { seq } : {}),
+      ...(timestamp !== undefined ? { timestamp } : {}),
+    },
   };
 }
 

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_TABLE_NAME } from '../../contract/index.ts';
+import { ATTR, DEFAULT_TABLE_NAME, type ProfileInput, RANK_PARTITION_VALUE, rankKey } from '../../contract/index.ts';
 import { calibrate } from '../../lambda/core/calibration.ts';
 import { ensureProfilesTable, localDynamoDbClient, startDynamoDb, type EmbeddedDynamoDb } from '../../twin/dynamodb.ts';
 import { putOriginalProfile } from '../support/profiles.ts';
@@ -79,11 +79,11 @@ async function item(id: string) {
   return Item ? unmarshall(Item) : undefined;
 }
 
-const expected = () =>
-  calibrate(
-    readings.map((r) => ({ printerId: r.PrinterId, value: r.data.value, seq: r.seq })),
-    profiles,
-  );
+const asReadings = (payloads: readonly { PrinterId: string; data: Record<string, number>; seq: number }[]) =>
+  payloads.map((r) => ({ printerId: r.PrinterId, metrics: r.data, seq: r.seq }));
+const expected = () => calibrate(asReadings(readings), profiles);
+/** A printer's suggested band of `value`. */
+const suggestedValue = (id: string) => expected().find((p) => p.PrinterId === id)!.metrics[0]!.suggested!;
 
 describe('npm run calibrate', () => {
   it('reports per printer and writes nothing without --write, even given a table', async () => {
@@ -91,11 +91,12 @@ describe('npm run calibrate', () => {
     const result = await runCliProcess(CLI, ['--file', readingsFile, '--profiles', profilesFile, '--endpoint', dynamo.endpoint]);
     expect(result).toMatchObject({ code: 0, stderr: '' });
     const hot = expected().find((p) => p.PrinterId === 'Hot')!;
-    expect(result.stdout).toMatch(/^Printer +Readings +Window +Current band +Flagged +Events +Suggested band +Flagged +Events$/m);
+    const band = suggestedValue('Hot');
+    expect(result.stdout).toMatch(/^Printer +Metric +Readings +Window +Current band +Flagged +Events +Suggested band +Flagged +Events$/m);
     expect(result.stdout).toMatch(
-      new RegExp(`^Hot +300 +3 +45 \\.\\. 55 .* ${hot.current!.events} +${hot.suggested!.Lower} \\.\\. ${hot.suggested!.Upper} `, 'm'),
+      new RegExp(`^Hot +value +300 +3 +45 \\.\\. 55 .* ${hot.current!.events} +${band.Lower} \\.\\. ${band.Upper} `, 'm'),
     );
-    expect(result.stdout).toContain('Sparse: no suggestion: only 5 reading(s); at least 20 needed');
+    expect(result.stdout).toContain('Sparse: no suggestion for value: only 5 reading(s); at least 20 needed');
     expect(result.stdout).toContain('Nothing written: 2 suggestion(s); run again with --write');
     expect(await allItems(admin, table)).toEqual(before);
   });
@@ -115,13 +116,7 @@ describe('npm run calibrate', () => {
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
     expect(report.options).toEqual({ quantile: 0.01, margin: 0, minReadings: 20 });
-    expect(report.printers).toEqual(
-      calibrate(
-        readings.map((r) => ({ printerId: r.PrinterId, value: r.data.value, seq: r.seq })),
-        profiles,
-        { quantile: 0.01, margin: 0, minReadings: 20 },
-      ),
-    );
+    expect(report.printers).toEqual(calibrate(asReadings(readings), profiles, { quantile: 0.01, margin: 0, minReadings: 20 }));
     expect(report).not.toHaveProperty('written');
   });
 
@@ -130,19 +125,27 @@ describe('npm run calibrate', () => {
     const sparseBefore = await item('Sparse');
     const result = await runCliProcess(CLI, ['--file', readingsFile, '--profiles', profilesFile, '--write', '--endpoint', dynamo.endpoint]);
     expect(result).toMatchObject({ code: 0, stderr: '' });
-    const suggested = Object.fromEntries(expected().map((p) => [p.PrinterId, p.suggested]));
-
-    const { Lower, Upper } = suggested['Hot']!;
-    expect(await item('Hot')).toEqual({ ...hotBefore, Thresholds: { Lower, Upper } });
+    const { Lower, Upper } = suggestedValue('Hot');
+    // The writer moves the revision on, so that a reading judged with the old band is judged again, and ranks the printer at its count.
+    expect(await item('Hot')).toEqual({
+      ...hotBefore,
+      Thresholds: { Lower, Upper },
+      [ATTR.rev]: (hotBefore?.[ATTR.rev] ?? 0) + 1,
+      [ATTR.rankPartition]: RANK_PARTITION_VALUE,
+      [ATTR.rankKey]: rankKey(12, 'Hot'),
+    });
     expect(result.stdout).toContain(
       `Hot: Thresholds 45..55 -> ${Lower}..${Upper}, Window 5 (unchanged); counters kept (OutOfBoundsCount 2, EventCount 12)`,
     );
     expect(await item('Fresh')).toEqual({
       PrinterId: 'Fresh',
-      Thresholds: { Lower: suggested['Fresh']!.Lower, Upper: suggested['Fresh']!.Upper },
+      Thresholds: { Lower: suggestedValue('Fresh').Lower, Upper: suggestedValue('Fresh').Upper },
       Window: 2,
       OutOfBoundsCount: 0,
       EventCount: 0,
+      [ATTR.rev]: 1,
+      [ATTR.rankPartition]: RANK_PARTITION_VALUE,
+      [ATTR.rankKey]: rankKey(0, 'Fresh'),
     });
     expect(await item('Sparse')).toEqual(sparseBefore);
     expect(result.stdout).toContain(`wrote 2 profile(s) into ${table} at ${dynamo.endpoint}`);
@@ -165,6 +168,40 @@ describe('npm run calibrate', () => {
       ['Fresh', 2],
       ['Hot', 5],
     ]);
+  });
+
+  it('--write sets a metric map for printers whose readings carry other metrics, or whose profile has one', async () => {
+    const metricProfiles: ProfileInput[] = [
+      { PrinterId: 'Multi', Thresholds: { Lower: 45, Upper: 55 }, Window: 2 },
+      { PrinterId: 'Hotend', Thresholds: { temp: { Upper: 300, Severity: 'critical' } }, Window: 1 },
+    ];
+    const metricReadings = [
+      ...values(200, 4).map((value, i) => ({ PrinterId: 'Multi', data: { value, temp: 200 + value }, seq: i + 1 })),
+      ...values(200, 5).map((value, i) => ({ PrinterId: 'Hotend', data: { temp: 180 + value, fan: value }, seq: i + 1 })),
+    ];
+    const files = { readings: join(dir, 'metric-readings.json'), profiles: join(dir, 'metric-profiles.json') };
+    writeFileSync(files.readings, JSON.stringify(metricReadings));
+    writeFileSync(files.profiles, JSON.stringify(metricProfiles));
+    const result = await runCliProcess(CLI, [
+      '--file',
+      files.readings,
+      '--profiles',
+      files.profiles,
+      '--write',
+      '--json',
+      '--endpoint',
+      dynamo.endpoint,
+    ]);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const report = calibrate(asReadings(metricReadings), metricProfiles);
+    const [hotend, multi] = report;
+    expect(Object.keys(multi!.thresholds!)).toEqual(['value', 'temp']);
+    expect(hotend!.thresholds).toEqual({
+      temp: { Upper: hotend!.metrics[0]!.suggested!.Upper, Severity: 'critical' },
+      fan: { Lower: hotend!.metrics[1]!.suggested!.Lower, Upper: hotend!.metrics[1]!.suggested!.Upper },
+    });
+    expect(await item('Multi')).toMatchObject({ Thresholds: multi!.thresholds, Window: 2 });
+    expect(await item('Hotend')).toMatchObject({ Thresholds: hotend!.thresholds, Window: 1 });
   });
 
   it.each([

@@ -14,7 +14,9 @@ import {
   suggestedProfiles,
   type Band,
 } from '../../../lambda/core/calibration.ts';
+import { INITIAL_ALARM } from '../../../lambda/core/alarm.ts';
 import { detect, type PrinterState, type Reading } from '../../../lambda/core/detector.ts';
+import { originalRules, parseRules, type Rules } from '../../../lambda/core/rules.ts';
 
 /** Deterministic values spread over [40, 60] with no two equal neighbours (a linear congruential generator). */
 function normalValues(count: number, seed = 7): number[] {
@@ -25,7 +27,37 @@ function normalValues(count: number, seed = 7): number[] {
   });
 }
 
-const readingsOf = (printerId: string, values: readonly number[]): Reading[] => values.map((value) => ({ printerId, value }));
+const readingsOf = (printerId: string, values: readonly number[], metric = 'value'): Reading[] =>
+  values.map((value) => ({ printerId, metrics: { [metric]: value } }));
+
+/** The rules of a profile, as the detector reads them. */
+function rulesOf(profile: object): Rules {
+  const parsed = parseRules(profile as Record<string, unknown>);
+  if (!parsed.ok) throw new Error(parsed.reasons.join('; '));
+  return parsed.rules;
+}
+
+/** Folds detect() over readings by hand, from fresh counters. */
+function fold(rules: Rules, readings: readonly Reading[]) {
+  let state: PrinterState = {
+    printerId: 'P',
+    rules,
+    outOfBoundsCount: 0,
+    eventCount: 0,
+    memory: {},
+    alarm: INITIAL_ALARM,
+    rev: 0,
+    guard: [],
+  };
+  let flagged = 0;
+  for (const reading of readings) {
+    const verdict = detect(state, reading, reading.timestamp ?? 0);
+    if (!verdict.applied) continue;
+    if (verdict.outOfBounds) flagged += 1;
+    state = verdict.next;
+  }
+  return { events: state.eventCount, flagged };
+}
 
 function band(values: readonly number[], options = DEFAULT_CALIBRATION): Band {
   const suggestion = suggestBand(values, options);
@@ -117,39 +149,40 @@ describe('replay (the detector over recorded readings)', () => {
   it('flags what the detector flags and counts its events under the Window', () => {
     // Window 2: 90, 91 make one event; 95, 96 another; 97 alone does not; 80 equals Upper, so it is in bounds.
     const values = [50, 90, 91, 50, 95, 96, 97, 50, 80];
-    const { outcome, applied } = replay({ Lower: 20, Upper: 80 }, 2, readingsOf('P', values));
-    expect(applied).toBe(9);
-    expect(outcome).toEqual({ Lower: 20, Upper: 80, flaggedShare: 5 / 9, events: 2 });
+    const { outcome, perMetric } = replay(originalRules(20, 80, 2), readingsOf('P', values));
+    expect(outcome).toEqual({ applied: 9, flaggedShare: 5 / 9, events: 2 });
+    expect(perMetric.get('value')).toEqual({ carried: 9, flagged: 5 });
   });
 
   it('agrees with folding detect() by hand on a long stream', () => {
     const readings = readingsOf('P', normalValues(2000, 11));
-    const profile = { Lower: 42, Upper: 58 };
-    let state: PrinterState = { printerId: 'P', lower: 42, upper: 58, window: 3, outOfBoundsCount: 0, eventCount: 0 };
-    let flagged = 0;
-    for (const reading of readings) {
-      const verdict = detect(state, reading);
-      if (!verdict.applied) continue;
-      if (verdict.outOfBounds) flagged += 1;
-      state = verdict.next;
-    }
-    const { outcome } = replay(profile, 3, readings);
-    expect(outcome.events).toBe(state.eventCount);
+    const expected = fold(originalRules(42, 58, 3), readings);
+    const { outcome } = replay(originalRules(42, 58, 3), readings);
+    expect(outcome.events).toBe(expected.events);
     expect(outcome.events).toBeGreaterThan(0);
-    expect(outcome.flaggedShare).toBe(flagged / readings.length);
+    expect(outcome.flaggedShare).toBe(expected.flagged / readings.length);
   });
 
-  it('skips what the detector skips (a repeated seq) and counts no events without a Window', () => {
+  it('skips what the detector skips (a repeated seq, a reading without a monitored metric) and can leave events out', () => {
     const readings: Reading[] = [
-      { printerId: 'P', value: 99, seq: 1 },
-      { printerId: 'P', value: 99, seq: 1 },
-      { printerId: 'P', value: 10, seq: 2 },
+      { printerId: 'P', metrics: { value: 99 }, seq: 1 },
+      { printerId: 'P', metrics: { value: 99 }, seq: 1 },
+      { printerId: 'P', metrics: { other: 5 }, seq: 2 },
+      { printerId: 'P', metrics: { value: 10 }, seq: 3 },
     ];
-    expect(replay({ Lower: 20, Upper: 80 }, 1, readings)).toEqual({
-      applied: 2,
-      outcome: { Lower: 20, Upper: 80, flaggedShare: 1, events: 2 },
-    });
-    expect(replay({ Lower: 20, Upper: 80 }, undefined, readings).outcome).toEqual({ Lower: 20, Upper: 80, flaggedShare: 1 });
+    expect(replay(originalRules(20, 80, 1), readings).outcome).toEqual({ applied: 2, flaggedShare: 1, events: 2 });
+    expect(replay(originalRules(20, 80, 1), readings, false).outcome).toEqual({ applied: 2, flaggedShare: 1 });
+  });
+
+  it.each([
+    ['m-of-n', { Mode: 'm-of-n', Window: 2, Of: 4 }],
+    ['duration', { Mode: 'duration', DurationSeconds: 1 }],
+  ])('counts the events of the %s mode as the detector does, time from the timestamps', (_mode, attributes) => {
+    const readings = readingsOf('P', normalValues(600, 5)).map((r, i) => ({ ...r, timestamp: 1_000_000 + i * 1000 }));
+    const rules = rulesOf({ Thresholds: { Lower: 42, Upper: 58 }, ...attributes });
+    const { outcome } = replay(rules, readings);
+    expect(outcome.events).toBe(fold(rules, readings).events);
+    expect(outcome.events).toBeGreaterThan(0);
   });
 });
 
@@ -169,37 +202,81 @@ describe('calibrate', () => {
     const result = calibrate(readings, profiles);
     expect(result.map((p) => p.PrinterId)).toEqual(['Orphan', 'Printer2', 'Printer10', 'Silent']);
     const [orphan, printer2, printer10, silent] = result;
-    expect(printer10).toMatchObject({ readings: 400, applied: 400, window: 4, current: { Lower: 45, Upper: 55 } });
-    expect(printer10?.suggested?.events).toBe(
-      replay(printer10!.suggested!, 4, readingsOf('Printer10', normalValues(400, 3))).outcome.events,
-    );
+    expect(printer10).toMatchObject({ readings: 400, window: 4, mode: 'consecutive', current: { applied: 400 } });
+    expect(printer10?.metrics).toMatchObject([{ metric: 'value', readings: 400, current: { Lower: 45, Upper: 55 } }]);
+    const suggested = printer10!.metrics[0]!.suggested!;
+    const own = fold(originalRules(suggested.Lower!, suggested.Upper!, 4), readingsOf('Printer10', normalValues(400, 3)));
+    expect(printer10?.suggested?.events).toBe(own.events);
     expect(printer10?.current?.events).toBeGreaterThan(printer10?.suggested?.events ?? 0);
     expect(printer2).toEqual({
       PrinterId: 'Printer2',
       readings: 5,
-      applied: 5,
+      mode: 'consecutive',
       window: 2,
-      current: { Lower: 0, Upper: 100, flaggedShare: 0, events: 0 },
-      reason: 'only 5 reading(s); at least 20 needed',
+      metrics: [
+        {
+          metric: 'value',
+          readings: 5,
+          current: { Lower: 0, Upper: 100, flaggedShare: 0 },
+          reason: 'only 5 reading(s); at least 20 needed',
+        },
+      ],
+      current: { applied: 5, flaggedShare: 0, events: 0 },
     });
-    expect(orphan?.window).toBeUndefined();
-    expect(orphan?.suggested).toBeDefined();
-    expect(orphan?.suggested?.events).toBeUndefined();
-    expect(silent).toMatchObject({ readings: 0, reason: 'no readings' });
+    expect(orphan).not.toHaveProperty('window');
+    expect(orphan).not.toHaveProperty('thresholds');
+    expect(orphan?.metrics[0]?.suggested).toBeDefined();
+    expect(orphan?.suggested).toEqual({ applied: 100, flaggedShare: expect.any(Number) });
+    expect(silent?.metrics).toEqual([
+      { metric: 'value', readings: 0, current: { Lower: 0, Upper: 1, flaggedShare: 0 }, reason: 'no readings' },
+    ]);
   });
 
-  it('suggests profiles only for printers with a suggestion and a Window, keeping the Window', () => {
+  it('suggests profiles only for printers with a suggestion and a profile, in the original form for value-only printers', () => {
     const result = calibrate(readings, profiles);
     const suggested = suggestedProfiles(result);
-    expect(suggested.map((p) => p.PrinterId)).toEqual(['Printer10']);
-    expect(suggested[0]).toEqual({
-      PrinterId: 'Printer10',
-      Thresholds: { Lower: result[2]!.suggested!.Lower, Upper: result[2]!.suggested!.Upper },
-      Window: 4,
-    });
+    const band = result[2]!.metrics[0]!.suggested!;
+    expect(suggested).toEqual([{ PrinterId: 'Printer10', Thresholds: { Lower: band.Lower, Upper: band.Upper }, Window: 4 }]);
   });
 
   it('takes a printer without a profile as having no Window', () => {
     expect(calibratePrinter('X', readingsOf('X', normalValues(50)), undefined)).not.toHaveProperty('window');
+  });
+
+  it('suggests a band per metric; readings with other metrics than value make the Thresholds a metric map', () => {
+    const both = normalValues(300, 9).map((value, i) => ({ printerId: 'P', metrics: { value, temp: 200 + (i % 37) } }));
+    const result = calibratePrinter('P', both, { PrinterId: 'P', Thresholds: { Lower: 45, Upper: 55 }, Window: 3 });
+    expect(result.metrics.map((m) => [m.metric, m.readings, m.current !== undefined])).toEqual([
+      ['value', 300, true],
+      ['temp', 300, false],
+    ]);
+    const [value, temp] = result.metrics.map((m) => m.suggested!);
+    expect(temp).toMatchObject({ Lower: expect.any(Number), Upper: expect.any(Number), flaggedShare: 0 });
+    expect(result.thresholds).toEqual({
+      value: { Lower: value!.Lower, Upper: value!.Upper },
+      temp: { Lower: temp!.Lower, Upper: temp!.Upper },
+    });
+    expect(result.suggested?.events).toBe(fold(rulesOf({ Thresholds: result.thresholds, Window: 3 }), both).events);
+  });
+
+  it('keeps a metric band one-sided, with its Severity and Adaptive, and a band without a suggestion as it is', () => {
+    const profile = {
+      PrinterId: 'P',
+      Thresholds: { temp: { Upper: 240, Severity: 'critical' as const, Adaptive: { Sigma: 3 } }, fan: { Lower: 100 } },
+      Window: 2,
+      Mode: 'm-of-n' as const,
+      Of: 5,
+    };
+    const temps = readingsOf('P', normalValues(200, 4), 'temp');
+    const result = calibratePrinter('P', temps, profile);
+    const temp = result.metrics.find((m) => m.metric === 'temp')!;
+    expect(temp.suggested).not.toHaveProperty('Lower');
+    expect(result.metrics.find((m) => m.metric === 'fan')).toMatchObject({ readings: 0, reason: 'no readings' });
+    expect(result).toMatchObject({ mode: 'm-of-n', window: 2, of: 5 });
+    expect(result.thresholds).toEqual({
+      temp: { Upper: temp.suggested!.Upper, Severity: 'critical', Adaptive: { Sigma: 3 } },
+      fan: { Lower: 100 },
+    });
+    expect(result.current?.events).toBe(fold(rulesOf(profile), temps).events);
   });
 });

@@ -3,8 +3,8 @@
  * entry and the field, decided by the detector's own profile rules.
  */
 import { describe, expect, it } from 'vitest';
-import { checkProfiles, parseProfiles } from '../../../lambda/core/profile-input.ts';
-import { parseProfile } from '../../../lambda/core/profile.ts';
+import { checkProfile, checkProfiles, parseProfiles } from '../../../lambda/core/profile-input.ts';
+import { parseRules } from '../../../lambda/core/rules.ts';
 import { InvalidProfileError } from '../../../lambda/errors.ts';
 
 const profile = (PrinterId: string, Lower: unknown, Upper: unknown, Window: unknown) => ({
@@ -79,12 +79,18 @@ describe('checkProfiles', () => {
   });
 
   it('agrees with the detector: whatever it accepts passes, and a reason is the detector’s own', () => {
-    const entries = [profile('A', 1, 1, 1), profile('A', -1e300, 1e300, 2 ** 40), profile('A', 3, 2, 1), profile('A', 1, 2, -1)];
+    const entries = [
+      profile('A', 1, 1, 1),
+      profile('A', -1e300, 1e300, 2 ** 40),
+      profile('A', 3, 2, 1),
+      profile('A', 1, 2, -1),
+      { PrinterId: 'A', Thresholds: { t: { Upper: 1 } }, Mode: 'duration', DurationSeconds: 0, Latch: 2 },
+    ];
     for (const entry of entries) {
-      const detector = parseProfile(entry);
+      const detector = parseRules(entry);
       const checked = checkProfiles([entry]);
       expect(checked.ok).toBe(detector.ok);
-      if (!detector.ok && !checked.ok) expect(checked.problems).toEqual([`profile 1 (A): ${detector.reason}`]);
+      if (!detector.ok && !checked.ok) expect(checked.problems).toEqual(detector.reasons.map((reason) => `profile 1 (A): ${reason}`));
     }
   });
 
@@ -113,5 +119,108 @@ describe('parseProfiles', () => {
 
   it('returns the profiles when all are valid', () => {
     expect(parseProfiles([profile('A', 1, 2, 1)])).toEqual([profile('A', 1, 2, 1)]);
+  });
+});
+
+const FULL = {
+  PrinterId: 'Full',
+  Thresholds: {
+    temperature: { Upper: 240, Severity: 'critical', Adaptive: { Sigma: 3, Alpha: 0.1, Warmup: 10 } },
+    humidity: { Lower: 20 },
+  },
+  Window: 3,
+  Mode: 'm-of-n',
+  Of: 5,
+  Adaptive: { Sigma: 4 },
+  Severity: 'minor',
+  Clear: { temperature: { Upper: 230 } },
+  ClearAfter: 2,
+  Latch: true,
+  SilenceSeconds: 300,
+  RenotifyMinutes: 15,
+};
+
+describe('checkProfiles: the extended attributes', () => {
+  it('returns exactly the user attributes given, every new one included, counters dropped', () => {
+    expect(checkProfiles([{ ...FULL, EventCount: 2, OutOfBoundsCount: 1 }])).toEqual({ ok: true, profiles: [FULL] });
+    const duration = { PrinterId: 'D', Thresholds: { Lower: 1, Upper: 2 }, Mode: 'duration', DurationSeconds: 60 };
+    expect(checkProfiles([duration])).toEqual({ ok: true, profiles: [duration] });
+  });
+
+  it('gives one line per bad field of the new attributes, naming the entry and the field', () => {
+    const bad = {
+      ...FULL,
+      Thresholds: { temperature: { Upper: 'hot' }, humidity: {} },
+      Of: 2,
+      Severity: 'urgent',
+      Clear: { pressure: { Upper: 1 } },
+      SilenceSeconds: 10,
+      Enrol: true,
+      Extra: 1,
+    };
+    expect(problems([bad])).toEqual([
+      'profile 1 (Full): unknown attribute "Extra"',
+      'profile 1 (Full): Thresholds.temperature.Upper must be a number, got "hot"',
+      'profile 1 (Full): Thresholds.humidity needs Lower, Upper or both',
+      'profile 1 (Full): Of (2) is below Window (3)',
+      'profile 1 (Full): Severity must be critical, major, minor or warning, got "urgent"',
+      'profile 1 (Full): SilenceSeconds must be an integer >= 60, got 10',
+      'profile 1 (Full): Enrol applies only to the fleet defaults (PrinterId "*")',
+    ]);
+  });
+});
+
+describe('checkProfiles: the fleet defaults', () => {
+  const DEFAULTS = { PrinterId: '*', Thresholds: { Lower: 0, Upper: 100 }, Window: 5, Enrol: true };
+
+  it('accepts a partial * entry, and lets the other entries inherit from it', () => {
+    const printer = { PrinterId: 'P', Window: 2 };
+    expect(checkProfiles([printer, DEFAULTS])).toEqual({ ok: true, profiles: [printer, DEFAULTS] });
+    expect(checkProfiles([{ PrinterId: '*', Severity: 'minor' }])).toEqual({ ok: true, profiles: [{ PrinterId: '*', Severity: 'minor' }] });
+    expect(problems([printer])).toEqual(['profile 1 (P): Thresholds is missing or not a map']);
+  });
+
+  it('inherits from defaults given by the caller when the list has none', () => {
+    expect(checkProfiles([{ PrinterId: 'P' }], { defaults: DEFAULTS }).ok).toBe(true);
+    expect(parseProfiles([{ PrinterId: 'P' }], { defaults: DEFAULTS })).toEqual([{ PrinterId: 'P' }]);
+  });
+
+  it('refuses the bad fields of a * entry, and names inherited ones on the printers', () => {
+    expect(
+      problems([
+        { PrinterId: '*', Window: 0, Enrol: 'yes', Colour: 1 },
+        { PrinterId: 'P', Thresholds: { Lower: 1, Upper: 2 } },
+      ]),
+    ).toEqual([
+      'profile 1 (*): unknown attribute "Colour"',
+      'profile 1 (*): Window must be an integer >= 1, got 0',
+      'profile 1 (*): Enrol must be true or false, got "yes"',
+      'profile 2 (P): Window must be an integer >= 1, got 0 (from the fleet defaults)',
+    ]);
+    expect(problems([DEFAULTS, DEFAULTS])).toEqual(['profile 2 (*): PrinterId appears more than once']);
+  });
+});
+
+describe('checkProfile', () => {
+  it('checks one profile object, giving every reason without an entry name', () => {
+    expect(checkProfile(FULL)).toEqual({ ok: true, profile: FULL });
+    expect(checkProfile({ PrinterId: 'A', Thresholds: { Lower: 5, Upper: 1 }, Window: 0 })).toEqual({
+      ok: false,
+      reasons: ['Thresholds.Lower (5) is above Thresholds.Upper (1)', 'Window must be an integer >= 1, got 0'],
+    });
+    expect(checkProfile('A')).toEqual({ ok: false, reasons: ['expected an object'] });
+  });
+
+  it('takes the PrinterId the request names: the body may omit it, and must not contradict it', () => {
+    const { PrinterId: _, ...body } = FULL;
+    expect(checkProfile(body, 'Full')).toEqual({ ok: true, profile: FULL });
+    expect(checkProfile(FULL, 'Full')).toEqual({ ok: true, profile: FULL });
+    expect(checkProfile(FULL, 'Other')).toEqual({ ok: false, reasons: ['PrinterId is "Full" but the profile is for "Other"'] });
+    expect(checkProfile({ Severity: 'minor' }, '*')).toEqual({ ok: true, profile: { PrinterId: '*', Severity: 'minor' } });
+    expect(checkProfile({ Window: 1 }, 'P', { defaults: { Thresholds: { Lower: 1, Upper: 2 } } })).toEqual({
+      ok: true,
+      profile: { PrinterId: 'P', Window: 1 },
+    });
+    expect(checkProfile(body, '')).toEqual({ ok: false, reasons: ['PrinterId must not be empty'] });
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseReading } from '../../../lambda/core/reading.ts';
+import { MAX_METRIC_NAME_LENGTH } from '../../../contract/index.ts';
+import { parseMessage, parseReading } from '../../../lambda/core/reading.ts';
 import { INVALID_PAYLOADS } from '../../support/invalid-payloads.ts';
 
 describe('reading validation', () => {
@@ -17,7 +18,7 @@ describe('reading validation', () => {
   });
 
   it('accepts the original reading shape, raw text and bytes alike', () => {
-    const expected = { ok: true, reading: { printerId: 'Printer1', value: 85.2 } };
+    const expected = { ok: true, reading: { printerId: 'Printer1', metrics: { value: 85.2 } } };
     expect(parseReading({ PrinterId: 'Printer1', data: { value: 85.2 } })).toEqual(expected);
     expect(parseReading('{"PrinterId":"Printer1","data":{"value":85.2}}')).toEqual(expected);
     expect(parseReading(Buffer.from('{"PrinterId":"Printer1","data":{"value":85.2}}'))).toEqual(expected);
@@ -26,7 +27,7 @@ describe('reading validation', () => {
   it('reads seq and both timestamp forms', () => {
     expect(parseReading({ PrinterId: 'P', data: { value: 1 }, seq: 0, timestamp: 1763700000000 })).toEqual({
       ok: true,
-      reading: { printerId: 'P', value: 1, seq: 0, timestamp: 1763700000000 },
+      reading: { printerId: 'P', metrics: { value: 1 }, seq: 0, timestamp: 1763700000000 },
     });
     expect(parseReading({ PrinterId: 'P', data: { value: 1 }, timestamp: '2026-11-21T10:00:00.000Z' })).toMatchObject({
       reading: { timestamp: Date.parse('2026-11-21T10:00:00.000Z') },
@@ -40,5 +41,88 @@ describe('reading validation', () => {
   it('does not read inherited keys such as __proto__', () => {
     const parsed = parseReading('{"__proto__": {"PrinterId": "Printer1", "data": {"value": 1}}}');
     expect(parsed).toMatchObject({ ok: false, reason: 'PrinterId must be a string' });
+  });
+});
+
+describe('reading validation: several metrics', () => {
+  const parsed = (data: unknown) => parseReading({ PrinterId: 'P', data });
+
+  it('keeps every finite metric, and each invalid one with its reason, for the detector to judge', () => {
+    expect(parsed({ temperature: 210.5, humidity: 40, door: 'open', fan: null, value: '1' })).toEqual({
+      ok: true,
+      reading: {
+        printerId: 'P',
+        metrics: { temperature: 210.5, humidity: 40 },
+        invalidMetrics: {
+          door: 'data.door must be a number, got string',
+          fan: 'data.fan must be a number, got null',
+          value: 'data.value must be a number, got string',
+        },
+      },
+    });
+  });
+
+  it('reads an infinite metric as invalid', () => {
+    expect(parseReading('{"PrinterId":"P","data":{"t":1,"u":1e999}}')).toMatchObject({
+      reading: { metrics: { t: 1 }, invalidMetrics: { u: 'data.u must be finite' } },
+    });
+  });
+
+  it("rejects data without any finite metric, with the first invalid metric's reason", () => {
+    expect(parsed({ temperature: 'hot', humidity: null })).toEqual({
+      ok: false,
+      printerId: 'P',
+      reason: 'data.temperature must be a number, got string',
+    });
+  });
+
+  it('keeps the original reason when data has a value key or no key at all', () => {
+    expect(parsed({ temperature: 'hot', value: null })).toMatchObject({ ok: false, reason: 'data.value must be a number, got null' });
+    expect(parsed({})).toMatchObject({ ok: false, reason: 'data.value must be a number, got nothing' });
+  });
+
+  it.each([
+    ['empty', '', 'data has a metric with an empty name'],
+    ['too long', 'm'.repeat(MAX_METRIC_NAME_LENGTH + 1), `data has a metric name of 65 characters, over ${MAX_METRIC_NAME_LENGTH}`],
+    ['with a newline', 'temp\nerature', 'data has a metric name with control characters'],
+  ])('reads a metric whose name is %s as invalid, in one line', (_what, name, reason) => {
+    expect(parsed({ value: 1, [name]: 2 })).toEqual({
+      ok: true,
+      reading: { printerId: 'P', metrics: { value: 1 }, invalidMetrics: { [name]: reason } },
+    });
+    expect(parsed({ [name]: 2 })).toEqual({ ok: false, printerId: 'P', reason });
+  });
+
+  it('accepts a metric name of exactly the longest length', () => {
+    const name = 'm'.repeat(MAX_METRIC_NAME_LENGTH);
+    expect(parsed({ [name]: 3 })).toMatchObject({ ok: true, reading: { metrics: { [name]: 3 } } });
+  });
+
+  it('keeps metrics named like Object properties as ordinary keys', () => {
+    const result = parseReading('{"PrinterId":"P","data":{"__proto__":5,"constructor":6}}');
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(Object.getPrototypeOf(result.reading.metrics)).toBe(Object.prototype);
+    expect(Object.entries(result.reading.metrics)).toEqual([
+      ['__proto__', 5],
+      ['constructor', 6],
+    ]);
+  });
+
+  it('parses each element of a batch the same way', () => {
+    const message = parseMessage({
+      PrinterId: 'P',
+      readings: [{ data: { t: 1, u: 'x' }, seq: 1 }, { data: { u: 'x' } }, { data: { value: 2 } }],
+    });
+    expect(message).toEqual({
+      ok: true,
+      kind: 'batch',
+      printerId: 'P',
+      readings: [
+        { printerId: 'P', metrics: { t: 1 }, invalidMetrics: { u: 'data.u must be a number, got string' }, seq: 1 },
+        { printerId: 'P', metrics: { value: 2 } },
+      ],
+      invalid: [{ index: 1, reason: 'readings[1]: data.u must be a number, got string' }],
+    });
   });
 });
