@@ -1,12 +1,23 @@
 /**
  * Folding a batch of one printer's readings, in order, into one new state:
- * exactly what applying them one by one would do (`detect` on each), so that
+ * exactly what applying them one by one would do (`step` on each), so that
  * a batch costs one guarded write. Pure.
  */
-import { detect, type PrinterState, type Reading } from './detector.ts';
+import type { Severity } from '../../contract/index.ts';
+import type { AlarmTransition } from './alarm.ts';
+import type { PrinterState, Reading } from './detector.ts';
+import { step } from './step.ts';
 
 /** What a reading did within a fold. */
-export type FoldOutcome = 'duplicate' | 'late' | 'in-bounds' | 'out-of-bounds' | 'event';
+export type FoldOutcome = 'invalid' | 'duplicate' | 'late' | 'in-bounds' | 'out-of-bounds' | 'event';
+
+/** One anomaly event: the reading that completed the window, the EventCount it made, the metrics out of bounds. */
+export interface FoldEvent {
+  readonly reading: Reading;
+  readonly eventCount: number;
+  readonly broken: Readonly<Record<string, number>>;
+  readonly severity: Severity;
+}
 
 export interface Fold {
   /** The state after every reading. */
@@ -15,17 +26,23 @@ export interface Fold {
   readonly counts: Readonly<Partial<Record<FoldOutcome, number>>>;
   /** The readings that changed the state, in order. */
   readonly applied: readonly Reading[];
-  /** Each anomaly event: the reading that completed the window, and the EventCount it made. */
-  readonly events: readonly { readonly reading: Reading; readonly eventCount: number }[];
+  readonly events: readonly FoldEvent[];
+  /** The alarm transitions, in order. */
+  readonly transitions: readonly AlarmTransition[];
+  /** Why readings were invalid for this printer's profile (a monitored metric missing or bad), in order. */
+  readonly invalid: readonly string[];
 }
 
-export function foldReadings(state: PrinterState, readings: readonly Reading[]): Fold {
+export function foldReadings(state: PrinterState, readings: readonly Reading[], arrival: number): Fold {
   let next = state;
   const counts: Partial<Record<FoldOutcome, number>> = {};
   const applied: Reading[] = [];
-  const events: { reading: Reading; eventCount: number }[] = [];
+  const events: FoldEvent[] = [];
+  const transitions: AlarmTransition[] = [];
+  const invalid: string[] = [];
   for (const reading of readings) {
-    const verdict = detect(next, reading);
+    const stepped = step(next, reading, arrival);
+    const { verdict } = stepped;
     const outcome: FoldOutcome = !verdict.applied
       ? verdict.reason
       : verdict.event
@@ -34,10 +51,16 @@ export function foldReadings(state: PrinterState, readings: readonly Reading[]):
           ? 'out-of-bounds'
           : 'in-bounds';
     counts[outcome] = (counts[outcome] ?? 0) + 1;
-    if (!verdict.applied) continue;
-    next = verdict.next;
+    if (!stepped.applied) {
+      if (stepped.verdict.reason === 'invalid') invalid.push(stepped.verdict.detail);
+      continue;
+    }
+    next = stepped.next;
     applied.push(reading);
-    if (verdict.event) events.push({ reading, eventCount: next.eventCount });
+    transitions.push(...stepped.transitions);
+    if (stepped.verdict.event) {
+      events.push({ reading, eventCount: next.eventCount, broken: stepped.verdict.broken, severity: stepped.verdict.severity });
+    }
   }
-  return { next, counts, applied, events };
+  return { next, counts, applied, events, transitions, invalid };
 }

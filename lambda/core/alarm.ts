@@ -1,0 +1,309 @@
+/**
+ * A printer's alarm: a pure state machine (`docs/design.md`, "Alarms").
+ * States NORMAL, ACTIVE, ACKNOWLEDGED, LATCHED, SNOOZE_DISABLED, DISABLED;
+ * inputs: an applied reading (with its anomaly event, if any), a clock tick,
+ * and the operator's actions. Each step returns the next alarm and the
+ * transitions it made, or why the input was refused (and nothing changes).
+ * No I/O, no clock: times come in with the input.
+ */
+import type { AlarmActionName, AlarmCause, AlarmState, Severity } from '../../contract/index.ts';
+
+/** One alarm transition (the `anom/alarm` payload, less the PrinterId), numbered per printer. */
+export interface AlarmTransition {
+  readonly from: AlarmState;
+  readonly to: AlarmState;
+  readonly cause: AlarmCause;
+  readonly severity: Severity | null;
+  readonly by: string;
+  readonly note: string | null;
+  /** ISO time. */
+  readonly at: string;
+  /** 1 for a printer's first transition, then 2, 3, ...: with PrinterId, its identity. */
+  readonly seq: number;
+}
+
+export interface Alarm {
+  readonly state: AlarmState;
+  /** The transition into the current state's severity, cause and time; null while NORMAL from the start. */
+  readonly severity: Severity | null;
+  readonly cause: AlarmCause | null;
+  readonly since: string | null;
+  /** Transitions so far (the last one's `seq`). */
+  readonly seq: number;
+  /** ACTIVE or ACKNOWLEDGED: consecutive readings inside the clear band since activation (or since the last outside it). */
+  readonly clearCount: number;
+  /** The current activation came from silence: the next reading clears it whatever its value. */
+  readonly silent: boolean;
+  /** SNOOZE_DISABLED: when the snooze ends (epoch ms). */
+  readonly until?: number;
+  /** ACTIVE or ACKNOWLEDGED: the transition that activated (or last escalated) the alarm, re-sent by re-notifications. */
+  readonly activation?: AlarmTransition;
+  /** Re-notifications sent for the current activation. */
+  readonly renotified: number;
+  /** When silence is next due (epoch ms): the last reading's arrival plus the silence time; consumed by the clock. */
+  readonly silenceAt?: number;
+}
+
+/** A printer's alarm before anything happened. */
+export const INITIAL_ALARM: Alarm = {
+  state: 'NORMAL',
+  severity: null,
+  cause: null,
+  since: null,
+  seq: 0,
+  clearCount: 0,
+  silent: false,
+  renotified: 0,
+};
+
+/** What of the printer's rules the alarm needs. */
+export interface AlarmRules {
+  /** Severity of a silence activation (the profile's). */
+  readonly severity: Severity;
+  readonly clearAfter: number;
+  readonly latch: boolean;
+  readonly silenceMs?: number;
+  readonly renotifyMs?: number;
+}
+
+export type AlarmInput =
+  /** A valid reading was applied at `at` (arrival, epoch ms); `inClear`: inside the clear band; `event`: it completed a window. */
+  | { readonly kind: 'reading'; readonly at: number; readonly inClear: boolean; readonly event?: { readonly severity: Severity } }
+  /** The clock at `at` (epoch ms): silence, snooze expiry and re-notification. */
+  | { readonly kind: 'tick'; readonly at: number }
+  /** An operator's action; `until` (epoch ms) for snooze. */
+  | {
+      readonly kind: 'action';
+      readonly action: AlarmActionName;
+      readonly at: number;
+      readonly by: string;
+      readonly note?: string;
+      readonly until?: number;
+    };
+
+export type AlarmStep =
+  | {
+      readonly ok: true;
+      readonly alarm: Alarm;
+      /** In order; empty when the state did not move. */
+      readonly transitions: readonly AlarmTransition[];
+      /** A tick that re-notifies the activation: the re-notification's number (1 for the first). */
+      readonly renotify?: number;
+    }
+  /** `invalid`: the input itself is wrong (HTTP 400); `refused`: the action does not apply now (HTTP 409). */
+  | { readonly ok: false; readonly kind: 'invalid' | 'refused'; readonly reason: string };
+
+/** Longest accepted note on an operator's action, in characters. */
+export const MAX_NOTE_LENGTH = 1000;
+
+/** Applies one input to an alarm. */
+export function stepAlarm(alarm: Alarm, rules: AlarmRules, input: AlarmInput): AlarmStep {
+  switch (input.kind) {
+    case 'reading':
+      return onReading(alarm, rules, input.at, input.inClear, input.event?.severity);
+    case 'tick':
+      return onTick(alarm, rules, input.at);
+    case 'action':
+      return onAction(alarm, input);
+  }
+}
+
+/** When the clock next has something to do for this alarm (epoch ms), or undefined. */
+export function alarmDeadline(alarm: Alarm, rules: AlarmRules): number | undefined {
+  const due: number[] = [];
+  // A silence deadline counts in every state: only the clock consumes it, even when it raises nothing.
+  if (alarm.silenceAt !== undefined) due.push(alarm.silenceAt);
+  if (alarm.state === 'SNOOZE_DISABLED' && alarm.until !== undefined) due.push(alarm.until);
+  const renotifyAt = nextRenotification(alarm, rules);
+  if (renotifyAt !== undefined) due.push(renotifyAt);
+  return due.length === 0 ? undefined : Math.min(...due);
+}
+
+/** Whether `a` is more severe than `b`. */
+export function moreSevere(a: Severity, b: Severity | null): boolean {
+  const rank: Record<Severity, number> = { critical: 4, major: 3, minor: 2, warning: 1 };
+  return b === null || rank[a] > rank[b];
+}
+
+/** States the alarm rests in: no activation, nothing counted towards clearing. */
+const RESTING: ReadonlySet<AlarmState> = new Set<AlarmState>(['NORMAL', 'LATCHED', 'DISABLED', 'SNOOZE_DISABLED']);
+
+const isRaised = (state: AlarmState) => state === 'ACTIVE' || state === 'ACKNOWLEDGED';
+
+/** An alarm with every optional field that is undefined left out, so equal alarms compare equal. */
+function compact(alarm: Alarm): Alarm {
+  const { until, activation, silenceAt, ...rest } = alarm;
+  return {
+    ...rest,
+    ...(until === undefined ? {} : { until }),
+    ...(activation === undefined ? {} : { activation }),
+    ...(silenceAt === undefined ? {} : { silenceAt }),
+  };
+}
+
+function transition(
+  alarm: Alarm,
+  to: AlarmState,
+  cause: AlarmCause,
+  severity: Severity | null,
+  by: string,
+  at: number,
+  note: string | null = null,
+): AlarmTransition {
+  return { from: alarm.state, to, cause, severity, by, note, at: new Date(at).toISOString(), seq: alarm.seq + 1 };
+}
+
+/**
+ * The alarm after transition `t`. What the alarm carries besides its summary follows from the kind of move:
+ * resting states drop the activation and the clear count; a fresh activation starts them; an escalation
+ * re-arms re-notification but keeps counting; acknowledging only changes the state.
+ */
+function after(alarm: Alarm, t: AlarmTransition, until?: number): Alarm {
+  const summary = { state: t.to, severity: t.severity, cause: t.cause, since: t.at, seq: t.seq, silenceAt: alarm.silenceAt };
+  if (RESTING.has(t.to)) {
+    return compact({ ...summary, clearCount: 0, silent: false, renotified: 0, until: t.to === 'SNOOZE_DISABLED' ? until : undefined });
+  }
+  if (t.from === t.to) {
+    return compact({ ...summary, clearCount: alarm.clearCount, silent: alarm.silent, renotified: 0, activation: t });
+  }
+  if (t.to === 'ACKNOWLEDGED') {
+    const { clearCount, silent, renotified, activation } = alarm;
+    return compact({ ...summary, clearCount, silent, renotified, activation });
+  }
+  return compact({ ...summary, clearCount: 0, silent: t.cause === 'silent', renotified: 0, activation: t });
+}
+
+/** Collects the transitions of one step, in order. */
+class Steps {
+  readonly transitions: AlarmTransition[] = [];
+  alarm: Alarm;
+
+  constructor(alarm: Alarm) {
+    this.alarm = alarm;
+  }
+
+  move(t: AlarmTransition, until?: number): void {
+    this.transitions.push(t);
+    this.alarm = after(this.alarm, t, until);
+  }
+}
+
+function onReading(alarm: Alarm, rules: AlarmRules, at: number, inClear: boolean, event: Severity | undefined): AlarmStep {
+  const steps = new Steps(rules.silenceMs === undefined ? alarm : { ...alarm, silenceAt: at + rules.silenceMs });
+  // Data is back: an activation by silence ends whatever the value says, latch or not.
+  if (isRaised(steps.alarm.state) && steps.alarm.silent) {
+    steps.move(transition(steps.alarm, 'NORMAL', 'clear', steps.alarm.severity, 'detector', at));
+  }
+  let activated = false;
+  if (event !== undefined) {
+    const { state, severity } = steps.alarm;
+    if (state === 'NORMAL' || state === 'LATCHED') {
+      steps.move(transition(steps.alarm, 'ACTIVE', 'threshold', event, 'detector', at));
+      activated = true;
+    } else if (isRaised(state) && moreSevere(event, severity)) {
+      steps.move(transition(steps.alarm, state, 'threshold', event, 'detector', at));
+    }
+    // Snoozed or disabled: the detector counted the event; the alarm stays where the operator put it.
+  }
+  // Counting towards clearing starts with the reading after the activation.
+  if (!activated && isRaised(steps.alarm.state)) {
+    const clearCount = inClear ? steps.alarm.clearCount + 1 : 0;
+    if (clearCount >= rules.clearAfter) {
+      const to = steps.alarm.state === 'ACTIVE' && rules.latch ? 'LATCHED' : 'NORMAL';
+      steps.move(transition(steps.alarm, to, 'clear', steps.alarm.severity, 'detector', at));
+    } else {
+      steps.alarm = { ...steps.alarm, clearCount };
+    }
+  }
+  return { ok: true, alarm: steps.alarm, transitions: steps.transitions };
+}
+
+function onTick(alarm: Alarm, rules: AlarmRules, at: number): AlarmStep {
+  const steps = new Steps(alarm);
+  const due: { readonly at: number; readonly handle: () => void }[] = [];
+  if (alarm.state === 'SNOOZE_DISABLED' && alarm.until !== undefined && at >= alarm.until) {
+    due.push({
+      at: alarm.until,
+      handle: () => steps.move(transition(steps.alarm, 'NORMAL', 'snooze-expired', steps.alarm.severity, 'clock', at)),
+    });
+  }
+  const silenceAt = alarm.silenceAt;
+  if (silenceAt !== undefined && at >= silenceAt) {
+    due.push({
+      at: silenceAt,
+      handle: () => {
+        const { silenceAt: _consumed, ...rest } = steps.alarm;
+        steps.alarm = rest;
+        // Only a quiet printer whose alarm is at rest goes ACTIVE; otherwise the next reading sets a new deadline.
+        if (steps.alarm.state === 'NORMAL') steps.move(transition(steps.alarm, 'ACTIVE', 'silent', rules.severity, 'clock', at));
+      },
+    });
+  }
+  // Earlier deadline first; the sort is stable, so a snooze ending exactly when silence falls due ends first.
+  for (const deadline of due.sort((a, b) => a.at - b.at)) deadline.handle();
+
+  let renotify: number | undefined;
+  const { activation } = steps.alarm;
+  if (steps.alarm.state === 'ACTIVE' && activation !== undefined && rules.renotifyMs !== undefined && rules.renotifyMs > 0) {
+    // One re-notification however many periods passed: a sweep that was down does not send a burst.
+    const n = Math.floor((at - Date.parse(activation.at)) / rules.renotifyMs);
+    if (n > steps.alarm.renotified) {
+      renotify = n;
+      steps.alarm = { ...steps.alarm, renotified: n };
+    }
+  }
+  if (steps.alarm === alarm) return { ok: true, alarm, transitions: [] };
+  return { ok: true, alarm: steps.alarm, transitions: steps.transitions, ...(renotify === undefined ? {} : { renotify }) };
+}
+
+function nextRenotification(alarm: Alarm, rules: AlarmRules): number | undefined {
+  if (alarm.state !== 'ACTIVE' || alarm.activation === undefined || rules.renotifyMs === undefined || rules.renotifyMs <= 0) {
+    return undefined;
+  }
+  return Date.parse(alarm.activation.at) + (alarm.renotified + 1) * rules.renotifyMs;
+}
+
+/** Each action: the states it applies to (for the refusal's reason) and where it takes the alarm from a state. */
+const ACTIONS: {
+  readonly [A in AlarmActionName]: { readonly appliesTo: string; readonly to: (from: AlarmState) => AlarmState | undefined };
+} = {
+  acknowledge: {
+    appliesTo: 'ACTIVE or LATCHED',
+    to: (from) => (from === 'ACTIVE' ? 'ACKNOWLEDGED' : from === 'LATCHED' ? 'NORMAL' : undefined),
+  },
+  snooze: { appliesTo: 'any state but DISABLED', to: (from) => (from === 'DISABLED' ? undefined : 'SNOOZE_DISABLED') },
+  disable: { appliesTo: 'any state but DISABLED', to: (from) => (from === 'DISABLED' ? undefined : 'DISABLED') },
+  enable: { appliesTo: 'DISABLED', to: (from) => (from === 'DISABLED' ? 'NORMAL' : undefined) },
+  reset: { appliesTo: 'any state but NORMAL', to: (from) => (from === 'NORMAL' ? undefined : 'NORMAL') },
+};
+
+// A note is stored, published and mailed as written; a control character in it could forge log lines or headers.
+const CONTROL = /\p{Cc}/u;
+
+/** Whether `ms` is a time a Date can hold (an ISO string can be made of it). */
+const isTime = (ms: number) => Number.isFinite(ms) && !Number.isNaN(new Date(ms).getTime());
+
+function onAction(alarm: Alarm, input: Extract<AlarmInput, { kind: 'action' }>): AlarmStep {
+  const invalid = (reason: string): AlarmStep => ({ ok: false, kind: 'invalid', reason });
+  const refused = (reason: string): AlarmStep => ({ ok: false, kind: 'refused', reason });
+  const { action, at, by, note, until } = input;
+  if (!Object.hasOwn(ACTIONS, action)) {
+    return invalid(`unknown action ${JSON.stringify(action)}; expected one of ${Object.keys(ACTIONS).join(', ')}`);
+  }
+  if (note !== undefined && note.length > MAX_NOTE_LENGTH) {
+    return invalid(`note is ${note.length} characters, over ${MAX_NOTE_LENGTH}`);
+  }
+  if (note !== undefined && CONTROL.test(note)) return invalid('note must not contain control characters');
+  if (action === 'snooze') {
+    if (until === undefined || !isTime(until)) return invalid('snooze needs until, a time in epoch ms');
+    if (until <= at) return invalid(`snooze until ${new Date(until).toISOString()} is not after ${new Date(at).toISOString()}`);
+  }
+  const rule = ACTIONS[action];
+  const to = rule.to(alarm.state);
+  if (to === undefined) return refused(`alarm is ${alarm.state}; ${action} applies to ${rule.appliesTo}`);
+  if (to === alarm.state && alarm.until === until) {
+    return refused(`alarm is ${alarm.state} until ${new Date(until ?? at).toISOString()}; snooze to the same time changes nothing`);
+  }
+  const t = transition(alarm, to, action, alarm.severity, by, at, note ?? null);
+  return { ok: true, alarm: after(alarm, t, until), transitions: [t] };
+}

@@ -1,0 +1,108 @@
+/**
+ * Outbox entries: what a write counted and must be delivered exactly once
+ * when nothing fails (at least once when something does): anomaly events
+ * (published on `anom/pred` and recorded in history), alarm transitions
+ * (published on `anom/alarm/<PrinterId>`, recorded, and notified when they
+ * are notifiable) and re-notifications (notified only). The write records its
+ * entries as JSON; an entry whose delivery fails stays pending on the item
+ * until a later invocation delivers it. Pure.
+ */
+import type { AlarmNotification, AlarmTransitionPayload, AnomalyEvent, HistoryItem } from '../../contract/index.ts';
+import type { AlarmTransition } from './alarm.ts';
+
+export type OutboxEntry =
+  | { readonly kind: 'event'; readonly event: AnomalyEvent }
+  | { readonly kind: 'transition'; readonly seq: number; readonly payload: AlarmTransitionPayload }
+  | { readonly kind: 'renotify'; readonly seq: number; readonly renotify: number; readonly payload: AlarmTransitionPayload };
+
+/** The `anom/alarm` payload of a printer's transition. */
+export function transitionPayload(printerId: string, t: AlarmTransition): AlarmTransitionPayload {
+  return { PrinterId: printerId, From: t.from, To: t.to, Cause: t.cause, Severity: t.severity, By: t.by, Note: t.note, At: t.at };
+}
+
+/** An anomaly event's entry: the event's own JSON, as published (so entries written before alarms existed still read). */
+export function eventEntry(event: AnomalyEvent): string {
+  return JSON.stringify(event);
+}
+
+export function transitionEntry(printerId: string, t: AlarmTransition): string {
+  return JSON.stringify({ Type: 'transition', Seq: t.seq, ...transitionPayload(printerId, t) });
+}
+
+export function renotifyEntry(printerId: string, activation: AlarmTransition, renotify: number): string {
+  return JSON.stringify({ Type: 'renotify', Seq: activation.seq, Renotify: renotify, Message: transitionPayload(printerId, activation) });
+}
+
+/** Reads an entry; undefined for JSON this code did not write. */
+export function parseEntry(json: string): OutboxEntry | undefined {
+  let value: Record<string, unknown>;
+  try {
+    value = JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (value['Type'] === 'transition' && typeof value['Seq'] === 'number' && typeof value['PrinterId'] === 'string') {
+    const { Type: _type, Seq: seq, ...payload } = value;
+    return { kind: 'transition', seq: seq as number, payload: payload as unknown as AlarmTransitionPayload };
+  }
+  if (value['Type'] === 'renotify' && typeof value['Renotify'] === 'number' && typeof value['Message'] === 'object') {
+    return {
+      kind: 'renotify',
+      seq: value['Seq'] as number,
+      renotify: value['Renotify'],
+      payload: value['Message'] as AlarmTransitionPayload,
+    };
+  }
+  const event = value as unknown as AnomalyEvent;
+  if (typeof event.PrinterId === 'string' && typeof event.events === 'number' && typeof event.at === 'string') {
+    return { kind: 'event', event };
+  }
+  return undefined;
+}
+
+/** Delivery order: by time; at one time, events before transitions, each in its own count order. */
+export function compareEntries(a: OutboxEntry, b: OutboxEntry): number {
+  const time = (e: OutboxEntry) => (e.kind === 'event' ? e.event.at : e.payload.At);
+  const rank = (e: OutboxEntry) => (e.kind === 'event' ? 0 : e.kind === 'transition' ? 1 : 2);
+  const number = (e: OutboxEntry) => (e.kind === 'event' ? e.event.events : e.kind === 'transition' ? e.seq : e.renotify);
+  return time(a).localeCompare(time(b)) || rank(a) - rank(b) || number(a) - number(b);
+}
+
+/**
+ * Whether a transition is notified: an activation (to ACTIVE by threshold or
+ * silence), an escalation, a latch, and a clear back to NORMAL. Operators'
+ * actions and the clock's snooze expiry are not: whoever acted knows.
+ */
+export function isNotified(t: AlarmTransitionPayload): boolean {
+  if (t.To === 'ACTIVE' && (t.Cause === 'threshold' || t.Cause === 'silent')) return true;
+  if (t.From === t.To && t.Cause === 'threshold') return true;
+  if (t.To === 'LATCHED') return true;
+  return t.To === 'NORMAL' && t.Cause === 'clear';
+}
+
+/** A notification's subject: printer, state, cause and severity, on one line. */
+export function notificationSubject(t: AlarmTransitionPayload, renotify?: number): string {
+  const escalated = t.From === t.To && t.Cause === 'threshold';
+  const what = `${t.To} (${t.Cause}${escalated ? `, escalated to ${t.Severity}` : ''})`;
+  const again = renotify !== undefined ? ` [reminder ${renotify}]` : '';
+  return `[${t.Severity ?? 'none'}] ${t.PrinterId} alarm ${what}${again}`;
+}
+
+/** The notification an entry makes, if any. */
+export function notificationOf(entry: OutboxEntry): AlarmNotification | undefined {
+  if (entry.kind === 'renotify') {
+    return { Subject: notificationSubject(entry.payload, entry.renotify), Message: entry.payload, Renotify: entry.renotify };
+  }
+  if (entry.kind === 'transition' && isNotified(entry.payload)) {
+    return { Subject: notificationSubject(entry.payload), Message: entry.payload };
+  }
+  return undefined;
+}
+
+/** The history item an entry makes, if any (re-notifications are not recorded). */
+export function historyItemOf(entry: OutboxEntry): { item: HistoryItem; number: number } | undefined {
+  if (entry.kind === 'event') return { item: { ...entry.event, Type: 'event' }, number: entry.event.events };
+  if (entry.kind === 'transition') return { item: { ...entry.payload, Type: 'transition' }, number: entry.seq };
+  return undefined;
+}
