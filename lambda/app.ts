@@ -7,12 +7,15 @@ import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynam
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../contract/index.ts';
+import type { SNSClientConfig } from '@aws-sdk/client-sns';
+import { DEFAULT_HISTORY_DAYS, METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../contract/index.ts';
 import type { DetectorConfig } from './config.ts';
 import { EventPublishError } from './errors.ts';
 import { DynamoDbProfileStore } from './adapters/dynamodb-profile-store.ts';
 import { IotDataEventPublisher, type IotDataClientSource } from './adapters/iot-data-publisher.ts';
 import { IotThingRegistry } from './adapters/iot-thing-registry.ts';
+import { DynamoDbHistory } from './adapters/dynamodb-history.ts';
+import { SnsNotifier } from './adapters/sns-notifier.ts';
 import type { ThingRegistry } from './ports.ts';
 import { type OutcomeCounts, type ProcessorOptions, type ProcessResult, ReadingProcessor } from './processor.ts';
 import { ReadingTelemetry } from './telemetry.ts';
@@ -29,7 +32,7 @@ export interface DetectorDependencies {
   readonly metrics?: Metrics;
   /** The thing registry for gateways in device identity mode `thing`. @default IoT DescribeThing, cached */
   readonly thingRegistry?: ThingRegistry;
-  /** Overrides for the processor (clock, backoff, ...), for tests. */
+  /** Overrides for the processor (clock, backoff, history, notifier, ...), for tests. */
   readonly processor?: Partial<Omit<ProcessorOptions, 'store' | 'publisher'>>;
 }
 
@@ -79,6 +82,7 @@ export function createDetector(deps: DetectorDependencies) {
   const logger = deps.logger ?? new Logger({ serviceName: SERVICE_NAME });
   const metrics = deps.metrics ?? new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
   const processor = new ReadingProcessor({
+    ...outboxSinks(deps),
     ...deps.processor,
     store: new DynamoDbProfileStore(deps.dynamoDb, deps.config.tableName),
     publisher: new IotDataEventPublisher(deps.iotData, deps.config.predictionTopic),
@@ -88,6 +92,21 @@ export function createDetector(deps: DetectorDependencies) {
         : { mode: 'any' },
   });
   return { logger, processor, telemetry: new ReadingTelemetry(logger, metrics) };
+}
+
+/** The history table and the notifications topic, when the configuration names them. */
+export function outboxSinks(
+  deps: Pick<DetectorDependencies, 'config' | 'dynamoDb'>,
+  snsConfig: SNSClientConfig = {},
+): Pick<ProcessorOptions, 'history' | 'notifier'> {
+  const { config } = deps;
+  const sns = { ...(config.snsEndpoint ? { endpoint: config.snsEndpoint } : {}), ...snsConfig };
+  return {
+    ...(config.eventsTableName
+      ? { history: new DynamoDbHistory(deps.dynamoDb, config.eventsTableName, config.historyDays ?? DEFAULT_HISTORY_DAYS) }
+      : {}),
+    ...(config.notificationsTopicArn ? { notifier: new SnsNotifier(config.notificationsTopicArn, sns) } : {}),
+  };
 }
 
 /** Builds the Lambda handler for the IoT rule's event (a reading or a batched message). */

@@ -12,6 +12,12 @@ export const DETECTOR_ENTRY = fileURLToPath(new URL('./handlers/detector.ts', im
 /** Stream ingest's entry file: the Kinesis event source mapping's function (same settings). */
 export const STREAM_ENTRY = fileURLToPath(new URL('./handlers/stream.ts', import.meta.url));
 
+/** The sweep's entry file: the clock, run every minute by EventBridge Scheduler. */
+export const SWEEP_ENTRY = fileURLToPath(new URL('./handlers/sweep.ts', import.meta.url));
+
+/** The operator API's entry file: API Gateway's HTTP API. */
+export const API_ENTRY = fileURLToPath(new URL('./handlers/api.ts', import.meta.url));
+
 /** The exported function Lambda calls. */
 export const DETECTOR_HANDLER = 'handler';
 

@@ -4,8 +4,10 @@
  * reading a duplicate, late or already applied) or is one guarded write.
  */
 import type { AnomalyEvent } from '../contract/index.ts';
-import { detect, type PrinterState, type Reading } from './core/detector.ts';
-import { foldReadings } from './core/fold.ts';
+import type { PrinterState, Reading } from './core/detector.ts';
+import { type FoldEvent, foldReadings } from './core/fold.ts';
+import { eventEntry, transitionEntry } from './core/outbox.ts';
+import { type Step, step } from './core/step.ts';
 import { isAfter } from './core/stream.ts';
 import type { Transition } from './ports.ts';
 
@@ -57,48 +59,92 @@ export type Plan =
   | {
       readonly kind: 'skip';
       readonly readings: OutcomeCounts;
-      /** Every reading was applied before (a redelivered stream record): republish what that write counted. */
+      /** Every reading was applied before (a redelivered stream record): deliver again what that write counted. */
       readonly redelivered?: boolean;
+      /**
+       * The message is the device sending again the reading (or batch) the printer's
+       * latest write applied: that write's entries are delivered again, since the
+       * invocation that made them may have died before delivering them.
+       */
+      readonly resent?: boolean;
+      /** Why readings were invalid for the printer's profile. */
+      readonly invalid?: readonly string[];
     }
-  | { readonly kind: 'write'; readonly transition: Transition; readonly events: readonly string[]; readonly readings: OutcomeCounts };
+  | {
+      readonly kind: 'write';
+      readonly transition: Transition;
+      /** The outbox entries the write counts (JSON). */
+      readonly events: readonly string[];
+      readonly readings: OutcomeCounts;
+      readonly invalid?: readonly string[];
+    };
 
-/** One reading: skipped (duplicate or late), or one write that resets, increments or counts an event. */
-export function singlePlan(state: PrinterState, reading: Reading, requestId: string, appliedAt: string): Plan {
-  const verdict = detect(state, reading);
-  if (!verdict.applied) return { kind: 'skip', readings: { [verdict.reason]: 1 } };
-  const event = verdict.event ? JSON.stringify(anomalyEvent(state, reading, verdict.next.eventCount, appliedAt)) : undefined;
-  const outcome: Outcome = verdict.event ? 'event' : verdict.outOfBounds ? 'out-of-bounds' : 'in-bounds';
-  return {
-    kind: 'write',
-    transition: {
-      kind: event ? 'event' : verdict.outOfBounds ? 'increment' : 'reset',
-      expected: state,
-      reading,
-      requestId,
-      appliedAt,
-      ...(event ? { event } : {}),
-    },
-    events: event ? [event] : [],
-    readings: { [outcome]: 1 },
-  };
+/** One reading: skipped (invalid, duplicate or late), a commuting counter write, or a full write. */
+export function singlePlan(state: PrinterState, reading: Reading, requestId: string, arrival: number): Plan {
+  const stepped = step(state, reading, arrival);
+  const appliedAt = new Date(arrival).toISOString();
+  if (!stepped.applied) {
+    const { verdict } = stepped;
+    return {
+      kind: 'skip',
+      readings: { [verdict.reason]: 1 },
+      ...(verdict.reason === 'invalid' ? { invalid: [verdict.detail] } : {}),
+      ...(resendsLast(state, [reading]) ? { resent: true } : {}),
+    };
+  }
+  const { verdict, next } = stepped;
+  if (commutes(state, stepped)) {
+    return {
+      kind: 'write',
+      transition: { kind: verdict.outOfBounds ? 'increment' : 'reset', expected: state, next, reading, requestId, appliedAt },
+      events: [],
+      readings: { [verdict.outOfBounds ? 'out-of-bounds' : 'in-bounds']: 1 },
+    };
+  }
+  return batchPlan(state, [reading], requestId, arrival);
 }
 
-/** A batch: skipped when no reading applies, else one write of the folded state and every event it counted. */
-export function batchPlan(state: PrinterState, readings: readonly Reading[], requestId: string, appliedAt: string): Plan {
-  const fold = foldReadings(state, readings);
+/**
+ * Whether a reading's write may commute with concurrent ones: it only resets
+ * or adds one to the count under the consecutive rule, with no event, no
+ * alarm move and nothing a mode remembers. Anything else is a full write.
+ */
+function commutes(state: PrinterState, stepped: Extract<Step, { applied: true }>): boolean {
+  const { verdict, next, transitions } = stepped;
+  if (verdict.event || transitions.length > 0 || state.rules.mode !== 'consecutive') return false;
+  if (next.memory.stats !== undefined || state.memory.stats !== undefined) return false;
+  const { silenceAt: _before, ...alarmBefore } = state.alarm;
+  const { silenceAt: _after, ...alarmAfter } = next.alarm;
+  return JSON.stringify(alarmBefore) === JSON.stringify(alarmAfter);
+}
+
+/** Whether the readings end with the `seq` the printer's latest write applied: the device sent them again. */
+function resendsLast(state: PrinterState, readings: readonly Reading[]): boolean {
+  const last = readings.at(-1)?.seq;
+  return last !== undefined && last === state.lastSeq;
+}
+
+/** A batch: skipped when no reading applies, else one full write of the folded state and every entry it counted. */
+export function batchPlan(state: PrinterState, readings: readonly Reading[], requestId: string, arrival: number): Plan {
+  const fold = foldReadings(state, readings, arrival);
   const last = fold.applied.at(-1);
-  if (last === undefined) return { kind: 'skip', readings: fold.counts };
-  const events = fold.events.map(({ reading, eventCount }) => JSON.stringify(anomalyEvent(state, reading, eventCount, appliedAt)));
+  const invalid = fold.invalid.length > 0 ? { invalid: fold.invalid } : {};
+  if (last === undefined)
+    return { kind: 'skip', readings: fold.counts, ...invalid, ...(resendsLast(state, readings) ? { resent: true } : {}) };
+  const appliedAt = new Date(arrival).toISOString();
+  const events = fold.events.map((event) => eventEntry(anomalyEvent(state, event, appliedAt)));
+  const entries = [...events, ...fold.transitions.map((t) => transitionEntry(state.printerId, t))];
   return {
     kind: 'write',
-    transition: { kind: 'batch', expected: state, next: fold.next, last, requestId, appliedAt, events },
-    events,
+    transition: { kind: 'full', expected: state, next: fold.next, last, requestId, appliedAt, entries, record: 'request' },
+    events: entries,
     readings: fold.counts,
+    ...invalid,
   };
 }
 
 /** Stream records of one printer: the new ones (after its last applied position) folded into one write. */
-export function streamPlan(state: PrinterState, records: readonly StreamRecordReadings[], requestId: string, appliedAt: string): Plan {
+export function streamPlan(state: PrinterState, records: readonly StreamRecordReadings[], requestId: string, arrival: number): Plan {
   const fresh = records.filter((record) => isAfter(record.sequence, state.lastStreamSequence));
   const redelivered = records.length - fresh.length;
   const again = records.slice(0, redelivered).reduce((n, record) => n + record.readings.length, 0);
@@ -108,11 +154,11 @@ export function streamPlan(state: PrinterState, records: readonly StreamRecordRe
     state,
     fresh.flatMap((record) => record.readings),
     requestId,
-    appliedAt,
+    arrival,
   );
   const readings = again > 0 ? { ...plan.readings, redelivered: again } : plan.readings;
   if (plan.kind === 'skip') return { ...plan, readings };
-  if (plan.transition.kind !== 'batch') throw new TypeError('a stream plan writes a batch');
+  if (plan.transition.kind !== 'full') throw new TypeError('a stream plan writes the folded state');
   return { ...plan, readings, transition: { ...plan.transition, streamSequence: lastFresh.sequence } };
 }
 
@@ -140,18 +186,34 @@ export interface ProcessResultBase {
 
 /** A message's outcome from its readings': an event if any, else the most telling one. */
 export function summaryOutcome(counts: OutcomeCounts): Outcome {
-  const order: Outcome[] = ['event', 'out-of-bounds', 'in-bounds', 'redelivered', 'duplicate', 'late'];
+  const order: Outcome[] = ['event', 'out-of-bounds', 'in-bounds', 'redelivered', 'duplicate', 'late', 'invalid'];
   return order.find((outcome) => (counts[outcome] ?? 0) > 0) ?? 'duplicate';
 }
 
-/** The event published when `reading` completes a window of the printer in `state`. */
-function anomalyEvent(state: PrinterState, reading: Reading, events: number, at: string): AnomalyEvent {
+/**
+ * The event published when a reading completes a window. The original form
+ * publishes exactly the original event; a metric map adds the metrics that
+ * broke and the severity.
+ */
+function anomalyEvent(state: PrinterState, event: FoldEvent, at: string): AnomalyEvent {
+  const { rules } = state;
+  const value = event.reading.metrics['value'];
+  const original = rules.form === 'original';
+  const thresholds = original
+    ? { Lower: rules.bands['value']?.lower ?? 0, Upper: rules.bands['value']?.upper ?? 0 }
+    : Object.fromEntries(
+        Object.entries(rules.bands).map(([metric, band]) => [
+          metric,
+          { ...(band.lower !== undefined ? { Lower: band.lower } : {}), ...(band.upper !== undefined ? { Upper: band.upper } : {}) },
+        ]),
+      );
   return {
     PrinterId: state.printerId,
-    events,
-    value: reading.value,
-    window: state.window,
-    thresholds: { Lower: state.lower, Upper: state.upper },
+    events: event.eventCount,
+    ...(value !== undefined ? { value } : {}),
+    window: rules.window,
+    thresholds,
     at,
+    ...(original ? {} : { metrics: event.broken, severity: event.severity }),
   };
 }

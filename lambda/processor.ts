@@ -16,14 +16,15 @@
  *   retry (same request id) is recognised as already applied and only
  *   publishes. Any invocation that sees pending events publishes them.
  */
-import type { AnomalyEvent, DeviceIdentityMode } from '../contract/index.ts';
+import { type AlarmTransitionPayload, type AnomalyEvent, type DeviceIdentityMode, FLEET_DEFAULTS_ID } from '../contract/index.ts';
 import type { PrinterState } from './core/detector.ts';
 import { foreignSender, needsRegistry } from './core/identity.ts';
 import { parseProfile, type StoredPrinter } from './core/profile.ts';
 import { type InvalidElement, parseMessage } from './core/reading.ts';
 import { ConfigurationError, WriteConflictError } from './errors.ts';
-import { EventPublishing, type Publishing } from './event-publishing.ts';
-import type { EventPublisher, ProfileStore, ThingRegistry, Transition } from './ports.ts';
+import { FleetDefaults } from './fleet-defaults.ts';
+import { OutboxDelivery, type Publishing } from './outbox.ts';
+import type { EventPublisher, HistoryRecorder, Notifier, ProfileItem, ProfileStore, ThingRegistry, Transition } from './ports.ts';
 import {
   batchPlan,
   invalidMessage,
@@ -38,6 +39,7 @@ import {
 
 export { invalidMessage, OUTCOMES, type Outcome, type OutcomeCounts, type StreamRecordReadings } from './plans.ts';
 import { StateCache } from './state-cache.ts';
+import { ATTR } from '../contract/index.ts';
 
 /** What processing one message did. */
 export interface ProcessResult {
@@ -52,9 +54,13 @@ export interface ProcessResult {
   readonly invalidElements?: readonly InvalidElement[];
   /** The printer's state after the message. */
   readonly state?: PrinterState;
+  /** Why readings were invalid for the printer's profile (a monitored metric missing or bad). */
+  readonly invalidReadings?: readonly string[];
   /** Events this invocation published (its own and any left pending earlier). */
   readonly published: readonly AnomalyEvent[];
-  /** Events this invocation failed to publish and kept pending for a later one. */
+  /** Alarm transitions this invocation delivered. */
+  readonly transitions?: readonly AlarmTransitionPayload[];
+  /** Events or transitions this invocation failed to deliver and kept pending for a later one. */
   readonly unpublished?: number;
   /** Guarded writes that found the item changed and were recomputed. */
   readonly conflicts: number;
@@ -63,6 +69,12 @@ export interface ProcessResult {
 export interface ProcessorOptions {
   readonly store: ProfileStore;
   readonly publisher: EventPublisher;
+  /** Where anomaly events and alarm transitions are recorded. @default none */
+  readonly history?: HistoryRecorder;
+  /** Where alarm transitions are notified. @default none */
+  readonly notifier?: Notifier;
+  /** How long the fleet defaults (`*`) are kept before they are read again (ms). @default 30_000 */
+  readonly defaultsTtlMs?: number;
   /** @default () => new Date() */
   readonly now?: () => Date;
   /** Guarded-write attempts before giving up with a {@link WriteConflictError}. @default 60 */
@@ -88,6 +100,7 @@ type Applied =
       readonly kind: 'redelivered' | 'skipped' | 'written';
       readonly state: PrinterState;
       readonly readings: OutcomeCounts;
+      readonly invalid?: readonly string[];
       readonly publishing: Publishing;
       readonly conflicts: number;
     };
@@ -102,6 +115,19 @@ interface View {
   printer: StoredPrinter | undefined;
 }
 
+/** The latest `capacity` strings added, oldest first out. */
+class RecentSet {
+  private readonly items = new Set<string>();
+  constructor(private readonly capacity: number) {}
+  has(item: string): boolean {
+    return this.items.has(item);
+  }
+  add(item: string): void {
+    this.items.add(item);
+    if (this.items.size > this.capacity) this.items.delete(this.items.values().next().value as string);
+  }
+}
+
 /** Applies readings to printer profiles. Create one per container and reuse it. */
 export class ReadingProcessor {
   private readonly store: ProfileStore;
@@ -110,7 +136,10 @@ export class ReadingProcessor {
   private readonly backoff: (attempt: number) => Promise<void>;
   private readonly cache: StateCache;
   private readonly identity: NonNullable<ProcessorOptions['identity']>;
-  private readonly publishing: EventPublishing;
+  private readonly publishing: OutboxDelivery;
+  private readonly defaults: FleetDefaults;
+  /** Request ids whose writes' entries this container delivered (the latest ones). */
+  private readonly delivered = new RecentSet(10_000);
 
   constructor(options: ProcessorOptions) {
     this.store = options.store;
@@ -118,7 +147,12 @@ export class ReadingProcessor {
     this.maxAttempts = options.maxAttempts ?? 60;
     this.cache = new StateCache(options.cacheSize ?? 50_000);
     this.backoff = options.backoff ?? jitteredBackoff;
-    this.publishing = new EventPublishing(options.store, options.publisher);
+    this.publishing = new OutboxDelivery(options.store, {
+      publisher: options.publisher,
+      ...(options.history ? { history: options.history } : {}),
+      ...(options.notifier ? { notifier: options.notifier } : {}),
+    });
+    this.defaults = new FleetDefaults(options.store, this.now, options.defaultsTtlMs ?? 30_000, () => this.cache.clear());
     this.identity = options.identity ?? { mode: 'any' };
     if (this.identity.mode === 'thing' && this.identity.registry === undefined) {
       throw new ConfigurationError('device identity mode "thing" needs a thing registry');
@@ -134,6 +168,8 @@ export class ReadingProcessor {
     const message = parseMessage(payload);
     if (!message.ok) return invalidMessage(message.reason, message.printerId);
     const { printerId, readings, invalid: invalidElements } = message;
+    if (printerId === FLEET_DEFAULTS_ID)
+      return invalidMessage(`PrinterId "${FLEET_DEFAULTS_ID}" is reserved for the fleet defaults`, printerId);
     const single = message.kind === 'single';
     const base = { printerId, ...(invalidElements.length > 0 ? { invalidElements } : {}) };
     const withInvalid = (counts: OutcomeCounts): OutcomeCounts =>
@@ -146,10 +182,10 @@ export class ReadingProcessor {
       return { ...base, outcome: 'foreign-printer', readings: readingsOut, reason: foreign, published: [], conflicts: 0 };
     }
 
-    const appliedAt = () => this.now().toISOString();
+    const arrival = () => this.now().getTime();
     const plan = single
-      ? (state: PrinterState) => singlePlan(state, readings[0]!, requestId, appliedAt())
-      : (state: PrinterState) => batchPlan(state, readings, requestId, appliedAt());
+      ? (state: PrinterState) => singlePlan(state, readings[0]!, requestId, arrival())
+      : (state: PrinterState) => batchPlan(state, readings, requestId, arrival());
     // A batch write always records its request id, so its retry is recognised; a single reading's is by `seq`.
     const retrySafe = !single || readings[0]!.seq !== undefined;
     const result = await this.apply(printerId, requestId, plan, retrySafe);
@@ -167,8 +203,12 @@ export class ReadingProcessor {
       };
     }
     const counts = result.kind === 'redelivered' ? { redelivered: readings.length } : result.readings;
+    const invalidReadings = result.invalid !== undefined && result.invalid.length > 0 ? { invalidReadings: result.invalid } : {};
+    const onlyInvalid = single && invalidReadings.invalidReadings !== undefined ? { reason: invalidReadings.invalidReadings[0] } : {};
     return {
       ...base,
+      ...invalidReadings,
+      ...onlyInvalid,
       outcome: summaryOutcome(counts),
       readings: withInvalid(counts),
       state: result.state,
@@ -185,7 +225,7 @@ export class ReadingProcessor {
    */
   async processStream(printerId: string, records: readonly StreamRecordReadings[], requestId: string): Promise<ProcessResult> {
     const total = records.reduce((n, record) => n + record.readings.length, 0);
-    const result = await this.apply(printerId, requestId, (state) => streamPlan(state, records, requestId, this.now().toISOString()), true);
+    const result = await this.apply(printerId, requestId, (state) => streamPlan(state, records, requestId, this.now().getTime()), true);
     if (result.kind === 'rejected') {
       const { rejection, conflicts } = result;
       const reason = rejection.kind === 'bad-profile' ? { reason: rejection.reason } : {};
@@ -194,6 +234,7 @@ export class ReadingProcessor {
     const readings = result.kind === 'redelivered' ? { redelivered: total } : result.readings;
     return {
       printerId,
+      ...(result.invalid !== undefined && result.invalid.length > 0 ? { invalidReadings: result.invalid } : {}),
       outcome: summaryOutcome(readings),
       readings,
       state: result.state,
@@ -217,17 +258,19 @@ export class ReadingProcessor {
     if (cached !== undefined) {
       view = { state: cached, printer: undefined };
     } else {
-      const loaded = await this.load(printerId);
+      const loaded = await this.load(printerId, plan);
       if (loaded.kind !== 'ok') return { kind: 'rejected', rejection: loaded, conflicts: 0 };
       view = { state: loaded.printer.state, printer: loaded.printer };
     }
 
+    const defaults = await this.defaults.current();
     for (let attempt = 1; ; attempt += 1) {
       const conflicts = attempt - 1;
       const { printer } = view;
       if (printer?.lastEventRequestId === requestId) {
         // Lambda delivered this invocation again after its write went through: only publishing is left.
         const publishing = await this.publishing.publish(printer, { retry: true, ownEvents: [], retrySafe });
+        if (publishing.unpublished === 0) this.delivered.add(requestId);
         return { kind: 'redelivered', state: view.state, readings: {}, publishing, conflicts };
       }
 
@@ -235,20 +278,27 @@ export class ReadingProcessor {
       if (planned.kind === 'skip') {
         if (printer === undefined) {
           // Never skip on a cached guess: confirm against the stored item.
-          const loaded = await this.load(printerId);
+          const loaded = await this.load(printerId, plan);
           if (loaded.kind !== 'ok') return { kind: 'rejected', rejection: loaded, conflicts };
           view = { state: loaded.printer.state, printer: loaded.printer };
           continue;
         }
-        const retry = planned.redelivered === true;
+        // A resent reading delivers its write's entries again, unless this container saw them delivered.
+        const resent = planned.resent === true && !this.delivered.has(printer.lastEventRequestId ?? '');
+        const retry = planned.redelivered === true || resent;
         const publishing = await this.publishing.publish(printer, { retry, ownEvents: [], retrySafe });
-        return { kind: 'skipped', state: view.state, readings: planned.readings, publishing, conflicts };
+        if (retry && publishing.unpublished === 0 && printer.lastEventRequestId !== undefined)
+          this.delivered.add(printer.lastEventRequestId);
+        const invalid = planned.invalid ? { invalid: planned.invalid } : {};
+        return { kind: 'skipped', state: view.state, readings: planned.readings, ...invalid, publishing, conflicts };
       }
 
-      const written = await this.write(planned.transition);
+      const written = await this.write(planned.transition, defaults);
       if (written.kind === 'applied') {
         const publishing = await this.publishing.publish(written.printer, { retry: false, ownEvents: planned.events, retrySafe });
-        return { kind: 'written', state: written.printer.state, readings: planned.readings, publishing, conflicts };
+        if (planned.events.length > 0 && publishing.unpublished === 0) this.delivered.add(requestId);
+        const invalid = planned.invalid ? { invalid: planned.invalid } : {};
+        return { kind: 'written', state: written.printer.state, readings: planned.readings, ...invalid, publishing, conflicts };
       }
       if (written.kind === 'rejected') return { kind: 'rejected', rejection: written.rejection, conflicts: attempt };
       view = { state: written.printer.state, printer: written.printer };
@@ -266,11 +316,12 @@ export class ReadingProcessor {
    */
   private async write(
     transition: Transition,
+    defaults: ProfileItem | undefined,
   ): Promise<
     { kind: 'applied'; printer: StoredPrinter } | { kind: 'changed'; printer: StoredPrinter } | { kind: 'rejected'; rejection: Rejection }
   > {
     const result = await this.store.apply(transition);
-    const current = result.item === undefined ? undefined : parseProfile(result.item);
+    const current = result.item === undefined ? undefined : parseProfile(result.item, defaults);
     if (result.applied && current?.ok) {
       this.cache.set(current.printer.state);
       return { kind: 'applied', printer: current.printer };
@@ -288,13 +339,31 @@ export class ReadingProcessor {
     return foreignSender(mode, printerId, sender, gateway);
   }
 
-  private async load(printerId: string): Promise<Loaded> {
-    const item = await this.store.read(printerId);
+  /**
+   * Reads a printer's profile. A printer without one is enrolled when the
+   * fleet defaults say `Enrol` and `plan` would apply at least one of its
+   * readings under them (invalid readings create nothing).
+   */
+  private async load(printerId: string, plan?: (state: PrinterState) => Plan): Promise<Loaded> {
+    let item: ProfileItem | undefined;
+    let defaults: ProfileItem | undefined;
+    if (this.defaults.stale()) {
+      const read = await this.store.readWithDefaults(printerId);
+      item = read.item;
+      defaults = this.defaults.accept(read.defaults);
+    } else {
+      defaults = await this.defaults.current();
+      item = await this.store.read(printerId);
+    }
+    if (item === undefined && plan !== undefined && this.defaults.enrols(defaults)) {
+      const fresh = parseProfile({ [ATTR.printerId]: printerId }, defaults);
+      if (fresh.ok && plan(fresh.printer.state).kind === 'write') item = await this.store.enrol(printerId);
+    }
     if (item === undefined) {
       this.cache.delete(printerId);
       return { kind: 'unknown-printer' };
     }
-    const parsed = parseProfile(item);
+    const parsed = parseProfile(item, defaults);
     if (!parsed.ok) {
       this.cache.delete(printerId);
       return { kind: 'bad-profile', reason: parsed.reason };

@@ -28,6 +28,10 @@ export class StateCache {
     }
   }
 
+  clear(): void {
+    this.states.clear();
+  }
+
   delete(printerId: string): void {
     this.states.delete(printerId);
   }

@@ -39,6 +39,11 @@ export class ReadingTelemetry {
     count(METRIC.anomalyEvents, n('event'));
     // A batch's bad elements are skipped and reported one by one, like invalid readings.
     for (const element of result.invalidElements ?? []) logger.warn('invalid reading dropped', { reason: element.reason, printerId });
+    // Readings invalid for the printer's profile (a monitored metric missing or bad), unless the message's reason says it.
+    if (result.reason === undefined || result.outcome !== 'invalid') {
+      for (const why of result.invalidReadings ?? []) logger.warn('invalid reading dropped', { reason: why, printerId });
+    }
+    count(METRIC.alarmTransitions, result.transitions?.length ?? 0);
     const batch = readings > 1 ? { readings: result.readings } : {};
     switch (result.outcome) {
       case 'invalid':
@@ -66,7 +71,7 @@ export class ReadingTelemetry {
         logger.info('redelivered invocation: its reading was already applied; only publishing was left', { printerId, ...batch });
         break;
       case 'event':
-        logger.info('anomaly event', { printerId, events: state?.eventCount, window: state?.window, ...batch });
+        logger.info('anomaly event', { printerId, events: state?.eventCount, window: state?.rules.window, ...batch });
         break;
       case 'out-of-bounds':
         logger.debug('out-of-bounds reading', { printerId, outOfBoundsCount: state?.outOfBoundsCount, ...batch });
@@ -76,7 +81,7 @@ export class ReadingTelemetry {
         break;
     }
     if ((result.unpublished ?? 0) > 0) {
-      logger.error('anomaly events left pending: they will be published by a later invocation', {
+      logger.error('anomaly events or alarm transitions left pending: a later invocation delivers them', {
         printerId,
         unpublished: result.unpublished,
       });

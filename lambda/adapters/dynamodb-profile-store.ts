@@ -9,13 +9,15 @@
  */
 import {
   ConditionalCheckFailedException,
+  BatchGetItemCommand,
   GetItemCommand,
+  PutItemCommand,
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { ATTR } from '../../contract/index.ts';
+import { ATTR, FLEET_DEFAULTS_ID, RANK_PARTITION_VALUE, rankKey } from '../../contract/index.ts';
 import { ProfileStoreError } from '../errors.ts';
 import type { ApplyResult, ProfileItem, ProfileStore, Transition } from '../ports.ts';
 import { buildUpdate } from './profile-updates.ts';
@@ -57,6 +59,27 @@ export class DynamoDbProfileStore implements ProfileStore {
     }
   }
 
+  async readWithDefaults(printerId: string): Promise<{ item: ProfileItem | undefined; defaults: ProfileItem | undefined }> {
+    try {
+      let keys = [printerId, FLEET_DEFAULTS_ID].map((id) => ({ [ATTR.printerId]: { S: id } }));
+      const found = new Map<string, ProfileItem>();
+      // BatchGetItem may leave keys unprocessed under load: those are asked again.
+      while (keys.length > 0) {
+        const result = await this.client.send(
+          new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
+        );
+        for (const raw of result.Responses?.[this.tableName] ?? []) {
+          const item = toNative(raw);
+          found.set(item[ATTR.printerId] as string, item);
+        }
+        keys = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as typeof keys;
+      }
+      return { item: found.get(printerId), defaults: found.get(FLEET_DEFAULTS_ID) };
+    } catch (error) {
+      throw new ProfileStoreError(`reading profile ${printerId} failed: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
   async apply(transition: Transition): Promise<ApplyResult> {
     const update = buildUpdate(transition);
     try {
@@ -82,6 +105,49 @@ export class DynamoDbProfileStore implements ProfileStore {
       throw new ProfileStoreError(`updating profile ${transition.expected.printerId} failed: ${(error as Error).message}`, {
         cause: error,
       });
+    }
+  }
+
+  /** A conditional put: two concurrent first readings of a printer create one item. */
+  async enrol(printerId: string): Promise<ProfileItem> {
+    const item = {
+      [ATTR.printerId]: printerId,
+      [ATTR.outOfBoundsCount]: 0,
+      [ATTR.eventCount]: 0,
+      [ATTR.rankPartition]: RANK_PARTITION_VALUE,
+      [ATTR.rankKey]: rankKey(0, printerId),
+    };
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: marshall(item),
+          ConditionExpression: 'attribute_not_exists(#id)',
+          ExpressionAttributeNames: { '#id': ATTR.printerId },
+        }),
+      );
+      return item;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return (await this.read(printerId)) ?? item;
+      throw new ProfileStoreError(`enrolling printer ${printerId} failed: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  async settleDeadline(printerId: string, was: number, due: number | undefined): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { [ATTR.printerId]: { S: printerId } },
+          UpdateExpression: due === undefined ? 'REMOVE #due, #part' : 'SET #due = :due',
+          ConditionExpression: '#due = :was',
+          ExpressionAttributeNames: { '#due': ATTR.dueAt, ...(due === undefined ? { '#part': ATTR.duePartition } : {}) },
+          ExpressionAttributeValues: { ':was': { N: String(was) }, ...(due === undefined ? {} : { ':due': { N: String(due) } }) },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return; // moved meanwhile: the newer deadline stands
+      throw new ProfileStoreError(`settling the deadline of ${printerId} failed: ${(error as Error).message}`, { cause: error });
     }
   }
 

@@ -1,5 +1,6 @@
 /**
- * The AWS IoT Data Plane adapter: publishes anomaly events with QoS 1. The
+ * The AWS IoT Data Plane adapter: publishes anomaly events and alarm
+ * transitions with QoS 1. The
  * client is passed in (created once per container by the handler), or a
  * factory that creates it: anomaly events are a few percent of readings, so
  * the handler loads `@aws-sdk/client-iot-data-plane` only on the first publish
@@ -7,7 +8,7 @@
  * The local twin serves the same API through an endpoint override.
  */
 import type { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
-import type { AnomalyEvent } from '../../contract/index.ts';
+import { type AlarmTransitionPayload, type AnomalyEvent, alarmTopic } from '../../contract/index.ts';
 import type { EventPublisher } from '../ports.ts';
 
 /** A client, or a factory called once, on the first publish. */
@@ -47,14 +48,22 @@ export class IotDataEventPublisher implements EventPublisher {
     return created;
   }
 
-  async publish(event: AnomalyEvent): Promise<void> {
+  publish(event: AnomalyEvent): Promise<void> {
+    return this.send(this.topic, event);
+  }
+
+  publishTransition(transition: AlarmTransitionPayload): Promise<void> {
+    return this.send(alarmTopic(transition.PrinterId), transition);
+  }
+
+  private async send(topic: string, payload: unknown): Promise<void> {
     const [client, PublishCommand] = await Promise.all([this.getClient(), loadPublishCommand()]);
     await client.send(
       new PublishCommand({
-        topic: this.topic,
+        topic,
         qos: 1,
         contentType: 'application/json',
-        payload: Buffer.from(JSON.stringify(event)),
+        payload: Buffer.from(JSON.stringify(payload)),
       }),
     );
   }

@@ -3,9 +3,12 @@
  * detector computed from, so that a stale writer fails and recomputes) and
  * its update. Why each guard is there: `docs/design.md`, "Guarantees".
  */
-import { ATTR, RANK_PARTITION_VALUE, rankKey } from '../../contract/index.ts';
-import type { PrinterState } from '../core/detector.ts';
-import type { BatchTransition, ReadingTransition, Transition } from '../ports.ts';
+import { ALARM_PARTITION_VALUE, ATTR, alarmKey, DUE_PARTITION_VALUE, RANK_PARTITION_VALUE, rankKey } from '../../contract/index.ts';
+import { alarmDeadline } from '../core/alarm.ts';
+import type { PrinterState, Reading } from '../core/detector.ts';
+import { storedAlarm, storedMemory } from '../core/profile.ts';
+import { alarmRules } from '../core/step.ts';
+import type { FullTransition, ReadingTransition, Transition } from '../ports.ts';
 
 /** An UpdateItem's expressions (values as plain JS; the store converts them). */
 export interface UpdateParts {
@@ -15,170 +18,189 @@ export interface UpdateParts {
   ExpressionAttributeValues: Record<string, unknown>;
 }
 
-/**
- * What every write starts with: the item must exist, its profile must be the
- * one computed with, and this invocation's request id must not be the one
- * recorded (a retry of a write that went through is not applied twice); it
- * sets the last value and time.
- */
-function guardedBase(expected: PrinterState, value: number, appliedAt: string, requestId: string) {
-  const names: Record<string, string> = {
-    '#id': ATTR.printerId,
-    '#win': ATTR.window,
-    '#thr': ATTR.thresholds,
-    '#lo': ATTR.lower,
-    '#up': ATTR.upper,
-    '#oob': ATTR.outOfBoundsCount,
-    '#val': ATTR.lastValue,
-    '#seen': ATTR.lastSeenAt,
-    '#evReq': ATTR.lastEventRequestId,
-  };
-  const values: Record<string, unknown> = {
-    ':win': expected.window,
-    ':lo': expected.lower,
-    ':up': expected.upper,
-    ':val': value,
-    ':seen': appliedAt,
-    ':rid': requestId,
-  };
-  const conditions = [
-    'attribute_exists(#id)',
-    '#win = :win AND #thr.#lo = :lo AND #thr.#up = :up',
-    '(attribute_not_exists(#evReq) OR #evReq <> :rid)',
-  ];
-  const sets = ['#val = :val', '#seen = :seen'];
-  /** `attr = value`, where a missing attribute counts as 0. */
-  const equalsCount = (name: string, placeholder: string, count: number) => {
-    values[placeholder] = count;
-    return count === 0 ? `(attribute_not_exists(${name}) OR ${name} = ${placeholder})` : `${name} = ${placeholder}`;
-  };
-  /** The event-counting part: the new EventCount, its ranking keys, the time and the recorded events. */
-  const countEvents = (eventCount: number, recorded: string) => {
-    Object.assign(names, {
-      '#ec': ATTR.eventCount,
-      '#evAt': ATTR.lastEventAt,
-      '#rankP': ATTR.rankPartition,
-      '#rankK': ATTR.rankKey,
-      '#lastEvent': ATTR.lastEvent,
-    });
-    Object.assign(values, {
-      ':ec': eventCount,
-      ':rankP': RANK_PARTITION_VALUE,
-      ':rankK': rankKey(eventCount, expected.printerId),
-      ':event': recorded,
-    });
-    sets.push('#ec = :ec', '#evAt = :seen', '#rankP = :rankP', '#rankK = :rankK', '#lastEvent = :event', '#evReq = :rid');
-  };
-  return { names, values, conditions, sets, equalsCount, countEvents };
+/** Recent values kept per printer (slots of a ring, overwritten in turn). */
+export const RECENT_SLOTS = 32;
+
+/** Collects the names, values, conditions and actions of one update. */
+class Update {
+  readonly names: Record<string, string> = {};
+  readonly values: Record<string, unknown> = {};
+  readonly conditions: string[] = [];
+  readonly sets: string[] = [];
+  readonly removes: string[] = [];
+  readonly adds: string[] = [];
+  private placeholders = 0;
+
+  /** A placeholder for an attribute name. */
+  name(attribute: string): string {
+    const existing = Object.entries(this.names).find(([, value]) => value === attribute);
+    if (existing) return existing[0];
+    const placeholder = `#n${this.placeholders++}`;
+    this.names[placeholder] = attribute;
+    return placeholder;
+  }
+
+  /** A placeholder for a value. */
+  value(value: unknown): string {
+    const placeholder = `:v${this.placeholders++}`;
+    this.values[placeholder] = value;
+    return placeholder;
+  }
+
+  /** `path = value`, where an absent attribute counts as `absentIs` when given. */
+  equals(path: string, value: number | string | undefined, absentIs?: number): string {
+    if (value === undefined) return `attribute_not_exists(${path})`;
+    const v = this.value(value);
+    return value === absentIs ? `(attribute_not_exists(${path}) OR ${path} = ${v})` : `${path} = ${v}`;
+  }
+
+  set(attribute: string, value: unknown): void {
+    if (value === undefined) this.removes.push(this.name(attribute));
+    else this.sets.push(`${this.name(attribute)} = ${this.value(value)}`);
+  }
+
+  parts(): UpdateParts {
+    const clauses = [
+      this.sets.length > 0 ? `SET ${this.sets.join(', ')}` : '',
+      this.removes.length > 0 ? `REMOVE ${this.removes.join(', ')}` : '',
+      this.adds.length > 0 ? `ADD ${this.adds.join(', ')}` : '',
+    ];
+    return {
+      UpdateExpression: clauses.filter(Boolean).join(' '),
+      ConditionExpression: this.conditions.join(' AND '),
+      ExpressionAttributeNames: this.names,
+      ExpressionAttributeValues: this.values,
+    };
+  }
 }
 
-function parts(
-  base: { names: Record<string, string>; values: Record<string, unknown>; conditions: string[]; sets: string[] },
-  removes: string[] = [],
-): UpdateParts {
-  return {
-    UpdateExpression: `SET ${base.sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
-    ConditionExpression: base.conditions.join(' AND '),
-    ExpressionAttributeNames: base.names,
-    ExpressionAttributeValues: base.values,
-  };
+/**
+ * What every write starts with: the item must exist, its own profile scalars
+ * must be the ones computed with, and its revision (memory and alarm) must
+ * be the one read.
+ */
+function guarded(expected: PrinterState): Update {
+  const u = new Update();
+  u.conditions.push(`attribute_exists(${u.name(ATTR.printerId)})`);
+  for (const { path, value } of expected.guard) {
+    u.conditions.push(u.equals(path.map((part: string) => u.name(part)).join('.'), value));
+  }
+  u.conditions.push(u.equals(u.name(ATTR.rev), expected.rev, 0));
+  return u;
+}
+
+/** This invocation's request id must not be the one recorded: a redelivery of a write that went through is not applied twice. */
+function notThisRequest(u: Update, requestId: string): void {
+  const req = u.name(ATTR.lastEventRequestId);
+  u.conditions.push(`(attribute_not_exists(${req}) OR ${req} <> ${u.value(requestId)})`);
+}
+
+/** The reading's value and time become the printer's last; its value goes into a slot of the recent ring. */
+function lastReading(u: Update, reading: Reading, appliedAt: string, hasRecent: boolean): void {
+  const value = mainValue(reading);
+  if (value !== undefined) u.set(ATTR.lastValue, value);
+  u.set(ATTR.lastSeenAt, appliedAt);
+  if (value === undefined) return;
+  const time = reading.timestamp ?? Date.parse(appliedAt);
+  const slot = `s${(reading.seq ?? Math.floor(time / 1000)) % RECENT_SLOTS}`;
+  const point = [time, value];
+  if (hasRecent) u.sets.push(`${u.name(ATTR.recent)}.${u.name(slot)} = ${u.value(point)}`);
+  else u.set(ATTR.recent, { [slot]: point });
+}
+
+/** The value a printer's chart shows: `data.value`, else its first metric. */
+export function mainValue(reading: Reading): number | undefined {
+  return reading.metrics['value'] ?? Object.values(reading.metrics)[0];
+}
+
+/** The clock's deadline for the printer after the write, in the sparse deadline index (or out of it). */
+function deadline(u: Update, next: PrinterState, dueBy?: number): void {
+  const alarmDue = alarmDeadline(next.alarm, alarmRules(next.rules));
+  const due = dueBy === undefined ? alarmDue : Math.min(alarmDue ?? dueBy, dueBy);
+  u.set(ATTR.silenceAt, next.alarm.silenceAt);
+  u.set(ATTR.dueAt, due);
+  u.set(ATTR.duePartition, due === undefined ? undefined : DUE_PARTITION_VALUE);
 }
 
 /** Builds the expression names, values, condition and update of one transition. */
 export function buildUpdate(t: Transition): UpdateParts {
-  return t.kind === 'batch' ? buildBatchUpdate(t) : buildReadingUpdate(t);
+  const hasRecent = t.expected.hasRecent === true;
+  return t.kind === 'full' ? buildFullUpdate(t, hasRecent) : buildReadingUpdate(t, hasRecent);
 }
 
 /**
- * One reading. An in-bounds reading resets the count; an out-of-bounds one
- * adds one while the count stays below the window (so concurrent increments
- * commute); an event is guarded by the exact counters it was computed from.
+ * One reading that only moves the count. An in-bounds reading resets it; an
+ * out-of-bounds one adds one while the count stays below the window, so
+ * concurrent increments commute.
  */
-function buildReadingUpdate(t: ReadingTransition): UpdateParts {
-  const base = guardedBase(t.expected, t.reading.value, t.appliedAt, t.requestId);
-  const { names, values, conditions, sets } = base;
+function buildReadingUpdate(t: ReadingTransition, hasRecent: boolean): UpdateParts {
+  const u = guarded(t.expected);
+  notThisRequest(u, t.requestId);
   const { seq, timestamp } = t.reading;
   if (seq !== undefined) {
-    names['#seq'] = ATTR.lastSeq;
-    values[':seq'] = seq;
-    conditions.push('(attribute_not_exists(#seq) OR #seq < :seq)');
-    sets.push('#seq = :seq');
+    const s = u.name(ATTR.lastSeq);
+    u.conditions.push(`(attribute_not_exists(${s}) OR ${s} < ${u.value(seq)})`);
+    u.set(ATTR.lastSeq, seq);
   }
   if (timestamp !== undefined) {
-    names['#ts'] = ATTR.lastTimestamp;
-    values[':ts'] = timestamp;
-    if (seq === undefined) conditions.push('(attribute_not_exists(#ts) OR #ts <= :ts)');
-    sets.push('#ts = :ts');
+    const ts = u.name(ATTR.lastTimestamp);
+    if (seq === undefined) u.conditions.push(`(attribute_not_exists(${ts}) OR ${ts} <= ${u.value(timestamp)})`);
+    u.set(ATTR.lastTimestamp, timestamp);
   }
-  values[':zero'] = 0;
-  switch (t.kind) {
-    case 'reset':
-      sets.push('#oob = :zero');
-      break;
-    case 'increment':
-      values[':one'] = 1;
-      values[':lastBelowWindow'] = t.expected.window - 1;
-      conditions.push('(attribute_not_exists(#oob) OR #oob < :lastBelowWindow)');
-      sets.push('#oob = if_not_exists(#oob, :zero) + :one');
-      break;
-    case 'event':
-      if (t.event === undefined) throw new TypeError('an event transition needs its event');
-      conditions.push(base.equalsCount('#oob', ':oobWas', t.expected.outOfBoundsCount));
-      conditions.push(base.equalsCount('#ec', ':ecWas', t.expected.eventCount));
-      sets.push('#oob = :zero');
-      base.countEvents(t.expected.eventCount + 1, t.event);
-      break;
+  const oob = u.name(ATTR.outOfBoundsCount);
+  if (t.kind === 'reset') {
+    u.set(ATTR.outOfBoundsCount, 0);
+  } else {
+    u.conditions.push(`(attribute_not_exists(${oob}) OR ${oob} < ${u.value(t.expected.rules.window - 1)})`);
+    u.sets.push(`${oob} = if_not_exists(${oob}, ${u.value(0)}) + ${u.value(1)}`);
   }
-  return parts(base);
+  lastReading(u, t.reading, t.appliedAt, hasRecent);
+  if (t.next.alarm.silenceAt !== t.expected.alarm.silenceAt) deadline(u, t.next);
+  return u.parts();
 }
 
 /**
- * A folded batch: the new counters and ordering fields, the request id (so
- * that a retry of the invocation is recognised) and, when it counted events,
- * every event for a retry to republish. Guarded by the exact state the fold
- * started from: counters, ordering fields, stream position and profile.
+ * The whole new state, guarded by the exact state it was computed from:
+ * counters, ordering fields, stream position, revision and profile. It sets
+ * the counters, the memory, the alarm and its indexes, the clock's deadline
+ * and a new revision, and records what it counted.
  */
-function buildBatchUpdate(t: BatchTransition): UpdateParts {
-  const { expected, next, last } = t;
-  const base = guardedBase(expected, last.value, t.appliedAt, t.requestId);
-  const { names, values, conditions, sets } = base;
-  /** `attr = value`, or absent when there is no value yet. */
-  const equalsOrAbsent = (name: string, placeholder: string, value: number | string | undefined) => {
-    if (value === undefined) return `attribute_not_exists(${name})`;
-    values[placeholder] = value;
-    return `${name} = ${placeholder}`;
-  };
+function buildFullUpdate(t: FullTransition, hasRecent: boolean): UpdateParts {
+  const { expected, next } = t;
+  const u = guarded(expected);
+  if (t.record === 'request') notThisRequest(u, t.requestId);
   /** Guarded by the value it had, set to the value it has now (when it has one). */
-  const carry = (
-    name: string,
-    attribute: string,
-    placeholder: string,
-    was: number | string | undefined,
-    now: number | string | undefined,
-  ) => {
+  const carry = (attribute: string, was: number | string | undefined, now: number | string | undefined) => {
     if (was === undefined && now === undefined) return;
-    names[name] = attribute;
-    conditions.push(equalsOrAbsent(name, `${placeholder}Was`, was));
-    if (now !== undefined) {
-      values[placeholder] = now;
-      sets.push(`${name} = ${placeholder}`);
-    }
+    u.conditions.push(u.equals(u.name(attribute), was));
+    if (now !== undefined) u.set(attribute, now);
   };
-  names['#ec'] = ATTR.eventCount;
-  conditions.push(base.equalsCount('#oob', ':oobWas', expected.outOfBoundsCount), base.equalsCount('#ec', ':ecWas', expected.eventCount));
-  values[':oob'] = next.outOfBoundsCount;
-  sets.push('#oob = :oob');
-  carry('#seq', ATTR.lastSeq, ':seq', expected.lastSeq, next.lastSeq);
-  carry('#ts', ATTR.lastTimestamp, ':ts', expected.lastTimestamp, next.lastTimestamp);
-  if (t.streamSequence !== undefined) carry('#stream', ATTR.lastStreamSequence, ':stream', expected.lastStreamSequence, t.streamSequence);
-  if (t.events.length > 0) {
-    // One event as itself; several as a JSON array of them (read back by `core/profile.ts`).
-    base.countEvents(next.eventCount, t.events.length === 1 ? t.events[0]! : `[${t.events.join(',')}]`);
-    return parts(base);
+  u.conditions.push(u.equals(u.name(ATTR.outOfBoundsCount), expected.outOfBoundsCount, 0));
+  u.conditions.push(u.equals(u.name(ATTR.eventCount), expected.eventCount, 0));
+  u.set(ATTR.outOfBoundsCount, next.outOfBoundsCount);
+  carry(ATTR.lastSeq, expected.lastSeq, next.lastSeq);
+  carry(ATTR.lastTimestamp, expected.lastTimestamp, next.lastTimestamp);
+  if (t.streamSequence !== undefined) carry(ATTR.lastStreamSequence, expected.lastStreamSequence, t.streamSequence);
+  if (next.eventCount !== expected.eventCount) {
+    u.set(ATTR.eventCount, next.eventCount);
+    u.set(ATTR.lastEventAt, t.appliedAt);
+    u.set(ATTR.rankPartition, RANK_PARTITION_VALUE);
+    u.set(ATTR.rankKey, rankKey(next.eventCount, next.printerId));
   }
-  // The request id now names this write, which counted no event: no older event may pass for its own.
-  names['#lastEvent'] = ATTR.lastEvent;
-  values[':rid'] = t.requestId;
-  sets.push('#evReq = :rid');
-  return parts(base, ['#lastEvent']);
+  u.set(ATTR.memory, storedMemory(next.memory));
+  u.set(ATTR.alarm, storedAlarm(next.alarm));
+  const listed = next.alarm.state !== 'NORMAL';
+  u.set(ATTR.alarmPartition, listed ? ALARM_PARTITION_VALUE : undefined);
+  u.set(ATTR.alarmKey, next.alarm.state !== 'NORMAL' ? alarmKey(next.alarm.state, next.printerId) : undefined);
+  deadline(u, next, t.dueBy);
+  u.set(ATTR.rev, expected.rev + 1);
+  if (t.last !== undefined) lastReading(u, t.last, t.appliedAt, hasRecent);
+  if (t.record === 'request') {
+    u.set(ATTR.lastEventRequestId, t.requestId);
+    // One entry as itself; several as a JSON array of them (read back by `core/profile.ts`). None: no older entry may pass for this write's.
+    u.set(ATTR.lastEvent, t.entries.length === 0 ? undefined : t.entries.length === 1 ? t.entries[0] : `[${t.entries.join(',')}]`);
+  } else if (t.entries.length > 0) {
+    u.adds.push(`${u.name(ATTR.pendingEvents)} ${u.value(new Set(t.entries))}`);
+  }
+  return u.parts();
 }

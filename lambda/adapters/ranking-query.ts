@@ -9,7 +9,7 @@
  * needs a Scan (the table has no index over them).
  */
 import { QueryCommand, ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ATTR, eventCountOfRankKey, PROFILES_TABLE, RANK_PARTITION_VALUE } from '../../contract/index.ts';
+import { ATTR, eventCountOfRankKey, FLEET_DEFAULTS_ID, PROFILES_TABLE, RANK_PARTITION_VALUE } from '../../contract/index.ts';
 
 /** One printer of a ranking. */
 export interface RankedPrinter {
@@ -23,7 +23,8 @@ type Item = Record<string, AttributeValue>;
 
 function toRanked(item: Item): RankedPrinter | undefined {
   const printerId = item[ATTR.printerId]?.S;
-  if (printerId === undefined) return undefined;
+  // The fleet defaults are not a printer: never ranked.
+  if (printerId === undefined || printerId === FLEET_DEFAULTS_ID) return undefined;
   const stored = item[ATTR.eventCount]?.N;
   const rank = item[ATTR.rankKey]?.S;
   const count = stored !== undefined ? Number(stored) : rank !== undefined ? eventCountOfRankKey(rank) : 0;
@@ -35,10 +36,15 @@ function toRanked(item: Item): RankedPrinter | undefined {
   };
 }
 
-/** EventCount descending, then PrinterId ascending (code-unit order, as DynamoDB sorts strings). */
+/** EventCount descending, then PrinterId ascending in code-point order (DynamoDB's order: UTF-8 bytes). */
 export function compareRanked(a: RankedPrinter, b: RankedPrinter): number {
   if (a.EventCount !== b.EventCount) return b.EventCount - a.EventCount;
-  return a.PrinterId < b.PrinterId ? -1 : a.PrinterId > b.PrinterId ? 1 : 0;
+  return comparePrinterIds(a.PrinterId, b.PrinterId);
+}
+
+/** Code-point order, which is UTF-8 byte order (JavaScript's `<` compares UTF-16 code units). */
+export function comparePrinterIds(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
 async function scanAll(

@@ -1,3 +1,4 @@
+import { RANK_PARTITION_VALUE, rankKey } from '../../contract/index.ts';
 /**
  * `npm run profile`: get, set and validate as a user runs them (child
  * processes), against a real embedded DynamoDB: exit codes, one line per
@@ -156,7 +157,8 @@ describe('npm run profile -- set', () => {
       'Kept: Thresholds 20..80 -> -5..75.5, Window 10 -> 3; counters kept (OutOfBoundsCount 4, EventCount 7)\n' +
         `wrote 1 profile(s) into ${table} at ${dynamo.endpoint}\n`,
     );
-    expect(await item('Kept')).toEqual({ ...before, Thresholds: { Lower: -5, Upper: 75.5 }, Window: 3 });
+    // The write moves the revision on (readings computed with the old profile are judged again); the bookkeeping stays.
+    expect(await item('Kept')).toEqual({ ...before, Thresholds: { Lower: -5, Upper: 75.5 }, Window: 3, Rev: 1 });
   });
 
   it('creates a new printer with its counters at 0', async () => {
@@ -168,6 +170,9 @@ describe('npm run profile -- set', () => {
       Window: 1,
       OutOfBoundsCount: 0,
       EventCount: 0,
+      Rev: 1,
+      RankPartition: RANK_PARTITION_VALUE,
+      RankKey: rankKey(0, 'Brand-new'),
     });
   });
 

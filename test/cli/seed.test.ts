@@ -1,3 +1,4 @@
+import { RANK_PARTITION_VALUE, rankKey } from '../../contract/index.ts';
 /**
  * Seeding profiles: validation before anything is written, and counters that
  * are never reset, through the library and `npm run seed`.
@@ -63,6 +64,10 @@ describe('seedProfiles', () => {
       EventCount: 7,
       OutOfBoundsCount: 4,
       LastValue: 99,
+      // Each write moves the revision on, and a printer outside the ranking index joins it at its count.
+      Rev: 2,
+      RankPartition: RANK_PARTITION_VALUE,
+      RankKey: rankKey(7, 'Busy'),
     });
     expect(await item('Fresh')).toEqual({
       PrinterId: 'Fresh',
@@ -70,6 +75,9 @@ describe('seedProfiles', () => {
       Window: 1,
       EventCount: 0,
       OutOfBoundsCount: 0,
+      Rev: 2,
+      RankPartition: RANK_PARTITION_VALUE,
+      RankKey: rankKey(0, 'Fresh'),
     });
   });
 });

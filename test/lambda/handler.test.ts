@@ -241,6 +241,29 @@ describe('faults: transient errors are thrown for a retry that counts once', () 
     expect(await h.item('Printer2')).toMatchObject({ EventCount: 1, OutOfBoundsCount: 0 });
     expect(h.published.map((e) => e.events)).toEqual([1]);
   });
+
+  it('an event whose invocation died before publishing is published when the device sends that reading again', async () => {
+    await putOriginalProfile(h.admin, h.tableName, 'Resent', 20, 80, 2);
+    await h.invoke(reading('Resent', 95, { seq: 1 }));
+    let failures = 1;
+    h.setFault((command, phase) =>
+      command === 'UpdateItemCommand' && phase === 'after' && failures-- > 0 ? serviceError('TimeoutError') : undefined,
+    );
+    // Window 2: this write counts the event, but its invocation dies (and, say, Lambda gives up on it).
+    await expect(h.invoke(reading('Resent', 95, { seq: 2 }), 'req-died')).rejects.toThrow();
+    h.setFault(undefined);
+    expect(h.published).toEqual([]);
+    // The device sends it again, under a new request id: a duplicate, which delivers what its write counted.
+    await expect(h.invoke(reading('Resent', 95, { seq: 2 }), 'req-resent')).resolves.toMatchObject({
+      outcome: 'duplicate',
+      published: 1,
+    });
+    // Once delivered, sending it again delivers nothing more.
+    await expect(h.invoke(reading('Resent', 95, { seq: 2 }), 'req-again')).resolves.toMatchObject({ outcome: 'duplicate', published: 0 });
+    await h.invoke(reading('Resent', 50, { seq: 3 }));
+    expect(h.published.map((e) => e.events)).toEqual([1]);
+    expect(await h.item('Resent')).toMatchObject({ EventCount: 1, OutOfBoundsCount: 0 });
+  });
 });
 
 describe('DynamoDB requests per reading (counted by SDK middleware)', () => {

@@ -2,6 +2,7 @@
  * A generated fleet for load and fault tests: profiles, readings with seq,
  * and the independent model's expectation for them.
  */
+import { originalModelProfile, originalValue } from './profiles.ts';
 import { readFileSync } from 'node:fs';
 import type { ProfileInput } from '../../contract/index.ts';
 import { fleetProfiles, generateReadings, type GeneratedReading } from '../../emitter/generate.ts';
@@ -19,10 +20,10 @@ export function makeFleet(printers: number, readings: number, seed: number): Fle
   const profiles = fleetProfiles(base, printers, seed);
   const stream = generateReadings({ profiles, printers, readings, seed });
   const model: Record<string, ModelProfile> = {};
-  for (const p of profiles) model[p.PrinterId] = { lower: p.Thresholds.Lower, upper: p.Thresholds.Upper, window: p.Window };
+  for (const p of profiles) model[p.PrinterId] = originalModelProfile(p);
   const expected = runModel(
     model,
-    stream.map((r) => ({ printerId: r.PrinterId, value: r.data.value, seq: r.seq })),
+    stream.map((r) => ({ printerId: r.PrinterId, value: originalValue(r), seq: r.seq })),
   );
   return { profiles, readings: stream, expected };
 }

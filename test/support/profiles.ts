@@ -1,4 +1,5 @@
 import { PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { ProfileInput } from '../../contract/index.ts';
 
 /**
  * A profile item exactly as the original project's command writes it:
@@ -26,4 +27,18 @@ export async function putOriginalProfile(
   window: number,
 ): Promise<void> {
   await client.send(new PutItemCommand({ TableName: tableName, Item: originalProfileItem(id, lower, upper, window) }));
+}
+
+/** The original model's view of an original-form profile (`{Lower, Upper}` thresholds and a Window). */
+export function originalModelProfile(profile: ProfileInput): { lower: number; upper: number; window: number } {
+  const { Lower, Upper } = profile.Thresholds as { Lower: number; Upper: number };
+  if (typeof Lower !== 'number' || typeof Upper !== 'number' || profile.Window === undefined) {
+    throw new TypeError(`${profile.PrinterId} is not an original-form profile`);
+  }
+  return { lower: Lower, upper: Upper, window: profile.Window };
+}
+
+/** A reading's original `data.value`. */
+export function originalValue(reading: { readonly data: Readonly<Record<string, unknown>> }): number {
+  return reading.data['value'] as number;
 }

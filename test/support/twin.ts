@@ -3,6 +3,8 @@
  * (as a user runs them), waiting for a line of their output, reading the
  * whole profiles table, and publishing single messages over MQTT.
  */
+import type { ProfileInput } from '../../contract/index.ts';
+import { originalModelProfile } from './profiles.ts';
 import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -105,10 +107,8 @@ export async function allItems(client: DynamoDBClient, tableName: string): Promi
 }
 
 /** Profiles as the model takes them. */
-export function modelProfiles(
-  profiles: readonly { PrinterId: string; Thresholds: { Lower: number; Upper: number }; Window: number }[],
-): Record<string, ModelProfile> {
-  return Object.fromEntries(profiles.map((p) => [p.PrinterId, { lower: p.Thresholds.Lower, upper: p.Thresholds.Upper, window: p.Window }]));
+export function modelProfiles(profiles: readonly ProfileInput[]): Record<string, ModelProfile> {
+  return Object.fromEntries(profiles.map((p) => [p.PrinterId, originalModelProfile(p)]));
 }
 
 /** Publishes readings to the twin as a device does (device SDK, QoS 1), and checks every one was acknowledged. */

@@ -1,0 +1,127 @@
+/**
+ * The history table (`PrinterEvents`): every anomaly event and alarm
+ * transition, exactly once. Keys are deterministic (the item's time, kind and
+ * number), so recording an item again (a retried delivery) overwrites it with
+ * itself. Queried per printer by time range, and fleet-wide newest first
+ * through an index; both paginated, neither scans.
+ */
+import { PutItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { EVENT_ATTR, EVENTS_TABLE, FEED_PARTITION_VALUE, type HistoryItem } from '../../contract/index.ts';
+import { ProfileStoreError } from '../errors.ts';
+import type { HistoryRecorder } from '../ports.ts';
+
+/** A page of history, newest first; `next` continues it. */
+export interface HistoryPage {
+  readonly items: HistoryItem[];
+  readonly next: string | null;
+}
+
+export interface HistoryRange {
+  /** Epoch ms, inclusive. */
+  readonly since?: number;
+  /** Epoch ms, inclusive. */
+  readonly until?: number;
+  readonly limit: number;
+  readonly cursor?: string;
+}
+
+/** The item's sort key: its time, `E` and the EventCount, or `T` and the transition's number. */
+export function historyKey(item: HistoryItem, number: number): string {
+  return item.Type === 'event' ? `${item.at}#E#${String(number).padStart(15, '0')}` : `${item.At}#T#${String(number).padStart(10, '0')}`;
+}
+
+function timeOf(item: HistoryItem): string {
+  return item.Type === 'event' ? item.at : item.At;
+}
+
+/** A cursor is opaque to callers: the position to continue from, encoded. */
+function encodeCursor(position: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify(position)).toString('base64url');
+}
+
+/** The position a cursor holds; throws `RangeError` for one this code did not make. */
+function decodeCursor(cursor: string): Record<string, unknown> {
+  try {
+    const position = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown;
+    if (typeof position === 'object' && position !== null && !Array.isArray(position)) return position as Record<string, unknown>;
+  } catch {
+    // fall through
+  }
+  throw new RangeError('cursor is not one this API returned');
+}
+
+const STORAGE_KEYS = new Set<string>([EVENT_ATTR.key, EVENT_ATTR.feed, EVENT_ATTR.feedKey, EVENT_ATTR.expiresAt]);
+
+/** The item as published plus `Type`, without storage keys. */
+function toHistoryItem(item: Record<string, AttributeValue>): HistoryItem {
+  const plain = unmarshall(item);
+  for (const key of Object.keys(plain)) if (STORAGE_KEYS.has(key)) delete plain[key];
+  return plain as HistoryItem;
+}
+
+export class DynamoDbHistory implements HistoryRecorder {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+    private readonly historyDays: number,
+  ) {}
+
+  async record(item: HistoryItem, number: number): Promise<void> {
+    const key = historyKey(item, number);
+    const at = timeOf(item);
+    const stored = {
+      ...item,
+      [EVENT_ATTR.key]: key,
+      [EVENT_ATTR.feed]: FEED_PARTITION_VALUE,
+      [EVENT_ATTR.feedKey]: `${at}#${item.PrinterId}#${key}`,
+      [EVENT_ATTR.expiresAt]: Math.floor(Date.parse(at) / 1000) + this.historyDays * 86_400,
+    };
+    try {
+      await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: marshall(stored, { removeUndefinedValues: true }) }));
+    } catch (error) {
+      throw new ProfileStoreError(`recording history of ${item.PrinterId} failed: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  /** A printer's history, newest first, within the range. */
+  async printer(printerId: string, range: HistoryRange): Promise<HistoryPage> {
+    const start = range.cursor === undefined ? undefined : decodeCursor(range.cursor);
+    const lower = range.since === undefined ? '' : new Date(range.since).toISOString();
+    const upper = range.until === undefined ? '\uffff' : `${new Date(range.until).toISOString()}\uffff`;
+    const page = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: '#p = :p AND #k BETWEEN :lo AND :hi',
+        ExpressionAttributeNames: { '#p': EVENT_ATTR.printerId, '#k': EVENT_ATTR.key },
+        ExpressionAttributeValues: marshall({ ':p': printerId, ':lo': lower, ':hi': upper }),
+        ScanIndexForward: false,
+        Limit: range.limit,
+        ...(start ? { ExclusiveStartKey: marshall(start) } : {}),
+      }),
+    );
+    const last = page.LastEvaluatedKey;
+    return { items: (page.Items ?? []).map(toHistoryItem), next: last ? encodeCursor(unmarshall(last)) : null };
+  }
+
+  /** The fleet's history, newest first, since `since`: one Query on the fleet-wide index per page. */
+  async fleet(range: Omit<HistoryRange, 'until'>): Promise<HistoryPage> {
+    const { feedIndex } = EVENTS_TABLE;
+    const start = range.cursor === undefined ? undefined : decodeCursor(range.cursor);
+    const lower = range.since === undefined ? '' : new Date(range.since).toISOString();
+    const page = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: feedIndex.indexName,
+        KeyConditionExpression: '#f = :f AND #k >= :lo',
+        ExpressionAttributeNames: { '#f': EVENT_ATTR.feed, '#k': EVENT_ATTR.feedKey },
+        ExpressionAttributeValues: marshall({ ':f': FEED_PARTITION_VALUE, ':lo': lower }),
+        ScanIndexForward: false,
+        Limit: range.limit,
+        ...(start ? { ExclusiveStartKey: marshall(start) } : {}),
+      }),
+    );
+    const last = page.LastEvaluatedKey;
+    return { items: (page.Items ?? []).map(toHistoryItem), next: last ? encodeCursor(unmarshall(last)) : null };
+  }
+}

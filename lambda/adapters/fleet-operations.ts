@@ -1,0 +1,258 @@
+/**
+ * The operator's view of the fleet on DynamoDB: the one implementation of
+ * {@link FleetOperations}, used by the API (in Lambda and on the twin) and the
+ * CLIs. Listings read indexes (ranking, alarms); only the full listing scans,
+ * a page at a time.
+ */
+import {
+  BatchGetItemCommand,
+  GetItemCommand,
+  QueryCommand,
+  ScanCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import {
+  ALARM_LISTING_ORDER,
+  ALARM_PARTITION_VALUE,
+  type AlarmState,
+  type AlarmSummary,
+  ATTR,
+  FLEET_DEFAULTS_ID,
+  type PrinterSummary,
+  PROFILES_TABLE,
+  type ProfileInput,
+} from '../../contract/index.ts';
+import type { AlarmWriter } from '../alarm-writer.ts';
+import type { FleetOperations, Page, PrinterDetail, Refusal } from '../api/operations.ts';
+import { checkProfile } from '../core/profile-input.ts';
+import { USER_ATTRIBUTES } from '../core/rules.ts';
+import type { DynamoDbHistory } from './dynamodb-history.ts';
+import { writeProfiles } from './profile-writer.ts';
+import { comparePrinterIds, topPrinters } from './ranking-query.ts';
+
+type Item = Record<string, unknown>;
+
+/** What a printer's `state` shows: its counters and what it last did (not the storage keys and guards). */
+const STATE_SHOWN: readonly string[] = [
+  ATTR.eventCount,
+  ATTR.outOfBoundsCount,
+  ATTR.lastValue,
+  ATTR.lastSeenAt,
+  ATTR.lastEventAt,
+  ATTR.lastSeq,
+  ATTR.lastTimestamp,
+  ATTR.silenceAt,
+];
+const toNative = (item: Record<string, AttributeValue>): Item => unmarshall(item, { wrapNumbers: (text: string) => Number(text) });
+
+const refusal = (status: Refusal['status'], reason: string): Refusal => ({ ok: false, status, reason });
+
+/** A printer's alarm as summaries show it (NORMAL with nulls when it never moved). */
+export function alarmSummary(item: Item): AlarmSummary {
+  const alarm = item[ATTR.alarm] as Record<string, unknown> | undefined;
+  const text = (key: string) => (typeof alarm?.[key] === 'string' ? (alarm[key] as string) : null);
+  return {
+    State: (text('State') as AlarmState | null) ?? 'NORMAL',
+    Severity: text('Severity') as AlarmSummary['Severity'],
+    Cause: text('Cause') as AlarmSummary['Cause'],
+    Since: text('Since'),
+  };
+}
+
+export function printerSummary(item: Item): PrinterSummary {
+  const number = (key: string) => (typeof item[key] === 'number' ? (item[key] as number) : null);
+  return {
+    PrinterId: item[ATTR.printerId] as string,
+    EventCount: number(ATTR.eventCount) ?? 0,
+    OutOfBoundsCount: number(ATTR.outOfBoundsCount) ?? 0,
+    LastValue: number(ATTR.lastValue),
+    LastSeenAt: typeof item[ATTR.lastSeenAt] === 'string' ? (item[ATTR.lastSeenAt] as string) : null,
+    Alarm: alarmSummary(item),
+  };
+}
+
+/** Recent values from the item's ring, oldest first. */
+function recentValues(item: Item): [number, number][] {
+  const ring = item[ATTR.recent];
+  if (typeof ring !== 'object' || ring === null) return [];
+  return Object.values(ring as Record<string, unknown>)
+    .filter((p): p is [number, number] => Array.isArray(p) && typeof p[0] === 'number' && typeof p[1] === 'number')
+    .sort((a, b) => a[0] - b[0]);
+}
+
+function encodeCursor(key: Record<string, AttributeValue>): string {
+  return Buffer.from(JSON.stringify(unmarshall(key))).toString('base64url');
+}
+
+function decodeCursor(cursor: string): Record<string, AttributeValue> | undefined {
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown;
+    if (typeof key === 'object' && key !== null && typeof (key as Item)[ATTR.printerId] === 'string') return marshall(key);
+  } catch {
+    // not ours
+  }
+  return undefined;
+}
+
+export interface FleetStoreOptions {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  readonly history?: DynamoDbHistory;
+  readonly writer: AlarmWriter;
+  readonly now?: () => Date;
+}
+
+export class DynamoDbFleet implements FleetOperations {
+  private readonly now: () => Date;
+
+  constructor(private readonly options: FleetStoreOptions) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** One Query on the ranking index, then one batch read of those printers: flat in fleet size. */
+  async ranked(limit: number): Promise<PrinterSummary[]> {
+    const top = await topPrinters(this.options.client, this.options.tableName, limit);
+    const items = await this.batchGet(top.map((p) => p.PrinterId));
+    return top.flatMap((p) => {
+      const item = items.get(p.PrinterId);
+      return item ? [printerSummary(item)] : [];
+    });
+  }
+
+  async list(cursor: string | undefined, limit: number): Promise<Page<PrinterSummary> | Refusal> {
+    const start = cursor === undefined ? undefined : decodeCursor(cursor);
+    if (cursor !== undefined && start === undefined) return refusal(400, 'cursor is not one this API returned');
+    const page = await this.options.client.send(
+      new ScanCommand({ TableName: this.options.tableName, Limit: limit, ...(start ? { ExclusiveStartKey: start } : {}) }),
+    );
+    const items = (page.Items ?? []).map(toNative).filter((item) => item[ATTR.printerId] !== FLEET_DEFAULTS_ID);
+    return {
+      items: items.map(printerSummary).sort((a, b) => comparePrinterIds(a.PrinterId, b.PrinterId)),
+      next: page.LastEvaluatedKey ? encodeCursor(page.LastEvaluatedKey) : null,
+    };
+  }
+
+  /** The sparse alarm index holds only alarms that are not NORMAL, already in listing order. */
+  async alarms(state?: AlarmState): Promise<PrinterSummary[]> {
+    const { alarmIndex } = PROFILES_TABLE;
+    const prefix = state === undefined ? undefined : `${ALARM_LISTING_ORDER.indexOf(state as never)}#`;
+    if (state === 'NORMAL') return [];
+    const out: PrinterSummary[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.options.client.send(
+        new QueryCommand({
+          TableName: this.options.tableName,
+          IndexName: alarmIndex.indexName,
+          KeyConditionExpression: prefix ? '#p = :p AND begins_with(#k, :k)' : '#p = :p',
+          ExpressionAttributeNames: { '#p': alarmIndex.partitionKey.name, ...(prefix ? { '#k': alarmIndex.sortKey.name } : {}) },
+          ExpressionAttributeValues: marshall({ ':p': ALARM_PARTITION_VALUE, ...(prefix ? { ':k': prefix } : {}) }),
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      out.push(...(page.Items ?? []).map(toNative).map(printerSummary));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return out;
+  }
+
+  async printer(printerId: string): Promise<PrinterDetail | undefined> {
+    const item = await this.get(printerId);
+    if (item === undefined) return undefined;
+    const profile: Record<string, unknown> = {};
+    const state: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(item)) {
+      if (USER_ATTRIBUTES.includes(key)) profile[key] = value;
+      else if (STATE_SHOWN.includes(key)) state[key] = value;
+    }
+    return { profile: profile as unknown as ProfileInput, state, alarm: alarmSummary(item), recent: recentValues(item) };
+  }
+
+  async putProfile(printerId: string, body: unknown): Promise<{ ok: true; created: boolean; profile: ProfileInput } | Refusal> {
+    const checked = checkProfile(body, printerId);
+    if (!checked.ok) return refusal(400, checked.reasons.join('; '));
+    const [written] = await writeProfiles(this.options.client, this.options.tableName, [checked.profile]);
+    return { ok: true, created: written?.previous === undefined, profile: checked.profile };
+  }
+
+  async act(printerId: string, request: Parameters<FleetOperations['act']>[1]) {
+    const at = this.now().getTime();
+    const result = await this.options.writer.apply(printerId, () => ({
+      kind: 'action',
+      action: request.action,
+      at,
+      by: request.by,
+      ...(request.note !== undefined ? { note: request.note } : {}),
+      ...(request.until !== undefined ? { until: request.until } : {}),
+    }));
+    switch (result.kind) {
+      case 'unknown-printer':
+        return refusal(404, `printer ${printerId} has no profile`);
+      case 'bad-profile':
+        return refusal(409, `printer ${printerId} has a profile error: ${result.reason}`);
+      case 'refused':
+        return refusal(result.step.kind === 'invalid' ? 400 : 409, result.step.reason);
+      case 'applied': {
+        const { alarm } = result.state;
+        return {
+          ok: true as const,
+          alarm: { State: alarm.state, Severity: alarm.severity, Cause: alarm.cause, Since: alarm.since },
+        };
+      }
+    }
+  }
+
+  async history(printerId: string, query: Parameters<FleetOperations['history']>[1]) {
+    if ((await this.get(printerId, true)) === undefined) return undefined;
+    if (this.options.history === undefined) return { items: [], next: null };
+    try {
+      return await this.options.history.printer(printerId, query);
+    } catch (error) {
+      if (error instanceof RangeError) return refusal(400, error.message);
+      throw error;
+    }
+  }
+
+  async events(query: Parameters<FleetOperations['events']>[0]) {
+    if (this.options.history === undefined) return { items: [], next: null };
+    try {
+      return await this.options.history.fleet(query);
+    } catch (error) {
+      if (error instanceof RangeError) return refusal(400, error.message);
+      throw error;
+    }
+  }
+
+  private async get(printerId: string, keysOnly = false): Promise<Item | undefined> {
+    if (printerId === FLEET_DEFAULTS_ID && keysOnly) return undefined;
+    const { Item } = await this.options.client.send(
+      new GetItemCommand({
+        TableName: this.options.tableName,
+        Key: { [ATTR.printerId]: { S: printerId } },
+        ...(keysOnly ? { ProjectionExpression: '#id', ExpressionAttributeNames: { '#id': ATTR.printerId } } : {}),
+      }),
+    );
+    return Item ? toNative(Item) : undefined;
+  }
+
+  /** Items by PrinterId, 100 per request (BatchGetItem's limit), retrying what DynamoDB leaves unprocessed. */
+  private async batchGet(ids: readonly string[]): Promise<Map<string, Item>> {
+    const found = new Map<string, Item>();
+    for (let i = 0; i < ids.length; i += 100) {
+      let keys: Record<string, AttributeValue>[] | undefined = ids.slice(i, i + 100).map((id) => ({ [ATTR.printerId]: { S: id } }));
+      while (keys && keys.length > 0) {
+        const result = await this.options.client.send(
+          new BatchGetItemCommand({ RequestItems: { [this.options.tableName]: { Keys: keys } } }),
+        );
+        for (const item of result.Responses?.[this.options.tableName] ?? []) {
+          const native = toNative(item);
+          found.set(native[ATTR.printerId] as string, native);
+        }
+        keys = result.UnprocessedKeys?.[this.options.tableName]?.Keys as Record<string, AttributeValue>[] | undefined;
+      }
+    }
+    return found;
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * Delivering what a write counted, so that nothing is ever lost
+ * (`docs/design.md`, "Guarantees"): this invocation's own outbox entries, the
+ * pending entries an earlier invocation failed to deliver, and on a
+ * redelivery the latest write's entries again (the first attempt may have
+ * died before delivering them). An entry is delivered to each of its sinks:
+ * an anomaly event is recorded in history and published; an alarm
+ * transition is recorded, published and, when notifiable, notified; a
+ * re-notification is notified. An entry any sink failed is kept pending on
+ * the item and delivered whole again later (history writes are idempotent;
+ * publishing and notifying are then at least once).
+ */
+import type { AlarmTransitionPayload, AnomalyEvent } from '../contract/index.ts';
+import { compareEntries, historyItemOf, notificationOf, type OutboxEntry, parseEntry } from './core/outbox.ts';
+import type { StoredPrinter } from './core/profile.ts';
+import { EventPublishError } from './errors.ts';
+import type { EventPublisher, HistoryRecorder, Notifier, ProfileStore } from './ports.ts';
+
+/** What one delivery round did. */
+export interface Publishing {
+  readonly published: AnomalyEvent[];
+  /** Alarm transitions delivered. */
+  readonly transitions: AlarmTransitionPayload[];
+  /** Entries that failed to deliver and were kept pending for a later invocation. */
+  readonly unpublished: number;
+}
+
+export interface PublishContext {
+  /** This invocation is a redelivery of one whose write went through: deliver that write's entries again. */
+  readonly retry: boolean;
+  /** The entries this invocation's own write counted (JSON, as recorded). */
+  readonly ownEvents: readonly string[];
+  /**
+   * Whether a Lambda retry of this invocation cannot count twice (its write is
+   * recognised by request id, or every reading had a `seq`): only then does a
+   * failed delivery fail the invocation.
+   */
+  readonly retrySafe: boolean;
+}
+
+export interface OutboxSinks {
+  readonly publisher: EventPublisher;
+  /** @default none: nothing is recorded */
+  readonly history?: HistoryRecorder;
+  /** @default none: nothing is notified */
+  readonly notifier?: Notifier;
+}
+
+export class OutboxDelivery {
+  constructor(
+    private readonly store: ProfileStore,
+    private readonly sinks: OutboxSinks,
+  ) {}
+
+  /**
+   * Delivers what is due, in order. Throws {@link EventPublishError} (Lambda
+   * retries) when a delivery failed and the retry cannot double-count.
+   */
+  async publish(printer: StoredPrinter, context: PublishContext): Promise<Publishing> {
+    const due = new Set(printer.pendingEvents);
+    for (const entry of context.ownEvents) due.add(entry);
+    if (context.retry) for (const entry of printer.lastEvents) due.add(entry);
+    if (due.size === 0) return { published: [], transitions: [], unpublished: 0 };
+
+    const pending = new Set(printer.pendingEvents);
+    const published: AnomalyEvent[] = [];
+    const transitions: AlarmTransitionPayload[] = [];
+    const cleared: string[] = [];
+    const failed: string[] = [];
+    let firstError: unknown;
+    const readable: { json: string; entry: OutboxEntry }[] = [];
+    for (const json of due) {
+      const entry = parseEntry(json);
+      if (entry === undefined)
+        cleared.push(json); // not an entry this code wrote: drop it rather than block the others
+      else readable.push({ json, entry });
+    }
+    readable.sort((a, b) => compareEntries(a.entry, b.entry));
+    for (const { json, entry } of readable) {
+      try {
+        await this.deliver(entry);
+        if (entry.kind === 'event') published.push(entry.event);
+        if (entry.kind === 'transition') transitions.push(entry.payload);
+        if (pending.has(json)) cleared.push(json);
+      } catch (error) {
+        firstError ??= error;
+        failed.push(json);
+      }
+    }
+    const { printerId } = printer.state;
+    await this.store.addPendingEvents(
+      printerId,
+      failed.filter((json) => !pending.has(json)),
+    );
+    await this.store.clearPendingEvents(printerId, cleared);
+
+    const ownFailed = failed.some((json) => context.ownEvents.includes(json));
+    if (failed.length > 0 && (context.retry || context.retrySafe || ownFailed)) {
+      throw new EventPublishError(
+        `printer ${printerId}: ${failed.length} counted event(s) or alarm transition(s) kept pending, not delivered yet: ${(firstError as Error)?.message ?? String(firstError)}`,
+        { cause: firstError },
+      );
+    }
+    return { published, transitions, unpublished: failed.length };
+  }
+
+  /** Every sink of one entry; history first, so that what consumers hear of is already readable. */
+  private async deliver(entry: OutboxEntry): Promise<void> {
+    const { publisher, history, notifier } = this.sinks;
+    const recorded = historyItemOf(entry);
+    if (recorded !== undefined && history !== undefined) await history.record(recorded.item, recorded.number);
+    if (entry.kind === 'event') await publisher.publish(entry.event);
+    if (entry.kind === 'transition') await publisher.publishTransition(entry.payload);
+    const notification = notificationOf(entry);
+    if (notification !== undefined && notifier !== undefined) await notifier.notify(notification);
+  }
+}
