@@ -3,6 +3,8 @@
  * destination (of its asynchronous invocations, or of the reading stream's
  * event source mapping) and the topic rule's error action all send here, so
  * no reading is dropped silently and every failure can be inspected and replayed.
+ * The sweep's failed runs go to a queue of their own, built the same way
+ * (`lib/sweep.ts`), so that this one holds readings only.
  */
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -16,6 +18,11 @@ export interface DeadLetterQueueProps {
    * @default Duration.days(14)
    */
   readonly retentionPeriod?: Duration;
+  /**
+   * Whose dead letters the queue holds, for the reason it needs no queue of its own.
+   * @default 'the detector and of the topic rule'
+   */
+  readonly deadLettersOf?: string;
 }
 
 /** An encrypted (SSE-SQS) queue that only accepts TLS requests. */
@@ -34,7 +41,7 @@ export class DeadLetterQueue extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const lastStop =
-      'This queue is itself the last stop: the dead-letter destination of the detector and of the topic rule. ' +
+      `This queue is itself the last stop: the dead-letter destination of ${props.deadLettersOf ?? 'the detector and of the topic rule'}. ` +
       'A further DLQ would only move the same messages; its depth alarm is the safeguard instead.';
     Validations.of(this.queue).acknowledge(
       { id: 'AwsSolutions-SQS3', reason: lastStop },

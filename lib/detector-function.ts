@@ -7,16 +7,18 @@
  * reading silently; with stream ingest the event source mapping
  * (`lib/stream-ingest.ts`) owns retries and failures.
  */
-import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
+import { Tracing } from 'aws-cdk-lib/aws-lambda';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DETECTOR_BUNDLE, DETECTOR_ENTRY, DETECTOR_EXTERNALS, DETECTOR_HANDLER, STREAM_ENTRY } from '../lambda/bundling.ts';
+import { DETECTOR_ENTRY, STREAM_ENTRY } from '../lambda/bundling.ts';
 import { DETECTOR_FUNCTION, type DeviceIdentityMode, detectorEnvironment, PREDICTION_TOPIC } from '../contract/index.ts';
+import { type AlarmDeliveryTargets, alarmDeliveryEnvironment, grantAlarmDelivery, iotTopicArn } from './alarm-delivery.ts';
+import { createBundledFunction } from './bundled-function.ts';
 import { sendOnlyDestination } from './dead-letter-queue.ts';
 
 /** What the function is, whichever way readings reach it. */
@@ -72,6 +74,13 @@ interface DetectorFunctionSettings {
    * @default 'any'
    */
   readonly deviceIdentity?: DeviceIdentityMode;
+  /**
+   * Where events and alarm transitions are recorded and notified besides
+   * their MQTT topics (the function may PutItem on the history table and
+   * publish to the notifications topic, nothing else there).
+   * @default - none: events are only published on `anom/pred`, transitions on `anom/alarm/<PrinterId>`
+   */
+  readonly alarmDelivery?: AlarmDeliveryTargets;
 }
 
 /** Direct ingest: the topic rule invokes the function asynchronously with each message. */
@@ -116,76 +125,50 @@ export class DetectorFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: DetectorFunctionProps) {
     super(scope, id);
-
-    this.logGroup = new LogGroup(this, 'LogGroup', {
-      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-
-    // An explicit role instead of AWSLambdaBasicExecutionRole: logs go only to
-    // this function's own log group.
     const stream = props.ingest === 'stream';
-    this.role = new Role(this, 'Role', {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: stream
-        ? 'printer-anomaly detector (stream ingest): read/update printer profiles, publish anomaly events, read the reading stream'
-        : 'printer-anomaly detector: read/update printer profiles, publish anomaly events',
-    });
-
     const tracing = props.tracing ?? Tracing.DISABLED;
-    this.function = new NodejsFunction(this, 'Function', {
+    ({
+      function: this.function,
+      logGroup: this.logGroup,
+      role: this.role,
+    } = createBundledFunction(this, {
+      entry: stream ? STREAM_ENTRY : DETECTOR_ENTRY,
       description: stream
         ? 'Detects printer threshold anomalies from batches of the IoT reading stream'
         : 'Detects printer threshold anomalies from IoT readings',
-      entry: stream ? STREAM_ENTRY : DETECTOR_ENTRY,
-      handler: DETECTOR_HANDLER,
-      runtime: Runtime.NODEJS_22_X,
-      architecture: Architecture.ARM_64,
-      memorySize: props.memorySize ?? DETECTOR_FUNCTION.memorySizeMb,
+      roleDescription: stream
+        ? 'printer-anomaly detector (stream ingest): read/update printer profiles, deliver events and alarm transitions, read the reading stream'
+        : 'printer-anomaly detector: read/update printer profiles, deliver events and alarm transitions',
+      memorySizeMb: props.memorySize ?? DETECTOR_FUNCTION.memorySizeMb,
       timeout: props.timeout ?? Duration.seconds(DETECTOR_FUNCTION.timeoutSeconds),
-      role: this.role,
-      logGroup: this.logGroup,
+      logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
       tracing,
       environment: detectorEnvironment({
         tableName: props.table.tableName,
         ...(props.iotDataEndpoint ? { iotDataEndpoint: props.iotDataEndpoint } : {}),
         ...(props.deviceIdentity ? { deviceIdentity: props.deviceIdentity } : {}),
+        ...(props.alarmDelivery ? alarmDeliveryEnvironment(props.alarmDelivery) : {}),
       }),
-      bundling: {
-        forceDockerBundling: false,
-        format: DETECTOR_BUNDLE.format === 'esm' ? OutputFormat.ESM : OutputFormat.CJS,
-        target: DETECTOR_BUNDLE.target,
-        minify: DETECTOR_BUNDLE.minify,
-        sourceMap: DETECTOR_BUNDLE.sourcemap,
-        banner: DETECTOR_BUNDLE.banner,
-        mainFields: [...DETECTOR_BUNDLE.mainFields],
-        externalModules: [...DETECTOR_EXTERNALS],
-      },
-      reservedConcurrentExecutions: props.reservedConcurrency ?? DETECTOR_FUNCTION.reservedConcurrency,
+      reservedConcurrency: props.reservedConcurrency ?? DETECTOR_FUNCTION.reservedConcurrency,
       ...(props.ingest === 'stream'
         ? {}
         : {
-            retryAttempts: props.retryAttempts ?? DETECTOR_FUNCTION.retryAttempts,
-            maxEventAge: props.maxEventAge ?? Duration.seconds(DETECTOR_FUNCTION.maxEventAgeSeconds),
-            onFailure: sendOnlyDestination(props.deadLetterQueue),
+            extra: {
+              retryAttempts: props.retryAttempts ?? DETECTOR_FUNCTION.retryAttempts,
+              maxEventAge: props.maxEventAge ?? Duration.seconds(DETECTOR_FUNCTION.maxEventAgeSeconds),
+              onFailure: sendOnlyDestination(props.deadLetterQueue),
+            },
           }),
-    });
+    }));
 
-    const pinnedRuntime =
-      'Pinned to nodejs22.x on purpose: the bundle targets node22 (lambda/bundling.ts) and relies on the AWS SDK v3 ' +
-      'that this runtime ships; a runtime upgrade is a deliberate change together with that target.';
-    Validations.of(this.function).acknowledge(
-      { id: 'AwsSolutions-L1', reason: pinnedRuntime },
-      { id: 'Serverless-LambdaLatestVersion', reason: pinnedRuntime },
-      {
-        id: 'Serverless-LambdaDLQ',
-        reason: stream
-          ? 'The function is invoked only by its stream event source mapping, never asynchronously, so a function DLQ ' +
-            'would never receive anything; the mapping has the on-failure destination (the encrypted SQS dead-letter queue).'
-          : 'The function has an on-failure destination (the encrypted SQS dead-letter queue), the successor of a DLQ ' +
-            'that also records the error; configuring both would deliver every failed reading twice.',
-      },
-    );
+    Validations.of(this.function).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason: stream
+        ? 'The function is invoked only by its stream event source mapping, never asynchronously, so a function DLQ ' +
+          'would never receive anything; the mapping has the on-failure destination (the encrypted SQS dead-letter queue).'
+        : 'The function has an on-failure destination (the encrypted SQS dead-letter queue), the successor of a DLQ ' +
+          'that also records the error; configuring both would deliver every failed reading twice.',
+    });
     if (tracing === Tracing.DISABLED) {
       Validations.of(this.function).acknowledge({
         id: 'Serverless-LambdaTracing',
@@ -198,35 +181,26 @@ export class DetectorFunction extends Construct {
     }
 
     // What the handler really calls (lambda/adapters/dynamodb-profile-store.ts, lambda/adapters/iot-data-publisher.ts):
-    // no Query/Scan, no index, no other topic.
-    this.role.addToPrincipalPolicy(
-      new PolicyStatement({
-        sid: 'WriteOwnLogs',
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [this.logGroup.logGroupArn],
-      }),
-    );
+    // no Query/Scan, no index, no other topic. PutItem only creates a profile: a fleet default with `Enrol`
+    // enrols a printer on its first valid reading, with a conditional put that never overwrites an item.
     this.role.addToPrincipalPolicy(
       new PolicyStatement({
         sid: 'ReadAndUpdateProfiles',
-        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
         resources: [props.table.tableArn],
       }),
     );
-    this.role.addToPrincipalPolicy(
-      new PolicyStatement({
-        sid: 'PublishAnomalyEvents',
-        actions: ['iot:Publish'],
-        resources: [
-          Stack.of(this).formatArn({
-            service: 'iot',
-            resource: 'topic',
-            resourceName: PREDICTION_TOPIC,
-            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-          }),
-        ],
-      }),
-    );
+    if (props.alarmDelivery) {
+      grantAlarmDelivery(this.role, props.alarmDelivery);
+    } else {
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          sid: 'PublishAnomalyEvents',
+          actions: ['iot:Publish'],
+          resources: [iotTopicArn(Stack.of(this), PREDICTION_TOPIC)],
+        }),
+      );
+    }
     if (props.deviceIdentity === 'thing') {
       // Gateways list the printers they report for in a thing attribute; any thing may be a gateway.
       this.role.addToPrincipalPolicy(

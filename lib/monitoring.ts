@@ -3,7 +3,9 @@
  * dead-letter queue, the topic rule's action failures, the detector's EMF
  * metrics (namespace METRICS_NAMESPACE, dimension `service` = SERVICE_NAME,
  * which Powertools Metrics adds to every metric by default) and, with stream
- * ingest, how far the function lags behind the reading stream.
+ * ingest, how far the function lags behind the reading stream; and for what
+ * follows from the readings: the sweep (the clock), alarm notifications and
+ * the operator API.
  */
 import { Aws, Duration, Stack } from 'aws-cdk-lib';
 import {
@@ -16,11 +18,25 @@ import {
   TreatMissingData,
   type IAlarmAction,
 } from 'aws-cdk-lib/aws-cloudwatch';
+import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../contract/index.ts';
+import { METRIC, METRICS_NAMESPACE, SERVICE_NAME, SWEEP_METRIC } from '../contract/index.ts';
+
+/** What moves and tells about alarms outside the readings: each gets its alarms and a dashboard row. */
+export interface AlarmOperations {
+  /** The sweep function (the clock). */
+  readonly sweepFunction: IFunction;
+  /** The sweep's dead-letter queue (failed runs, after retries). */
+  readonly sweepDeadLetterQueue: IQueue;
+  /** The alarm notifications topic. */
+  readonly notificationsTopic: ITopic;
+  /** The operator API. */
+  readonly api: IHttpApi;
+}
 
 export interface DetectorMonitoringProps {
   /** The detector function (with stream ingest, the stream's consumer). */
@@ -42,6 +58,11 @@ export interface DetectorMonitoringProps {
   readonly deadLetterQueue: IQueue;
   /** Name of the topic rule that invokes the function. */
   readonly ruleName: string;
+  /**
+   * The sweep, the notifications topic and the operator API.
+   * @default - none: the detector's alarms and rows only
+   */
+  readonly alarmOperations?: AlarmOperations;
   /**
    * Where alarms notify (e.g. an SNS topic action) when they fire and recover.
    * @default - no notification: alarm state shows on the dashboard and in the console
@@ -114,6 +135,22 @@ export class DetectorMonitoring extends Construct {
     };
 
     const { stream } = props;
+    const ops = props.alarmOperations;
+    const opsMetrics = ops && {
+      sweepErrors: ops.sweepFunction.metricErrors({ statistic: 'Sum' }),
+      sweepFailures: detectorMetric(SWEEP_METRIC.failures),
+      sweepDue: detectorMetric(SWEEP_METRIC.due),
+      sweepTransitions: detectorMetric(SWEEP_METRIC.transitions),
+      undelivered: detectorMetric(SWEEP_METRIC.undelivered),
+      sweepDlq: ops.sweepDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' }),
+      notificationsPublished: ops.notificationsTopic.metricNumberOfMessagesPublished({ statistic: 'Sum' }),
+      notificationsFailed: ops.notificationsTopic.metricNumberOfNotificationsFailed({ statistic: 'Sum' }),
+      apiRequests: ops.api.metricCount({ statistic: 'Sum' }),
+      api4xx: ops.api.metricClientError({ statistic: 'Sum' }),
+      api5xx: ops.api.metricServerError({ statistic: 'Sum' }),
+      sweepDuration: (statistic: string) => ops.sweepFunction.metricDuration({ statistic }),
+      apiLatency: (statistic: string) => ops.api.metricLatency({ statistic }),
+    };
     const iteratorAge = fn.metric('IteratorAge', { statistic: 'Maximum' });
     this.alarms = [
       alarm('FunctionErrors', functionErrors, 'The detector threw (transient failures are retried; see its logs).'),
@@ -141,6 +178,31 @@ export class DetectorMonitoring extends Construct {
               'The detector lags behind the reading stream: readings are delayed (see its errors, throttles and duration).',
               (props.iteratorAgeThreshold ?? Duration.seconds(60)).toMilliseconds(),
             ),
+          ]
+        : []),
+      ...(opsMetrics
+        ? [
+            alarm(
+              'SweepErrors',
+              opsMetrics.sweepErrors,
+              'The sweep threw: alarms due (silence, snooze expiry, re-notification) may be late.',
+            ),
+            alarm(
+              'SweepFailures',
+              opsMetrics.sweepFailures,
+              'The sweep could not move a due printer (retried by the next sweeps; see the sweep logs).',
+            ),
+            alarm(
+              'SweepDeadLetterQueueNotEmpty',
+              opsMetrics.sweepDlq,
+              'A sweep failed for good after its retries: the clock is failing (see the sweep logs).',
+            ),
+            alarm(
+              'NotificationFailures',
+              opsMetrics.notificationsFailed,
+              'SNS could not deliver an alarm notification to a subscriber (see the topic delivery status).',
+            ),
+            alarm('ApiServerErrors', opsMetrics.api5xx, 'The operator API answered with a server error (see the API function logs).'),
           ]
         : []),
     ];
@@ -204,6 +266,40 @@ export class DetectorMonitoring extends Construct {
                 graph('Stream throttling', [
                   [stream.metricWriteProvisionedThroughputExceeded({ statistic: 'Sum' }), 'writes throttled'],
                   [stream.metricReadProvisionedThroughputExceeded({ statistic: 'Sum' }), 'reads throttled'],
+                ]),
+              ],
+            ]
+          : []),
+        ...(opsMetrics
+          ? [
+              [
+                graph('Alarm transitions', [
+                  [detectorMetric(METRIC.alarmTransitions), 'by the detector'],
+                  [opsMetrics.sweepTransitions, 'by the sweep'],
+                  [opsMetrics.notificationsPublished, 'notifications published'],
+                  [opsMetrics.notificationsFailed, 'notifications failed'],
+                ]),
+                graph('Sweep', [
+                  [opsMetrics.sweepDue, 'due printers'],
+                  [opsMetrics.sweepFailures, 'printers not moved'],
+                  [opsMetrics.undelivered, 'undelivered (kept pending)'],
+                  [opsMetrics.sweepErrors, 'sweep errors'],
+                  [opsMetrics.sweepDlq, 'dead letters'],
+                ]),
+                graph('Sweep duration (ms)', [
+                  [opsMetrics.sweepDuration('p50'), 'p50'],
+                  [opsMetrics.sweepDuration('Maximum'), 'max'],
+                ]),
+              ],
+              [
+                graph('Operator API requests', [[opsMetrics.apiRequests, 'requests']]),
+                graph('Operator API errors', [
+                  [opsMetrics.api4xx, '4xx'],
+                  [opsMetrics.api5xx, '5xx'],
+                ]),
+                graph('Operator API latency (ms)', [
+                  [opsMetrics.apiLatency('p50'), 'p50'],
+                  [opsMetrics.apiLatency('p99'), 'p99'],
                 ]),
               ],
             ]

@@ -1,11 +1,12 @@
 /**
- * The printer profiles table, built from the shared schema in `contract.ts`
- * (the local twin creates the very same table from it).
+ * The printer profiles table, built from the shared schema in
+ * `contract/tables.ts` (the local twin creates the very same table from it).
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { type Attribute, AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { DEFAULT_TABLE_NAME, PROFILES_TABLE } from '../contract/index.ts';
+import { DEFAULT_TABLE_NAME, PROFILES_INDEXES, PROFILES_TABLE } from '../contract/index.ts';
+import { globalIndex, keyAttribute } from './table-schema.ts';
 
 export interface ProfilesTableProps {
   /**
@@ -22,16 +23,11 @@ export interface ProfilesTableProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-const attribute = (key: { readonly name: string; readonly type: string }): Attribute => {
-  const types: Record<string, AttributeType> = { S: AttributeType.STRING, N: AttributeType.NUMBER, B: AttributeType.BINARY };
-  const type = types[key.type];
-  if (!type) throw new Error(`unsupported key type ${key.type} for attribute ${key.name}`);
-  return { name: key.name, type };
-};
-
 /**
- * On-demand table with point-in-time recovery, encrypted under KMS, keyed by `PrinterId`, plus the
- * sparse `ByEventCount` index the ranking queries (top-N without a Scan).
+ * On-demand table with point-in-time recovery, encrypted under KMS, keyed by
+ * `PrinterId`, plus the contract's sparse indexes: the ranking (top-N without
+ * a Scan), the alarms that are not NORMAL, and the clock's deadlines (the
+ * sweep reads only the printers that are due).
  */
 export class ProfilesTable extends Construct {
   /** The table. */
@@ -39,11 +35,9 @@ export class ProfilesTable extends Construct {
 
   constructor(scope: Construct, id: string, props: ProfilesTableProps = {}) {
     super(scope, id);
-    const { partitionKey, rankIndex } = PROFILES_TABLE;
-
     this.table = new Table(this, 'Table', {
       tableName: props.tableName ?? DEFAULT_TABLE_NAME,
-      partitionKey: attribute(partitionKey),
+      partitionKey: keyAttribute(PROFILES_TABLE.partitionKey),
       billingMode: BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       // The AWS-managed key (aws/dynamodb): encryption at rest under KMS, auditable in CloudTrail,
@@ -51,13 +45,6 @@ export class ProfilesTable extends Construct {
       encryption: TableEncryption.AWS_MANAGED,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
-
-    this.table.addGlobalSecondaryIndex({
-      indexName: rankIndex.indexName,
-      partitionKey: attribute(rankIndex.partitionKey),
-      sortKey: attribute(rankIndex.sortKey),
-      projectionType: ProjectionType.INCLUDE,
-      nonKeyAttributes: [...rankIndex.projectedAttributes],
-    });
+    for (const index of PROFILES_INDEXES) this.table.addGlobalSecondaryIndex(globalIndex(index));
   }
 }

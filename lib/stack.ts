@@ -8,30 +8,44 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import {
+  DEFAULT_EVENTS_TABLE_NAME,
+  DEFAULT_HISTORY_DAYS,
   DEFAULT_TABLE_NAME,
   DEVICE_IDENTITY_MODES,
   type DeviceIdentityMode,
-  STACK_OUTPUT,
+  INGEST_MODES,
+  type IngestMode,
+  STACK_OUTPUT_DESCRIPTION,
   type StackOutputName,
 } from '../contract/index.ts';
+import type { AlarmDeliveryTargets } from './alarm-delivery.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 import { DetectorFunction } from './detector-function.ts';
-import { INGEST_MODES, type IngestMode } from '../contract/index.ts';
 import { DetectorRule } from './detector-rule.ts';
 import { DevicePolicy } from './device-policy.ts';
+import { HistoryTable } from './history-table.ts';
 import { IotDataEndpoint } from './iot-data-endpoint.ts';
-import { OperationsTopic } from './operations-topic.ts';
 import { DetectorMonitoring } from './monitoring.ts';
+import { NotificationsTopic } from './notifications-topic.ts';
+import { OperationsTopic } from './operations-topic.ts';
+import { OperatorApi } from './operator-api.ts';
 import { ProfilesTable } from './profiles-table.ts';
 import { ReadingStream } from './reading-stream.ts';
 import { StreamIngest } from './stream-ingest.ts';
+import { Sweep } from './sweep.ts';
 
 /** Context keys (`cdk deploy -c KEY=VALUE`) the stack reads when a prop is not given. */
 export const CONTEXT = {
-  /** `true` deletes the table (and its data) with the stack; otherwise it is retained. */
+  /** `true` deletes the tables (and their data) with the stack; otherwise they are retained. */
   destroyTable: 'destroyTable',
   /** Overrides the table name. */
   tableName: 'tableName',
+  /** Overrides the history table's name. */
+  eventsTableName: 'eventsTableName',
+  /** Days history items are kept (an integer >= 1). */
+  historyDays: 'historyDays',
+  /** An email address subscribed to the alarm notifications topic. */
+  notificationEmail: 'notificationEmail',
   /** ARN of an existing SNS topic the alarms notify instead of the stack's own operations topic. */
   alarmTopicArn: 'alarmTopicArn',
   /** An email address subscribed to the operations topic. */
@@ -54,10 +68,26 @@ export interface PrinterAnomalyStackProps extends StackProps {
    */
   readonly tableName?: string;
   /**
-   * Removal policy of the profiles table.
+   * Removal policy of the profiles table and of the history table.
    * @default RemovalPolicy.DESTROY when context `destroyTable` is `true`, else RemovalPolicy.RETAIN
    */
   readonly tableRemovalPolicy?: RemovalPolicy;
+  /**
+   * Name of the history table (anomaly events and alarm transitions).
+   * @default context `eventsTableName`, else DEFAULT_EVENTS_TABLE_NAME (`PrinterEvents`)
+   */
+  readonly eventsTableName?: string;
+  /**
+   * Days a history item is kept before DynamoDB's TTL deletes it.
+   * @default context `historyDays`, else DEFAULT_HISTORY_DAYS (90)
+   */
+  readonly historyDays?: number;
+  /**
+   * An email address subscribed to the alarm notifications topic (printer
+   * alarms, not the stack's own health: that is `alarmEmail`).
+   * @default context `notificationEmail`, else no subscription
+   */
+  readonly notificationEmail?: string;
   /**
    * ARN of an existing SNS topic the alarms notify (ALARM and OK), for users
    * who bring their own; then no operations topic is created.
@@ -99,7 +129,10 @@ export interface PrinterAnomalyStackProps extends StackProps {
 
 /**
  * Printers -> IoT Core -> topic rule -> detector Lambda (directly, or through
- * a Kinesis stream with `ingest: 'stream'`) -> DynamoDB, events -> `anom/pred`.
+ * a Kinesis stream with `ingest: 'stream'`) -> DynamoDB, events -> `anom/pred`;
+ * alarm transitions (from the detector, the every-minute sweep and the
+ * operator API) -> `anom/alarm/<PrinterId>`, the history table and the
+ * notifications topic.
  */
 export class PrinterAnomalyStack extends Stack {
   constructor(scope: Construct, id: string, props: PrinterAnomalyStackProps = {}) {
@@ -109,10 +142,23 @@ export class PrinterAnomalyStack extends Stack {
       return value === undefined || value === null || value === '' ? undefined : String(value);
     };
 
+    const removalPolicy =
+      props.tableRemovalPolicy ?? (context(CONTEXT.destroyTable) === 'true' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN);
     const { table } = new ProfilesTable(this, 'Profiles', {
       tableName: props.tableName ?? context(CONTEXT.tableName) ?? DEFAULT_TABLE_NAME,
-      removalPolicy: props.tableRemovalPolicy ?? (context(CONTEXT.destroyTable) === 'true' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN),
+      removalPolicy,
     });
+    const historyDays = props.historyDays ?? context(CONTEXT.historyDays) ?? DEFAULT_HISTORY_DAYS;
+    if (!(Number.isSafeInteger(Number(historyDays)) && Number(historyDays) >= 1)) {
+      throw new Error(`historyDays must be an integer >= 1, got "${historyDays}"`);
+    }
+    const history = new HistoryTable(this, 'History', {
+      tableName: props.eventsTableName ?? context(CONTEXT.eventsTableName) ?? DEFAULT_EVENTS_TABLE_NAME,
+      removalPolicy,
+    });
+    const notificationEmail = props.notificationEmail ?? context(CONTEXT.notificationEmail);
+    const notifications = new NotificationsTopic(this, 'Notifications', notificationEmail ? { email: notificationEmail } : {});
+    const alarmDelivery: AlarmDeliveryTargets = { historyTable: history.table, historyDays: Number(historyDays), notifications };
     const { queue } = new DeadLetterQueue(this, 'DeadLetters');
     const endpoint = new IotDataEndpoint(this, 'IotEndpoint');
     const concurrency = props.detectorConcurrency ?? context(CONTEXT.detectorConcurrency);
@@ -139,8 +185,11 @@ export class PrinterAnomalyStack extends Stack {
       iotDataEndpoint: endpoint.url,
       ...(concurrency !== undefined ? { reservedConcurrency: Number(concurrency) } : {}),
       deviceIdentity,
+      alarmDelivery,
       ...(ingest === 'stream' ? { ingest } : { deadLetterQueue: queue }),
     });
+    const sweep = new Sweep(this, 'Sweep', { table, alarmDelivery, iotDataEndpoint: endpoint.url });
+    const api = new OperatorApi(this, 'OperatorApi', { table, alarmDelivery, iotDataEndpoint: endpoint.url });
     // Stream ingest: the rule puts readings on the stream, and the detector reads it.
     const stream =
       ingest === 'stream' ? new ReadingStream(this, 'Readings', shards !== undefined ? { shards: Number(shards) } : {}).stream : undefined;
@@ -162,6 +211,12 @@ export class PrinterAnomalyStack extends Stack {
       ...(stream ? { stream } : {}),
       deadLetterQueue: queue,
       ruleName: rule.ruleName,
+      alarmOperations: {
+        sweepFunction: sweep.function,
+        sweepDeadLetterQueue: sweep.deadLetterQueue,
+        notificationsTopic: notifications.topic,
+        api: api.httpApi,
+      },
       alarmActions: [new SnsAction(alarmTopic)],
     });
 
@@ -178,9 +233,12 @@ export class PrinterAnomalyStack extends Stack {
       DevicePolicyName: devicePolicy.policyName,
       OperationsTopicArn: alarmTopic.topicArn,
       Region: Aws.REGION,
+      ApiUrl: api.url,
+      EventsTableName: history.table.tableName,
+      NotificationsTopicArn: notifications.topic.topicArn,
     };
     for (const [name, value] of Object.entries(outputs) as [StackOutputName, string][]) {
-      new CfnOutput(this, name, { value, description: STACK_OUTPUT[name] });
+      new CfnOutput(this, name, { value, description: STACK_OUTPUT_DESCRIPTION[name] });
     }
   }
 }

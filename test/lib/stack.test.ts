@@ -7,7 +7,8 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StackOutputs } from '../../cli/kit.ts';
 import {
-  DEFAULT_TABLE_NAME,
+  ALARM_TOPIC_PREFIX,
+  DEFAULT_HISTORY_DAYS,
   DETECT_TOPIC,
   METRIC,
   METRICS_NAMESPACE,
@@ -31,9 +32,19 @@ import {
   synthesizeStack,
   type SynthesizedStack,
 } from '../support/cdk-app.ts';
-
-/** The detector (the stack's other function is CDK's custom resource provider). */
-const DETECTOR = { Runtime: 'nodejs22.x' };
+import {
+  arnOf,
+  DETECTOR,
+  HISTORY,
+  idOf,
+  keyIdOf,
+  NOTIFICATIONS_TOPIC,
+  OPERATIONS_TOPIC,
+  PROFILES,
+  readingsQueueId,
+  ref,
+  sweepQueueId,
+} from './stack-parts.ts';
 
 let synthesized: SynthesizedStack;
 let template: Template;
@@ -57,10 +68,16 @@ describe('IoT topic rule', () => {
   });
 
   it('has an error action that sends failed readings to the dead-letter queue through a role allowed only that', () => {
-    const queue = refTo(template, 'AWS::SQS::Queue');
+    // The readings' queue is the detector's on-failure destination too, and not the sweep's queue.
+    const queueId = readingsQueueId(template);
+    expect(queueId).not.toBe(sweepQueueId(template));
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: refTo(template, 'AWS::Lambda::Function', DETECTOR),
+      DestinationConfig: { OnFailure: { Destination: arnOf(queueId) } },
+    });
     const rule = onlyResource(template, 'AWS::IoT::TopicRule').resource;
     const errorAction = rule.Properties!['TopicRulePayload']['ErrorAction'];
-    expect(errorAction).toEqual({ Sqs: { QueueUrl: queue, RoleArn: expect.anything(), UseBase64: false } });
+    expect(errorAction).toEqual({ Sqs: { QueueUrl: ref(queueId), RoleArn: expect.anything(), UseBase64: false } });
 
     const roleId = referencedId(errorAction.Sqs.RoleArn)!;
     template.hasResourceProperties('AWS::IAM::Role', {
@@ -77,7 +94,7 @@ describe('IoT topic rule', () => {
     });
     const statements = allStatements(template).filter((s) => s.roles.includes(roleId));
     expect(statements.map((s) => s.statement)).toEqual([
-      expect.objectContaining({ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: getAttOf(template, 'AWS::SQS::Queue', 'Arn') }),
+      expect.objectContaining({ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: arnOf(queueId) }),
     ]);
   });
 
@@ -90,7 +107,10 @@ describe('IoT topic rule', () => {
   });
 
   it('lets only this rule, from this account, invoke the detector', () => {
-    template.resourceCountIs('AWS::Lambda::Permission', 1);
+    const detectorPermissions = Object.values(template.findResources('AWS::Lambda::Permission')).filter(
+      (p) => JSON.stringify(p.Properties.FunctionName) === JSON.stringify(getAttOf(template, 'AWS::Lambda::Function', 'Arn', DETECTOR)),
+    );
+    expect(detectorPermissions).toHaveLength(1);
     template.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
       Principal: 'iot.amazonaws.com',
@@ -120,11 +140,14 @@ describe('detector function', () => {
       ...DETECTOR,
       Environment: {
         Variables: {
-          PROFILES_TABLE_NAME: refTo(template, 'AWS::DynamoDB::Table'),
+          PROFILES_TABLE_NAME: refTo(template, 'AWS::DynamoDB::Table', PROFILES),
           PREDICTION_TOPIC: PREDICTION_TOPIC,
           IOT_DATA_ENDPOINT: {
             'Fn::Join': ['', ['https://', getAttOf(template, 'Custom::AWS', 'endpointAddress')]],
           },
+          EVENTS_TABLE_NAME: refTo(template, 'AWS::DynamoDB::Table', HISTORY),
+          HISTORY_DAYS: String(DEFAULT_HISTORY_DAYS),
+          NOTIFICATIONS_TOPIC_ARN: refTo(template, 'AWS::SNS::Topic', NOTIFICATIONS_TOPIC),
           POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
           POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
           POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -153,7 +176,7 @@ describe('detector function', () => {
       FunctionName: refTo(template, 'AWS::Lambda::Function', DETECTOR),
       MaximumRetryAttempts: 2,
       MaximumEventAgeInSeconds: 3600,
-      DestinationConfig: { OnFailure: { Destination: getAttOf(template, 'AWS::SQS::Queue', 'Arn') } },
+      DestinationConfig: { OnFailure: { Destination: arnOf(readingsQueueId(template)) } },
     });
   });
 });
@@ -165,7 +188,7 @@ describe('dead-letter queue', () => {
 
   it('refuses requests without TLS', () => {
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
-      Queues: [refTo(template, 'AWS::SQS::Queue')],
+      Queues: [ref(readingsQueueId(template))],
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({
@@ -185,7 +208,7 @@ describe('profiles table', () => {
 
   it('is keyed by PrinterId, on demand, with point-in-time recovery and the original name', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
-      TableName: DEFAULT_TABLE_NAME,
+      ...PROFILES,
       KeySchema: [{ AttributeName: partitionKey.name, KeyType: 'HASH' }],
       BillingMode: 'PAY_PER_REQUEST',
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
@@ -195,11 +218,12 @@ describe('profiles table', () => {
 
   it('has the ranking index from the shared schema, projecting only what the ranking reads', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
+      ...PROFILES,
       AttributeDefinitions: Match.arrayWith([
         { AttributeName: rankIndex.partitionKey.name, AttributeType: rankIndex.partitionKey.type },
         { AttributeName: rankIndex.sortKey.name, AttributeType: rankIndex.sortKey.type },
       ]),
-      GlobalSecondaryIndexes: [
+      GlobalSecondaryIndexes: Match.arrayWith([
         {
           IndexName: rankIndex.indexName,
           KeySchema: [
@@ -208,12 +232,16 @@ describe('profiles table', () => {
           ],
           Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...rankIndex.projectedAttributes] },
         },
-      ],
+      ]),
     });
   });
 
   it('is retained when the stack is deleted, by default', () => {
-    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    template.hasResource('AWS::DynamoDB::Table', {
+      Properties: Match.objectLike(PROFILES),
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
   });
 
   it('is deleted with the stack with -c destroyTable=true, and can be renamed with -c tableName=...', () => {
@@ -233,8 +261,11 @@ describe('profiles table', () => {
 describe('IAM', () => {
   /** The one deliberate exception: DescribeEndpoint has no resource-level permissions. */
   const isDescribeEndpoint = (s: Statement) => actionsOf(s).length === 1 && actionsOf(s)[0] === 'iot:DescribeEndpoint';
+  /** The alarm topics: one per printer, and printers are data, so a pattern under their prefix. */
+  const alarmTopics = stackArn('iot', `topic/${ALARM_TOPIC_PREFIX}*`);
+  const isAlarmTopicPattern = (r: unknown) => JSON.stringify(r) === JSON.stringify(alarmTopics);
 
-  it('has no wildcard action or resource anywhere, except iot:DescribeEndpoint for the endpoint lookup', () => {
+  it('has no wildcard action or resource anywhere, but iot:DescribeEndpoint and iot:Publish on the alarm topics', () => {
     const statements = allStatements(template);
     expect(statements.length).toBeGreaterThan(0);
     const offenders = statements
@@ -243,11 +274,20 @@ describe('IAM', () => {
         ({ statement }) =>
           actionsOf(statement).some((a) => a.includes('*')) || resourcesOf(statement).some((r) => JSON.stringify(r).includes('*')),
       )
-      .filter(({ statement }) => !(isDescribeEndpoint(statement) && statement.Resource === '*'));
+      .filter(({ statement }) => !(isDescribeEndpoint(statement) && statement.Resource === '*'))
+      .filter(
+        ({ statement }) =>
+          !(
+            actionsOf(statement).join() === 'iot:Publish' &&
+            resourcesOf(statement).every((r) => isAlarmTopicPattern(r) || !JSON.stringify(r).includes('*'))
+          ),
+      );
     expect(offenders).toEqual([]);
+    const patterns = allStatements(template).filter(({ statement }) => resourcesOf(statement).some(isAlarmTopicPattern));
+    expect(patterns).toHaveLength(3); // the detector, the sweep, the operator API
   });
 
-  it('gives the detector exactly GetItem/UpdateItem on the table, Publish on anom/pred, its logs and the DLQ', () => {
+  it('gives the detector exactly: its profile calls, Publish on anom/pred and the alarm topics, history, notifications, its logs, the DLQ', () => {
     const fn = onlyResource(template, 'AWS::Lambda::Function', DETECTOR).resource;
     const roleId = referencedId(fn.Properties!['Role'])!;
     const logGroupId = referencedId(fn.Properties!['LoggingConfig']['LogGroup'])!;
@@ -258,15 +298,23 @@ describe('IAM', () => {
     const statements = allStatements(template)
       .filter((s) => s.roles.includes(roleId))
       .map(({ statement }) => ({ actions: [...actionsOf(statement)].sort(), resources: resourcesOf(statement) }));
-    expect(statements).toHaveLength(4);
+    expect(statements).toHaveLength(7);
     expect(statements).toEqual(
       expect.arrayContaining([
-        { actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [getAttOf(template, 'AWS::DynamoDB::Table', 'Arn')] },
-        { actions: ['iot:Publish'], resources: [stackArn('iot', `topic/${PREDICTION_TOPIC}`)] },
+        {
+          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+          resources: [getAttOf(template, 'AWS::DynamoDB::Table', 'Arn', PROFILES)],
+        },
+        { actions: ['iot:Publish'], resources: expect.arrayContaining([stackArn('iot', `topic/${PREDICTION_TOPIC}`), alarmTopics]) },
+        { actions: ['dynamodb:PutItem'], resources: [getAttOf(template, 'AWS::DynamoDB::Table', 'Arn', HISTORY)] },
+        { actions: ['sns:Publish'], resources: [refTo(template, 'AWS::SNS::Topic', NOTIFICATIONS_TOPIC)] },
+        { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [arnOf(keyIdOf(template, NOTIFICATIONS_TOPIC))] },
         { actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [{ 'Fn::GetAtt': [logGroupId, 'Arn'] }] },
-        { actions: ['sqs:SendMessage'], resources: [getAttOf(template, 'AWS::SQS::Queue', 'Arn')] },
+        { actions: ['sqs:SendMessage'], resources: [arnOf(readingsQueueId(template))] },
       ]),
     );
+    const publish = statements.find((s) => s.actions.join() === 'iot:Publish')!;
+    expect(publish.resources).toHaveLength(2);
   });
 
   it('scopes the endpoint lookup to iot:DescribeEndpoint alone', () => {
@@ -320,7 +368,7 @@ describe('monitoring', () => {
       ...firstOccurrence,
       Namespace: 'AWS/SQS',
       MetricName: 'ApproximateNumberOfMessagesVisible',
-      Dimensions: [{ Name: 'QueueName', Value: getAttOf(template, 'AWS::SQS::Queue', 'QueueName') }],
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [readingsQueueId(template), 'QueueName'] } }],
     });
   });
 
@@ -345,7 +393,7 @@ describe('monitoring', () => {
         Dimensions: [{ Name: 'service', Value: SERVICE_NAME }],
       });
     }
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 12); // 7 for the detector, 5 for the sweep, notifications and API
   });
 
   it('has a dashboard with readings, out-of-bounds, anomaly events, invalid readings, duration and errors', () => {
@@ -368,9 +416,9 @@ describe('monitoring', () => {
 
 describe('operations: alarms reach someone, and a flood is bounded', () => {
   it('sends every alarm, when it fires and when it recovers, to the operations topic', () => {
-    const topic = refTo(template, 'AWS::SNS::Topic');
+    const topic = refTo(template, 'AWS::SNS::Topic', OPERATIONS_TOPIC);
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms.length).toBe(7);
+    expect(alarms.length).toBe(12);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([topic]);
       expect(alarm.Properties.OKActions).toEqual([topic]);
@@ -378,9 +426,12 @@ describe('operations: alarms reach someone, and a flood is bounded', () => {
   });
 
   it('encrypts the operations topic with a rotated key that CloudWatch may use, and refuses requests without TLS', () => {
-    const key = getAttOf(template, 'AWS::KMS::Key', 'Arn');
-    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: key });
+    const keyId = keyIdOf(template, OPERATIONS_TOPIC);
+    expect(keyId).not.toBe(keyIdOf(template, NOTIFICATIONS_TOPIC));
+    template.hasResourceProperties('AWS::SNS::Topic', { ...OPERATIONS_TOPIC, KmsMasterKeyId: arnOf(keyId) });
+    expect(template.toJSON()['Resources'][keyId]).toMatchObject({ Type: 'AWS::KMS::Key' });
     template.hasResourceProperties('AWS::KMS::Key', {
+      Description: Match.stringLikeRegexp('operations'),
       EnableKeyRotation: true,
       KeyPolicy: {
         Statement: Match.arrayWith([
@@ -393,6 +444,7 @@ describe('operations: alarms reach someone, and a flood is bounded', () => {
       },
     });
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [refTo(template, 'AWS::SNS::Topic', OPERATIONS_TOPIC)],
       PolicyDocument: {
         Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
       },
@@ -406,7 +458,7 @@ describe('operations: alarms reach someone, and a flood is bounded', () => {
       synth.template.hasResourceProperties('AWS::SNS::Subscription', {
         Protocol: 'email',
         Endpoint: 'ops@example.com',
-        TopicArn: refTo(synth.template, 'AWS::SNS::Topic'),
+        TopicArn: refTo(synth.template, 'AWS::SNS::Topic', OPERATIONS_TOPIC),
       });
     } finally {
       synth.dispose();
@@ -418,7 +470,9 @@ describe('operations: alarms reach someone, and a flood is bounded', () => {
     const arn = ['arn', 'aws', 'sns', 'eu-west-1', '0'.repeat(12), 'ops'].join(':');
     const synth = synthesizeStack({ context: { alarmTopicArn: arn } });
     try {
-      synth.template.resourceCountIs('AWS::SNS::Topic', 0);
+      // Only the alarm notifications topic, which is not for the stack's own alarms.
+      synth.template.resourceCountIs('AWS::SNS::Topic', 1);
+      idOf(synth.template, 'AWS::SNS::Topic', NOTIFICATIONS_TOPIC);
       for (const alarm of Object.values(synth.template.findResources('AWS::CloudWatch::Alarm'))) {
         expect(alarm.Properties.AlarmActions).toEqual([arn]);
         expect(alarm.Properties.OKActions).toEqual([arn]);
@@ -492,6 +546,9 @@ describe('outputs', () => {
     'DevicePolicyName',
     'OperationsTopicArn',
     'Region',
+    'ApiUrl',
+    'EventsTableName',
+    'NotificationsTopicArn',
   ] as const satisfies readonly (keyof StackOutputs)[];
   /** The default deployment's: the function the rule invokes. */
   const DIRECT_KEYS = [...COMMON_KEYS, 'FunctionName'] as const satisfies readonly (keyof StackOutputs)[];
@@ -510,16 +567,19 @@ describe('outputs', () => {
 
   /** The outputs every mode has, as they point into template `t`. */
   const commonOutputs = (t: Template): Record<(typeof COMMON_KEYS)[number], unknown> => ({
-    TableName: refTo(t, 'AWS::DynamoDB::Table'),
+    TableName: refTo(t, 'AWS::DynamoDB::Table', PROFILES),
     LogGroupName: {
       Ref: referencedId(onlyResource(t, 'AWS::Lambda::Function', DETECTOR).resource.Properties!['LoggingConfig']['LogGroup']),
     },
     RuleName: refTo(t, 'AWS::IoT::TopicRule'),
     IotDataEndpoint: getAttOf(t, 'Custom::AWS', 'endpointAddress'),
-    DeadLetterQueueUrl: refTo(t, 'AWS::SQS::Queue'),
+    DeadLetterQueueUrl: ref(readingsQueueId(t)),
     DevicePolicyName: refTo(t, 'AWS::IoT::Policy'),
-    OperationsTopicArn: refTo(t, 'AWS::SNS::Topic'),
+    OperationsTopicArn: refTo(t, 'AWS::SNS::Topic', OPERATIONS_TOPIC),
     Region: { Ref: 'AWS::Region' },
+    ApiUrl: getAttOf(t, 'AWS::ApiGatewayV2::Api', 'ApiEndpoint'),
+    EventsTableName: refTo(t, 'AWS::DynamoDB::Table', HISTORY),
+    NotificationsTopicArn: refTo(t, 'AWS::SNS::Topic', NOTIFICATIONS_TOPIC),
   });
 
   it('declares exactly the outputs the CLIs read from cdk-outputs.json, by mode (the default one unchanged)', () => {

@@ -7,7 +7,16 @@
  */
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { METRICS_NAMESPACE, PREDICTION_TOPIC, RULE_SQL, RULE_SQL_VERSION, ruleSql, SERVICE_NAME } from '../../contract/index.ts';
+import {
+  ALARM_TOPIC_PREFIX,
+  DEFAULT_HISTORY_DAYS,
+  METRICS_NAMESPACE,
+  PREDICTION_TOPIC,
+  RULE_SQL,
+  RULE_SQL_VERSION,
+  ruleSql,
+  SERVICE_NAME,
+} from '../../contract/index.ts';
 import {
   actionsOf,
   allStatements,
@@ -21,9 +30,7 @@ import {
   synthesizeStack,
   type SynthesizedStack,
 } from '../support/cdk-app.ts';
-
-/** The detector (the stack's other function is CDK's custom resource provider). */
-const DETECTOR = { Runtime: 'nodejs22.x' };
+import { arnOf, DETECTOR, HISTORY, keyIdOf, NOTIFICATIONS_TOPIC, OPERATIONS_TOPIC, PROFILES, readingsQueueId, ref } from './stack-parts.ts';
 const STREAM_READ_ACTIONS = [
   'kinesis:DescribeStream',
   'kinesis:DescribeStreamSummary',
@@ -93,7 +100,7 @@ describe('IoT topic rule (stream ingest)', () => {
       },
     ]);
     expect(rule.ErrorAction).toEqual({
-      Sqs: { QueueUrl: refTo(template, 'AWS::SQS::Queue'), RoleArn: expect.anything(), UseBase64: false },
+      Sqs: { QueueUrl: ref(readingsQueueId(template)), RoleArn: expect.anything(), UseBase64: false },
     });
     expect(referencedId(rule.Actions[0].Kinesis.RoleArn)).not.toBe(referencedId(rule.ErrorAction.Sqs.RoleArn));
   });
@@ -113,7 +120,10 @@ describe('IoT topic rule (stream ingest)', () => {
   });
 
   it('invokes no function: there is no invoke permission for IoT', () => {
-    template.resourceCountIs('AWS::Lambda::Permission', 0);
+    const forIot = Object.values(template.findResources('AWS::Lambda::Permission')).filter(
+      (p) => p.Properties.Principal === 'iot.amazonaws.com',
+    );
+    expect(forIot).toEqual([]);
   });
 
   it('keeps the device identity mode: with deviceIdentity=thing the rule adds the sender', () => {
@@ -136,7 +146,8 @@ describe('IoT topic rule (stream ingest)', () => {
 
 describe('detector reading the stream', () => {
   it('is the one detector function, with the detector settings, environment and its own log group', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 2); // and the endpoint lookup's provider
+    // The detector, the sweep, the operator API and the endpoint lookup's provider.
+    template.resourceCountIs('AWS::Lambda::Function', 4);
     const { resource } = onlyResource(template, 'AWS::Lambda::Function', DETECTOR);
     expect(resource.Properties).toMatchObject({
       Runtime: 'nodejs22.x',
@@ -147,7 +158,10 @@ describe('detector reading the stream', () => {
       ReservedConcurrentExecutions: 100,
       Environment: {
         Variables: {
-          PROFILES_TABLE_NAME: refTo(template, 'AWS::DynamoDB::Table'),
+          PROFILES_TABLE_NAME: refTo(template, 'AWS::DynamoDB::Table', PROFILES),
+          EVENTS_TABLE_NAME: refTo(template, 'AWS::DynamoDB::Table', HISTORY),
+          HISTORY_DAYS: String(DEFAULT_HISTORY_DAYS),
+          NOTIFICATIONS_TOPIC_ARN: refTo(template, 'AWS::SNS::Topic', NOTIFICATIONS_TOPIC),
           PREDICTION_TOPIC,
           IOT_DATA_ENDPOINT: { 'Fn::Join': ['', ['https://', getAttOf(template, 'Custom::AWS', 'endpointAddress')]] },
           POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
@@ -163,7 +177,9 @@ describe('detector reading the stream', () => {
   });
 
   it('has no asynchronous invocation config: the mapping owns retries and failures', () => {
-    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 0);
+    const fn = refTo(template, 'AWS::Lambda::Function', DETECTOR);
+    const configs = Object.values(template.findResources('AWS::Lambda::EventInvokeConfig'));
+    expect(configs.filter((c) => JSON.stringify(c.Properties.FunctionName) === JSON.stringify(fn))).toEqual([]);
   });
 
   it('reads the stream through one mapping: batches of 500 within 1 s, from the trim horizon, in order per shard', () => {
@@ -184,13 +200,13 @@ describe('detector reading the stream', () => {
       BisectBatchOnFunctionError: true,
       MaximumRetryAttempts: 10,
       MaximumRecordAgeInSeconds: 3600,
-      DestinationConfig: { OnFailure: { Destination: getAttOf(template, 'AWS::SQS::Queue', 'Arn') } },
+      DestinationConfig: { OnFailure: { Destination: arnOf(readingsQueueId(template)) } },
     });
   });
 });
 
 describe('IAM (stream ingest)', () => {
-  it('gives the detector exactly: GetItem/UpdateItem, Publish on anom/pred, its logs, reading this stream, sending to the DLQ', () => {
+  it('gives the detector exactly: its profile calls, delivery (topics, history, notifications), its logs, this stream, the DLQ', () => {
     const role = template.toJSON()['Resources'][detectorRoleId()];
     expect(role['Properties']['ManagedPolicyArns']).toBeUndefined();
     expect(role['Properties']['Policies']).toBeUndefined();
@@ -198,14 +214,26 @@ describe('IAM (stream ingest)', () => {
       onlyResource(template, 'AWS::Lambda::Function', DETECTOR).resource.Properties!['LoggingConfig']['LogGroup'],
     );
     const statements = statementsOfRole(template, detectorRoleId());
-    expect(statements).toHaveLength(5);
+    expect(statements).toHaveLength(8);
     expect(statements).toEqual(
       expect.arrayContaining([
-        { actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [getAttOf(template, 'AWS::DynamoDB::Table', 'Arn')] },
-        { actions: ['iot:Publish'], resources: [stackArn('iot', `topic/${PREDICTION_TOPIC}`)] },
+        {
+          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+          resources: [getAttOf(template, 'AWS::DynamoDB::Table', 'Arn', PROFILES)],
+        },
+        {
+          actions: ['iot:Publish'],
+          resources: expect.arrayContaining([
+            stackArn('iot', `topic/${PREDICTION_TOPIC}`),
+            stackArn('iot', `topic/${ALARM_TOPIC_PREFIX}*`),
+          ]),
+        },
+        { actions: ['dynamodb:PutItem'], resources: [getAttOf(template, 'AWS::DynamoDB::Table', 'Arn', HISTORY)] },
+        { actions: ['sns:Publish'], resources: [refTo(template, 'AWS::SNS::Topic', NOTIFICATIONS_TOPIC)] },
+        { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [arnOf(keyIdOf(template, NOTIFICATIONS_TOPIC))] },
         { actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [{ 'Fn::GetAtt': [logGroupId, 'Arn'] }] },
         { actions: STREAM_READ_ACTIONS, resources: [stream()] },
-        { actions: ['sqs:SendMessage'], resources: [getAttOf(template, 'AWS::SQS::Queue', 'Arn')] },
+        { actions: ['sqs:SendMessage'], resources: [arnOf(readingsQueueId(template))] },
       ]),
     );
   });
@@ -224,14 +252,22 @@ describe('IAM (stream ingest)', () => {
     );
   });
 
-  it('has no wildcard action or resource anywhere, except iot:DescribeEndpoint for the endpoint lookup', () => {
+  it('has no wildcard action or resource anywhere, but iot:DescribeEndpoint and iot:Publish on the alarm topics', () => {
+    const alarmTopics = JSON.stringify(stackArn('iot', `topic/${ALARM_TOPIC_PREFIX}*`));
     const offenders = allStatements(template)
       .filter(({ statement }) => statement.Effect === 'Allow')
       .filter(
         ({ statement }) =>
           actionsOf(statement).some((a) => a.includes('*')) || resourcesOf(statement).some((r) => JSON.stringify(r).includes('*')),
       )
-      .filter(({ statement }) => !(actionsOf(statement).join() === 'iot:DescribeEndpoint' && statement.Resource === '*'));
+      .filter(({ statement }) => !(actionsOf(statement).join() === 'iot:DescribeEndpoint' && statement.Resource === '*'))
+      .filter(
+        ({ statement }) =>
+          !(
+            actionsOf(statement).join() === 'iot:Publish' &&
+            resourcesOf(statement).every((r) => JSON.stringify(r) === alarmTopics || !JSON.stringify(r).includes('*'))
+          ),
+      );
     expect(offenders).toEqual([]);
   });
 });
@@ -261,9 +297,9 @@ describe('monitoring (stream ingest)', () => {
   });
 
   it('sends every alarm, when it fires and when it recovers, to the operations topic', () => {
-    const topic = refTo(template, 'AWS::SNS::Topic');
+    const topic = refTo(template, 'AWS::SNS::Topic', OPERATIONS_TOPIC);
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(8);
+    expect(alarms).toHaveLength(13); // the direct ingest's 12 and the iterator age
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([topic]);
       expect(alarm.Properties.OKActions).toEqual([topic]);

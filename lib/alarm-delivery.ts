@@ -1,0 +1,64 @@
+/**
+ * What every function that moves alarms needs (the detector, the sweep and
+ * the operator API each deliver what their writes counted,
+ * `lambda/outbox.ts`): the history table to record in, the IoT topics to
+ * publish on, the notifications topic; their part of the functions'
+ * environment, and the permissions, each scoped to its resource.
+ */
+import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { type IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { ALARM_TOPIC_PREFIX, type DetectorEnvironmentSettings, PREDICTION_TOPIC } from '../contract/index.ts';
+import type { NotificationsTopic } from './notifications-topic.ts';
+
+/** Where anomaly events and alarm transitions are delivered besides their MQTT topics. */
+export interface AlarmDeliveryTargets {
+  /** The history table: every event and transition is one PutItem. */
+  readonly historyTable: ITable;
+  /** Days a history item is kept (its TTL, computed by the function). */
+  readonly historyDays: number;
+  /** The alarm notifications topic. */
+  readonly notifications: NotificationsTopic;
+}
+
+/** Their part of the functions' environment (`detectorEnvironment`). */
+export function alarmDeliveryEnvironment(
+  targets: AlarmDeliveryTargets,
+): Pick<DetectorEnvironmentSettings, 'eventsTableName' | 'historyDays' | 'notificationsTopicArn'> {
+  return {
+    eventsTableName: targets.historyTable.tableName,
+    historyDays: targets.historyDays,
+    notificationsTopicArn: targets.notifications.topic.topicArn,
+  };
+}
+
+/** The IoT ARN of an MQTT topic (or of a topic pattern). */
+export function iotTopicArn(scope: Stack, topic: string): string {
+  return scope.formatArn({ service: 'iot', resource: 'topic', resourceName: topic, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+}
+
+/**
+ * Lets `role` deliver: publish anomaly events on `anom/pred` and transitions
+ * on `anom/alarm/<PrinterId>` (any function may deliver a printer's pending
+ * events, whichever kind), record them in history, notify.
+ */
+export function grantAlarmDelivery(role: IRole, targets: AlarmDeliveryTargets): void {
+  const stack = Stack.of(role);
+  role.addToPrincipalPolicy(
+    new PolicyStatement({
+      sid: 'PublishEventsAndAlarmTransitions',
+      actions: ['iot:Publish'],
+      resources: [iotTopicArn(stack, PREDICTION_TOPIC), iotTopicArn(stack, `${ALARM_TOPIC_PREFIX}*`)],
+    }),
+  );
+  role.addToPrincipalPolicy(
+    new PolicyStatement({ sid: 'RecordHistory', actions: ['dynamodb:PutItem'], resources: [targets.historyTable.tableArn] }),
+  );
+  targets.notifications.grantPublish(role);
+  Validations.of(role).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:topic/${ALARM_TOPIC_PREFIX}*]`,
+    reason:
+      'Alarm transitions go to one topic per printer, anom/alarm/<PrinterId>, and printers are data (any profile may be ' +
+      'added at run time); the pattern is limited to that prefix, in this account and region, and to iot:Publish.',
+  });
+}

@@ -1,0 +1,136 @@
+/**
+ * Where alarm transitions go besides their MQTT topics, as every function
+ * that moves alarms (the detector, the sweep, the operator API) is wired to
+ * it: the notifications topic (its own rotated key, TLS only, an optional
+ * email subscription), the one environment the three functions share, and
+ * the delivery grants, each scoped to its resource.
+ */
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ALARM_TOPIC_PREFIX, PREDICTION_TOPIC } from '../../contract/index.ts';
+import {
+  actionsOf,
+  allStatements,
+  getAttOf,
+  onlyResource,
+  refTo,
+  resourcesOf,
+  stackArn,
+  statementsOfRole,
+  synthesizeStack,
+  type SynthesizedStack,
+} from '../support/cdk-app.ts';
+import { arnOf, FUNCTIONS, HISTORY, keyIdOf, NOTIFICATIONS_TOPIC, OPERATIONS_TOPIC, roleIdOf } from './stack-parts.ts';
+
+let synthesized: SynthesizedStack;
+let template: Template;
+beforeAll(() => {
+  synthesized = synthesizeStack();
+  template = synthesized.template;
+});
+afterAll(() => synthesized?.dispose());
+
+const notificationsTopic = () => refTo(template, 'AWS::SNS::Topic', NOTIFICATIONS_TOPIC);
+
+describe('notifications topic', () => {
+  it('is a topic of its own, apart from the operations topic', () => {
+    template.resourceCountIs('AWS::SNS::Topic', 2);
+    expect(notificationsTopic()).not.toEqual(refTo(template, 'AWS::SNS::Topic', OPERATIONS_TOPIC));
+  });
+
+  it('is encrypted with its own customer-managed key, rotated yearly', () => {
+    const keyId = keyIdOf(template, NOTIFICATIONS_TOPIC);
+    expect(keyId).not.toBe(keyIdOf(template, OPERATIONS_TOPIC));
+    expect(template.toJSON()['Resources'][keyId]).toMatchObject({
+      Type: 'AWS::KMS::Key',
+      Properties: { EnableKeyRotation: true, Description: expect.stringContaining('notifications') },
+    });
+  });
+
+  it('lets no principal delegate the key with a grant, and gives no AWS service the key (only the functions use it)', () => {
+    const keyPolicy = template.toJSON()['Resources'][keyIdOf(template, NOTIFICATIONS_TOPIC)]['Properties']['KeyPolicy'];
+    expect(keyPolicy.Statement).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Sid: 'GrantsOnlyForAwsServices',
+          Effect: 'Deny',
+          Action: 'kms:CreateGrant',
+          Condition: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+        }),
+      ]),
+    );
+    expect(keyPolicy.Statement.filter((st: { Principal?: { Service?: unknown } }) => st.Principal?.Service !== undefined)).toEqual([]);
+  });
+
+  it('refuses requests without TLS', () => {
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [notificationsTopic()],
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      },
+    });
+  });
+
+  it('has no subscription by default, and subscribes the address given as context notificationEmail', () => {
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+    const synth = synthesizeStack({ context: { notificationEmail: 'alarms@example.com' } });
+    try {
+      synth.template.resourceCountIs('AWS::SNS::Subscription', 1);
+      synth.template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'email',
+        Endpoint: 'alarms@example.com',
+        TopicArn: refTo(synth.template, 'AWS::SNS::Topic', NOTIFICATIONS_TOPIC),
+      });
+    } finally {
+      synth.dispose();
+    }
+  });
+});
+
+describe('the functions that move alarms', () => {
+  const environmentOf = (fn: unknown) =>
+    onlyResource(template, 'AWS::Lambda::Function', fn).resource.Properties!['Environment']['Variables'] as Record<string, unknown>;
+
+  it('read one and the same environment: the tables, the history days, the notifications topic, the IoT endpoint', () => {
+    const detector = environmentOf(FUNCTIONS.detector);
+    expect(detector).toMatchObject({
+      EVENTS_TABLE_NAME: refTo(template, 'AWS::DynamoDB::Table', HISTORY),
+      HISTORY_DAYS: '90',
+      NOTIFICATIONS_TOPIC_ARN: notificationsTopic(),
+    });
+    expect(environmentOf(FUNCTIONS.sweep)).toEqual(detector);
+    expect(environmentOf(FUNCTIONS.api)).toEqual(detector);
+  });
+
+  it.each(Object.entries(FUNCTIONS))('%s: publishes events and alarm transitions, records history, notifies; nothing more', (_name, fn) => {
+    const statements = statementsOfRole(template, roleIdOf(template, fn));
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        {
+          actions: ['iot:Publish'],
+          resources: expect.arrayContaining([
+            stackArn('iot', `topic/${PREDICTION_TOPIC}`),
+            stackArn('iot', `topic/${ALARM_TOPIC_PREFIX}*`),
+          ]),
+        },
+        { actions: ['dynamodb:PutItem'], resources: [getAttOf(template, 'AWS::DynamoDB::Table', 'Arn', HISTORY)] },
+        { actions: ['sns:Publish'], resources: [notificationsTopic()] },
+        { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [arnOf(keyIdOf(template, NOTIFICATIONS_TOPIC))] },
+      ]),
+    );
+    const publish = statements.find((s) => s.actions.join() === 'iot:Publish')!;
+    expect(publish.resources).toHaveLength(2);
+  });
+
+  it('no principal may publish to SNS but on the notifications topic, nor use a KMS key but its key', () => {
+    const sns = allStatements(template).filter(({ statement }) => actionsOf(statement).some((a) => a.startsWith('sns:')));
+    expect(sns).toHaveLength(3);
+    for (const { statement } of sns) {
+      expect(actionsOf(statement)).toEqual(['sns:Publish']);
+      expect(resourcesOf(statement)).toEqual([notificationsTopic()]);
+    }
+    const kms = allStatements(template).filter(({ statement }) => actionsOf(statement).some((a) => a.startsWith('kms:')));
+    expect(kms).toHaveLength(3);
+    for (const { statement } of kms) expect(resourcesOf(statement)).toEqual([arnOf(keyIdOf(template, NOTIFICATIONS_TOPIC))]);
+  });
+});
