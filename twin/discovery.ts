@@ -23,7 +23,11 @@ export interface TwinRecord {
   readonly dynamodb: string;
   /** The twin's HTTP API, `http://127.0.0.1:PORT`. */
   readonly http: string;
+  /** The dashboard's URL (the twin's HTTP server's root). */
+  readonly dashboard?: string;
   readonly table: string;
+  /** The history table. */
+  readonly eventsTable?: string;
   /** Stream ingest only: the Kinesis endpoint, `http://127.0.0.1:PORT`. */
   readonly kinesis?: string;
 }

@@ -7,10 +7,11 @@ import {
   DescribeTableCommand,
   DynamoDBClient,
   ResourceNotFoundException,
+  UpdateTableCommand,
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { createProfilesTableRequest } from '../contract/index.ts';
+import { createEventsTableRequest, createProfilesTableRequest } from '../contract/index.ts';
 import { listen } from './listen.ts';
 
 /** Credentials and region for local endpoints: never real ones. */
@@ -52,13 +53,40 @@ export function localDynamoDbClient(endpoint: string, config: DynamoDBClientConf
 }
 
 /** Creates the profiles table unless it exists. Returns true when it was created. */
-export async function ensureProfilesTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
+export function ensureProfilesTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
+  return ensureTable(client, createProfilesTableRequest(tableName));
+}
+
+/** Creates the history table unless it exists. Returns true when it was created. */
+export function ensureEventsTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
+  return ensureTable(client, createEventsTableRequest(tableName));
+}
+
+/**
+ * Creates a table unless it exists. A table kept in a state folder from an
+ * older version may lack indexes added since: those are added.
+ */
+async function ensureTable(
+  client: DynamoDBClient,
+  request: ReturnType<typeof createProfilesTableRequest> | ReturnType<typeof createEventsTableRequest>,
+): Promise<boolean> {
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: request.TableName }));
+    const present = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+    for (const index of request.GlobalSecondaryIndexes) {
+      if (present.has(index.IndexName)) continue;
+      await client.send(
+        new UpdateTableCommand({
+          TableName: request.TableName,
+          AttributeDefinitions: request.AttributeDefinitions,
+          GlobalSecondaryIndexUpdates: [{ Create: index }],
+        }),
+      );
+    }
     return false;
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
   }
-  await client.send(new CreateTableCommand(createProfilesTableRequest(tableName)));
+  await client.send(new CreateTableCommand(request));
   return true;
 }

@@ -53,6 +53,8 @@ export interface TwinHttpServer {
   readonly port: number;
   /** Adds (or replaces) the route for `method` on the exact `path`. */
   route(method: string, path: string, handler: RouteHandler): void;
+  /** What answers a path no route has (the operator API and the dashboard); without one, 404. */
+  fallback(listener: (request: IncomingMessage, response: ServerResponse) => unknown): void;
   close(): Promise<void>;
 }
 
@@ -70,6 +72,7 @@ function send(res: ServerResponse, { status = 200, body }: JsonReply, headers: R
  */
 export async function startHttpServer(port = 0): Promise<TwinHttpServer> {
   const routes = new Map<string, Map<string, RouteHandler>>();
+  let fallback: ((request: IncomingMessage, response: ServerResponse) => unknown) | undefined;
   const server = createServer((req, res) => {
     void (async () => {
       const method = req.method ?? 'GET';
@@ -80,7 +83,9 @@ export async function startHttpServer(port = 0): Promise<TwinHttpServer> {
       }
       const byMethod = routes.get(url.pathname);
       const handler = byMethod?.get(method);
-      if (byMethod === undefined) {
+      if (byMethod === undefined && fallback !== undefined) {
+        await fallback(req, res);
+      } else if (byMethod === undefined) {
         send(res, { status: 404, body: { error: `no such resource: ${url.pathname}` } });
       } else if (handler === undefined) {
         const allowed = [...byMethod.keys()].join(', ');
@@ -102,6 +107,9 @@ export async function startHttpServer(port = 0): Promise<TwinHttpServer> {
   return {
     url: `http://127.0.0.1:${bound.port}`,
     port: bound.port,
+    fallback: (listener) => {
+      fallback = listener;
+    },
     route: (method, path, handler) => {
       const byMethod = routes.get(path) ?? new Map<string, RouteHandler>();
       byMethod.set(method.toUpperCase(), handler);

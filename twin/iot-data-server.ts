@@ -4,7 +4,8 @@
  * (`POST /topics/{topic}?qos=N`), which the twin hands to its MQTT broker
  * (tests can record or fail them), and the registry's `DescribeThing`
  * (`GET /things/{thingName}`), answered from the twin's things (device
- * identity mode, for gateways).
+ * identity mode, for gateways), and SNS's `Publish` (`POST /`, the query
+ * protocol), which hands alarm notifications to the twin.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { listen } from './listen.ts';
@@ -15,6 +16,14 @@ export interface DataPlanePublish {
   readonly payload: Buffer;
   readonly qos: 0 | 1;
   readonly retain: boolean;
+}
+
+/** One SNS `Publish` call: the subject, the message text and its `Renotify` attribute, if any. */
+export interface SnsPublish {
+  readonly topicArn: string;
+  readonly subject: string | undefined;
+  readonly message: string;
+  readonly renotify?: number;
 }
 
 export interface IotDataServer {
@@ -41,6 +50,42 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   return Buffer.concat(chunks);
 }
 
+/** SNS's query protocol: a form-encoded `Action=Publish`, answered in XML as the service does. */
+async function snsPublish(req: IncomingMessage, res: ServerResponse, onNotify: (publish: SnsPublish) => unknown): Promise<void> {
+  const body = await readBody(req);
+  const form = new URLSearchParams(body?.toString() ?? '');
+  const xmlError = (status: number, code: string, message: string) => {
+    res.writeHead(status, { 'content-type': 'text/xml' });
+    res.end(`<ErrorResponse><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error></ErrorResponse>`);
+  };
+  const message = form.get('Message');
+  if (form.get('Action') !== 'Publish' || message === null) {
+    xmlError(400, 'InvalidParameter', 'only Publish with a Message is served here');
+    return;
+  }
+  let renotify: number | undefined;
+  for (let i = 1; form.has(`MessageAttributes.entry.${i}.Name`); i += 1) {
+    if (form.get(`MessageAttributes.entry.${i}.Name`) === 'Renotify') {
+      renotify = Number(form.get(`MessageAttributes.entry.${i}.Value.StringValue`));
+    }
+  }
+  try {
+    await onNotify({
+      topicArn: form.get('TopicArn') ?? '',
+      subject: form.get('Subject') ?? undefined,
+      message,
+      ...(renotify !== undefined ? { renotify } : {}),
+    });
+  } catch (error) {
+    xmlError(500, 'InternalError', (error as Error).message ?? String(error));
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'text/xml' });
+  res.end(
+    `<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>${crypto.randomUUID()}</MessageId></PublishResult><ResponseMetadata><RequestId>${crypto.randomUUID()}</RequestId></ResponseMetadata></PublishResponse>`,
+  );
+}
+
 /**
  * Starts the API on 127.0.0.1 (port 0: a free one). A publish is acknowledged
  * only after `onPublish` resolves; if it throws, the caller gets a retryable
@@ -48,11 +93,21 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
  */
 export async function startIotDataServer(
   onPublish: (publish: DataPlanePublish) => unknown,
-  options: { host?: string; port?: number; things?: Readonly<Record<string, Readonly<Record<string, string>>>> } = {},
+  options: {
+    host?: string;
+    port?: number;
+    things?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+    /** SNS `Publish`; acknowledged once it resolves. @default none: SNS answers 404 */
+    onNotify?: (publish: SnsPublish) => unknown;
+  } = {},
 ): Promise<IotDataServer> {
   const server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
+      if (req.method === 'POST' && url.pathname === '/' && options.onNotify) {
+        await snsPublish(req, res, options.onNotify);
+        return;
+      }
       const thing = /^\/things\/([^/]+)$/.exec(url.pathname);
       if (req.method === 'GET' && thing?.[1]) {
         const thingName = decodeURIComponent(thing[1]);

@@ -14,17 +14,17 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DETECTOR_BUNDLE, DETECTOR_ENTRY, DETECTOR_EXTERNALS, DETECTOR_HANDLER, STREAM_ENTRY } from '../lambda/bundling.ts';
+import { DETECTOR_BUNDLE, DETECTOR_ENTRY, DETECTOR_EXTERNALS, DETECTOR_HANDLER, STREAM_ENTRY, SWEEP_ENTRY } from '../lambda/bundling.ts';
 
 /** Where bundles are written by default (git-ignored). */
 export const DEFAULT_BUILD_DIR = fileURLToPath(new URL('../.local/build/', import.meta.url));
 
 const BOOTSTRAP_ENTRY = fileURLToPath(new URL('./lambda-bootstrap.ts', import.meta.url));
 
-/** The function's entry points: the topic rule's (direct ingest) and the stream's event source mapping's. */
-export type FunctionEntry = 'detector' | 'stream';
+/** The functions' entry points: the topic rule's (direct ingest), the stream's event source mapping's, and the clock's sweep. */
+export type FunctionEntry = 'detector' | 'stream' | 'sweep';
 
-const ENTRIES: Readonly<Record<FunctionEntry, string>> = { detector: DETECTOR_ENTRY, stream: STREAM_ENTRY };
+const ENTRIES: Readonly<Record<FunctionEntry, string>> = { detector: DETECTOR_ENTRY, stream: STREAM_ENTRY, sweep: SWEEP_ENTRY };
 
 /** A built function, ready to be loaded by an execution environment. */
 export interface FunctionBundle {

@@ -2,15 +2,16 @@
  * The AWS services the function talks to, served on one host: DynamoDB
  * (dynalite in a thread, with the profiles table created from the stack's own
  * definition), AWS IoT Core's broker (aedes), the IoT Data Plane `Publish`
- * API, which publishes onto that broker, and the thing registry's `DescribeThing`.
+ * API, which publishes onto that broker, the thing registry's `DescribeThing`,
+ * and SNS's `Publish` for alarm notifications.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type EmbeddedBroker, startBroker } from './broker.ts';
 import { Closers } from './closers.ts';
-import { type EmbeddedDynamoDb, ensureProfilesTable, localDynamoDbClient } from './dynamodb.ts';
+import { type EmbeddedDynamoDb, ensureEventsTable, ensureProfilesTable, localDynamoDbClient } from './dynamodb.ts';
 import { startDynamoDbThread } from './dynamodb-thread.ts';
 import { portError } from './errors.ts';
-import { type IotDataServer, startIotDataServer } from './iot-data-server.ts';
+import { type IotDataServer, type SnsPublish, startIotDataServer } from './iot-data-server.ts';
 
 export interface LocalServicesOptions {
   readonly host: string;
@@ -24,6 +25,10 @@ export interface LocalServicesOptions {
   readonly tableName: string;
   /** The thing registry `DescribeThing` answers from: thing name -> attributes. @default none */
   readonly things?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** The history table, created unless it exists. */
+  readonly eventsTableName: string;
+  /** Takes SNS `Publish` (alarm notifications). */
+  readonly onNotify: (publish: SnsPublish) => unknown;
 }
 
 export interface LocalServices {
@@ -49,6 +54,7 @@ export async function startLocalServices(options: LocalServicesOptions): Promise
     const dynamoDbClient = localDynamoDbClient(dynamoDb.endpoint);
     closers.add(() => dynamoDbClient.destroy());
     await ensureProfilesTable(dynamoDbClient, tableName);
+    await ensureEventsTable(dynamoDbClient, options.eventsTableName);
 
     const broker = await startBroker({ host, port: mqttPort }).catch((error: unknown) =>
       Promise.reject(portError(error, 'MQTT', mqttPort)),
@@ -61,7 +67,7 @@ export async function startLocalServices(options: LocalServicesOptions): Promise
             error ? reject(error) : published(),
           ),
         ),
-      { host, ...(options.things ? { things: options.things } : {}) },
+      { host, onNotify: options.onNotify, ...(options.things ? { things: options.things } : {}) },
     );
     closers.add(() => iotData.close());
     return { dynamoDb, dynamoDbClient, broker, iotData, close: () => closers.closeAll() };

@@ -24,6 +24,8 @@ export interface StatePaths {
   readonly lockFile: string;
   /** Where the running twin says how to reach it (`discovery.ts`). */
   readonly discoveryFile: string;
+  /** Alarm notifications, one JSON per line. */
+  readonly notificationsFile: string;
 }
 
 /** Where things live in the state folder `stateDir`. */
@@ -36,6 +38,7 @@ export function statePaths(stateDir: string): StatePaths {
     streamCheckpointsFile: join(stateDir, 'stream-checkpoints.json'),
     lockFile: join(stateDir, 'twin.lock'),
     discoveryFile: join(stateDir, 'twin.json'),
+    notificationsFile: join(stateDir, 'notifications.jsonl'),
   };
 }
 

@@ -16,22 +16,36 @@
  *   and run by a small Lambda service (`lambda-runtime.ts`) in worker
  *   threads, with the environment the stack gives it (`local-function.ts`);
  * - the IoT Data Plane `Publish` API, served locally onto the broker;
- * - the twin's own HTTP API (`http-server.ts`) and the discovery file that
- *   lets the CLIs find it (`discovery.ts`).
+ * - the twin's own HTTP API (`http-server.ts`), serving the operator API
+ *   and the dashboard, and the discovery file that lets the CLIs find it
+ *   (`discovery.ts`);
+ * - the clock: the sweep function, run on an interval (`clock.ts`), and the
+ *   notifications SNS would carry (`notifications.ts`).
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Aedes } from 'aedes';
 import { EventEmitter } from 'node:events';
 import { resolve } from 'node:path';
 import {
+  type AlarmNotification,
+  DEFAULT_EVENTS_TABLE_NAME,
+  DEFAULT_HISTORY_DAYS,
   DEFAULT_TABLE_NAME,
-  type DeviceIdentityMode,
   LOCAL_STREAM_NAME,
   type ProfileInput,
   RULE_SQL_VERSION,
   ruleSql,
 } from '../contract/index.ts';
 import { seedProfiles } from '../lambda/adapters/profile-writer.ts';
+import type { FleetOperations } from '../lambda/api/operations.ts';
+import type { SweepResult } from '../lambda/sweep.ts';
+import { LOCAL_AWS } from './dynamodb.ts';
+import { LocalNotifications } from './notifications.ts';
+import { Clock } from './clock.ts';
+import { mountOperatorApi } from './operator-api.ts';
+import type { TwinOptions } from './twin-options.ts';
+
+export type { TwinOptions } from './twin-options.ts';
 import { AsyncInvoker, type InvokerStats } from './async-invoker.ts';
 import { Closers } from './closers.ts';
 import { type DeadLetterRecord, DeadLetters } from './dead-letters.ts';
@@ -52,62 +66,8 @@ export type { HandledMessage, InvocationRecord } from './invoker-events.ts';
 export type { DeadLetterRecord } from './dead-letters.ts';
 export { TwinStartError, TwinWaitError } from './errors.ts';
 
-export interface TwinOptions {
-  /** Host every server listens on. @default '127.0.0.1' */
-  readonly host?: string;
-  /** MQTT port; 0 picks a free one. @default 0 */
-  readonly mqttPort?: number;
-  /** DynamoDB port; 0 picks a free one. @default 0 */
-  readonly dynamoDbPort?: number;
-  /** Folder the twin keeps its state in (`state-dir.ts`); state survives restarts. In memory when omitted. */
-  readonly stateDir?: string;
-  /** @default DEFAULT_TABLE_NAME */
-  readonly tableName?: string;
-  /** Profiles to seed at start: a profiles file or the profiles themselves. */
-  readonly profiles?: string | readonly ProfileInput[];
-  /** Most concurrent invocations (execution environments); stream ingest runs one per shard at most. @default 4 */
-  readonly concurrency?: number;
-  /** Retries of a failed invocation, as Lambda's asynchronous invocation (direct ingest). @default DETECTOR_FUNCTION.retryAttempts */
-  readonly retryAttempts?: number;
-  /** Wait before retry 1, 2, ... of an invocation or a stream batch (Lambda waits minutes; the twin does not). @default [50, 100] */
-  readonly retryDelaysMs?: readonly number[];
-  /** The function's timeout. @default DETECTOR_FUNCTION.timeoutSeconds, in ms */
-  readonly functionTimeoutMs?: number;
-  /** The function's memory size. @default DETECTOR_FUNCTION.memorySizeMb */
-  readonly memorySizeMb?: number;
-  /** The function's `POWERTOOLS_LOG_LEVEL`. @default 'INFO' */
-  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
-  /** Extra (or overriding) environment variables of the function. */
-  readonly environment?: Readonly<Record<string, string>>;
-  /** The function's log file; `false` for none. @default `<stateDir>/detector.log`, none in memory */
-  readonly logFile?: string | false;
-  /** Start the log file empty. @default false (append) */
-  readonly truncateLogFile?: boolean;
-  /** Where dead-lettered messages are appended (JSON Lines). @default `<stateDir>/dead-letter.jsonl`, memory only otherwise */
-  readonly deadLetterFile?: string;
-  /** Receives every line the function logs (e.g. to show them on the console). */
-  readonly onLog?: (line: string) => void;
-  /** The rule's SQL. @default ruleSql(deviceIdentity), the stack's */
-  readonly ruleSql?: string;
-  /** Who may report for a printer, as the stack's `-c deviceIdentity=...`. @default 'any' */
-  readonly deviceIdentity?: DeviceIdentityMode;
-  /** The thing registry (thing name -> attributes), for gateways in `thing` mode. @default none */
-  readonly things?: Readonly<Record<string, Readonly<Record<string, string>>>>;
-  /** Port of the twin's HTTP API, always on 127.0.0.1; 0 picks a free one. @default 0 */
-  readonly httpPort?: number;
-  /** Where the twin says how to reach it while it runs (`discovery.ts`); `false` for nowhere. @default `<stateDir>/twin.json`, none in memory */
-  readonly discoveryFile?: string | false;
-  /** How the rule feeds the function: one asynchronous invocation per message, or a Kinesis stream read in batches. @default 'direct' */
-  readonly ingest?: IngestMode;
-  /** Stream ingest: the Kinesis port; 0 picks a free one. @default 0 */
-  readonly kinesisPort?: number;
-  /** Stream ingest: shards of the reading stream when it is created. @default 2 */
-  readonly streamShards?: number;
-  /** Stream ingest: most records per invocation. @default STREAM_INGEST.batchSize (500, the stack's) */
-  readonly streamBatchSize?: number;
-  /** Stream ingest: retries of a failed batch before it is dead-lettered. @default STREAM_INGEST.retryAttempts (10, the stack's) */
-  readonly streamRetryAttempts?: number;
-}
+/** The topic ARN the function is given on the twin: its notifications go to the twin's SNS stand-in. */
+const LOCAL_NOTIFICATIONS_TOPIC = `arn:aws:sns:${LOCAL_AWS.region}:000000000000:printer-anomaly-alarms`;
 
 /** Counters of what the twin did since it started (`refused` of the invoker is `ruleErrors` here). */
 export interface TwinStats extends Omit<InvokerStats, 'refused'> {
@@ -153,6 +113,13 @@ export interface Twin {
   readonly broker: Aedes;
   /** A DynamoDB client for the twin's table (owned by the twin). */
   readonly dynamoDb: DynamoDBClient;
+  readonly eventsTableName: string;
+  /** The operator API's operations on the twin's tables (what its HTTP API serves), with `By` given by the caller. */
+  readonly fleet: FleetOperations;
+  /** Runs the sweep function once, at `at` (the twin's clock when omitted). */
+  sweep(at?: Date): Promise<SweepResult>;
+  /** Notifications so far (also in the notifications file). */
+  notifications(): readonly AlarmNotification[];
   readonly events: EventEmitter<TwinEvents>;
   stats(): TwinStats;
   deadLetters(): readonly DeadLetterRecord[];
@@ -182,6 +149,9 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   const fn = localFunction({ ...options, ingest: ingestMode });
   const logPath = options.logFile === false ? undefined : (options.logFile ?? paths?.logFile);
   const deadLetterFile = options.deadLetterFile ?? paths?.deadLetterFile;
+  const eventsTableName = options.eventsTableName ?? DEFAULT_EVENTS_TABLE_NAME;
+  const historyDays = options.historyDays ?? DEFAULT_HISTORY_DAYS;
+  const now = options.now ?? (() => new Date());
   const events = new EventEmitter<TwinEvents>();
   let logFile: LineFile | undefined;
   const log = (line: string) => {
@@ -195,12 +165,21 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     if (stateDir) closers.add(lockStateDir(stateDir));
     logFile = logPath === undefined ? undefined : new LineFile(resolve(logPath), { truncate: options.truncateLogFile ?? false });
     closers.add(() => logFile?.close());
+    const notificationsFile = options.notificationsFile ?? paths?.notificationsFile;
+    const notifications = new LocalNotifications({
+      ...(notificationsFile ? { file: resolve(notificationsFile) } : {}),
+      ...(options.webhook ? { webhook: options.webhook } : {}),
+      log,
+    });
+    closers.add(() => notifications.close());
     const services = await startLocalServices({
       host: options.host ?? '127.0.0.1',
       mqttPort: options.mqttPort ?? 0,
       dynamoDbPort: options.dynamoDbPort ?? 0,
       dynamoDbDir: paths?.dynamoDbDir,
       tableName,
+      eventsTableName,
+      onNotify: notifications.onNotify,
       ...(options.things ? { things: options.things } : {}),
     });
     closers.add(() => services.close());
@@ -215,6 +194,11 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       deviceIdentity,
       // The same local server answers the thing registry's DescribeThing.
       iotEndpoint: iotData.endpoint,
+      eventsTableName,
+      historyDays,
+      notificationsTopicArn: LOCAL_NOTIFICATIONS_TOPIC,
+      // The same local server answers SNS's Publish.
+      snsEndpoint: iotData.endpoint,
       logLevel: options.logLevel,
       extra: options.environment,
     };
@@ -224,6 +208,31 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       entry: ingestMode === 'stream' ? 'stream' : 'detector',
     });
     closers.add(() => runtime.close());
+    const sweepRuntime = await startFunction({ ...fn, functionName: `${fn.functionName}-sweep` }, functionSettings, {
+      concurrency: 1,
+      onLog: log,
+      entry: 'sweep',
+    });
+    closers.add(() => sweepRuntime.close());
+    const clock = new Clock({
+      sweep: (at) => sweepRuntime.invoke(`sweep-${at.getTime()}-${Math.random().toString(36).slice(2)}`, { time: at.toISOString() }),
+      now,
+      intervalSeconds: options.sweepSeconds ?? 10,
+      log,
+    });
+    closers.add(() => clock.stop());
+
+    const { fleet, close: closeApi } = mountOperatorApi({
+      http,
+      dynamoDb: dynamoDbClient,
+      tableName,
+      eventsTableName,
+      historyDays,
+      endpoint: iotData.endpoint,
+      notificationsTopicArn: LOCAL_NOTIFICATIONS_TOPIC,
+      now,
+    });
+    closers.add(closeApi);
 
     if (options.profiles !== undefined) {
       const profiles = typeof options.profiles === 'string' ? await loadProfilesFile(options.profiles) : options.profiles;
@@ -278,7 +287,9 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
         mqtt: broker.url,
         dynamodb: dynamoDb.endpoint,
         http: http.url,
+        dashboard: `${http.url}/`,
         table: tableName,
+        eventsTable: eventsTableName,
         ...(stream ? { kinesis: stream.kinesis.endpoint } : {}),
       };
       closers.add(writeDiscoveryFile(discoveryFile, record));
@@ -307,6 +318,14 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       deadLetterFile,
       broker: broker.aedes,
       dynamoDb: dynamoDbClient,
+      eventsTableName,
+      fleet,
+      sweep: async (at) => {
+        const outcome = (await clock.sweep(at ?? now())) as { ok: boolean; value?: unknown; error?: { errorMessage?: string } };
+        if (!outcome.ok) throw new Error(`sweep failed: ${outcome.error?.errorMessage ?? 'unknown error'}`);
+        return outcome.value as SweepResult;
+      },
+      notifications: () => notifications.list(),
       events,
       stats,
       deadLetters: () => deadLetters.list(),
@@ -328,6 +347,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
         closing = true;
         // The rule is disabled first, so nothing new comes in while the rest drains.
         await invoker.close({ drainTimeoutMs, stopIntake: () => ruleAction.disable(), stopFunction: () => runtime.close() });
+        await clock.stop();
         await flushLogs().catch(() => undefined);
         await closers.closeAll();
       },

@@ -9,6 +9,7 @@
  *   replaying the same data with `seq` recovers it exactly once. (That the
  *   emitter reconnects and resends is `faults.test.ts`'s broker test.)
  */
+import { originalModelProfile, originalValue } from '../support/profiles.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
@@ -76,11 +77,11 @@ function startLocalTwin(mqttPort: number): Promise<ChildProcess> {
 
 function modelAfter(lastSeq: Record<string, number>) {
   const profiles: Record<string, ModelProfile> = {};
-  for (const p of fleet.profiles) profiles[p.PrinterId] = { lower: p.Thresholds.Lower, upper: p.Thresholds.Upper, window: p.Window };
+  for (const p of fleet.profiles) profiles[p.PrinterId] = originalModelProfile(p);
   const applied = fleet.readings.filter((r) => r.seq <= (lastSeq[r.PrinterId] ?? 0));
   return runModel(
     profiles,
-    applied.map((r) => ({ printerId: r.PrinterId, value: r.data.value, seq: r.seq })),
+    applied.map((r) => ({ printerId: r.PrinterId, value: originalValue(r), seq: r.seq })),
   ).printers;
 }
 

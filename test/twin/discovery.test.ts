@@ -62,7 +62,7 @@ describe("the twin's HTTP API", () => {
 
   it('answers anything else with a JSON error: 404, 405, and 403 for a request not addressed to 127.0.0.1 or localhost', async () => {
     const twin = await twinWith({});
-    expect(await get(`${twin.httpUrl}/api/nope`)).toEqual({ status: 404, body: { error: 'no such resource: /api/nope' } });
+    expect(await get(`${twin.httpUrl}/api/nope`)).toEqual({ status: 404, body: { error: 'no such route: GET /api/nope' } });
     const post = await fetch(`${twin.httpUrl}/api/health`, { method: 'POST' });
     expect({ status: post.status, allow: post.headers.get('allow'), body: await post.json() }).toEqual({
       status: 405,
@@ -89,7 +89,9 @@ describe('the discovery file', () => {
         mqtt: twin.mqttUrl,
         dynamodb: twin.dynamoDbEndpoint,
         http: twin.httpUrl,
+        dashboard: `${twin.httpUrl}/`,
         table: twin.tableName,
+        eventsTable: twin.eventsTableName,
       });
     } finally {
       await twin.close();
