@@ -26,10 +26,12 @@ import { INGEST_MODES, type IngestMode } from '../contract/index.ts';
 const spec = {
   usage:
     'npm run local -- [--mqtt-port 1883] [--dynamodb-port 8000] [--http-port 8080] [--profiles FILE] [--state-dir DIR | --in-memory] ' +
-    '[--ingest direct|stream] [--device-identity any|thing --things FILE]',
+    '[--sweep-seconds 10] [--webhook URL] [--ingest direct|stream] [--device-identity any|thing --things FILE]',
   summary:
-    'Starts the local twin: an MQTT broker, a DynamoDB API with the profiles table, the topic rule and the ' +
-    'detector function, wired as in the cloud. Prints one line with its endpoints when ready and runs until ' +
+    'Starts the local twin: an MQTT broker, a DynamoDB API with the profiles and history tables, the topic rule, the ' +
+    'detector function, the clock (the sweep function, every --sweep-seconds), alarm notifications (appended to ' +
+    'notifications.jsonl in the state folder, and POSTed to --webhook), and the operator API and dashboard on ' +
+    'http://127.0.0.1:<http-port>/, wired as in the cloud. Prints one line with its endpoints when ready and runs until ' +
     "Ctrl-C or SIGTERM. The function's log records are shown here and kept in the log file (npm run logs). " +
     'While it runs, its endpoints are written to twin.json in the state folder (.local/twin.json with --in-memory), ' +
     'where the other CLIs find it. With --ingest stream, the rule puts each message on a Kinesis stream (an embedded ' +
@@ -38,6 +40,8 @@ const spec = {
     'mqtt-port': { type: 'string' },
     'dynamodb-port': { type: 'string' },
     'http-port': { type: 'string' },
+    'sweep-seconds': { type: 'string' },
+    webhook: { type: 'string' },
     ingest: { type: 'string' },
     'kinesis-port': { type: 'string' },
     'device-identity': { type: 'string' },
@@ -53,7 +57,9 @@ const spec = {
   help: {
     'mqtt-port': `MQTT port on 127.0.0.1, 0 for any free one (default ${DEFAULT_MQTT_PORT})`,
     'dynamodb-port': `DynamoDB port on 127.0.0.1, 0 for any free one (default ${DEFAULT_DYNAMODB_PORT})`,
-    'http-port': `the twin's HTTP API (GET /api/health) on 127.0.0.1, 0 for any free one (default ${DEFAULT_HTTP_PORT})`,
+    'http-port': `the operator API (/api/...) and the dashboard (/) on 127.0.0.1, 0 for any free one (default ${DEFAULT_HTTP_PORT})`,
+    'sweep-seconds': 'seconds between runs of the clock (silence, snooze expiry, re-notification); 0 for none (default 10)',
+    webhook: 'also POST each alarm notification as JSON to this URL (retried; never holds up detection)',
     ingest: 'direct: one asynchronous invocation per message (default); stream: a Kinesis stream read in batches',
     'kinesis-port': `with --ingest stream: the Kinesis API on 127.0.0.1, 0 for any free one (default ${DEFAULT_KINESIS_PORT})`,
     'device-identity': 'any: a reading counts whoever sends it (default); thing: only from its own thing or a gateway listing it',
@@ -102,6 +108,11 @@ await runCli(spec, async (values) => {
   const dynamoDbPort = intOption('dynamodb-port', values['dynamodb-port'], { max: 65_535 }) ?? DEFAULT_DYNAMODB_PORT;
   const httpPort = intOption('http-port', values['http-port'], { max: 65_535 }) ?? DEFAULT_HTTP_PORT;
   const concurrency = intOption('concurrency', values.concurrency, { min: 1, max: 64 });
+  const sweepSeconds = intOption('sweep-seconds', values['sweep-seconds'], { max: 86_400 }) ?? 10;
+  const webhook = values.webhook;
+  if (webhook !== undefined && (!URL.canParse(webhook) || !/^https?:$/.test(new URL(webhook).protocol))) {
+    throw new UsageError(`--webhook must be an http(s) URL, got "${webhook}"`);
+  }
   const ingest: IngestMode = choice('ingest', values.ingest, INGEST_MODES) ?? 'direct';
   if (values['kinesis-port'] !== undefined && ingest !== 'stream') throw new UsageError('--kinesis-port goes with --ingest stream');
   const kinesisPort = intOption('kinesis-port', values['kinesis-port'], { max: 65_535 }) ?? DEFAULT_KINESIS_PORT;
@@ -119,6 +130,8 @@ await runCli(spec, async (values) => {
     mqttPort,
     dynamoDbPort,
     httpPort,
+    sweepSeconds,
+    ...(webhook !== undefined ? { webhook } : {}),
     ...(stateDir !== undefined
       ? { stateDir }
       : { deadLetterFile: IN_MEMORY_DEAD_LETTER_FILE, truncateLogFile: true, discoveryFile: IN_MEMORY_DISCOVERY_FILE }),
@@ -152,7 +165,7 @@ await runCli(spec, async (values) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.stdout.write(
       `local twin ready: mqtt ${twin.mqttUrl} | dynamodb ${twin.dynamoDbEndpoint} (aws dynamodb --endpoint-url ${twin.dynamoDbEndpoint}) ` +
-        `| http ${twin.httpUrl} | table ${twin.tableName} | log ${twin.logFile ?? 'none'} | state ${twin.stateDir ?? 'in memory'}` +
+        `| http ${twin.httpUrl} | dashboard ${twin.httpUrl}/ | table ${twin.tableName} | log ${twin.logFile ?? 'none'} | state ${twin.stateDir ?? 'in memory'}` +
         (twin.kinesisEndpoint === undefined
           ? ''
           : ` | kinesis ${twin.kinesisEndpoint} (aws kinesis --endpoint-url ${twin.kinesisEndpoint}) | stream ${twin.streamName}`) +

@@ -15,12 +15,13 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   common: [],
   contract: [],
   lambda: ['contract', 'common'],
+  dashboard: [],
   lib: ['contract', 'common', 'lambda'],
   bin: ['lib', 'contract'],
-  twin: ['contract', 'common', 'lambda'],
+  twin: ['contract', 'common', 'lambda', 'dashboard'],
   emitter: ['contract', 'common', 'lambda'],
   bench: ['contract', 'common', 'lambda', 'twin', 'emitter'],
-  cli: ['contract', 'common', 'lambda', 'twin', 'emitter'],
+  cli: ['contract', 'common', 'lambda', 'twin', 'emitter', 'dashboard'],
   '.': ['bin', 'lib'],
 };
 

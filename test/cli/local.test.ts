@@ -25,7 +25,7 @@ const READY_STREAM =
   /^local twin ready: mqtt (mqtt:\/\/127\.0\.0\.1:\d+) \| dynamodb (http:\/\/127\.0\.0\.1:\d+) .* \| state in memory \| kinesis (http:\/\/127\.0\.0\.1:\d+) \(aws kinesis --endpoint-url http:\/\/127\.0\.0\.1:\d+\) \| stream PrinterReadings \| device identity thing \(1 things\)$/;
 
 const READY =
-  /^local twin ready: mqtt (mqtt:\/\/127\.0\.0\.1:\d+) \| dynamodb (http:\/\/127\.0\.0\.1:\d+) \(aws dynamodb --endpoint-url http:\/\/127\.0\.0\.1:\d+\) \| http (http:\/\/127\.0\.0\.1:\d+) \| table PrinterProfiles \| log (\S+) \| state (.+)$/;
+  /^local twin ready: mqtt (mqtt:\/\/127\.0\.0\.1:\d+) \| dynamodb (http:\/\/127\.0\.0\.1:\d+) \(aws dynamodb --endpoint-url http:\/\/127\.0\.0\.1:\d+\) \| http (http:\/\/127\.0\.0\.1:\d+) \| dashboard http:\/\/127\.0\.0\.1:\d+\/ \| table PrinterProfiles \| log (\S+) \| state (.+)$/;
 
 describe('npm run local', () => {
   it('prints one ready line, serves the original put-item and the CLIs, and exits 0 on SIGTERM', async () => {
@@ -54,7 +54,9 @@ describe('npm run local', () => {
         mqtt: mqttUrl,
         dynamodb: endpoint,
         http: httpUrl,
+        dashboard: `${httpUrl}/`,
         table: 'PrinterProfiles',
+        eventsTable: 'PrinterEvents',
       });
       expect(await fetchTwinHealth(httpUrl!)).toEqual({ ok: true, twin: { received: 0, done: 0, inFlight: 0 } });
 

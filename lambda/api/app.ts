@@ -1,0 +1,253 @@
+/**
+ * The operator API: one Hono app over {@link FleetOperations}, served by the
+ * stack's HTTP API (IAM-authorized, through the Lambda adapter) and by the
+ * twin on 127.0.0.1 alike. Every answer is JSON, every error exactly
+ * `{"error": "<one line>"}`; no stack trace ever reaches a client. The routes
+ * and their shapes are listed in `openapi.ts`, which the app also serves.
+ */
+import { type Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { MAX_PRINTER_ID_LENGTH, type AlarmActionName, type AlarmState } from '../../contract/index.ts';
+import type { AlarmActionRequest, FleetOperations, Page, Refusal } from './operations.ts';
+import { openApiDocument } from './openapi.ts';
+
+export interface ApiOptions {
+  /** Who acts on an alarm: the caller's IAM ARN in the cloud, `local` on the twin. */
+  readonly by: (c: Context) => string;
+  /** Largest accepted request body, in bytes (default {@link DEFAULT_MAX_BODY_BYTES}). */
+  readonly maxBodyBytes?: number;
+  /** Fields added to `GET /api/health` beside `ok` (the twin adds its message counters there). */
+  readonly health?: () => Readonly<Record<string, unknown>> | Promise<Readonly<Record<string, unknown>>>;
+}
+
+export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
+
+/** `limit` bounds and defaults of the listings. */
+export const LIMITS = { max: 100, ranked: 10, list: 100, history: 50 } as const;
+
+export const ALARM_STATES: readonly AlarmState[] = ['NORMAL', 'ACTIVE', 'ACKNOWLEDGED', 'LATCHED', 'SNOOZE_DISABLED', 'DISABLED'];
+export const ALARM_ACTIONS: readonly AlarmActionName[] = ['acknowledge', 'snooze', 'disable', 'enable', 'reset'];
+
+/** The id of the fleet defaults: a profile one may read and write, with no alarm and no history of its own. */
+const FLEET_DEFAULTS_ID = '*';
+// C0 and C1 control characters, DEL included: printer ids never hold them.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+const EPOCH_MS = /^\d{1,15}$/;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
+const ISO_TIME_WITHOUT_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?$/;
+
+/** A client's mistake: answered with its status and `{"error": message}`. */
+function refuse(status: ContentfulStatusCode, message: string): never {
+  throw new HTTPException(status, { message });
+}
+
+const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
+
+function isRefusal(value: unknown): value is Refusal {
+  return typeof value === 'object' && value !== null && (value as { ok?: unknown }).ok === false;
+}
+
+/** The value of an operation, or its refusal thrown as the HTTP error it names. */
+function accepted<T>(result: T | Refusal): T {
+  if (isRefusal(result)) refuse(result.status, result.reason);
+  return result;
+}
+
+/** A path's printer id, already URL-decoded by the router, checked as readings check theirs. */
+function printerId(c: Context, { defaults }: { defaults: 'allowed' | 'refused' }): string {
+  const id = c.req.param('id') ?? '';
+  if (id.length === 0) refuse(400, 'printer id must not be empty');
+  if (id.length > MAX_PRINTER_ID_LENGTH) refuse(400, `printer id is ${id.length} characters, over ${MAX_PRINTER_ID_LENGTH}`);
+  if (CONTROL_CHARACTERS.test(id)) refuse(400, 'printer id must not contain control characters');
+  if (id === FLEET_DEFAULTS_ID && defaults === 'refused')
+    refuse(400, 'printer id * holds the fleet defaults: it has no alarm and no history');
+  return id;
+}
+
+function limitQuery(c: Context, fallback: number): number {
+  const text = c.req.query('limit');
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!/^\d{1,4}$/.test(text) || n < 1 || n > LIMITS.max)
+    refuse(400, `limit must be a whole number from 1 to ${LIMITS.max}, got "${text}"`);
+  return n;
+}
+
+/** A time as epoch ms: given as epoch milliseconds or ISO-8601 (a date, or a date-time with its zone). */
+export function parseTime(name: string, text: string): number {
+  if (ISO_TIME_WITHOUT_ZONE.test(text)) refuse(400, `${name} needs a time zone (e.g. ${text}Z), got "${text}"`);
+  const ms = EPOCH_MS.test(text) ? Number(text) : ISO_DATE.test(text) || ISO_TIME.test(text) ? Date.parse(text) : Number.NaN;
+  if (!Number.isFinite(ms) || Number.isNaN(new Date(ms).getTime())) {
+    refuse(400, `${name} must be epoch milliseconds or an ISO-8601 time, got "${text}"`);
+  }
+  return ms;
+}
+
+function timeQuery(c: Context, name: 'since' | 'until'): number | undefined {
+  const text = c.req.query(name);
+  return text === undefined ? undefined : parseTime(name, text);
+}
+
+function cursorQuery(c: Context): string | undefined {
+  const cursor = c.req.query('cursor');
+  if (cursor === undefined) return undefined;
+  if (cursor.length === 0 || cursor.length > 2048 || CONTROL_CHARACTERS.test(cursor)) refuse(400, 'cursor is not one this API gave');
+  return cursor;
+}
+
+/**
+ * The request's JSON body. A body must say it is JSON: a browser sends a
+ * cross-site form or `text/plain` post without asking first, but never one
+ * labelled `application/json`, so this also keeps other web pages from acting
+ * through a user's browser on the unauthenticated local API.
+ */
+async function jsonBody(c: Context): Promise<Record<string, unknown>> {
+  const type = c.req.header('content-type') ?? '';
+  if (!/^application\/json\s*(;|$)/i.test(type)) refuse(415, 'the body must be JSON, sent with Content-Type: application/json');
+  const text = await c.req.text();
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    refuse(400, `the body is not JSON (${oneLine((error as Error).message)})`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) refuse(400, 'the body must be a JSON object');
+  return value as Record<string, unknown>;
+}
+
+/** Checks an alarm action's body: `{action, note?, until?}` and nothing else. */
+export function parseAlarmAction(body: Record<string, unknown>, by: string): AlarmActionRequest {
+  const unknown = Object.keys(body).filter((key) => !['action', 'note', 'until'].includes(key));
+  if (unknown.length > 0) refuse(400, `unknown field ${JSON.stringify(unknown[0])}; expected action, note and until`);
+  const { action, note, until } = body;
+  if (typeof action !== 'string' || !(ALARM_ACTIONS as readonly string[]).includes(action)) {
+    refuse(400, `action must be one of ${ALARM_ACTIONS.join(', ')}, got ${JSON.stringify(action) ?? 'nothing'}`);
+  }
+  if (note !== undefined && note !== null && typeof note !== 'string') refuse(400, 'note must be a string');
+  if (until !== undefined && until !== null && typeof until !== 'string') refuse(400, 'until must be an ISO-8601 time');
+  if (action === 'snooze' && typeof until !== 'string') refuse(400, 'snooze needs until, an ISO-8601 time');
+  if (action !== 'snooze' && typeof until === 'string') refuse(400, `until is for snooze, not ${action}`);
+  if (typeof until === 'string' && EPOCH_MS.test(until)) refuse(400, `until must be an ISO-8601 time, got "${until}"`);
+  return {
+    action: action as AlarmActionName,
+    by,
+    ...(typeof note === 'string' ? { note } : {}),
+    ...(typeof until === 'string' ? { until: parseTime('until', until) } : {}),
+  };
+}
+
+const pageBody = <T>(key: 'printers' | 'items', page: Page<T>) => ({ [key]: page.items, next: page.next });
+
+/** `/api/printers/:id` as a regular expression matching the same paths. */
+const pathPattern = (path: string) => new RegExp(`^${path.replace(/:[A-Za-z]+/g, '[^/]+').replace(/\./g, '\\.')}$`);
+
+/** The operator API on `operations`; `options.by` names who acts. */
+export function createApi(operations: FleetOperations, options: ApiOptions): Hono {
+  const app = new Hono();
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+
+  app.use('*', async (c, next) => {
+    await next();
+    // Answers change from one second to the next, and a dashboard polls them.
+    c.header('cache-control', 'no-store');
+    c.header('x-content-type-options', 'nosniff');
+  });
+  const limitBody = bodyLimit({
+    maxSize: maxBodyBytes,
+    onError: (c) => c.json({ error: `the body is over the ${maxBodyBytes}-byte limit` }, 413),
+  });
+  app.use('*', (c, next) => {
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+    // A host may pass a look-alike of Request (@hono/node-server without its global override), which bodyLimit cannot copy.
+    const raw: Pick<Request, 'url' | 'method' | 'headers' | 'body'> = c.req.raw;
+    if (!(raw instanceof Request)) {
+      c.req.raw = new Request(raw.url, { method: raw.method, headers: raw.headers, body: raw.body, duplex: 'half' } as RequestInit);
+    }
+    return limitBody(c, next);
+  });
+
+  app.get('/api/health', async (c) => c.json({ ...(options.health ? await options.health() : {}), ok: true }));
+  app.get('/api/openapi.json', (c) => c.json(openApiDocument()));
+
+  // Registered before `/api/printers/:id`, whose pattern it also matches.
+  app.get('/api/printers/ranked', async (c) => c.json({ printers: await operations.ranked(limitQuery(c, LIMITS.ranked)) }));
+
+  app.get('/api/printers', async (c) => {
+    const page = accepted(await operations.list(cursorQuery(c), limitQuery(c, LIMITS.list)));
+    return c.json(pageBody('printers', page));
+  });
+
+  app.get('/api/alarms', async (c) => {
+    const state = c.req.query('state');
+    if (state !== undefined && !(ALARM_STATES as readonly string[]).includes(state)) {
+      refuse(400, `state must be one of ${ALARM_STATES.join(', ')}, got "${state}"`);
+    }
+    return c.json({ printers: await operations.alarms(state as AlarmState | undefined) });
+  });
+
+  app.get('/api/printers/:id', async (c) => {
+    const id = printerId(c, { defaults: 'allowed' });
+    const detail = await operations.printer(id);
+    if (detail === undefined) refuse(404, `no printer ${JSON.stringify(id)}`);
+    return c.json({ profile: detail.profile, state: detail.state, alarm: detail.alarm, recent: detail.recent });
+  });
+
+  app.put('/api/printers/:id', async (c) => {
+    const id = printerId(c, { defaults: 'allowed' });
+    const body = await jsonBody(c);
+    if (body['PrinterId'] !== undefined && body['PrinterId'] !== id) {
+      refuse(400, `PrinterId ${JSON.stringify(body['PrinterId'])} in the body does not match the path's ${JSON.stringify(id)}`);
+    }
+    const result = accepted(await operations.putProfile(id, { ...body, PrinterId: id }));
+    return c.json(result.profile, result.created ? 201 : 200);
+  });
+
+  app.post('/api/printers/:id/alarm', async (c) => {
+    const id = printerId(c, { defaults: 'refused' });
+    const request = parseAlarmAction(await jsonBody(c), options.by(c));
+    return c.json(accepted(await operations.act(id, request)).alarm);
+  });
+
+  app.get('/api/printers/:id/history', async (c) => {
+    const id = printerId(c, { defaults: 'refused' });
+    const since = timeQuery(c, 'since');
+    const until = timeQuery(c, 'until');
+    if (since !== undefined && until !== undefined && since > until) refuse(400, 'since is after until');
+    const cursor = cursorQuery(c);
+    const query = {
+      limit: limitQuery(c, LIMITS.history),
+      ...(since === undefined ? {} : { since }),
+      ...(until === undefined ? {} : { until }),
+    };
+    const page = await operations.history(id, cursor === undefined ? query : { ...query, cursor });
+    if (page === undefined) refuse(404, `no printer ${JSON.stringify(id)}`);
+    return c.json(pageBody('items', accepted(page)));
+  });
+
+  app.get('/api/events', async (c) => {
+    const since = timeQuery(c, 'since');
+    const cursor = cursorQuery(c);
+    const query = { limit: limitQuery(c, LIMITS.history), ...(since === undefined ? {} : { since }) };
+    return c.json(pageBody('items', accepted(await operations.events(cursor === undefined ? query : { ...query, cursor }))));
+  });
+
+  const routes = app.routes.filter((route) => route.method !== 'ALL').map((route) => ({ ...route, pattern: pathPattern(route.path) }));
+  app.notFound((c) => {
+    const allowed = [...new Set(routes.filter((route) => route.pattern.test(c.req.path)).map((route) => route.method))];
+    if (allowed.length === 0) return c.json({ error: `no such route: ${c.req.method} ${c.req.path}` }, 404);
+    c.header('allow', allowed.join(', '));
+    return c.json({ error: `${c.req.method} is not allowed on ${c.req.path} (allowed: ${allowed.join(', ')})` }, 405);
+  });
+  app.onError((error, c) => {
+    if (error instanceof HTTPException && error.status < 500) {
+      return c.json({ error: oneLine(error.message) || 'bad request' }, error.status as ContentfulStatusCode);
+    }
+    console.error('operator API: request failed', c.req.method, c.req.path, error);
+    return c.json({ error: 'internal error' }, 500);
+  });
+  return app;
+}
