@@ -13,6 +13,8 @@ import { PublishCommand, type IoTDataPlaneClient } from '@aws-sdk/client-iot-dat
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ReadingPayload } from '../contract/index.ts';
 import { detect } from '../lambda/core/detector.ts';
+import { originalRules } from '../lambda/core/rules.ts';
+import { initialState } from '../lambda/core/step.ts';
 
 export interface OriginalDependencies {
   readonly dynamoDb: DynamoDBClient;
@@ -36,15 +38,12 @@ export function createOriginalHandler(deps: OriginalDependencies) {
     };
     // The window rule is the detector's (`detect()`); the original had no seq or timestamp ordering.
     const verdict = detect(
-      {
-        printerId: reading.PrinterId,
-        lower: profile.Thresholds.Lower,
-        upper: profile.Thresholds.Upper,
-        window: profile.Window,
+      initialState(reading.PrinterId, originalRules(profile.Thresholds.Lower, profile.Thresholds.Upper, profile.Window), {
         outOfBoundsCount: profile.OutOfBoundsCount,
         eventCount: profile.EventCount,
-      },
-      { printerId: reading.PrinterId, value: reading.data.value },
+      }),
+      { printerId: reading.PrinterId, metrics: reading.data },
+      Date.now(),
     );
     if (!verdict.applied) return false; // never: without seq or timestamp every reading applies
     const { event } = verdict;

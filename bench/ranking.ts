@@ -55,7 +55,7 @@ function rankedItem(
   templates: readonly ProfileInput[],
 ): { item: Record<string, AttributeValue>; ranked: boolean } {
   const profile = templates[index % templates.length]!;
-  const { Lower: lower, Upper: upper } = profile.Thresholds;
+  const { Lower: lower, Upper: upper } = profile.Thresholds as { Lower: number; Upper: number };
   const id = `Printer${index + 1}`;
   const item = profileItem({ ...profile, PrinterId: id });
   // About 30% of printers have had events; counts are log-uniform from 1 to 500 (many ties at the bottom, few at the top).
@@ -63,7 +63,7 @@ function rankedItem(
   const seenAt = new Date(Date.UTC(2026, 10, 21, 10) + index * 1000).toISOString();
   Object.assign(item, {
     [ATTR.eventCount]: { N: String(eventCount) },
-    [ATTR.outOfBoundsCount]: { N: String(random.int(0, profile.Window - 1)) },
+    [ATTR.outOfBoundsCount]: { N: String(random.int(0, (profile.Window ?? 1) - 1)) },
     [ATTR.lastValue]: { N: String(Math.round(random.between(lower, upper) * 100) / 100) },
     [ATTR.lastSeenAt]: { S: seenAt },
     [ATTR.lastSeq]: { N: String(random.int(1000, 100_999)) },

@@ -1,13 +1,16 @@
 /**
  * `npm run gen-data`: writes a deterministic replay file of printer readings
- * (see `emitter/generate.ts`) and prints what each printer's stream holds.
+ * (see `emitter/generate.ts`, and `emitter/scenarios.ts` for `--scenario`)
+ * and prints what each printer's stream holds, as the function's own core
+ * computes it (`emitter/expected.ts`).
  */
 import { CliError, UsageError, intOption, runCli } from './kit.ts';
 import { statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import type { ProfileInput } from '../contract/index.ts';
-import { summarizeStreams } from '../emitter/expected.ts';
-import { fleetProfiles, formatReadings, generateReadings } from '../emitter/generate.ts';
+import { FLEET_DEFAULTS_ID, type ProfileInput } from '../contract/index.ts';
+import { type StreamSummary, summarizeStreams } from '../emitter/expected.ts';
+import { formatReadings, generateFleet, SCENARIOS, type Scenario } from '../emitter/generate.ts';
+import { EPISODE_KINDS, type Episode } from '../emitter/scenarios.ts';
 import { loadProfilesFile, ProfilesFileError } from '../twin/profiles-file.ts';
 
 const DEFAULT_PROFILES = 'data/printer_profiles.json';
@@ -16,25 +19,34 @@ const DEFAULT_READINGS = 4000;
 const DEFAULT_SEED = '42';
 
 const spec = {
-  usage: 'npm run gen-data -- [--printers N] [--readings M] [--seed S] [--profiles FILE] [--out FILE] [--force]',
+  usage:
+    'npm run gen-data -- [--printers N] [--readings M] [--seed S] [--scenario drift|spikes|stuck|noisy|silence|mixed] ' +
+    '[--profiles FILE] [--out FILE] [--force]',
   summary:
     "Generates a deterministic replay of printer readings: values inside each profile's band, excursions out of bounds " +
     'long enough to produce anomaly events, near-misses shorter than the window, and values exactly on a threshold. ' +
-    'Writes a JSON array with one reading per line and prints a per-printer summary. The same options always give the same file. ' +
-    'An existing file is overwritten only with --force.',
+    'With --scenario (and for printers judged on named metrics such as temperature, humidity and vibration), the streams ' +
+    'hold episodes of that kind instead: drift (slowly out of bounds and back), spikes (short, far out), stuck (a sensor ' +
+    'repeating one value), noisy (wide jitter), silence (the printer stops reporting for a while), or mixed (all of them in turn). ' +
+    "Writes a JSON array with one reading per line and prints a per-printer summary computed by the function's own detector " +
+    'and alarm. The same options always give the same file. An existing file is overwritten only with --force.',
   options: {
     printers: { type: 'string' },
     readings: { type: 'string' },
     seed: { type: 'string' },
+    scenario: { type: 'string' },
     profiles: { type: 'string' },
     out: { type: 'string' },
     'profiles-out': { type: 'string' },
     force: { type: 'boolean' },
   },
   help: {
-    printers: 'number of printers (default: one per profile; beyond that, derived profiles the backend does not know unless seeded)',
+    printers:
+      'number of printers (default: one per profile; beyond that, derived profiles the backend does not know unless seeded: ' +
+      'with --scenario, judged on named metrics in every window mode)',
     readings: `readings in all, shared evenly between the printers (default ${DEFAULT_READINGS})`,
     seed: `seed of the generator: any text or number (default ${DEFAULT_SEED})`,
+    scenario: `what happens in every stream: ${SCENARIOS.join(', ')} (default: the original excursions; mixed for printers judged on named metrics)`,
     profiles: `printer profiles, a JSON array (default ${DEFAULT_PROFILES})`,
     out: `where to write the readings (default ${DEFAULT_OUT}; - for stdout)`,
     'profiles-out': 'also write the profiles of the whole fleet (given and derived) to this file, e.g. to seed them',
@@ -113,53 +125,114 @@ async function readProfiles(file: string): Promise<ProfileInput[]> {
   return profiles;
 }
 
+const pad = (text: string | number, width: number, right = false) => (right ? String(text).padStart(width) : String(text).padEnd(width));
+
+/** The original table: one row per printer with its window (printers with the original thresholds, no scenario). */
+function originalTable(summaries: readonly StreamSummary[]): string[] {
+  const lines = [
+    `${'printer'.padEnd(12)} ${'window'.padStart(6)} ${'readings'.padStart(8)} ${'out'.padStart(6)} ${'events'.padStart(6)} ${'near-miss'.padStart(9)} ${'on-limit'.padStart(8)}`,
+  ];
+  for (const s of summaries) {
+    const nearMisses = s.window === 1 ? 'n/a' : String(s.nearMisses);
+    lines.push(
+      `${s.printerId.padEnd(12)} ${String(s.window).padStart(6)} ${String(s.readings).padStart(8)} ${String(s.outOfBounds).padStart(6)} ${String(s.events).padStart(6)} ${nearMisses.padStart(9)} ${String(s.onThreshold).padStart(8)}`,
+    );
+  }
+  return lines;
+}
+
+/** How many episodes of each kind, e.g. `drift 2, stuck 1`. */
+function episodeCounts(episodes: readonly Episode[] | undefined): string {
+  const counts = EPISODE_KINDS.map((kind) => [kind, (episodes ?? []).filter((e) => e.kind === kind).length] as const);
+  const held = counts.filter(([, n]) => n > 0);
+  return held.length === 0 ? '-' : held.map(([kind, n]) => `${kind} ${n}`).join(', ');
+}
+
+/** The table of a scenario fleet: window modes, severities, where each alarm ends, and the episodes. */
+function scenarioTable(summaries: readonly StreamSummary[], episodes: ReadonlyMap<string, readonly Episode[]>): string[] {
+  const header = ['printer', 'mode', 'readings', 'out', 'events', 'near-miss', 'severity', 'alarm', 'silent', 'notified', 'episodes'];
+  const rows = summaries.map((s) => [
+    s.printerId,
+    s.mode,
+    s.readings,
+    s.outOfBounds,
+    s.events,
+    s.nearMisses,
+    s.severity ?? '-',
+    s.alarm,
+    s.silences,
+    s.notifications,
+    episodeCounts(episodes.get(s.printerId)),
+  ]);
+  const widths = header.map((title, c) => Math.max(title.length, ...rows.map((row) => String(row[c]).length)));
+  const numeric = (c: number) => typeof rows[0]?.[c] === 'number';
+  const line = (cells: readonly (string | number)[]) =>
+    cells
+      .map((cell, c) => (c === cells.length - 1 ? String(cell) : pad(cell, widths[c] ?? 0, numeric(c))))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)];
+}
+
 await runCli(spec, async (values) => {
   const profilesFile = values.profiles ?? DEFAULT_PROFILES;
   const out = values.out ?? DEFAULT_OUT;
   const readings = intOption('readings', values.readings, { min: 1, max: 50_000_000 }) ?? DEFAULT_READINGS;
   const seed = values.seed ?? DEFAULT_SEED;
   if (seed === '') throw new UsageError('--seed must not be empty');
+  const scenario = values.scenario as Scenario | undefined;
+  if (scenario !== undefined && !SCENARIOS.includes(scenario)) {
+    throw new UsageError(`--scenario must be one of ${SCENARIOS.join(', ')}, got "${values.scenario}"`);
+  }
   const force = values.force === true;
   if (out !== '-') refuseExisting('out', out, force);
   if (values['profiles-out'] !== undefined) refuseExisting('profiles-out', values['profiles-out'], force);
   const profiles = await readProfiles(profilesFile);
-  const printers = intOption('printers', values.printers, { min: 1, max: 1_000_000 }) ?? profiles.length;
+  const given = profiles.filter((p) => p.PrinterId !== FLEET_DEFAULTS_ID).length;
+  if (given === 0) throw new CliError(`${profilesFile}: holds only the fleet defaults, no printer`);
+  const printers = intOption('printers', values.printers, { min: 1, max: 1_000_000 }) ?? given;
 
-  const generated = generateReadings({ profiles, printers, readings, seed });
-  const fleet = fleetProfiles(profiles, printers, seed);
+  const fleet = generateFleet({ profiles, printers, readings, seed, ...(scenario ? { scenario } : {}) });
+  const generated = fleet.readings;
   const text = formatReadings(generated);
   if (out === '-') await flushed(process.stdout, text);
   else await writeOutput('out', out, text, force);
+  const allProfiles = [...(fleet.defaults ? [fleet.defaults] : []), ...fleet.printers];
   if (values['profiles-out'] !== undefined) {
-    await writeOutput('profiles-out', values['profiles-out'], `[\n${fleet.map((p) => `  ${JSON.stringify(p)}`).join(',\n')}\n]\n`, force);
+    await writeOutput(
+      'profiles-out',
+      values['profiles-out'],
+      `[\n${allProfiles.map((p) => `  ${JSON.stringify(p)}`).join(',\n')}\n]\n`,
+      force,
+    );
   }
 
   // The summary goes to stderr when the readings go to stdout.
   const report: string[] = [];
   const log = (line: string) => report.push(line);
-  const summaries = summarizeStreams(fleet, generated);
-  log(`${out === '-' ? 'stdout' : out}: ${generated.length} readings from ${printers} printers (seed ${seed})`);
+  const summaries = summarizeStreams(allProfiles, generated);
+  const original = fleet.episodes.size === 0;
+  const named = scenario ?? (original ? undefined : 'mixed');
   log(
-    `${'printer'.padEnd(12)} ${'window'.padStart(6)} ${'readings'.padStart(8)} ${'out'.padStart(6)} ${'events'.padStart(6)} ${'near-miss'.padStart(9)} ${'on-limit'.padStart(8)}`,
+    `${out === '-' ? 'stdout' : out}: ${generated.length} readings from ${printers} printers (seed ${seed}${named ? `, scenario ${named}` : ''})`,
   );
   const shown = summaries.length > MAX_SUMMARY_ROWS + 1 ? summaries.slice(0, MAX_SUMMARY_ROWS) : summaries;
-  for (const s of shown) {
-    const nearMisses = s.window === 1 ? 'n/a' : String(s.nearMisses);
-    log(
-      `${s.printerId.padEnd(12)} ${String(s.window).padStart(6)} ${String(s.readings).padStart(8)} ${String(s.outOfBounds).padStart(6)} ${String(s.events).padStart(6)} ${nearMisses.padStart(9)} ${String(s.onThreshold).padStart(8)}`,
-    );
-  }
+  for (const line of original ? originalTable(shown) : scenarioTable(shown, fleet.episodes)) log(line);
   if (shown.length < summaries.length) log(`... and ${summaries.length - shown.length} more printers`);
-  const thin = summaries.filter((s) => s.events === 0 || (s.window > 1 && s.nearMisses === 0)).map((s) => s.printerId);
+  const thin = summaries.filter((s) => s.events === 0 || (original && s.window > 1 && s.nearMisses === 0)).map((s) => s.printerId);
   const total = summaries.reduce((sum, s) => sum + s.events, 0);
   log(`anomaly events in all: ${total}`);
-  if (thin.length > 0)
+  if (!original) log('alarms as if each reading arrived at its timestamp, the clock sweeping at every deadline');
+  const some = `${thin.slice(0, 5).join(', ')}${thin.length > 5 ? ', ...' : ''}`;
+  if (thin.length > 0 && original)
+    log(`note: too few readings for ${thin.length} printer(s) to show both an event and a near-miss (${some}); raise --readings`);
+  if (thin.length > 0 && !original)
     log(
-      `note: too few readings for ${thin.length} printer(s) to show both an event and a near-miss (${thin.slice(0, 5).join(', ')}${thin.length > 5 ? ', ...' : ''}); raise --readings`,
+      `note: no anomaly event for ${thin.length} printer(s) (${some}): their window mode does not catch these episodes, or --readings is too low`,
     );
-  if (printers > profiles.length) {
+  if (printers > given) {
     log(
-      `note: ${printers - profiles.length} printers have no profile in ${profilesFile}; the backend counts their readings as unknown ` +
+      `note: ${printers - given} printers have no profile in ${profilesFile}; the backend counts their readings as unknown ` +
         `unless their profiles are seeded${values['profiles-out'] ? ` (written to ${values['profiles-out']})` : ' (write them with --profiles-out FILE)'}`,
     );
   }

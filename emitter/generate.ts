@@ -1,28 +1,43 @@
 /**
  * The generator of printer telemetry, one for replays (`npm run gen-data`),
- * tests and benchmarks: printer-like values inside each profile's band,
- * excursions out of bounds long enough to produce anomaly events, near-misses
- * shorter than the window, and values exactly on a threshold. Same options,
- * same output: a seeded PRNG (`random.ts`), never `Math.random`.
+ * tests and benchmarks. Printers with the original `{Lower, Upper}`
+ * thresholds get printer-like values inside their band, excursions out of
+ * bounds long enough to produce anomaly events, near-misses shorter than the
+ * window, and values exactly on a threshold. A named scenario (`scenarios.ts`)
+ * drives printers judged on named metrics, or any printer when asked for.
+ * Same options, same output: a seeded PRNG (`random.ts`), never `Math.random`.
  */
 import type { ProfileInput, ReadingPayload } from '../contract/index.ts';
+import { fleetProfiles, profileRules, splitDefaults } from './fleet-profiles.ts';
 import { Random } from './random.ts';
+import { type Episode, round, type Sample, type Scenario, scenarioSamples } from './scenarios.ts';
+
+export { fleetProfiles } from './fleet-profiles.ts';
+export { SCENARIOS, type Scenario } from './scenarios.ts';
 
 /** One generated reading, as published on `anom/detect`: always with a timestamp and a seq. */
 export type GeneratedReading = ReadingPayload & {
-  /** Epoch ms, strictly increasing per printer, non-decreasing in file order. */
+  /** Epoch ms, strictly increasing per printer, non-decreasing in file order (`'time'` order). */
   readonly timestamp: number;
   /** Per printer, from 1. */
   readonly seq: number;
 };
 
 export interface GenerateOptions {
+  /** The printers' profiles; a `*` entry is the fleet defaults they inherit from (`docs/design.md`, "Detection, extended"). */
   readonly profiles: readonly ProfileInput[];
-  /** How many printers. Beyond `profiles.length`, printers get derived profiles (see {@link fleetProfiles}). @default profiles.length */
+  /** How many printers. Beyond the profiles' printers, printers get derived profiles (see {@link fleetProfiles}). @default one per profile */
   readonly printers?: number;
   /** Readings in all, shared evenly between the printers. */
   readonly readings: number;
   readonly seed: number | string;
+  /**
+   * What happens in the streams (`scenarios.ts`): drift, spikes, stuck,
+   * noisy, silence, or every one of them in turn (mixed). Derived printers
+   * are then judged on named metrics. @default the original excursions for
+   * printers with `{Lower, Upper}` thresholds, mixed for the others
+   */
+  readonly scenario?: Scenario;
   /** Epoch ms of the first reading. @default 1763700000000 (2025-11-21T04:40:00Z) */
   readonly startTime?: number;
   /** Mean ms between two readings of one printer. @default 1000 */
@@ -31,19 +46,20 @@ export interface GenerateOptions {
    * The order of the readings. `'time'`: each printer reports about every
    * `intervalMs` (jitter of +-30 %) and the streams are merged in timestamp
    * order, as a broker sees a fleet. `'round-robin'`: reading j of every
-   * printer before reading j+1 of any, exactly `intervalMs` apart, so that
-   * reading j of printer i is at index `j * printers + i` when every printer
-   * has as many readings (the benchmarks shard and index readings that way).
-   * The values are the same in both orders. @default 'time'
+   * printer before reading j+1 of any, exactly `intervalMs` apart (plus any
+   * silence of that printer), so that reading j of printer i is at index
+   * `j * printers + i` when every printer has as many readings (the
+   * benchmarks shard and index readings that way). The values are the same
+   * in both orders. @default 'time'
    */
   readonly order?: 'time' | 'round-robin';
   /**
    * Chance per reading of normal operation that an anomaly (an excursion, a
-   * near-miss, a boundary near-miss) starts, from the first reading on: a
-   * healthy fleet with rare events, as the benchmarks use. Unset, every
-   * stream opens with 10 to 30 normal readings, then an excursion and a
-   * near-miss, with 8 to 45 normal readings between anomalies: rich in events
-   * and near-misses, as replays and tests want. @default undefined
+   * near-miss, a boundary near-miss, or the scenario's episode) starts, from
+   * the first reading on: a healthy fleet with rare events, as the benchmarks
+   * use. Unset, every stream opens with 10 to 30 normal readings, then
+   * anomalies with 8 to 45 (scenarios: 8 to 30) normal readings between:
+   * rich in events and near-misses, as replays and tests want. @default undefined
    */
   readonly anomalyRate?: number;
 }
@@ -52,60 +68,18 @@ export interface GenerateOptions {
 export const DEFAULT_START_TIME = 1_763_700_000_000;
 
 // ---------------------------------------------------------------------------
-// Profiles for the whole fleet.
-
-/** Printer-like bands for printers without a profile. */
-const DERIVED_BANDS: readonly { lower: number; upper: number }[] = [
-  { lower: 190, upper: 230 }, // nozzle temperature, degrees C
-  { lower: 50, upper: 70 }, // bed temperature
-  { lower: 20, upper: 80 }, // humidity, %
-  { lower: 15, upper: 35 }, // enclosure temperature
-  { lower: 0.5, upper: 2.5 }, // extruder pressure, bar
-  { lower: 30, upper: 90 }, // fan speed, % of max
-];
-
-/**
- * The profiles of a fleet of `printers`: the given ones first (cut to
- * `printers` when fewer), then derived ones named `PrinterN` with printer-like
- * bands and windows. Readings of printers whose profile is not stored in
- * `PrinterProfiles` are counted as unknown by the backend: seed these too.
- */
-export function fleetProfiles(profiles: readonly ProfileInput[], printers: number, seed: number | string): ProfileInput[] {
-  const fleet = profiles.slice(0, printers);
-  const taken = new Set(fleet.map((p) => p.PrinterId));
-  for (let n = 1; fleet.length < printers; n++) {
-    const id = `Printer${n}`;
-    if (taken.has(id) || profiles.some((p) => p.PrinterId === id)) continue;
-    const random = new Random(seed, 'profile', id);
-    const band = DERIVED_BANDS[random.int(0, DERIVED_BANDS.length - 1)] ?? { lower: 20, upper: 80 };
-    const width = band.upper - band.lower;
-    const shift = random.between(-0.1, 0.1) * width;
-    const decimals = width >= 10 ? 0 : 1;
-    fleet.push({
-      PrinterId: id,
-      Thresholds: { Lower: round(band.lower + shift, decimals), Upper: round(band.upper + shift, decimals) },
-      Window: random.int(3, 12),
-    });
-    taken.add(id);
-  }
-  return fleet;
-}
-
-// ---------------------------------------------------------------------------
 // One printer's values.
-
-function round(value: number, decimals: number): number {
-  const factor = 10 ** decimals;
-  return Number((Math.round(value * factor) / factor).toFixed(decimals));
-}
 
 type Segment = 'normal' | 'excursion' | 'near-miss' | 'boundary-near-miss';
 
 /** A printer's value stream: segments of normal operation between anomalies. */
-function printerValues(profile: ProfileInput, count: number, random: Random, anomalyRate: number | undefined): number[] {
-  const lower = profile.Thresholds.Lower;
-  const upper = profile.Thresholds.Upper;
-  const window = profile.Window;
+function printerValues(
+  band: { lower: number; upper: number; window: number },
+  count: number,
+  random: Random,
+  anomalyRate: number | undefined,
+): number[] {
+  const { lower, upper, window } = band;
   const width = upper - lower;
   // Resolution of the sensor: coarse for wide bands, finer for narrow ones.
   const decimals = width >= 10 ? 1 : 2;
@@ -185,20 +159,21 @@ function printerValues(profile: ProfileInput, count: number, random: Random, ano
 // The fleet's readings.
 
 interface Stream {
-  readonly profile: ProfileInput;
+  readonly printerId: string;
   readonly random: Random;
-  readonly values: readonly number[];
+  readonly samples: readonly Sample[];
 }
 
-/** Each printer about every `interval` ms (jitter of +-30 %), merged in timestamp order. */
+/** Each printer about every `interval` ms (jitter of +-30 %, plus its silences), merged in timestamp order. */
 function inTimeOrder(streams: readonly Stream[], start: number, interval: number): GeneratedReading[] {
   const all: { reading: GeneratedReading; order: number }[] = [];
-  streams.forEach(({ profile, random, values }, index) => {
+  streams.forEach(({ printerId, random, samples }, index) => {
     let timestamp = start + Math.floor(random.between(0, interval));
-    values.forEach((value, i) => {
-      all.push({ reading: { PrinterId: profile.PrinterId, data: { value }, timestamp, seq: i + 1 }, order: index });
+    samples.forEach(({ data, pauseMs }, i) => {
+      all.push({ reading: { PrinterId: printerId, data, timestamp, seq: i + 1 }, order: index });
       // Jitter of +-30 %: strictly increasing per printer.
       timestamp += Math.max(1, Math.round(interval * random.between(0.7, 1.3)));
+      if (pauseMs !== undefined) timestamp += pauseMs;
     });
   });
   all.sort((x, y) => x.reading.timestamp - y.reading.timestamp || x.order - y.order || x.reading.seq - y.reading.seq);
@@ -208,40 +183,83 @@ function inTimeOrder(streams: readonly Stream[], start: number, interval: number
 /** Reading j of every printer before reading j+1 of any; the printers of one round share its interval. */
 function inRoundRobin(streams: readonly Stream[], start: number, interval: number): GeneratedReading[] {
   const all: GeneratedReading[] = [];
-  const rounds = streams.reduce((most, stream) => Math.max(most, stream.values.length), 0);
+  const rounds = streams.reduce((most, stream) => Math.max(most, stream.samples.length), 0);
+  const silent = streams.map(() => 0);
   for (let j = 0; j < rounds; j++) {
-    streams.forEach(({ profile, values }, i) => {
-      const value = values[j];
-      if (value === undefined) return;
-      const timestamp = start + j * interval + Math.floor((i * interval) / streams.length);
-      all.push({ PrinterId: profile.PrinterId, data: { value }, timestamp, seq: j + 1 });
+    streams.forEach(({ printerId, samples }, i) => {
+      const sample = samples[j];
+      if (sample === undefined) return;
+      const timestamp = start + j * interval + Math.floor((i * interval) / streams.length) + (silent[i] ?? 0);
+      all.push({ PrinterId: printerId, data: sample.data, timestamp, seq: j + 1 });
+      silent[i] = (silent[i] ?? 0) + (sample.pauseMs ?? 0);
     });
   }
   return all;
 }
 
+/** A generated fleet: its profiles, its readings and where each printer's episodes are. */
+export interface GeneratedFleet {
+  /** The fleet defaults the profiles came with, if any. */
+  readonly defaults?: ProfileInput;
+  /** One per printer, given then derived, in the order the streams were made. */
+  readonly printers: readonly ProfileInput[];
+  readonly readings: GeneratedReading[];
+  /** Per printer driven by a scenario: its episodes, in stream order (indexes into its own readings). */
+  readonly episodes: ReadonlyMap<string, readonly Episode[]>;
+}
+
 /**
  * Generates `readings` readings for `printers` printers (default: one per
  * profile), deterministic in its options. Each printer's values depend only
- * on the seed and its profile, whatever the fleet size and the order.
+ * on the seed, the scenario and its profile, whatever the fleet size and the order.
  */
-export function generateReadings(options: GenerateOptions): GeneratedReading[] {
-  const printers = options.printers ?? options.profiles.length;
+export function generateFleet(options: GenerateOptions): GeneratedFleet {
+  const { defaults, printers: given } = splitDefaults(options.profiles);
+  const printers = options.printers ?? given.length;
   if (!Number.isSafeInteger(printers) || printers < 1) throw new RangeError(`printers must be a whole number >= 1, got ${printers}`);
   if (!Number.isSafeInteger(options.readings) || options.readings < 0)
     throw new RangeError(`readings must be a whole number >= 0, got ${options.readings}`);
-  const { anomalyRate } = options;
+  const { anomalyRate, scenario } = options;
   if (anomalyRate !== undefined && !(anomalyRate > 0 && anomalyRate <= 1))
     throw new RangeError(`anomalyRate must be in (0, 1], got ${anomalyRate}`);
-  const fleet = fleetProfiles(options.profiles, printers, options.seed);
+  const interval = options.intervalMs ?? 1000;
+  if (!(interval > 0)) throw new RangeError(`intervalMs must be above 0, got ${interval}`);
+
+  const givenRules = given.map((profile) => profileRules(profile, defaults));
+  const metrics = scenario !== undefined || givenRules.some((rules) => rules.form !== 'original');
+  const fleet = fleetProfiles(options.profiles, printers, options.seed, { metrics });
+  const episodes = new Map<string, readonly Episode[]>();
   const streams = fleet.map((profile, index): Stream => {
     const count = Math.floor(options.readings / printers) + (index < options.readings % printers ? 1 : 0);
-    const random = new Random(options.seed, 'values', profile.PrinterId);
-    return { profile, random, values: printerValues(profile, count, random, anomalyRate) };
+    const rules = givenRules[index] ?? profileRules(profile, defaults);
+    const original = rules.bands['value'];
+    if (scenario === undefined && rules.form === 'original' && original?.lower !== undefined && original.upper !== undefined) {
+      const random = new Random(options.seed, 'values', profile.PrinterId);
+      const band = { lower: original.lower, upper: original.upper, window: rules.window };
+      return {
+        printerId: profile.PrinterId,
+        random,
+        samples: printerValues(band, count, random, anomalyRate).map((value) => ({ data: { value } })),
+      };
+    }
+    const named = scenario ?? 'mixed';
+    const random = new Random(options.seed, 'values', profile.PrinterId, named);
+    const stream = scenarioSamples(rules, count, random, {
+      scenario: named,
+      intervalMs: interval,
+      ...(anomalyRate !== undefined ? { anomalyRate } : {}),
+    });
+    episodes.set(profile.PrinterId, stream.episodes);
+    return { printerId: profile.PrinterId, random, samples: stream.samples };
   });
   const start = options.startTime ?? DEFAULT_START_TIME;
-  const interval = options.intervalMs ?? 1000;
-  return options.order === 'round-robin' ? inRoundRobin(streams, start, interval) : inTimeOrder(streams, start, interval);
+  const readings = options.order === 'round-robin' ? inRoundRobin(streams, start, interval) : inTimeOrder(streams, start, interval);
+  return { ...(defaults ? { defaults } : {}), printers: fleet, readings, episodes };
+}
+
+/** The readings of {@link generateFleet}. */
+export function generateReadings(options: GenerateOptions): GeneratedReading[] {
+  return generateFleet(options).readings;
 }
 
 /** A JSON array with one reading per line (diff-friendly, and each line's number is its reading's). */
