@@ -4,7 +4,7 @@
  * action code and the same refusals as the API and the dashboard. The
  * deployed API records who acted as the caller's IAM ARN; the twin, `local`.
  */
-import type { AlarmSummary, PrinterSummary } from '../contract/index.ts';
+import { ALARM_LISTING_ORDER, type AlarmSummary, type PrinterSummary } from '../contract/index.ts';
 import type { PrinterDetail } from '../lambda/api/operations.ts';
 import { API_TARGET_HELP, API_TARGET_OPTIONS, API_TARGET_RULE, callApi, resolveApiTarget } from './api-client.ts';
 import { runCli, UsageError } from './kit.ts';
@@ -18,7 +18,7 @@ const ACTIONS = {
   enable: 'enable',
   reset: 'reset',
 } as const;
-const STATES = ['NORMAL', 'ACTIVE', 'ACKNOWLEDGED', 'LATCHED', 'SNOOZE_DISABLED', 'DISABLED'];
+const STATES: readonly string[] = ALARM_LISTING_ORDER;
 
 const spec = {
   usage:

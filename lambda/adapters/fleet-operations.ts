@@ -189,7 +189,7 @@ export class DynamoDbFleet implements FleetOperations {
     }));
     switch (result.kind) {
       case 'unknown-printer':
-        return refusal(404, `printer ${printerId} has no profile`);
+        return refusal(404, `no printer ${JSON.stringify(printerId)}`);
       case 'bad-profile':
         return refusal(409, `printer ${printerId} has a profile error: ${result.reason}`);
       case 'refused':

@@ -9,7 +9,7 @@ import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { MAX_PRINTER_ID_LENGTH, type AlarmActionName, type AlarmState } from '../../contract/index.ts';
+import { ALARM_LISTING_ORDER, MAX_PRINTER_ID_LENGTH, type AlarmActionName, type AlarmState } from '../../contract/index.ts';
 import type { AlarmActionRequest, FleetOperations, Page, Refusal } from './operations.ts';
 import { openApiDocument } from './openapi.ts';
 
@@ -27,7 +27,6 @@ export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
 /** `limit` bounds and defaults of the listings. */
 export const LIMITS = { max: 100, ranked: 10, list: 100, history: 50 } as const;
 
-export const ALARM_STATES: readonly AlarmState[] = ['NORMAL', 'ACTIVE', 'ACKNOWLEDGED', 'LATCHED', 'SNOOZE_DISABLED', 'DISABLED'];
 export const ALARM_ACTIONS: readonly AlarmActionName[] = ['acknowledge', 'snooze', 'disable', 'enable', 'reset'];
 
 /** The id of the fleet defaults: a profile one may read and write, with no alarm and no history of its own. */
@@ -183,8 +182,11 @@ export function createApi(operations: FleetOperations, options: ApiOptions): Hon
 
   app.get('/api/alarms', async (c) => {
     const state = c.req.query('state');
-    if (state !== undefined && !(ALARM_STATES as readonly string[]).includes(state)) {
-      refuse(400, `state must be one of ${ALARM_STATES.join(', ')}, got "${state}"`);
+    if (state === 'NORMAL') {
+      refuse(400, 'state NORMAL is not listed here: every printer not in /api/alarms is NORMAL (all printers: /api/printers)');
+    }
+    if (state !== undefined && !(ALARM_LISTING_ORDER as readonly string[]).includes(state)) {
+      refuse(400, `state must be one of ${ALARM_LISTING_ORDER.join(', ')}, got "${state}"`);
     }
     return c.json({ printers: await operations.alarms(state as AlarmState | undefined) });
   });

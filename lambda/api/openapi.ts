@@ -3,6 +3,7 @@
  * A test reads the app's router and checks that this lists exactly its routes
  * and methods, so the two cannot drift apart.
  */
+import { ALARM_LISTING_ORDER } from '../../contract/index.ts';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const nullable = (type: string) => ({ type: [type, 'null'] });
@@ -171,7 +172,9 @@ const PATHS = {
   '/api/alarms': {
     get: {
       summary: 'Alarms not NORMAL (or in one state): ACTIVE, LATCHED, ACKNOWLEDGED, SNOOZE_DISABLED, DISABLED, then PrinterId',
-      parameters: [param('state', 'query', 'only this state', ref('AlarmState'))],
+      parameters: [
+        param('state', 'query', 'only this state (not NORMAL: every printer not listed is NORMAL)', { enum: [...ALARM_LISTING_ORDER] }),
+      ],
       responses: { 200: json('The alarms', ref('Printers')), ...errors(400, 500) },
     },
   },
