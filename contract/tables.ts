@@ -116,12 +116,16 @@ export const PROFILES_TABLE = {
     /** Attributes copied into the index besides the keys. */
     projectedAttributes: [ATTR.eventCount, ATTR.lastEventAt],
   },
-  /** Sparse: the printers whose alarm is not NORMAL, in listing order. */
+  /**
+   * Sparse: the printers whose alarm is not NORMAL, in listing order. Keys
+   * only: an alarmed printer's readings change its counters and its alarm's
+   * clear count, and a projected copy would be rewritten on every one of them.
+   */
   alarmIndex: {
     indexName: 'ByAlarm',
     partitionKey: { name: ATTR.alarmPartition, type: 'S' },
     sortKey: { name: ATTR.alarmKey, type: 'S' },
-    projectedAttributes: [ATTR.eventCount, ATTR.outOfBoundsCount, ATTR.lastValue, ATTR.lastSeenAt, ATTR.alarm],
+    projectedAttributes: [],
   },
   /** Sparse: the printers the clock has something due for, by when (the sweep reads only those that are due). */
   deadlineIndex: {

@@ -76,8 +76,11 @@ export class OutboxDelivery {
       else readable.push({ json, entry });
     }
     readable.sort((a, b) => compareEntries(a.entry, b.entry));
+    // History first, all of a round in one request, so that what consumers hear of is already readable.
+    const recorded = await this.record(readable.map(({ entry }) => entry));
     for (const { json, entry } of readable) {
       try {
+        if (!recorded.ok && historyItemOf(entry) !== undefined) throw recorded.error;
         await this.deliver(entry);
         if (entry.kind === 'event') published.push(entry.event);
         if (entry.kind === 'transition') transitions.push(entry.payload);
@@ -104,11 +107,22 @@ export class OutboxDelivery {
     return { published, transitions, unpublished: failed.length };
   }
 
-  /** Every sink of one entry; history first, so that what consumers hear of is already readable. */
+  /** Records the entries' history items (an entry whose item could not be recorded is not delivered further). */
+  private async record(entries: readonly OutboxEntry[]): Promise<{ ok: true } | { ok: false; error: unknown }> {
+    const { history } = this.sinks;
+    const items = entries.flatMap((entry) => historyItemOf(entry) ?? []);
+    if (history === undefined || items.length === 0) return { ok: true };
+    try {
+      await history.record(items);
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  }
+
+  /** The other sinks of one entry: MQTT, then SNS when notifiable. */
   private async deliver(entry: OutboxEntry): Promise<void> {
-    const { publisher, history, notifier } = this.sinks;
-    const recorded = historyItemOf(entry);
-    if (recorded !== undefined && history !== undefined) await history.record(recorded.item, recorded.number);
+    const { publisher, notifier } = this.sinks;
     if (entry.kind === 'event') await publisher.publish(entry.event);
     if (entry.kind === 'transition') await publisher.publishTransition(entry.payload);
     const notification = notificationOf(entry);

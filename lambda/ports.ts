@@ -96,8 +96,8 @@ export interface EventPublisher {
 
 /** The history table. Recording the same item twice leaves one (deterministic keys). */
 export interface HistoryRecorder {
-  /** `number`: the event's EventCount or the transition's sequence number, part of its key. */
-  record(item: HistoryItem, number: number): Promise<void>;
+  /** Records items, as few requests as it can; `number`: the event's EventCount or the transition's sequence number, part of its key. */
+  record(items: readonly { readonly item: HistoryItem; readonly number: number }[]): Promise<void>;
 }
 
 /** Sends alarm notifications (SNS in the cloud; a file and a webhook on the twin). Throws when it could not. */

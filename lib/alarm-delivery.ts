@@ -13,7 +13,7 @@ import type { NotificationsTopic } from './notifications-topic.ts';
 
 /** Where anomaly events and alarm transitions are delivered besides their MQTT topics. */
 export interface AlarmDeliveryTargets {
-  /** The history table: every event and transition is one PutItem. */
+  /** The history table: the events and transitions of a delivery are one BatchWriteItem. */
   readonly historyTable: ITable;
   /** Days a history item is kept (its TTL, computed by the function). */
   readonly historyDays: number;
@@ -52,7 +52,7 @@ export function grantAlarmDelivery(role: IRole, targets: AlarmDeliveryTargets): 
     }),
   );
   role.addToPrincipalPolicy(
-    new PolicyStatement({ sid: 'RecordHistory', actions: ['dynamodb:PutItem'], resources: [targets.historyTable.tableArn] }),
+    new PolicyStatement({ sid: 'RecordHistory', actions: ['dynamodb:BatchWriteItem'], resources: [targets.historyTable.tableArn] }),
   );
   targets.notifications.grantPublish(role);
   Validations.of(role).acknowledge({

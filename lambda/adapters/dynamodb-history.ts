@@ -5,7 +5,8 @@
  * itself. Queried per printer by time range, and fleet-wide newest first
  * through an index; both paginated, neither scans.
  */
-import { PutItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { sleep } from '../../common/async.ts';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { EVENT_ATTR, EVENTS_TABLE, FEED_PARTITION_VALUE, type HistoryItem } from '../../contract/index.ts';
 import { ProfileStoreError } from '../errors.ts';
@@ -67,21 +68,36 @@ export class DynamoDbHistory implements HistoryRecorder {
     private readonly historyDays: number,
   ) {}
 
-  async record(item: HistoryItem, number: number): Promise<void> {
+  /** One BatchWriteItem per 25 items; what DynamoDB leaves unprocessed is sent again, a few times, then the call fails. */
+  async record(items: readonly { readonly item: HistoryItem; readonly number: number }[]): Promise<void> {
+    for (let i = 0; i < items.length; i += 25) {
+      let requests = items.slice(i, i + 25).map(({ item, number }) => ({ PutRequest: { Item: this.stored(item, number) } }));
+      for (let attempt = 1; requests.length > 0; attempt += 1) {
+        if (attempt > 5) throw new ProfileStoreError(`recording history failed: ${requests.length} item(s) left unprocessed`);
+        if (attempt > 1) await sleep(Math.min(1000, 25 * 2 ** attempt));
+        try {
+          const result = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: requests } }));
+          requests = (result.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
+        } catch (error) {
+          throw new ProfileStoreError(`recording history failed: ${(error as Error).message}`, { cause: error });
+        }
+      }
+    }
+  }
+
+  private stored(item: HistoryItem, number: number): Record<string, AttributeValue> {
     const key = historyKey(item, number);
     const at = timeOf(item);
-    const stored = {
-      ...item,
-      [EVENT_ATTR.key]: key,
-      [EVENT_ATTR.feed]: FEED_PARTITION_VALUE,
-      [EVENT_ATTR.feedKey]: `${at}#${item.PrinterId}#${key}`,
-      [EVENT_ATTR.expiresAt]: Math.floor(Date.parse(at) / 1000) + this.historyDays * 86_400,
-    };
-    try {
-      await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: marshall(stored, { removeUndefinedValues: true }) }));
-    } catch (error) {
-      throw new ProfileStoreError(`recording history of ${item.PrinterId} failed: ${(error as Error).message}`, { cause: error });
-    }
+    return marshall(
+      {
+        ...item,
+        [EVENT_ATTR.key]: key,
+        [EVENT_ATTR.feed]: FEED_PARTITION_VALUE,
+        [EVENT_ATTR.feedKey]: `${at}#${item.PrinterId}#${key}`,
+        [EVENT_ATTR.expiresAt]: Math.floor(Date.parse(at) / 1000) + this.historyDays * 86_400,
+      },
+      { removeUndefinedValues: true },
+    );
   }
 
   /** A printer's history, newest first, within the range. */

@@ -134,12 +134,12 @@ export class DynamoDbFleet implements FleetOperations {
     };
   }
 
-  /** The sparse alarm index holds only alarms that are not NORMAL, already in listing order. */
+  /** The sparse alarm index holds only alarms that are not NORMAL, already in listing order: one Query, then their items. */
   async alarms(state?: AlarmState): Promise<PrinterSummary[]> {
     const { alarmIndex } = PROFILES_TABLE;
     const prefix = state === undefined ? undefined : `${ALARM_LISTING_ORDER.indexOf(state as never)}#`;
     if (state === 'NORMAL') return [];
-    const out: PrinterSummary[] = [];
+    const ids: string[] = [];
     let startKey: Record<string, AttributeValue> | undefined;
     do {
       const page = await this.options.client.send(
@@ -152,10 +152,15 @@ export class DynamoDbFleet implements FleetOperations {
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         }),
       );
-      out.push(...(page.Items ?? []).map(toNative).map(printerSummary));
+      ids.push(...(page.Items ?? []).map((item) => item[ATTR.printerId]?.S).filter((id): id is string => id !== undefined));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-    return out;
+    // The index holds keys only (see PROFILES_TABLE): the summaries come in batches of 100, in the index's order.
+    const items = await this.batchGet(ids);
+    return ids.flatMap((id) => {
+      const item = items.get(id);
+      return item ? [printerSummary(item)] : [];
+    });
   }
 
   async printer(printerId: string): Promise<PrinterDetail | undefined> {

@@ -19,7 +19,7 @@ export interface UpdateParts {
 }
 
 /** Recent values kept per printer (slots of a ring, overwritten in turn). */
-export const RECENT_SLOTS = 32;
+export const RECENT_SLOTS = 12;
 
 /** Collects the names, values, conditions and actions of one update. */
 class Update {

@@ -64,14 +64,14 @@ describe('profiles table indexes', () => {
     }
   });
 
-  it('project what each listing reads: the ranking and the alarms include their attributes, the deadlines only keys', () => {
+  it('project what each listing reads: the ranking includes its attributes; the alarms and the deadlines only keys', () => {
     const { rankIndex, alarmIndex, deadlineIndex } = PROFILES_TABLE;
     const projection = (name: string) =>
       (tableProperties(template, PROFILES)['GlobalSecondaryIndexes'] as { IndexName: string; Projection: unknown }[]).find(
         (i) => i.IndexName === name,
       )?.Projection;
     expect(projection(rankIndex.indexName)).toEqual({ ProjectionType: 'INCLUDE', NonKeyAttributes: [...rankIndex.projectedAttributes] });
-    expect(projection(alarmIndex.indexName)).toEqual({ ProjectionType: 'INCLUDE', NonKeyAttributes: [...alarmIndex.projectedAttributes] });
+    expect(projection(alarmIndex.indexName)).toEqual({ ProjectionType: 'KEYS_ONLY' });
     expect(projection(deadlineIndex.indexName)).toEqual({ ProjectionType: 'KEYS_ONLY' });
   });
 

@@ -68,8 +68,8 @@ const alarmPublish = (printerId: string) => (r: ProxiedRequest) =>
   r.method === 'POST' && decodeURIComponent(r.path.split('?')[0] ?? '').endsWith(`/topics/anom/alarm/${printerId}`);
 /** A history write of one of the printer's transitions. */
 const transitionRecord = (printerId: string) => (r: ProxiedRequest) =>
-  r.body.includes(`"TableName":"${twin.eventsTableName}"`) &&
-  r.body.includes('"Item"') &&
+  r.body.includes(`"RequestItems":{"${twin.eventsTableName}"`) &&
+  r.body.includes('"PutRequest"') &&
   r.body.includes(`"PrinterId":{"S":"${printerId}"}`) &&
   r.body.includes('"Type":{"S":"transition"}');
 /** Keeping a printer's undelivered entries pending on its item. */
