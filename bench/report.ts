@@ -7,6 +7,7 @@ import type { BundleResult } from './bundle.ts';
 import type { E2eResult } from './e2e.ts';
 import type { BatchedE2eResult } from './e2e-batched.ts';
 import type { IngestResult } from './ingest.ts';
+import { alarmsSummary, alarmsTargets, type AlarmsResult } from './report-alarms.ts';
 import { batchedE2eTargets, ingestTable, ingestTargets } from './report-ingest.ts';
 import { describeMachine, type MachineInfo } from './machine.ts';
 import type { PerReadingResult } from './per-reading.ts';
@@ -31,6 +32,7 @@ export interface Results {
   readonly bundle?: WithContext<BundleResult>;
   readonly ingest?: WithContext<IngestResult>;
   readonly e2eBatched?: WithContext<BatchedE2eResult>;
+  readonly alarms?: WithContext<AlarmsResult>;
 }
 
 export interface TargetCheck {
@@ -147,6 +149,7 @@ export function checkTargets(r: Results): TargetCheck[] {
   }
   if (r.ingest) checks.push(...ingestTargets(r.ingest));
   if (r.e2eBatched) checks.push(...batchedE2eTargets(r.e2eBatched));
+  if (r.alarms) checks.push(...alarmsTargets(r.alarms));
   return checks;
 }
 
@@ -188,9 +191,7 @@ export function summaryMarkdown(r: Results): string {
   const out: string[] = ['# Benchmark results', ''];
   const contexts = [r.perReading, r.e2e, r.ranking, r.bundle].filter((x) => x !== undefined).map((x) => x.context);
   const machine = contexts[0]?.machine;
-  if (machine) {
-    out.push(`Machine: ${describeMachine(machine)}.`, '');
-  }
+  if (machine) out.push(`Machine: ${describeMachine(machine)}.`, '');
   out.push(
     'Every figure is a median over several runs (the count is given per section). Everything runs on one machine with the',
     'embedded DynamoDB (dynalite) and broker (aedes): absolute rates are those of this machine and of an emulator, not of',
@@ -281,9 +282,7 @@ export function summaryMarkdown(r: Results): string {
       `Every run: events received on anom/pred = events expected (${e.rawRuns.map((x) => `${x.eventsReceived}/${x.eventsExpected}`).join(', ')}); function errors ${e.rawRuns.reduce((a, x) => a + x.twin.functionErrors, 0)}, dead letters ${e.rawRuns.reduce((a, x) => a + x.twin.deadLettered, 0)}.`,
       '',
     );
-  } else {
-    out.push('## 2. End to end on the twin', '', '_Pending: not run._', '');
-  }
+  } else out.push('## 2. End to end on the twin', '', '_Pending: not run._', '');
 
   if (r.ranking) {
     const k = r.ranking;
@@ -347,6 +346,7 @@ export function summaryMarkdown(r: Results): string {
     );
   }
   out.push(
+    ...alarmsSummary(r.alarms),
     '## How to rerun',
     '',
     ...rerun(),

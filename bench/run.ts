@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { alarmsBench } from './alarms.ts';
 import { bundleBench } from './bundle.ts';
 import { fleetChart } from './chart.ts';
 import { startDynamoDbProcess } from './dynamodb.ts';
@@ -22,7 +23,7 @@ import { fmt } from './stats.ts';
 import { rankingBench } from './ranking.ts';
 import { checkTargets, readmeSection, summaryMarkdown, type Results, type RunContext } from './report.ts';
 
-const SECTIONS = ['per-reading', 'ingest', 'e2e', 'e2e-batched', 'ranking', 'bundle'] as const;
+const SECTIONS = ['per-reading', 'ingest', 'e2e', 'e2e-batched', 'ranking', 'alarms', 'bundle'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const HELP = `Usage: npm run bench -- [options]
@@ -34,7 +35,7 @@ Options:
   --runs N                runs per figure; every figure is their median (default 3, quick 1)
   --large-runs N          runs at fleets of 10,000 printers or more, ~4 minutes each (default: --runs)
   --only LIST             comma-separated sections: ${SECTIONS.join(', ')} (default: all)
-  --fleet-sizes LIST      fleet sizes of the per-reading section (default 10,100,1000,10000)
+  --fleet-sizes LIST      fleet sizes of the per-reading and alarms sections (default 10,100,1000,10000)
   --readings-per-printer N  readings per printer in the per-reading section (default 30)
   --out DIR               results folder (default bench/results)
   --report-only           only rebuild summary.md, readme-section.md and fleet.svg from the JSON in the results folder
@@ -134,7 +135,7 @@ async function main(): Promise<void> {
   };
 
   if (options.reportOnly) options.sections.clear();
-  const needsDb = options.sections.has('per-reading') || options.sections.has('ranking') || options.sections.has('ingest');
+  const needsDb = ['per-reading', 'ranking', 'ingest', 'alarms'].some((s) => options.sections.has(s as Section));
   const db = needsDb ? await startDynamoDbProcess() : undefined;
   try {
     await section('per-reading', 'Per-reading work against fleet size (ours vs the original pattern)', () =>
@@ -185,6 +186,18 @@ async function main(): Promise<void> {
         progress: log,
       }),
     );
+    await section('alarms', 'Alarms: every option on, the sweep and the listings', () =>
+      alarmsBench({
+        endpoint: db!.endpoint,
+        fleetSizes: options.fleetSizes,
+        readingsPerRun: options.quick ? 2000 : 3000,
+        minReadingsPerPrinter: 1,
+        stateReadings: options.quick ? 2000 : 10_000,
+        routeFleetSizes: options.quick ? [1000, 10_000] : [1000, 100_000],
+        runs: options.runs,
+        progress: log,
+      }),
+    );
     await section('bundle', 'Lambda bundle: size and cold module load', () =>
       bundleBench({ spawns: options.quick ? 3 : Math.max(7, options.runs), progress: log }),
     );
@@ -199,6 +212,7 @@ async function main(): Promise<void> {
     bundle: readJson(join(options.out, 'bundle.json')),
     ingest: readJson(join(options.out, 'ingest.json')),
     e2eBatched: readJson(join(options.out, 'e2e-batched.json')),
+    alarms: readJson(join(options.out, 'alarms.json')),
   };
   if (results.perReading) {
     const p = results.perReading;
