@@ -56,7 +56,7 @@ export interface RequestCounts {
   /** Requests per operation name (`GetItemCommand`, ...). */
   readonly byCommand: Record<string, number>;
   readonly total: number;
-  /** Items the requests read: 1 per GetItem that found one, ScannedCount for Scan and Query. */
+  /** Items the requests read: 1 per GetItem that found one, every item a BatchGetItem returned, ScannedCount for Scan and Query. */
   readonly itemsRead: number;
   readonly readCapacityUnits: number;
   readonly writeCapacityUnits: number;
@@ -121,6 +121,9 @@ export function countingClient(
         const result = await next(args);
         const output = result.output as unknown as Record<string, unknown>;
         if (name === 'GetItemCommand' && output['Item']) itemsRead += 1;
+        if (name === 'BatchGetItemCommand') {
+          for (const items of Object.values((output['Responses'] ?? {}) as Record<string, unknown[]>)) itemsRead += items.length;
+        }
         if (name === 'ScanCommand' || name === 'QueryCommand') itemsRead += Number(output['ScannedCount'] ?? 0);
         const consumed = output['ConsumedCapacity'] as ConsumedCapacity | ConsumedCapacity[] | undefined;
         addCapacity(capacity, consumed, /^(Get|Query|Scan|BatchGet)/.test(name) ? 'read' : 'write');

@@ -204,7 +204,7 @@ describe('npm run alarm -- <action>', () => {
       'npm run alarm: alarm is DISABLED; snooze applies to any state but DISABLED',
     );
     expectOneLineFailure(await alarm('enable', 'Active1'), 1, 'npm run alarm: alarm is ACTIVE; enable applies to DISABLED');
-    expectOneLineFailure(await alarm('ack', 'Nobody'), 1, 'npm run alarm: printer Nobody has no profile');
+    expectOneLineFailure(await alarm('ack', 'Nobody'), 1, 'npm run alarm: no printer "Nobody"');
     expect(await alarmOf('Quiet1')).toMatchObject({ State: 'NORMAL' });
     expect(await alarmOf('Off1')).toMatchObject({ State: 'DISABLED' });
     expect(await alarmOf('Active1')).toMatchObject({ State: 'ACTIVE' });
@@ -222,7 +222,7 @@ describe('npm run alarm -- <action>', () => {
       ],
       [['snooze', 'Active1', '--for', '30x'], 'npm run alarm: --for must be a span like 90s, 30m, 2h or 1d, got "30x"'],
       [['ack', 'Active1', '--until', '2030-01-01T00:00:00Z'], 'npm run alarm: --until and --for go with snooze only'],
-      [['list', '--state', 'SLEEPY'], /^npm run alarm: --state must be one of NORMAL, ACTIVE, /],
+      [['list', '--state', 'SLEEPY'], /^npm run alarm: --state must be one of ACTIVE, LATCHED, /],
       [['ack'], 'npm run alarm: ack needs a PrinterId'],
       [['list', '--frobnicate'], /^npm run alarm: Unknown option '--frobnicate'/],
       // Without a PrinterId too, the reason is that the command does not exist.

@@ -63,7 +63,7 @@ describe('npm run local', () => {
       // The original project's commands, against the twin's endpoint.
       const client = localDynamoDbClient(endpoint!);
       try {
-        expect((await client.send(new ListTablesCommand({}))).TableNames).toEqual(['PrinterProfiles']);
+        expect((await client.send(new ListTablesCommand({}))).TableNames).toEqual(['PrinterEvents', 'PrinterProfiles']);
         await putOriginalProfile(client, 'PrinterProfiles', 'Printer99', 20, 80, 2);
       } finally {
         client.destroy();

@@ -132,7 +132,8 @@ describe('fuzzing the handler with arbitrary and adversarial payloads', () => {
         ),
         hostileNumber,
         async (PrinterId, value) => {
-          await send({ PrinterId, data: { value } }, ['unknown-printer']);
+          // `*` names the fleet defaults: a reading sent as `*` is invalid, never a printer's.
+          await send({ PrinterId, data: { value } }, [PrinterId === '*' ? 'invalid' : 'unknown-printer']);
         },
       ),
       { numRuns: RUNS },
