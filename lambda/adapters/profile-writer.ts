@@ -5,6 +5,7 @@
  */
 import { ConditionalCheckFailedException, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { INHERITED_ATTRIBUTES } from '../core/rules.ts';
 import { ATTR, FLEET_DEFAULTS_ID, type ProfileInput, RANK_PARTITION_VALUE, rankKey } from '../../contract/index.ts';
 
 export interface WriteOptions {
@@ -29,21 +30,7 @@ export interface WrittenProfile {
 }
 
 /** The rule attributes a profile may have besides PrinterId (what a replacing write removes when the profile omits it). */
-const RULE_ATTRIBUTES = [
-  ATTR.thresholds,
-  ATTR.window,
-  ATTR.mode,
-  ATTR.of,
-  ATTR.durationSeconds,
-  ATTR.adaptive,
-  ATTR.severity,
-  ATTR.clear,
-  ATTR.clearAfter,
-  ATTR.latch,
-  ATTR.silenceSeconds,
-  ATTR.renotifyMinutes,
-  ATTR.enrol,
-] as const;
+const RULE_ATTRIBUTES: readonly string[] = [...INHERITED_ATTRIBUTES, ATTR.enrol];
 
 /**
  * One profile's UpdateItem: the profile's rule attributes set and the ones it
