@@ -10,8 +10,8 @@
  * reading) even for a printer that never reports again.
  */
 import { randomUUID } from 'node:crypto';
-import { type AlarmInput, type AlarmStep, type AlarmTransition, alarmDeadline } from './core/alarm.ts';
-import { stepAlarm } from './core/alarm.ts';
+import { ATTR } from '../contract/index.ts';
+import { type AlarmInput, type AlarmStep, type AlarmTransition, alarmDeadline, stepAlarm } from './core/alarm.ts';
 import type { PrinterState } from './core/detector.ts';
 import { renotifyEntry, transitionEntry } from './core/outbox.ts';
 import { parseProfile, type StoredPrinter } from './core/profile.ts';
@@ -107,6 +107,6 @@ export class AlarmWriter {
   /** Whether the clock's deadline stored on the item is not the one the alarm now has (then the write corrects it). */
   private deadlineMoved(printer: StoredPrinter, next: PrinterState, item: ProfileItem): boolean {
     const due = alarmDeadline(next.alarm, alarmRules(next.rules));
-    return item['DueAt'] !== due || printer.state.alarm.silenceAt !== next.alarm.silenceAt;
+    return item[ATTR.dueAt] !== due || printer.state.alarm.silenceAt !== next.alarm.silenceAt;
   }
 }
