@@ -129,9 +129,17 @@ export async function replayStream(source: Iterable<ReplayPayload>, total: numbe
   let online = true;
   let interruptions = 0;
   const onlineWaiters = new Set<() => void>();
+  // Wakes the sending loop whenever it may have to hold or may go on (see `holdForResends`).
+  let changeWaiters: (() => void)[] = [];
+  const changed = () => {
+    const waiters = changeWaiters;
+    changeWaiters = [];
+    for (const resolve of waiters) resolve();
+  };
   const setOnline = (value: boolean) => {
     online = value;
     if (online) for (const resolve of [...onlineWaiters]) resolve();
+    changed();
   };
   connection.on('error', () => {});
   connection.on('interrupt', () => {
@@ -170,8 +178,24 @@ export async function replayStream(source: Iterable<ReplayPayload>, total: numbe
         resendQueue = [];
         resendReleased = undefined;
         for (const waiter of queue) waiter.release();
+        changed();
       })();
     });
+  // Publishes that failed and are deciding whether to resend. While any is,
+  // or the connection is down, or resends wait for their turn, nothing new is
+  // published: a new reading of a printer must not overtake an older one that
+  // is about to be resent, or the backend would skip the older one as late.
+  let deciding = 0;
+  const holdForResends = async () => {
+    const offlineSince = performance.now();
+    while (!aborted()) {
+      if (resendReleased !== undefined) await resendReleased;
+      else if (deciding > 0) await new Promise<void>((resolve) => changeWaiters.push(resolve));
+      else if (!online && performance.now() - offlineSince < publishTimeoutMs) {
+        await withTimeout(new Promise<void>((resolve) => changeWaiters.push(resolve)), publishTimeoutMs, () => {});
+      } else return;
+    }
+  };
 
   const progress: ReplayProgress = { sent: 0, acked: 0, failed: 0, total, readingsSent: 0, readingsAcked: 0, readingsFailed: 0 };
   let resent = 0;
@@ -190,9 +214,10 @@ export async function replayStream(source: Iterable<ReplayPayload>, total: numbe
   const publishOne = async (message: ReplayPayload, readings: number, index: number): Promise<void> => {
     const payload = JSON.stringify(message);
     let ok = false;
+    let turn: Promise<void> | undefined;
     for (let attempt = 0; attempt <= resendAttempts; attempt++) {
-      if (attempt > 0) {
-        await resendTurn(index);
+      if (turn !== undefined) {
+        await turn;
         resent++;
       }
       const epoch = interruptions;
@@ -208,8 +233,15 @@ export async function replayStream(source: Iterable<ReplayPayload>, total: numbe
       if (ok || attempt === resendAttempts) break;
       // Resend only what a lost connection failed: a broker that is up but
       // does not acknowledge would not acknowledge a copy either.
-      await sleep(RESEND_SETTLE_MS, undefined);
-      if ((online && interruptions === epoch) || aborted()) break;
+      deciding++;
+      try {
+        await sleep(RESEND_SETTLE_MS, undefined);
+        if ((online && interruptions === epoch) || aborted()) break;
+        turn = resendTurn(index); // queued at once, so the sending loop holds for it
+      } finally {
+        deciding--;
+        changed();
+      }
     }
     if (ok) {
       progress.acked++;
@@ -237,7 +269,7 @@ export async function replayStream(source: Iterable<ReplayPayload>, total: numbe
       if (rate !== undefined && firstPublishAt !== undefined) {
         await sleep(firstPublishAt + (progress.readingsSent * 1000) / rate - performance.now(), signal);
       }
-      while (resendReleased !== undefined) await resendReleased; // resends go first
+      await holdForResends(); // resends go first
       if (aborted()) break;
       firstPublishAt ??= performance.now();
       const readings = readingsIn(message);

@@ -2,7 +2,10 @@
  * A TCP proxy that can fail like a server that stops and comes back: `down()`
  * drops every open connection (requests in flight lose their responses) and
  * refuses new ones until `up()`. The fault tests put it between a client and
- * the twin's DynamoDB or MQTT port.
+ * the twin's DynamoDB or MQTT port. `downOnNextReply()` makes the fault land
+ * mid-request for certain: the server's next reply is swallowed and the
+ * connections drop at that moment, so at least one request the server took
+ * never gets its answer (for MQTT: a PUBLISH the broker took loses its PUBACK).
  */
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 
@@ -13,6 +16,8 @@ export interface OutageProxy {
   /** Connections dropped or refused so far. */
   readonly dropped: number;
   down(): void;
+  /** Goes down at the server's next reply, which is never delivered; resolves then. */
+  downOnNextReply(): Promise<void>;
   up(): void;
   close(): Promise<void>;
 }
@@ -21,6 +26,7 @@ export async function startOutageProxy(target?: number): Promise<OutageProxy> {
   const sockets = new Set<Socket>();
   let isDown = false;
   let dropped = 0;
+  let onNextReply: (() => void) | undefined;
   const server = createServer((client) => {
     if (isDown || proxy.target === undefined) {
       dropped++;
@@ -38,7 +44,17 @@ export async function startOutageProxy(target?: number): Promise<OutageProxy> {
     };
     client.on('error', end).on('close', end);
     upstream.on('error', end).on('close', end);
-    client.pipe(upstream).pipe(client);
+    client.pipe(upstream);
+    upstream.on('data', (chunk: Buffer) => {
+      const cut = onNextReply;
+      if (cut === undefined) {
+        client.write(chunk);
+        return;
+      }
+      onNextReply = undefined;
+      proxy.down();
+      cut();
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const proxy: OutageProxy = {
@@ -55,6 +71,10 @@ export async function startOutageProxy(target?: number): Promise<OutageProxy> {
       }
       sockets.clear();
     },
+    downOnNextReply: () =>
+      new Promise<void>((resolve) => {
+        onNextReply = resolve;
+      }),
     up() {
       isDown = false;
     },

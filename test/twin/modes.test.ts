@@ -153,8 +153,8 @@ describe('faults on the twin, every mode', () => {
       onProgress: (progress) => {
         if (!cut && progress.acked >= fleet.readings.length / 3) {
           cut = true;
-          proxy!.down();
-          setTimeout(() => proxy!.up(), OUTAGE_MS);
+          // The broker's next PUBACK is lost with the connection: that publish is resent whatever the machine's speed.
+          void proxy!.downOnNextReply().then(() => setTimeout(() => proxy!.up(), OUTAGE_MS));
         }
       },
     });
@@ -164,8 +164,13 @@ describe('faults on the twin, every mode', () => {
     expect(summary).toMatchObject({ sent: fleet.readings.length, acked: fleet.readings.length, failed: 0 });
     expect(summary.resent).toBeGreaterThan(0);
     const stats = twin.stats();
+    expect(stats.outcomes.duplicate).toBeGreaterThan(0);
     expect(stats.processed).toBe(fleet.readings.length + stats.outcomes.duplicate);
     expect(stats.outcomes.late).toBe(0);
-    await expectModel(twin, events, fleet.expected, { exactlyOnce: true });
+    // A resent copy that reaches another container before the first one's
+    // delivery is seen publishes that write's events again: at least once,
+    // and no more copies than there were resent readings.
+    await expectModel(twin, events, fleet.expected, { exactlyOnce: false });
+    expect(events.messages.length).toBeLessThanOrEqual(fleet.expected.events.length + stats.outcomes.duplicate);
   });
 });
