@@ -38,6 +38,16 @@ export function iotTopicArn(scope: Stack, topic: string): string {
 }
 
 /**
+ * Why the sweep's and the operator API's delivery grants can go unused in a
+ * run without faults (test/twin/iam.test.ts): they publish anomaly events and
+ * notify only when they deliver entries another function left pending (its
+ * delivery failed on every attempt); their own writes never count events or
+ * notifiable transitions, bar the sweep's silence alarm.
+ */
+export const PENDING_DELIVERY_REASON =
+  "delivers the entries a failed delivery left pending on the printer, of any kind, on the printer's next write";
+
+/**
  * Lets `role` deliver: publish anomaly events on `anom/pred` and transitions
  * on `anom/alarm/<PrinterId>` (any function may deliver a printer's pending
  * events, whichever kind), record them in history, notify.

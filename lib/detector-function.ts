@@ -181,12 +181,14 @@ export class DetectorFunction extends Construct {
     }
 
     // What the handler really calls (lambda/adapters/dynamodb-profile-store.ts, lambda/adapters/iot-data-publisher.ts):
-    // no Query/Scan, no index, no other topic. PutItem only creates a profile: a fleet default with `Enrol`
-    // enrols a printer on its first valid reading, with a conditional put that never overwrites an item.
+    // no Query/Scan, no index, no other topic. A container's first read of a printer is one BatchGetItem of the
+    // printer and the fleet defaults `*`. PutItem only creates a profile: a fleet default with `Enrol` enrols a
+    // printer on its first valid reading, with a conditional put that never overwrites an item. The twin enforces
+    // this policy on every call (twin/iam.ts), and test/twin/iam.test.ts lists any grant no call needed.
     this.role.addToPrincipalPolicy(
       new PolicyStatement({
         sid: 'ReadAndUpdateProfiles',
-        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
+        actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
         resources: [props.table.tableArn],
       }),
     );

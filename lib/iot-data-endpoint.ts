@@ -43,6 +43,7 @@ export class IotDataEndpoint extends Construct {
       onUpdate: describe,
       policy: AwsCustomResourcePolicy.fromStatements([
         // DescribeEndpoint has no resource-level permissions: `*` is the only valid resource.
+        // Not exercised on the twin: see DEPLOY_TIME_LOOKUP_REASON.
         new PolicyStatement({ actions: ['iot:DescribeEndpoint'], resources: ['*'] }),
       ]),
       // The SDK bundled in the Lambda runtime is enough; no download at deploy time.
@@ -82,3 +83,7 @@ export class IotDataEndpoint extends Construct {
     this.url = `https://${this.address}`;
   }
 }
+
+/** Why the twin's IAM coverage (test/twin/iam.test.ts) never sees `iot:DescribeEndpoint` used. */
+export const DEPLOY_TIME_LOOKUP_REASON =
+  'the endpoint lookup runs once, at deploy time, in a CDK custom resource; the twin serves its own endpoint and runs no deployment';

@@ -18,7 +18,7 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   dashboard: [],
   lib: ['contract', 'common', 'lambda'],
   bin: ['lib', 'contract'],
-  twin: ['contract', 'common', 'lambda', 'dashboard'],
+  twin: ['contract', 'common', 'lambda', 'dashboard', 'lib'],
   emitter: ['contract', 'common', 'lambda'],
   bench: ['contract', 'common', 'lambda', 'twin', 'emitter'],
   cli: ['contract', 'common', 'lambda', 'twin', 'emitter', 'dashboard'],

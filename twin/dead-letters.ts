@@ -74,6 +74,8 @@ export interface DeadLetterOptions {
   readonly file?: string;
   /** Receives one ERROR log line per record, as the twin's Lambda service reports it. */
   readonly log?: (line: string) => void;
+  /** Why IAM refuses Lambda's send to the destination (`cloud-iam.ts`): records are then lost, as in the cloud. */
+  readonly refused?: string | undefined;
 }
 
 /** The on-failure destination. */
@@ -130,7 +132,20 @@ export class DeadLetters {
 
   /** Keeps the record, appends it to the file, and logs one ERROR line as the twin's Lambda service reports it. */
   private keep(record: DeadLetterRecord, message: string, fields: Record<string, unknown>): void {
-    const { file, log } = this.options;
+    const { file, log, refused } = this.options;
+    if (refused !== undefined) {
+      log?.(
+        JSON.stringify({
+          level: 'ERROR',
+          message: `${message}: refused by IAM, the record is lost`,
+          timestamp: record.timestamp,
+          service: 'local-lambda-service',
+          requestId: record.requestContext.requestId,
+          reason: refused,
+        }),
+      );
+      return;
+    }
     this.records.push(record);
     if (file) {
       mkdirSync(dirname(file), { recursive: true });

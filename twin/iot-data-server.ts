@@ -8,7 +8,12 @@
  * protocol), which hands alarm notifications to the twin.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IamDenial, IamRequest } from './iam.ts';
+import { accessKeyOf } from './iam-front.ts';
 import { listen } from './listen.ts';
+
+/** Decides whether the caller (by its SigV4 access key) may make `requests`; see `iam.ts`. */
+export type AuthorizeCall = (accessKeyId: string | undefined, requests: readonly IamRequest[]) => Promise<IamDenial | undefined>;
 
 /** One `Publish` call as the API received it. */
 export interface DataPlanePublish {
@@ -51,16 +56,28 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
 }
 
 /** SNS's query protocol: a form-encoded `Action=Publish`, answered in XML as the service does. */
-async function snsPublish(req: IncomingMessage, res: ServerResponse, onNotify: (publish: SnsPublish) => unknown): Promise<void> {
+async function snsPublish(
+  req: IncomingMessage,
+  res: ServerResponse,
+  onNotify: (publish: SnsPublish) => unknown,
+  authorize: (topicArn: string) => Promise<IamDenial | undefined>,
+): Promise<void> {
   const body = await readBody(req);
   const form = new URLSearchParams(body?.toString() ?? '');
   const xmlError = (status: number, code: string, message: string) => {
     res.writeHead(status, { 'content-type': 'text/xml' });
-    res.end(`<ErrorResponse><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error></ErrorResponse>`);
+    res.end(
+      `<ErrorResponse><Error><Type>Sender</Type><Code>${code}</Code><Message>${escapeXml(message)}</Message></Error></ErrorResponse>`,
+    );
   };
   const message = form.get('Message');
   if (form.get('Action') !== 'Publish' || message === null) {
     xmlError(400, 'InvalidParameter', 'only Publish with a Message is served here');
+    return;
+  }
+  const denial = await authorize(form.get('TopicArn') ?? '');
+  if (denial !== undefined) {
+    xmlError(403, 'AuthorizationError', denial.message);
     return;
   }
   let renotify: number | undefined;
@@ -86,6 +103,8 @@ async function snsPublish(req: IncomingMessage, res: ServerResponse, onNotify: (
   );
 }
 
+const escapeXml = (text: string) => text.replace(/[<>&]/g, (c) => (c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&amp;'));
+
 /**
  * Starts the API on 127.0.0.1 (port 0: a free one). A publish is acknowledged
  * only after `onPublish` resolves; if it throws, the caller gets a retryable
@@ -99,18 +118,37 @@ export async function startIotDataServer(
     things?: Readonly<Record<string, Readonly<Record<string, string>>>>;
     /** SNS `Publish`; acknowledged once it resolves. @default none: SNS answers 404 */
     onNotify?: (publish: SnsPublish) => unknown;
+    /** IAM: each call is evaluated for its caller's role first. @default every call allowed */
+    authorize?: AuthorizeCall;
+    /** The KMS key that encrypts a topic, whose use a publish to it needs. */
+    encryptionKeyOf?: (topicArn: string) => string | undefined;
+    region?: string;
+    account?: string;
   } = {},
 ): Promise<IotDataServer> {
+  const arn = (service: string, resource: string) =>
+    `arn:aws:${service}:${options.region ?? 'us-east-1'}:${options.account ?? '000000000000'}:${resource}`;
+  const authorize = (req: IncomingMessage, requests: IamRequest[]) =>
+    options.authorize ? options.authorize(accessKeyOf(req.headers.authorization), requests) : Promise.resolve(undefined);
   const server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (req.method === 'POST' && url.pathname === '/' && options.onNotify) {
-        await snsPublish(req, res, options.onNotify);
+        await snsPublish(req, res, options.onNotify, (topicArn) => {
+          const key = options.encryptionKeyOf?.(topicArn);
+          const kms = key === undefined ? [] : ['kms:GenerateDataKey', 'kms:Decrypt'].map((action) => ({ action, resource: key }));
+          return authorize(req, [{ action: 'sns:Publish', resource: topicArn }, ...kms]);
+        });
         return;
       }
       const thing = /^\/things\/([^/]+)$/.exec(url.pathname);
       if (req.method === 'GET' && thing?.[1]) {
         const thingName = decodeURIComponent(thing[1]);
+        const denial = await authorize(req, [{ action: 'iot:DescribeThing', resource: arn('iot', `thing/${thingName}`) }]);
+        if (denial !== undefined) {
+          sendError(res, 403, 'AccessDeniedException', denial.message);
+          return;
+        }
         const attributes = options.things && Object.hasOwn(options.things, thingName) ? options.things[thingName] : undefined;
         if (attributes === undefined) {
           sendError(res, 404, 'ResourceNotFoundException', `Thing ${thingName} cannot be found.`);
@@ -128,6 +166,11 @@ export async function startIotDataServer(
       const qos = Number(url.searchParams.get('qos') ?? '0');
       if (qos !== 0 && qos !== 1) {
         sendError(res, 400, 'InvalidRequestException', 'qos must be 0 or 1');
+        return;
+      }
+      const denial = await authorize(req, [{ action: 'iot:Publish', resource: arn('iot', `topic/${decodeURIComponent(match[1])}`) }]);
+      if (denial !== undefined) {
+        sendError(res, 403, 'ForbiddenException', denial.message);
         return;
       }
       const payload = await readBody(req);

@@ -58,18 +58,20 @@ export function localFunction(overrides: {
 
 /** What the function's environment is built from: the stack's settings, plus what only the twin adds. */
 export interface FunctionEnvironmentSettings extends DetectorEnvironmentSettings {
+  /** The access key id that names the function's execution role on the twin (`iam.ts`). @default the local key */
+  readonly accessKeyId?: string | undefined;
   /** Extra (or overriding) variables, set last. */
   readonly extra?: Readonly<Record<string, string>> | undefined;
 }
 
 /** The function's whole `process.env` in each execution environment; `taskRoot` is the bundle's folder. */
 export function functionEnvironment(fn: LocalFunction, taskRoot: string, settings: FunctionEnvironmentSettings): Record<string, string> {
-  const { extra, ...detector } = settings;
+  const { extra, accessKeyId, ...detector } = settings;
   return {
     // What the Lambda service sets for every function.
     AWS_REGION: fn.region,
     AWS_DEFAULT_REGION: fn.region,
-    AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
+    AWS_ACCESS_KEY_ID: accessKeyId ?? LOCAL_AWS.credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
     AWS_LAMBDA_FUNCTION_NAME: fn.functionName,
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',

@@ -26,11 +26,13 @@ export interface OperatorApiOptions {
   readonly endpoint: string;
   readonly notificationsTopicArn: string;
   readonly now: () => Date;
+  /** The credentials the API's clients sign with: its execution role's on the twin (`iam.ts`). @default the local ones */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
 }
 
 /** Mounts the API and the page; returns the fleet operations (for tests and `npm start`) and what to close. */
 export function mountOperatorApi(options: OperatorApiOptions) {
-  const localClients = { region: LOCAL_AWS.region, credentials: LOCAL_AWS.credentials };
+  const localClients = { region: LOCAL_AWS.region, credentials: options.credentials ?? LOCAL_AWS.credentials };
   const iotData = new IoTDataPlaneClient({ ...localClients, endpoint: options.endpoint });
   const config = {
     tableName: options.tableName,

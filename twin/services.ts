@@ -11,7 +11,7 @@ import { Closers } from './closers.ts';
 import { type EmbeddedDynamoDb, ensureEventsTable, ensureProfilesTable, localDynamoDbClient } from './dynamodb.ts';
 import { startDynamoDbThread } from './dynamodb-thread.ts';
 import { portError } from './errors.ts';
-import { type IotDataServer, type SnsPublish, startIotDataServer } from './iot-data-server.ts';
+import { type AuthorizeCall, type IotDataServer, type SnsPublish, startIotDataServer } from './iot-data-server.ts';
 
 export interface LocalServicesOptions {
   readonly host: string;
@@ -29,6 +29,11 @@ export interface LocalServicesOptions {
   readonly eventsTableName: string;
   /** Takes SNS `Publish` (alarm notifications). */
   readonly onNotify: (publish: SnsPublish) => unknown;
+  /** IAM for the IoT, registry and SNS calls (`iam.ts`). */
+  readonly authorize?: AuthorizeCall;
+  readonly encryptionKeyOf?: (topicArn: string) => string | undefined;
+  readonly region?: string;
+  readonly account?: string;
 }
 
 export interface LocalServices {
@@ -67,7 +72,15 @@ export async function startLocalServices(options: LocalServicesOptions): Promise
             error ? reject(error) : published(),
           ),
         ),
-      { host, onNotify: options.onNotify, ...(options.things ? { things: options.things } : {}) },
+      {
+        host,
+        onNotify: options.onNotify,
+        ...(options.things ? { things: options.things } : {}),
+        ...(options.authorize ? { authorize: options.authorize } : {}),
+        ...(options.encryptionKeyOf ? { encryptionKeyOf: options.encryptionKeyOf } : {}),
+        ...(options.region ? { region: options.region } : {}),
+        ...(options.account ? { account: options.account } : {}),
+      },
     );
     closers.add(() => iotData.close());
     return { dynamoDb, dynamoDbClient, broker, iotData, close: () => closers.closeAll() };

@@ -14,7 +14,7 @@ import type { StreamResult } from '../lambda/stream-app.ts';
 import type { AttemptOutcome, InvokerStats } from './async-invoker.ts';
 import type { DeadLetters } from './dead-letters.ts';
 import type { InvokerEventSink } from './invoker-events.ts';
-import type { KinesisRecord } from './kinesis-client.ts';
+import type { KinesisClient, KinesisRecord } from './kinesis-client.ts';
 import { type EmbeddedKinesis, startKinesis } from './kinesis.ts';
 import { StreamCheckpoints } from './stream-checkpoints.ts';
 import { ShardPoller, type ShardPollerSink } from './stream-poller.ts';
@@ -47,6 +47,12 @@ export interface StreamIngestOptions {
   readonly deadLetters: DeadLetters;
   readonly events: InvokerEventSink;
   readonly log: (line: string) => void;
+  /**
+   * The clients of the rule's Kinesis action and of the event source mapping,
+   * given the embedded Kinesis endpoint (on the twin: signed with their roles,
+   * through the IAM front). @default the embedded Kinesis's own client for both
+   */
+  readonly clients?: (endpoint: string) => Promise<{ readonly writer: KinesisClient; readonly reader: KinesisClient }>;
 }
 
 function isStreamResult(value: unknown): value is StreamResult {
@@ -70,7 +76,15 @@ export async function startStreamIngest(options: StreamIngestOptions): Promise<S
     streamName: options.streamName,
     shards: options.shards,
   });
-  return new StreamIngest(kinesis, options);
+  const clients = options.clients ? await options.clients(kinesis.endpoint) : { writer: kinesis.client, reader: kinesis.client };
+  // As the event source mapping does before it polls: describe the stream and list its shards, with the consumer's role.
+  for (const operation of ['DescribeStreamSummary', 'DescribeStream', 'ListShards']) {
+    await clients.reader.call(operation, { StreamName: kinesis.streamName }).catch(async (error: unknown) => {
+      await kinesis.close();
+      throw error;
+    });
+  }
+  return new StreamIngest(kinesis, options, clients);
 }
 
 /** The rule's Kinesis action, the stream's pollers and what they did. */
@@ -84,14 +98,15 @@ export class StreamIngest {
   constructor(
     readonly kinesis: EmbeddedKinesis,
     private readonly options: StreamIngestOptions,
+    clients: { readonly writer: KinesisClient; readonly reader: KinesisClient },
   ) {
     this.tally = new IntakeTally(options.events);
-    this.writer = new StreamWriter(kinesis.client, kinesis.streamName);
+    this.writer = new StreamWriter(clients.writer, kinesis.streamName);
     const checkpoints = new StreamCheckpoints(options.stateDir?.checkpointsFile);
     this.pollers = kinesis.shardIds.map(
       (shardId) =>
         new ShardPoller({
-          reader: kinesis.client,
+          reader: clients.reader,
           streamName: kinesis.streamName,
           streamArn: kinesis.streamArn,
           shardId,

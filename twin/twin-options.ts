@@ -1,5 +1,6 @@
 /** What a twin can be started with (`startTwin`). */
 import type { DeviceIdentityMode, IngestMode, ProfileInput } from '../contract/index.ts';
+import type { CloudTemplate } from './cloud-template.ts';
 
 export interface TwinOptions {
   /** Host every server listens on. @default '127.0.0.1' */
@@ -68,4 +69,10 @@ export interface TwinOptions {
   readonly webhook?: string;
   /** Where notifications are appended (JSON Lines). @default `<stateDir>/notifications.jsonl`, memory only otherwise */
   readonly notificationsFile?: string;
+  /**
+   * The synthesized template whose IAM the twin enforces (roles, policies,
+   * resource policies). @default the stack's own for the twin's mode
+   * (`cloud-template.ts`); a changed one shows what a changed stack would do.
+   */
+  readonly template?: CloudTemplate;
 }

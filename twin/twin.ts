@@ -3,9 +3,8 @@
  * wired as in the cloud (README "The local twin"). This file only composes them:
  *
  * - an MQTT broker (aedes, `broker.ts`) in place of AWS IoT Core;
- * - a DynamoDB API (dynalite, `dynamodb.ts`) with the profiles table created
- *   from the stack's own definition, kept in the state folder (`state-dir.ts`)
- *   unless in memory;
+ * - a DynamoDB API (dynalite, `dynamodb.ts`), tables from the stack's own
+ *   definitions, kept in the state folder (`state-dir.ts`) unless in memory;
  * - the topic rule and its action (`rule.ts`, `rule-action.ts`);
  * - direct ingest: Lambda's asynchronous invocation, per-printer order,
  *   retries, dead letters (`async-invoker.ts`, `dead-letters.ts`);
@@ -16,11 +15,11 @@
  *   and run by a small Lambda service (`lambda-runtime.ts`) in worker
  *   threads, with the environment the stack gives it (`local-function.ts`);
  * - the IoT Data Plane `Publish` API, served locally onto the broker;
- * - the twin's own HTTP API (`http-server.ts`), serving the operator API
- *   and the dashboard, and the discovery file that lets the CLIs find it
- *   (`discovery.ts`);
+ * - the twin's HTTP API (`http-server.ts`): operator API, dashboard, and the
+ *   discovery file that lets the CLIs find it (`discovery.ts`);
  * - the clock: the sweep function, run on an interval (`clock.ts`), and the
- *   notifications SNS would carry (`notifications.ts`).
+ *   notifications SNS would carry (`notifications.ts`);
+ * - IAM as the stack deploys it (`cloud-iam.ts`): each function signs with its role.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Aedes } from 'aedes';
@@ -58,6 +57,9 @@ import { loadProfilesFile } from './profiles-file.ts';
 import { enableRuleAction } from './rule-action.ts';
 import { parseRuleSql } from './rule.ts';
 import { startLocalServices } from './services.ts';
+import { guardRuleTarget, guardSchedule, kinesisClients, startCloudIam, startDynamoDbFront } from './cloud-iam.ts';
+import type { TwinIam } from './iam.ts';
+import { localDynamoDbClient } from './dynamodb.ts';
 import { lockStateDir, statePaths } from './state-dir.ts';
 import { type StreamIngest, startStreamIngest } from './stream-ingest.ts';
 import { type IngestMode, STREAM_INGEST } from '../contract/index.ts';
@@ -111,6 +113,8 @@ export interface Twin {
   readonly deadLetterFile: string | undefined;
   /** The embedded broker, for in-process observation. */
   readonly broker: Aedes;
+  /** IAM as the twin enforces it: the template's roles and what they were allowed so far. */
+  readonly iam: TwinIam;
   /** A DynamoDB client for the twin's table (owned by the twin). */
   readonly dynamoDb: DynamoDBClient;
   readonly eventsTableName: string;
@@ -172,25 +176,41 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       log,
     });
     closers.add(() => notifications.close());
+    // IAM as the stack deploys it for this mode: each function's role, and the services' own calls (`cloud-iam.ts`).
+    const cloud = await startCloudIam({
+      ingest: ingestMode,
+      deviceIdentity,
+      region: fn.region,
+      names: { tableName, eventsTableName, notificationsTopicArn: LOCAL_NOTIFICATIONS_TOPIC, functionName: fn.functionName },
+      log,
+      template: options.template,
+    });
     const services = await startLocalServices({
       host: options.host ?? '127.0.0.1',
       mqttPort: options.mqttPort ?? 0,
-      dynamoDbPort: options.dynamoDbPort ?? 0,
+      // The embedded server listens on a free port; the endpoint everyone is given is the IAM front's, below.
+      dynamoDbPort: 0,
       dynamoDbDir: paths?.dynamoDbDir,
       tableName,
       eventsTableName,
       onNotify: notifications.onNotify,
       ...(options.things ? { things: options.things } : {}),
+      authorize: cloud.authorizeCall,
+      encryptionKeyOf: (topicArn) => cloud.iam.encryptionKeyOf(topicArn),
+      region: fn.region,
+      account: cloud.iam.resolver.account,
     });
     closers.add(() => services.close());
     const { dynamoDb, dynamoDbClient, broker, iotData } = services;
+    // The functions reach DynamoDB through IAM, as in the cloud; the operator's own clients do not.
+    const dynamoDbFront = await startDynamoDbFront(cloud, dynamoDb.endpoint, options, closers, log);
     const http = await startHttpServer(options.httpPort ?? 0);
     closers.add(() => http.close());
 
     const functionSettings = {
       tableName,
       iotDataEndpoint: iotData.endpoint,
-      dynamoDbEndpoint: dynamoDb.endpoint,
+      dynamoDbEndpoint: dynamoDbFront.endpoint,
       deviceIdentity,
       // The same local server answers the thing registry's DescribeThing.
       iotEndpoint: iotData.endpoint,
@@ -202,29 +222,32 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       logLevel: options.logLevel,
       extra: options.environment,
     };
-    const runtime = await startFunction(fn, functionSettings, {
-      concurrency: options.concurrency,
-      onLog: log,
-      entry: ingestMode === 'stream' ? 'stream' : 'detector',
-    });
+    // Each function signs with its role; Lambda writes its logs with it (refused: they never reach the log).
+    const asRole = (role: 'detector' | 'sweep') => ({ ...functionSettings, accessKeyId: cloud.roles[role].accessKeyId });
+    const logOf = (role: 'detector' | 'sweep') => (cloud.decisions.logs[role] ? () => {} : log);
+    const entry = ingestMode === 'stream' ? 'stream' : 'detector';
+    const runtime = await startFunction(fn, asRole('detector'), { concurrency: options.concurrency, onLog: logOf('detector'), entry });
     closers.add(() => runtime.close());
-    const sweepRuntime = await startFunction({ ...fn, functionName: `${fn.functionName}-sweep` }, functionSettings, {
-      concurrency: 1,
-      onLog: log,
-      entry: 'sweep',
-    });
+    const sweepFn = { ...fn, functionName: `${fn.functionName}-sweep` };
+    const sweepRuntime = await startFunction(sweepFn, asRole('sweep'), { concurrency: 1, onLog: logOf('sweep'), entry: 'sweep' });
     closers.add(() => sweepRuntime.close());
     const clock = new Clock({
-      sweep: (at) => sweepRuntime.invoke(`sweep-${at.getTime()}-${Math.random().toString(36).slice(2)}`, { time: at.toISOString() }),
+      sweep: guardSchedule(cloud, (at) =>
+        sweepRuntime.invoke(`sweep-${at.getTime()}-${Math.random().toString(36).slice(2)}`, { time: at.toISOString() }),
+      ),
       now,
       intervalSeconds: options.sweepSeconds ?? 10,
       log,
     });
     closers.add(() => clock.stop());
 
+    // The API's clients sign with its role and reach DynamoDB through IAM, as the deployed function's do.
+    const apiDynamoDb = localDynamoDbClient(dynamoDbFront.endpoint, { credentials: cloud.credentialsOf(cloud.roles.api) });
+    closers.add(() => apiDynamoDb.destroy());
     const { fleet, close: closeApi } = mountOperatorApi({
       http,
-      dynamoDb: dynamoDbClient,
+      dynamoDb: apiDynamoDb,
+      credentials: cloud.credentialsOf(cloud.roles.api),
       tableName,
       eventsTableName,
       historyDays,
@@ -239,7 +262,12 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       await seedProfiles(dynamoDbClient, tableName, profiles);
     }
 
-    const deadLetters = new DeadLetters({ functionArn: fn.functionArn, file: deadLetterFile, log });
+    const deadLetters = new DeadLetters({
+      functionArn: fn.functionArn,
+      file: deadLetterFile,
+      log,
+      refused: cloud.decisions.detectorDeadLetters?.message,
+    });
     const invoke = (requestId: string, event: unknown) => runtime.invoke(requestId, event);
     let stream: StreamIngest | undefined;
     if (ingestMode === 'stream') {
@@ -257,6 +285,8 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
         deadLetters,
         events,
         log,
+        // The rule's Kinesis action puts with its role; the event source mapping reads with the consumer's.
+        clients: (endpoint) => kinesisClients(cloud, endpoint, closers, log),
       });
       const started = stream;
       closers.add(() => started.kinesis.close());
@@ -273,7 +303,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
         deadLetters,
         events,
       });
-    const ruleAction = await enableRuleAction(broker.aedes, rule, invoker, log);
+    const ruleAction = await enableRuleAction(broker.aedes, rule, guardRuleTarget(cloud, invoker), log);
     const stats = (): TwinStats => {
       const { refused, ...counters } = invoker.stats();
       return { ...counters, ruleErrors: refused, coldStarts: runtime.stats().coldStarts };
@@ -285,7 +315,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       const record = {
         pid: process.pid,
         mqtt: broker.url,
-        dynamodb: dynamoDb.endpoint,
+        dynamodb: dynamoDbFront.endpoint,
         http: http.url,
         dashboard: `${http.url}/`,
         table: tableName,
@@ -300,8 +330,8 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     return {
       mqttUrl: broker.url,
       mqttPort: broker.port,
-      dynamoDbEndpoint: dynamoDb.endpoint,
-      dynamoDbPort: dynamoDb.port,
+      dynamoDbEndpoint: dynamoDbFront.endpoint,
+      dynamoDbPort: dynamoDbFront.port,
       iotDataEndpoint: iotData.endpoint,
       ingest: ingestMode,
       kinesisEndpoint: stream?.kinesis.endpoint,
@@ -317,6 +347,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       logFile: logFile?.path,
       deadLetterFile,
       broker: broker.aedes,
+      iam: cloud.iam,
       dynamoDb: dynamoDbClient,
       eventsTableName,
       fleet,

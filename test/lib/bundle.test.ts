@@ -60,6 +60,10 @@ function expectLambdaBundle(file: string): void {
   expect(code).toMatch(/import\(\s*"@aws-sdk\/client-iot-data-plane"\s*\)/);
   expect(code).toMatch(/import\(\s*"@aws-sdk\/client-sns"\s*\)/);
   expect(code.split('\n').length).toBeLessThan(20); // minified
+  // Nothing development-only ships: the twin's IAM evaluator is AGPL-3.0 (docs/design.md).
+  const sources = (JSON.parse(readFileSync(`${file}.map`, 'utf8')) as { sources: string[] }).sources;
+  expect(sources.length).toBeGreaterThan(0);
+  expect(sources.filter((source) => /@cloud-copilot|iam-simulate|aws-cdk-lib|\/twin\//.test(source))).toEqual([]);
 }
 
 let synthesized: SynthesizedStack;

@@ -1,0 +1,104 @@
+/**
+ * The twin enforces the IAM of the deployed stack (twin/iam.ts): every call a
+ * function makes, and the calls services make for the stack, are evaluated
+ * against the synthesized template of the twin's mode. A grant the product
+ * needs and the template lacks fails here, as it would fail in AWS; a grant
+ * the template has and no call needs is listed, and must be removed or kept
+ * with its reason below.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { DeviceIdentityMode, IngestMode, ProfileInput } from '../../contract/index.ts';
+import { PENDING_DELIVERY_REASON } from '../../lib/alarm-delivery.ts';
+import { DEPLOY_TIME_LOOKUP_REASON } from '../../lib/iot-data-endpoint.ts';
+import { startTwin, type Twin } from '../../twin/twin.ts';
+import { cloudTemplate } from '../../twin/cloud-template.ts';
+import { exerciseEveryPath, IAM_SCENARIO_PROFILES, IAM_SCENARIO_THINGS, withoutAction } from '../support/iam.ts';
+
+/** Grants a run of the twin cannot need, each with the reason written next to the grant in lib/. */
+const KEPT: readonly { readonly role: RegExp; readonly grant: RegExp; readonly reason: string }[] = [
+  { role: /^AWS679f53fac002430cb0da5b7982bd2287/, grant: /^- iot:DescribeEndpoint \*$/, reason: DEPLOY_TIME_LOOKUP_REASON },
+  {
+    role: /^(Sweep|OperatorApi)Role/,
+    grant: /^(PublishEventsAndAlarmTransitions iot:Publish .*topic\/anom\/pred|PublishAlarmNotifications |EncryptAlarmNotifications )/,
+    reason: PENDING_DELIVERY_REASON,
+  },
+];
+
+let twin: Twin | undefined;
+afterEach(async () => {
+  await twin?.close();
+  twin = undefined;
+});
+
+describe.each<[IngestMode, DeviceIdentityMode]>([
+  ['direct', 'any'],
+  ['stream', 'any'],
+  ['direct', 'thing'],
+])('%s ingest, device identity %s', (ingest, deviceIdentity) => {
+  it('every path of the product is allowed by the roles the stack deploys, and every grant is needed', async () => {
+    const lines: string[] = [];
+    twin = await startTwin({
+      ingest,
+      deviceIdentity,
+      things: IAM_SCENARIO_THINGS,
+      profiles: IAM_SCENARIO_PROFILES as unknown as ProfileInput[],
+      logFile: false,
+      sweepSeconds: 0,
+      onLog: (line) => lines.push(line),
+    });
+    const status = await exerciseEveryPath(twin);
+    expect(lines.filter((line) => line.includes('IAM denied'))).toEqual([]);
+    expect(Object.entries(status).filter(([, code]) => code >= 300)).toEqual([]);
+    const unused = (await twin.iam.unexercisedGrants()).map((g) => ({
+      role: twin!.iam.roleNameOf(g.role),
+      grant: `${g.sid ?? '-'} ${g.action} ${g.resource}`,
+    }));
+    const unexplained = unused.filter((u) => !KEPT.some((k) => k.role.test(u.role) && k.grant.test(u.grant)));
+    console.log(
+      `IAM coverage, ${ingest}/${deviceIdentity}: ${twin.iam.grants().length} grants, ${unused.length} unused, each kept with its reason`,
+    );
+    expect(unexplained.map((u) => `${u.role} ${u.grant}`)).toEqual([]);
+  });
+});
+
+describe('a grant taken away from a role is refused on the twin as in AWS, in every mode', () => {
+  it.each<[IngestMode, DeviceIdentityMode, string, string]>([
+    ['direct', 'any', 'Detector/Function/Resource', 'dynamodb:BatchGetItem'],
+    ['direct', 'any', 'Detector/Function/Resource', 'iot:Publish'],
+    ['direct', 'any', 'Sweep/Function/Resource', 'dynamodb:Query'],
+    ['direct', 'any', 'OperatorApi/Function/Resource', 'dynamodb:Scan'],
+    ['direct', 'any', 'SchedulerRoleForTarget-098f73/Resource', 'lambda:InvokeFunction'],
+    ['stream', 'any', 'Detector/Function/Resource', 'kinesis:ListShards'],
+    ['stream', 'any', 'Detector/Function/Resource', 'dynamodb:UpdateItem'],
+    ['stream', 'any', 'Rule/StreamActionRole/Resource', 'kinesis:PutRecord'],
+    ['direct', 'thing', 'Detector/Function/Resource', 'iot:DescribeThing'],
+  ])('%s ingest, identity %s: %s without %s', async (ingest, deviceIdentity, path, action) => {
+    const template = withoutAction(await cloudTemplate({ ingest, deviceIdentity }), path, action);
+    const lines: string[] = [];
+    let failure: unknown;
+    try {
+      twin = await startTwin({
+        ingest,
+        deviceIdentity,
+        template,
+        things: IAM_SCENARIO_THINGS,
+        profiles: IAM_SCENARIO_PROFILES as unknown as ProfileInput[],
+        logFile: false,
+        sweepSeconds: 0,
+        retryDelaysMs: [10, 10],
+        streamRetryAttempts: 1,
+        onLog: (line) => lines.push(line),
+      });
+      const status = await exerciseEveryPath(twin);
+      failure = Object.values(status).some((code) => code >= 500) ? status : undefined;
+    } catch (error) {
+      failure = error;
+    }
+    // One clear line names the role, the action and the resource, and the path that needed it failed.
+    const denied = lines.filter((line) => line.includes('IAM denied') && line.includes(` ${action} on `));
+    expect(denied.length).toBeGreaterThan(0);
+    expect(JSON.parse(denied[0]!).reason).toMatch(/is not authorized to perform/);
+    const failed = failure !== undefined || (twin?.stats().deadLettered ?? 0) > 0 || (twin?.stats().ruleErrors ?? 0) > 0;
+    expect(failed).toBe(true);
+  });
+});
