@@ -1,0 +1,96 @@
+/**
+ * `npm run import -- iot-events ... --write` as a user runs it, against a
+ * running twin: the profiles land in the table through the one writer, then
+ * readings over MQTT raise exactly the alarms the report promised (a keyed
+ * model on the fleet defaults enrols new printers with a latching critical
+ * alarm; a model that starts disabled leaves the printers it creates
+ * DISABLED until enabled).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTwin, type Twin } from '../../twin/twin.ts';
+import { Device, type BrokerWatch, watchBroker } from '../support/alarms.ts';
+import { runCliProcess } from '../support/twin.ts';
+
+let dir: string;
+let twin: Twin;
+let device: Device;
+let watch: BrokerWatch;
+
+const FIXTURES = 'test/importer/fixtures';
+const importer = (...args: string[]) =>
+  runCliProcess('cli/import.ts', ['iot-events', ...args, '--endpoint', twin.dynamoDbEndpoint, '--api-url', twin.httpUrl], {
+    cwd: dir,
+    killAfterMs: 60_000,
+  });
+const fixture = (name: string) => join(process.cwd(), FIXTURES, name);
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'cli-import-'));
+  twin = await startTwin({ stateDir: join(dir, 'state'), sweepSeconds: 0, logFile: false });
+  watch = await watchBroker(twin);
+  device = new Device(twin);
+});
+
+afterAll(async () => {
+  await watch?.close();
+  await twin?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+async function stateOf(printerId: string) {
+  const detail = await twin.fleet.printer(printerId);
+  return detail === undefined ? undefined : { state: detail.alarm.State, severity: detail.alarm.Severity };
+}
+
+describe('npm run import -- iot-events --write, then readings', () => {
+  it('prints without --write and writes nothing', async () => {
+    const result = await importer(fixture('alarm-ack.json'));
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('exact         alarmCapabilities.acknowledgeFlow.enabled: true -> Latch true');
+    expect(await twin.fleet.printer('*')).toBeUndefined();
+  });
+
+  it('a keyed model with the acknowledge flow: enrolled printers alarm critical, latch, and need acknowledge', async () => {
+    const result = await importer(fixture('alarm-ack.json'), '--write');
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('wrote 1 profile(s)');
+
+    await device.send('Fresh1', { temperature: 250 });
+    expect(await stateOf('Fresh1')).toEqual({ state: 'ACTIVE', severity: 'critical' });
+    await device.send('Fresh1', { temperature: 200 });
+    expect(await stateOf('Fresh1')).toEqual({ state: 'LATCHED', severity: 'critical' });
+    const acked = await twin.fleet.act('Fresh1', { action: 'acknowledge', by: 'local' });
+    expect(acked.ok).toBe(true);
+    expect((await stateOf('Fresh1'))?.state).toBe('NORMAL');
+    await watch.settle();
+    expect(watch.transitions('Fresh1').map((t) => `${t.From}->${t.To} ${t.Cause}`)).toEqual([
+      'NORMAL->ACTIVE threshold',
+      'ACTIVE->LATCHED clear',
+      'LATCHED->NORMAL acknowledge',
+    ]);
+  });
+
+  it('a model that starts disabled, over a key map: the printers it creates start DISABLED; enabled, they alarm', async () => {
+    const result = await importer(fixture('alarm-disabled.json'), '--key-map', fixture('key-map.json'), '--write');
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Printer2: DISABLED (disabledOnInitialization)');
+    for (const id of ['Printer1', 'Printer2', 'Printer3']) expect((await stateOf(id))?.state).toBe('DISABLED');
+
+    await device.send('Printer1', { chamber: 75 });
+    expect((await stateOf('Printer1'))?.state).toBe('DISABLED');
+    expect((await twin.fleet.act('Printer1', { action: 'enable', by: 'local' })).ok).toBe(true);
+    await device.send('Printer1', { chamber: 75 });
+    expect(await stateOf('Printer1')).toEqual({ state: 'ACTIVE', severity: 'major' });
+
+    // Importing again keeps the alarms: an existing printer is not disabled again.
+    const again = await importer(fixture('alarm-disabled.json'), '--key-map', fixture('key-map.json'), '--write');
+    expect(again.code).toBe(0);
+    expect(again.stdout).not.toContain('DISABLED (disabledOnInitialization)');
+    expect((await stateOf('Printer1'))?.state).toBe('ACTIVE');
+  });
+});
