@@ -24,7 +24,8 @@ export function parseKeyMap(value: unknown, source: string): KeyMap {
   if (!isRecord(value) || Object.keys(value).length === 0)
     throw new KeyMapError(`${source}: expected a JSON map of key value to PrinterId, e.g. {"sensor-1": "Printer1"}`);
   for (const [key, id] of Object.entries(value)) {
-    const checked = checkPrinterId(id);
+    const checked =
+      id === FLEET_DEFAULTS_ID ? { ok: false as const, reason: 'PrinterId "*" is the fleet defaults, not a printer' } : checkPrinterId(id);
     if (!checked.ok) throw new KeyMapError(`${source}: key "${key}": ${checked.reason}`);
   }
   return value as KeyMap;
