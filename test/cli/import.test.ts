@@ -94,3 +94,47 @@ describe('npm run import -- iot-events --write, then readings', () => {
     expect((await stateOf('Printer1'))?.state).toBe('ACTIVE');
   });
 });
+
+describe('npm run import: mistakes are one line', () => {
+  const plain = (...args: string[]) => runCliProcess('cli/import.ts', args, { cwd: dir, killAfterMs: 60_000 });
+
+  it('a wrong source, no file, a bad --severity-map or --key-map: exit 2; a missing file: exit 1', async () => {
+    expect(await plain('sitewise', 'x.json')).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'npm run import: expected the source "iot-events", got "sitewise"\n',
+    });
+    expect(await plain('iot-events')).toEqual({ code: 2, stdout: '', stderr: 'npm run import: give at least one FILE or FOLDER\n' });
+    const severity = await plain('iot-events', fixture('alarm-ack.json'), '--severity-map', '1=critical');
+    expect(severity).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'npm run import: --severity-map must start at 0 (every integer needs a severity)\n',
+    });
+    const keyMap = await plain('iot-events', fixture('alarm-ack.json'), '--key-map', fixture('alarm-ack.json'));
+    expect(keyMap.code).toBe(2);
+    expect(keyMap.stderr).toMatch(/^npm run import: .*alarm-ack\.json: key "severity": PrinterId must be a string\n$/);
+    expect(await plain('iot-events', 'nowhere.json')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'npm run import: nowhere.json: no such file or folder\n',
+    });
+  });
+
+  it('--json prints the profiles, the printers that start disabled and the report; --severity-map changes the severity', async () => {
+    const result = await plain('iot-events', fixture('alarm-ack.json'), '--json', '--severity-map', '0=warning');
+    expect(result.code).toBe(0);
+    const json = JSON.parse(result.stdout) as {
+      profiles: unknown[];
+      startDisabled: string[];
+      report: { status: string }[];
+      problems: string[];
+    };
+    expect(json.profiles).toEqual([
+      { PrinterId: '*', Thresholds: { temperature: { Upper: 240 } }, Window: 1, Severity: 'warning', Latch: true, Enrol: true },
+    ]);
+    expect(json.startDisabled).toEqual([]);
+    expect(json.problems).toEqual([]);
+    expect(json.report.length).toBeGreaterThan(0);
+  });
+});

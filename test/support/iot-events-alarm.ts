@@ -12,7 +12,9 @@
  *   holds for the input.
  * - InitializationConfiguration: disabledOnInitialization starts it DISABLED.
  * - ResetAlarm: the alarm returns to NORMAL after it is reset.
- * Snooze is left out (it is timed, and the import writes no snooze).
+ * A breach while LATCHED invokes the alarm again (ACTIVE): the documentation
+ * does not spell this out; it follows from LATCHED being "invoked, data in
+ * range". Snooze is left out (it is timed, and the import writes no snooze).
  */
 
 export type IotEventsState = 'DISABLED' | 'NORMAL' | 'ACTIVE' | 'ACKNOWLEDGED' | 'LATCHED';
