@@ -115,6 +115,10 @@ await runCli(spec, async (values, positionals) => {
   }
   process.stdout.write(values.json ? `${JSON.stringify(planJson(plan, problems), null, 2)}\n` : `${renderPlan(plan, problems)}\n`);
   if (!values.write) return problems.length > 0 ? 1 : 0;
+  if (problems.length > 0) {
+    process.stderr.write(`npm run import: nothing written: ${problems.length} file(s) or part(s) could not be read (above)\n`);
+    return 1;
+  }
   if (checked.profiles.length === 0) {
     process.stderr.write('npm run import: nothing to write\n');
     return 1;
@@ -142,5 +146,4 @@ await runCli(spec, async (values, positionals) => {
       log(`${id}: DISABLED (disabledOnInitialization)`);
     }
   }
-  return problems.length > 0 ? 1 : 0;
 });

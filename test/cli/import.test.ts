@@ -6,7 +6,7 @@
  * alarm; a model that starts disabled leaves the printers it creates
  * DISABLED until enabled).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -92,6 +92,22 @@ describe('npm run import -- iot-events --write, then readings', () => {
     expect(again.code).toBe(0);
     expect(again.stdout).not.toContain('DISABLED (disabledOnInitialization)');
     expect((await stateOf('Printer1'))?.state).toBe('ACTIVE');
+  });
+});
+
+describe('npm run import -- --write with a file it cannot read', () => {
+  it('writes nothing and exits 1', async () => {
+    const folder = join(dir, 'models');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'a-unread.json'), '{"not": "a model"}');
+    const model = JSON.parse(readFileSync(fixture('alarm-keyed-fleet.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(folder, 'b-model.json'), JSON.stringify(model));
+    writeFileSync(join(dir, 'unseen-map.json'), JSON.stringify({ 'dev-9': 'Unseen1' }));
+    const result = await importer(folder, '--key-map', join(dir, 'unseen-map.json'), '--write');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('npm run import: nothing written: 1 file(s) or part(s) could not be read (above)\n');
+    expect(result.stdout).toContain('not read: ');
+    expect(await twin.fleet.printer('Unseen1')).toBeUndefined();
   });
 });
 
