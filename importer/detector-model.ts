@@ -97,16 +97,26 @@ export function mapDetectorModel(model: DetectorModelSource): MappedModel {
   const timeoutOf = (timer: string) =>
     sites.find((s) => s.section === 'transition' && s.condition.kind === 'timeout' && s.condition.timer === timer);
 
+  const usable = (timer: { name: string; seconds?: number }) => timer.seconds !== undefined && timeoutOf(timer.name) !== undefined;
+  /** The timer a breach starts: in its own actions, or on entering the state its transition goes to. */
+  const startedBy = (site: Site): { timer: { name: string; seconds?: number }; starter: Site } | undefined => {
+    const own = timed(site).find(usable);
+    if (own) return { timer: own, starter: site };
+    if (site.section !== 'transition') return undefined;
+    for (const enter of sites.filter((s) => s.state === site.event.nextState && s.section === 'onEnter' && s.condition.kind === 'always')) {
+      const timer = timed(enter).find(usable);
+      if (timer) return { timer, starter: enter };
+    }
+    return undefined;
+  };
+
   // The breach: a comparison whose event starts a timer that some transition waits for.
-  const breachSite = sites.find(
-    (s) => s.condition.kind === 'compare' && timed(s).some((t) => t.seconds !== undefined && timeoutOf(t.name)),
-  );
+  const breachSite = sites.find((s) => s.condition.kind === 'compare' && startedBy(s) !== undefined);
   const breach = breachSite?.condition.kind === 'compare' ? breachSite.condition : undefined;
-  const durationTimer = breachSite ? timed(breachSite).find((t) => t.seconds !== undefined && timeoutOf(t.name)) : undefined;
-  const silenceSite = sites.find(
-    (s) => s.condition.kind === 'always' && timed(s).some((t) => t.seconds !== undefined && timeoutOf(t.name)),
-  );
-  const silenceTimer = silenceSite ? timed(silenceSite).find((t) => t.seconds !== undefined && timeoutOf(t.name)) : undefined;
+  const started = breachSite ? startedBy(breachSite) : undefined;
+  const durationTimer = started?.timer;
+  const silenceSite = sites.find((s) => s.section === 'onInput' && s.condition.kind === 'always' && timed(s).some(usable));
+  const silenceTimer = silenceSite ? timed(silenceSite).find(usable) : undefined;
   const silenceTimeout = silenceTimer ? timeoutOf(silenceTimer.name) : undefined;
   const silenceUsable =
     silenceTimer !== undefined && silenceTimer.seconds! >= MIN_SILENCE_SECONDS && Number.isInteger(silenceTimer.seconds);
@@ -128,8 +138,11 @@ export function mapDetectorModel(model: DetectorModelSource): MappedModel {
       say(
         at,
         breach!.operator.includes('=') ? 'approximate' : 'exact',
-        `${site.event.condition} starts timer "${durationTimer!.name}": the band (out of bounds when it holds)`,
+        `${site.event.condition} starts timer "${durationTimer!.name}"${started!.starter === site ? '' : ` (entering ${site.event.nextState})`}: ` +
+          'the band (out of bounds when it holds)',
       );
+    } else if (durationUsable && site === started!.starter) {
+      say(at, 'exact', `entering ${site.state} starts timer "${durationTimer!.name}": the run begins at the breach`);
     } else if (durationUsable && condition.kind === 'timeout' && condition.timer === durationTimer!.name && site.section === 'transition') {
       say(
         at,
@@ -179,8 +192,16 @@ export function mapDetectorModel(model: DetectorModelSource): MappedModel {
     }
   }
 
+  // Comparisons on another attribute or value would need a second band: the model is not one rule.
+  const others = sites.filter((site) => site.condition.kind === 'compare' && !sameRule(site.condition));
   let rules: MappedModel['rules'];
-  if (durationUsable && breach) {
+  if (durationUsable && breach && others.length > 0) {
+    say(
+      'detector model',
+      'not imported',
+      `comparisons on another attribute or value (${others.map((o) => o.event.eventName).join(', ')}): not one band`,
+    );
+  } else if (durationUsable && breach) {
     const upper = breach.operator === '>' || breach.operator === '>=';
     const band: BandInput = upper ? { Upper: breach.value } : { Lower: breach.value };
     rules = {

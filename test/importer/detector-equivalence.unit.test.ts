@@ -22,9 +22,10 @@ const PATH = '$input.PrinterInput.sensorData.temperature';
 const NOT = { '>': '<=', '<': '>=' } as const;
 
 /** The overheat detector of the fixtures, as describe-detector-model prints it, for any comparison and timer length. */
-function detectorDocument(operator: '>' | '<', threshold: number, seconds: number) {
+function detectorDocument(operator: '>' | '<', threshold: number, seconds: number, timerOnEnter = false) {
   const breach = `${PATH} ${operator} ${threshold}`;
   const back = `${PATH} ${NOT[operator]} ${threshold}`;
+  const setTimer = [{ setTimer: { timerName: 'hold', seconds } }];
   return {
     detectorModel: {
       detectorModelConfiguration: { detectorModelName: 'generated', key: 'printerId' },
@@ -34,12 +35,13 @@ function detectorDocument(operator: '>' | '<', threshold: number, seconds: numbe
           {
             stateName: 'Normal',
             onInput: {
-              events: [{ eventName: 'breach', condition: breach, actions: [{ setTimer: { timerName: 'hold', seconds } }] }],
+              events: timerOnEnter ? [] : [{ eventName: 'breach', condition: breach, actions: setTimer }],
               transitionEvents: [{ eventName: 'toPending', condition: breach, actions: [], nextState: 'Pending' }],
             },
           },
           {
             stateName: 'Pending',
+            onEnter: { events: timerOnEnter ? [{ eventName: 'start', condition: 'true', actions: setTimer }] : [] },
             onInput: {
               transitionEvents: [
                 { eventName: 'back', condition: back, actions: [{ clearTimer: { timerName: 'hold' } }], nextState: 'Normal' },
@@ -106,6 +108,7 @@ describe('a threshold-with-timer detector model, imported as duration mode', () 
         operator: fc.constantFrom<'>' | '<'>('>', '<'),
         threshold: fc.integer({ min: -20, max: 300 }),
         seconds: fc.integer({ min: 1, max: 600 }),
+        timerOnEnter: fc.boolean(),
       })
       .chain((model) =>
         fc.tuple(
@@ -127,7 +130,7 @@ describe('a threshold-with-timer detector model, imported as duration mode', () 
           at += gapMs;
           readings.push({ at, value });
         }
-        const run = runBoth(detectorDocument(model.operator, model.threshold, model.seconds), readings);
+        const run = runBoth(detectorDocument(model.operator, model.threshold, model.seconds, model.timerOnEnter), readings);
         for (const [theirs, mine] of run.afterEach) expect(mine).toBe(theirs);
         expect(run.ourActivations).toBe(run.theirActivations - run.endedBeforeAReading);
       }),

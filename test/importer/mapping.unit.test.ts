@@ -192,6 +192,29 @@ describe('detector patterns, found by structure', () => {
     });
   });
 
+  it('a timer started on entering the state the breach leads to is the same pattern', () => {
+    const doc = detector('$input.I.p > 5', '$input.I.p <= 5', 30) as {
+      detectorModel: { detectorModelDefinition: { states: Record<string, unknown>[] } };
+    };
+    const [a, b] = doc.detectorModel.detectorModelDefinition.states as [{ onInput: { events: unknown[] } }, Record<string, unknown>];
+    a.onInput.events = [];
+    b['onEnter'] = { events: [{ eventName: 'start', condition: 'true', actions: [{ setTimer: { timerName: 'x', seconds: 30 } }] }] };
+    const result = mapped(doc);
+    expect(result.rules).toEqual({ Thresholds: { p: { Upper: 5 } }, Mode: 'duration', DurationSeconds: 30 });
+    expect(result.lines.find((l) => l.where === 'state B, onEnter event start')).toMatchObject({ status: 'exact' });
+  });
+
+  it('not imported when another comparison needs a second band', () => {
+    const result = mapped(detector('$input.I.p > 5', '$input.I.p < 4', 30));
+    expect(result.rules).toBeUndefined();
+    expect(result.lines.at(-1)).toEqual({
+      model: 'd',
+      where: 'detector model',
+      status: 'not imported',
+      text: 'comparisons on another attribute or value (e3, e5): not one band',
+    });
+  });
+
   it('not imported when the timer has no constant length, or the comparison is not on one attribute', () => {
     expect(mapped(detector('$input.I.p > 5', '$input.I.p <= 5', '$input.I.wait')).rules).toBeUndefined();
     expect(mapped(detector('$input.I.p > $input.I.q', '$input.I.p <= 5', 30)).rules).toBeUndefined();
