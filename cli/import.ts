@@ -25,7 +25,7 @@ import { CliError, runCli, TARGET_RULE, UsageError } from './kit.ts';
 const READABLE = new Set(['.json', '.yaml', '.yml', '.template']);
 
 const spec = {
-  usage: 'npm run import -- iot-events FILE|FOLDER... [--key-map FILE] [--severity-map MAP] [--write] [--json]',
+  usage: 'npm run import -- iot-events FILE|FOLDER... [--key-map FILE] [--severity-map MAP] [--exact-bounds] [--write] [--json]',
   summary:
     'Reads AWS IoT Events alarm models and detector models (aws iotevents describe-alarm-model / describe-detector-model ' +
     'output, CloudFormation templates in JSON or YAML, folders of them) and prints the profiles they map to and a report: ' +
@@ -34,6 +34,7 @@ const spec = {
   options: {
     'key-map': { type: 'string' },
     'severity-map': { type: 'string' },
+    'exact-bounds': { type: 'boolean' },
     write: { type: 'boolean' },
     json: { type: 'boolean' },
     'api-url': { type: 'string' },
@@ -42,6 +43,7 @@ const spec = {
   help: {
     'key-map': 'a JSON file {"keyValue": "PrinterId", ...}: keyed models go to these printers instead of the fleet defaults *',
     'severity-map': 'integer severity to ours, each from its bound up: 0=critical,2=major,3=minor,4=warning (the default)',
+    'exact-bounds': 'map >= and <= to the next number a reading can take (exact), instead of the threshold (approximate)',
     write: 'write the profiles (else only print them)',
     json: 'print {profiles, startDisabled, report, problems} as JSON',
     'api-url': `with --write, where printers that start DISABLED are disabled: ${API_TARGET_HELP['api-url']}`,
@@ -105,7 +107,10 @@ await runCli(spec, async (values, positionals) => {
   for (const file of await filesOf(paths)) {
     const found = findModels(await parsed(file), file);
     problems.push(...found.problems);
-    mapped.push(...found.alarmModels.map((model) => mapAlarmModel(model, severities)), ...found.detectorModels.map(mapDetectorModel));
+    mapped.push(
+      ...found.alarmModels.map((model) => mapAlarmModel(model, severities, values['exact-bounds'] ?? false)),
+      ...found.detectorModels.map(mapDetectorModel),
+    );
   }
   const plan = planImport(mapped, keyMap);
   const checked = checkProfiles(plan.profiles);

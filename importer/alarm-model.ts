@@ -26,7 +26,52 @@ import { type AlarmModelSource, isIntrinsic, showIntrinsic } from './sources.ts'
 const shown = (value: unknown) => (isIntrinsic(value) ? showIntrinsic(value) : JSON.stringify(value));
 
 /** The band a comparison breaches outside of, and how exactly. */
-function bandOf(operator: unknown, threshold: number): { band?: BandInput; status: Status; text: string } {
+type Mapped = { band?: BandInput; status: Status; text: string };
+
+/**
+ * `>=` and `<=`: our bounds are inclusive (equal is in bounds), so the same
+ * number is approximate. The nearest exact form is the next number a reading
+ * can take (JSON numbers are doubles): `value >= N` is `value > nextBelow(N)`
+ * for every double. Offered with `--exact-bounds`, when DynamoDB can store it.
+ */
+function inclusiveBand(operator: 'GREATER_OR_EQUAL' | 'LESS_OR_EQUAL', threshold: number, exactBounds: boolean): Mapped {
+  const upper = operator === 'GREATER_OR_EQUAL';
+  const [sign, name] = upper ? ['>=', 'Upper'] : ['<=', 'Lower'];
+  const nearest = upper ? nextBelow(threshold) : -nextBelow(-threshold);
+  const storable = nearest === 0 || Math.abs(nearest) >= MIN_STORABLE_MAGNITUDE;
+  const bound = (value: number): BandInput => (upper ? { Upper: value } : { Lower: value });
+  if (exactBounds && storable) {
+    return {
+      band: bound(nearest),
+      status: 'exact',
+      text: `value ${sign} ${threshold} -> ${name} ${nearest} (the next number a reading can take)`,
+    };
+  }
+  const offer = !storable
+    ? ` (the nearest exact bound, ${nearest}, is too small for DynamoDB)`
+    : exactBounds
+      ? ''
+      : `; --exact-bounds gives ${name} ${nearest}, exact`;
+  return {
+    band: bound(threshold),
+    status: 'approximate',
+    text: `value ${sign} ${threshold} -> ${name} ${threshold}: our bounds are inclusive, so exactly ${threshold} does not alarm here${offer}`,
+  };
+}
+
+/** The smallest non-zero magnitude a DynamoDB number holds. */
+const MIN_STORABLE_MAGNITUDE = 1e-130;
+
+/** The largest double below `x` (finite `x`). */
+export function nextBelow(x: number): number {
+  if (x === 0) return -Number.MIN_VALUE;
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, x);
+  view.setBigInt64(0, view.getBigInt64(0) + (x > 0 ? -1n : 1n));
+  return view.getFloat64(0);
+}
+
+function bandOf(operator: unknown, threshold: number, exactBounds: boolean): Mapped {
   switch (operator) {
     case 'GREATER':
       return {
@@ -41,17 +86,8 @@ function bandOf(operator: unknown, threshold: number): { band?: BandInput; statu
         text: `value < ${threshold} -> Lower ${threshold} (below it is out of bounds)`,
       };
     case 'GREATER_OR_EQUAL':
-      return {
-        band: { Upper: threshold },
-        status: 'approximate',
-        text: `value >= ${threshold} -> Upper ${threshold}: our bounds are inclusive, so a value of exactly ${threshold} does not alarm here`,
-      };
     case 'LESS_OR_EQUAL':
-      return {
-        band: { Lower: threshold },
-        status: 'approximate',
-        text: `value <= ${threshold} -> Lower ${threshold}: our bounds are inclusive, so a value of exactly ${threshold} does not alarm here`,
-      };
+      return inclusiveBand(operator, threshold, exactBounds);
     case 'EQUAL':
     case 'NOT_EQUAL':
       return { status: 'not supported', text: `${operator}: a band cannot say "equal"; alarm on a range around the value instead` };
@@ -60,7 +96,8 @@ function bandOf(operator: unknown, threshold: number): { band?: BandInput; statu
   }
 }
 
-export function mapAlarmModel(model: AlarmModelSource, severities: SeverityMap): MappedModel {
+/** `exactBounds`: map `>=` and `<=` to their nearest exact bound (see {@link inclusiveBand}). */
+export function mapAlarmModel(model: AlarmModelSource, severities: SeverityMap, exactBounds = false): MappedModel {
   const name = model.alarmModelName;
   const lines: ReportLine[] = [];
   const say = (where: string, status: Status, text: string) => lines.push({ model: name, where, status, text });
@@ -94,7 +131,7 @@ export function mapAlarmModel(model: AlarmModelSource, severities: SeverityMap):
         `${shown(rule.threshold)} is not a number: a threshold read from another input or parameter has no equal; give the number`,
       );
     } else {
-      const mapped = bandOf(rule.comparisonOperator, threshold);
+      const mapped = bandOf(rule.comparisonOperator, threshold, exactBounds);
       say('alarmRule.simpleRule.comparisonOperator', mapped.status, mapped.text);
       band = mapped.band;
     }

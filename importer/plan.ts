@@ -10,7 +10,7 @@
 import { FLEET_DEFAULTS_ID, type ProfileInput } from '../contract/index.ts';
 import { isRecord } from '../common/guards.ts';
 import { checkPrinterId } from '../lambda/core/reading.ts';
-import type { MappedModel, ReportLine } from './mapping.ts';
+import type { MappedModel, ProfileRules, ReportLine } from './mapping.ts';
 
 /** Key values (as the devices sent them) to PrinterIds. */
 export type KeyMap = Readonly<Record<string, string>>;
@@ -38,6 +38,22 @@ export interface ImportPlan {
   readonly lines: ReportLine[];
 }
 
+/**
+ * A named printer's rules with every alarm attribute the model decides
+ * written out, so that fleet defaults cannot change them (a printer inherits
+ * each attribute its profile omits).
+ */
+function pinned(rules: ProfileRules): ProfileRules {
+  return {
+    ...rules,
+    Mode: rules.Mode ?? 'consecutive',
+    Severity: rules.Severity ?? 'major',
+    Latch: rules.Latch ?? false,
+    Clear: rules.Clear ?? rules.Thresholds,
+    ClearAfter: rules.ClearAfter ?? 1,
+  };
+}
+
 export function planImport(models: readonly MappedModel[], keyMap?: KeyMap): ImportPlan {
   const profiles: ProfileInput[] = [];
   const startDisabled: string[] = [];
@@ -51,6 +67,12 @@ export function planImport(models: readonly MappedModel[], keyMap?: KeyMap): Imp
     if (model.key !== undefined && keyMap !== undefined) {
       targets = [...new Set(Object.values(keyMap))];
       const pairs = Object.entries(keyMap).map(([value, id]) => `${value} -> ${id}`);
+      say(
+        'fleet defaults',
+        'approximate',
+        'Mode, Severity, Latch, Clear and ClearAfter are written so * cannot change them; Adaptive, SilenceSeconds and ' +
+          'RenotifyMinutes the model does not set: a * that has them applies them to these printers too',
+      );
       say('key', 'exact', `${model.key}: one alarm per printer of --key-map, as IoT Events kept one per key value (${pairs.join(', ')})`);
     } else if (model.key !== undefined) {
       targets = [FLEET_DEFAULTS_ID];
@@ -75,7 +97,8 @@ export function planImport(models: readonly MappedModel[], keyMap?: KeyMap): Imp
         continue;
       }
       owner.set(target, model.name);
-      profiles.push({ PrinterId: target, ...model.rules, ...(target === FLEET_DEFAULTS_ID ? { Enrol: true } : {}) } as ProfileInput);
+      const rules = target === FLEET_DEFAULTS_ID ? { ...model.rules, Enrol: true } : pinned(model.rules);
+      profiles.push({ PrinterId: target, ...rules } as ProfileInput);
       if (model.startsDisabled && target !== FLEET_DEFAULTS_ID) startDisabled.push(target);
     }
     if (model.startsDisabled) {

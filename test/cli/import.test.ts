@@ -95,6 +95,23 @@ describe('npm run import -- iot-events --write, then readings', () => {
   });
 });
 
+describe('npm run import -- --exact-bounds --write', () => {
+  it('<= 50 becomes Lower 50.00000000000001, stored as written: exactly 50 alarms, the next number up does not', async () => {
+    // Keyed onto one printer of its own: the fleet defaults are cached by the function for a while.
+    const model = JSON.parse(readFileSync(fixture('alarm-no-ack.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(dir, 'bed-keyed.json'), JSON.stringify({ ...model, key: 'printerId' }));
+    writeFileSync(join(dir, 'edge-map.json'), JSON.stringify({ 'dev-7': 'Edge1' }));
+    const result = await importer(join(dir, 'bed-keyed.json'), '--key-map', join(dir, 'edge-map.json'), '--exact-bounds', '--write');
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect((await twin.fleet.printer('Edge1'))?.profile).toMatchObject({ Thresholds: { bed: { Lower: 50.00000000000001 } } });
+    await device.send('Edge1', { bed: 50 });
+    expect(await stateOf('Edge1')).toEqual({ state: 'ACTIVE', severity: 'minor' });
+    await device.send('Edge1', { bed: 50.00000000000001 });
+    expect((await stateOf('Edge1'))?.state).toBe('NORMAL');
+  });
+});
+
 describe('npm run import -- --write with a file it cannot read', () => {
   it('writes nothing and exits 1', async () => {
     const folder = join(dir, 'models');

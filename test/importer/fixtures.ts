@@ -15,10 +15,13 @@ export function fixture(name: string): unknown {
   return name.endsWith('.json') ? JSON.parse(text) : parseTemplateText(text);
 }
 
-export function planOf(name: string, options: { keyMap?: KeyMap; severities?: SeverityMap } = {}): ImportPlan & { problems: string[] } {
+export function planOf(
+  name: string,
+  options: { keyMap?: KeyMap; severities?: SeverityMap; exactBounds?: boolean } = {},
+): ImportPlan & { problems: string[] } {
   const found = findModels(fixture(name), name);
   const mapped = [
-    ...found.alarmModels.map((model) => mapAlarmModel(model, options.severities ?? DEFAULT_SEVERITY_MAP)),
+    ...found.alarmModels.map((model) => mapAlarmModel(model, options.severities ?? DEFAULT_SEVERITY_MAP, options.exactBounds)),
     ...found.detectorModels.map(mapDetectorModel),
   ];
   return { ...planImport(mapped, options.keyMap), problems: found.problems };

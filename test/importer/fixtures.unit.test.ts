@@ -66,7 +66,7 @@ describe('importing the fixtures', () => {
       startDisabled: [],
       lines: [
         'exact         alarmRule.simpleRule.inputProperty: $input.PrinterInput.sensorData.bed -> metric "bed": devices send it as data.bed in their reading on anom/detect',
-        'approximate   alarmRule.simpleRule.comparisonOperator: value <= 50 -> Lower 50: our bounds are inclusive, so a value of exactly 50 does not alarm here',
+        'approximate   alarmRule.simpleRule.comparisonOperator: value <= 50 -> Lower 50: our bounds are inclusive, so exactly 50 does not alarm here; --exact-bounds gives Lower 50.00000000000001, exact',
         'exact         severity: 3 -> minor (table: 0-1 critical, 2 major, 3 minor, 4+ warning)',
         'approximate   alarmCapabilities.acknowledgeFlow.enabled: false -> no Latch: the alarm returns to NORMAL by itself; acknowledge stays possible on ACTIVE (that flow had no ACKNOWLEDGED)',
         'not supported alarmEventActions: sqs (https://sqs.eu-west-1.amazonaws.com/ACCOUNT_ID/alarms): not carried over: an IoT rule on anom/alarm/+ with an SQS action gives the same feed',
@@ -88,6 +88,13 @@ describe('importing the fixtures', () => {
           Window: 1,
           Severity: 'major',
           Latch: true,
+          Mode: 'consecutive',
+          Clear: {
+            chamber: {
+              Upper: 60,
+            },
+          },
+          ClearAfter: 1,
         },
         {
           PrinterId: 'Printer2',
@@ -99,6 +106,13 @@ describe('importing the fixtures', () => {
           Window: 1,
           Severity: 'major',
           Latch: true,
+          Mode: 'consecutive',
+          Clear: {
+            chamber: {
+              Upper: 60,
+            },
+          },
+          ClearAfter: 1,
         },
         {
           PrinterId: 'Printer3',
@@ -110,6 +124,13 @@ describe('importing the fixtures', () => {
           Window: 1,
           Severity: 'major',
           Latch: true,
+          Mode: 'consecutive',
+          Clear: {
+            chamber: {
+              Upper: 60,
+            },
+          },
+          ClearAfter: 1,
         },
       ],
       startDisabled: ['Printer1', 'Printer2', 'Printer3'],
@@ -118,6 +139,7 @@ describe('importing the fixtures', () => {
         'exact         alarmRule.simpleRule.comparisonOperator: value > 60 -> Upper 60 (above it is out of bounds)',
         'exact         severity: 2 -> major (table: 0-1 critical, 2 major, 3 minor, 4+ warning)',
         'exact         alarmCapabilities.acknowledgeFlow.enabled: true -> Latch true: a cleared alarm waits in LATCHED for acknowledge; ACKNOWLEDGED clears by itself',
+        'approximate   fleet defaults: Mode, Severity, Latch, Clear and ClearAfter are written so * cannot change them; Adaptive, SilenceSeconds and RenotifyMinutes the model does not set: a * that has them applies them to these printers too',
         'exact         key: printerId: one alarm per printer of --key-map, as IoT Events kept one per key value (dev-001 -> Printer1, dev-002 -> Printer2, dev-003 -> Printer3)',
         'exact         alarmCapabilities.initializationConfiguration.disabledOnInitialization: true -> each printer this import creates starts DISABLED (the disable action); existing printers keep their alarm',
       ],
@@ -136,6 +158,14 @@ describe('importing the fixtures', () => {
           },
           Window: 1,
           Severity: 'warning',
+          Mode: 'consecutive',
+          Latch: false,
+          Clear: {
+            humidity: {
+              Upper: 65,
+            },
+          },
+          ClearAfter: 1,
         },
         {
           PrinterId: 'Printer2',
@@ -146,6 +176,14 @@ describe('importing the fixtures', () => {
           },
           Window: 1,
           Severity: 'warning',
+          Mode: 'consecutive',
+          Latch: false,
+          Clear: {
+            humidity: {
+              Upper: 65,
+            },
+          },
+          ClearAfter: 1,
         },
         {
           PrinterId: 'Printer3',
@@ -156,6 +194,14 @@ describe('importing the fixtures', () => {
           },
           Window: 1,
           Severity: 'warning',
+          Mode: 'consecutive',
+          Latch: false,
+          Clear: {
+            humidity: {
+              Upper: 65,
+            },
+          },
+          ClearAfter: 1,
         },
       ],
       startDisabled: [],
@@ -166,6 +212,7 @@ describe('importing the fixtures', () => {
         'approximate   alarmCapabilities.acknowledgeFlow.enabled: false -> no Latch: the alarm returns to NORMAL by itself; acknowledge stays possible on ACTIVE (that flow had no ACKNOWLEDGED)',
         "approximate   alarmEventActions: iotTopicPublish (alarms/humidity): transitions are published on anom/alarm/<PrinterId> (our payload, not IoT Events')",
         'not supported alarmEventActions: dynamoDBv2: not carried over: the PrinterEvents history table records every transition',
+        'approximate   fleet defaults: Mode, Severity, Latch, Clear and ClearAfter are written so * cannot change them; Adaptive, SilenceSeconds and RenotifyMinutes the model does not set: a * that has them applies them to these printers too',
         'exact         key: deviceId: one alarm per printer of --key-map, as IoT Events kept one per key value (dev-001 -> Printer1, dev-002 -> Printer2, dev-003 -> Printer3)',
       ],
     });
@@ -260,5 +307,13 @@ describe('importing the fixtures', () => {
         'not supported key: * already takes its profile from printerTemperatureAck: one alarm per printer, import them separately',
       ],
     });
+  });
+
+  it('with --exact-bounds, <= becomes the next number a reading can take, exact', () => {
+    const plan = planOf('alarm-no-ack.json', { exactBounds: true });
+    expect(plan.profiles[0]?.Thresholds).toEqual({ bed: { Lower: 50.00000000000001 } });
+    expect(reportLine(plan.lines[1]!).trim()).toBe(
+      'exact         alarmRule.simpleRule.comparisonOperator: value <= 50 -> Lower 50.00000000000001 (the next number a reading can take)',
+    );
   });
 });
