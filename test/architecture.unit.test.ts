@@ -20,8 +20,9 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   bin: ['lib', 'contract'],
   twin: ['contract', 'common', 'lambda', 'dashboard', 'lib'],
   emitter: ['contract', 'common', 'lambda'],
+  importer: ['contract', 'common', 'lambda'],
   bench: ['contract', 'common', 'lambda', 'twin', 'emitter'],
-  cli: ['contract', 'common', 'lambda', 'twin', 'emitter', 'dashboard'],
+  cli: ['contract', 'common', 'lambda', 'twin', 'emitter', 'dashboard', 'importer'],
   '.': ['bin', 'lib'],
 };
 
