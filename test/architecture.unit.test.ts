@@ -22,7 +22,7 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   emitter: ['contract', 'common', 'lambda'],
   importer: ['contract', 'common', 'lambda'],
   bench: ['contract', 'common', 'lambda', 'twin', 'emitter'],
-  cli: ['contract', 'common', 'lambda', 'twin', 'emitter', 'dashboard', 'importer'],
+  cli: ['contract', 'common', 'lambda', 'twin', 'emitter', 'dashboard', 'importer', 'lib'],
   '.': ['bin', 'lib'],
 };
 

@@ -8,21 +8,10 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DeviceIdentityMode, IngestMode, ProfileInput } from '../../contract/index.ts';
-import { PENDING_DELIVERY_REASON } from '../../lib/alarm-delivery.ts';
-import { DEPLOY_TIME_LOOKUP_REASON } from '../../lib/iot-data-endpoint.ts';
 import { startTwin, type Twin } from '../../twin/twin.ts';
 import { cloudTemplate } from '../../twin/cloud-template.ts';
-import { exerciseEveryPath, IAM_SCENARIO_PROFILES, IAM_SCENARIO_THINGS, withoutAction } from '../support/iam.ts';
-
-/** Grants a run of the twin cannot need, each with the reason written next to the grant in lib/. */
-const KEPT: readonly { readonly role: RegExp; readonly grant: RegExp; readonly reason: string }[] = [
-  { role: /^AWS679f53fac002430cb0da5b7982bd2287/, grant: /^- iot:DescribeEndpoint \*$/, reason: DEPLOY_TIME_LOOKUP_REASON },
-  {
-    role: /^(Sweep|OperatorApi)Role/,
-    grant: /^(PublishEventsAndAlarmTransitions iot:Publish .*topic\/anom\/pred|PublishAlarmNotifications |EncryptAlarmNotifications )/,
-    reason: PENDING_DELIVERY_REASON,
-  },
-];
+import { exerciseEveryPath, IAM_SCENARIO_PROFILES, IAM_SCENARIO_THINGS, iamCoverage } from '../../cli/iam-scenario.ts';
+import { withoutAction } from '../support/iam.ts';
 
 let twin: Twin | undefined;
 afterEach(async () => {
@@ -41,23 +30,20 @@ describe.each<[IngestMode, DeviceIdentityMode]>([
       ingest,
       deviceIdentity,
       things: IAM_SCENARIO_THINGS,
-      profiles: IAM_SCENARIO_PROFILES as unknown as ProfileInput[],
+      profiles: IAM_SCENARIO_PROFILES,
       logFile: false,
       sweepSeconds: 0,
       onLog: (line) => lines.push(line),
     });
-    const status = await exerciseEveryPath(twin);
-    expect(lines.filter((line) => line.includes('IAM denied'))).toEqual([]);
-    expect(Object.entries(status).filter(([, code]) => code >= 300)).toEqual([]);
-    const unused = (await twin.iam.unexercisedGrants()).map((g) => ({
-      role: twin!.iam.roleNameOf(g.role),
-      grant: `${g.sid ?? '-'} ${g.action} ${g.resource}`,
-    }));
-    const unexplained = unused.filter((u) => !KEPT.some((k) => k.role.test(u.role) && k.grant.test(u.grant)));
+    const coverage = await iamCoverage(twin, lines);
     console.log(
-      `IAM coverage, ${ingest}/${deviceIdentity}: ${twin.iam.grants().length} grants, ${unused.length} unused, each kept with its reason`,
+      `IAM coverage, ${ingest}/${deviceIdentity}: ${coverage.grants} grants, ${coverage.unused} unused, each kept with its reason`,
     );
-    expect(unexplained.map((u) => `${u.role} ${u.grant}`)).toEqual([]);
+    expect({ denied: coverage.denied, failedRoutes: coverage.failedRoutes, unexplained: coverage.unexplained }).toEqual({
+      denied: [],
+      failedRoutes: [],
+      unexplained: [],
+    });
   });
 });
 
@@ -82,7 +68,7 @@ describe('a grant taken away from a role is refused on the twin as in AWS, in ev
         deviceIdentity,
         template,
         things: IAM_SCENARIO_THINGS,
-        profiles: IAM_SCENARIO_PROFILES as unknown as ProfileInput[],
+        profiles: IAM_SCENARIO_PROFILES,
         logFile: false,
         sweepSeconds: 0,
         retryDelaysMs: [10, 10],
