@@ -1,12 +1,14 @@
 /**
  * `npm run seed`: writes printer profiles into the deployed table or the local
- * twin. The file is validated first (nothing is written if any profile is
- * bad); counters of existing printers are never reset.
+ * twin. Each profile replaces the printer's, judged first with the fleet
+ * defaults (the file's `*`, else the table's): nothing is written if any is
+ * refused; counters of existing printers are never reset.
  */
 import { CliError, runCli, TARGET_RULE } from './kit.ts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describeTableError, resolveTableTarget, TABLE_TARGET_ALIASES, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from './aws-target.ts';
 import { seedProfiles } from '../lambda/adapters/profile-writer.ts';
+import { InvalidProfileError } from '../lambda/errors.ts';
 import { loadProfilesFile, ProfilesFileError } from '../twin/profiles-file.ts';
 
 const DEFAULT_FILE = 'data/printer_profiles.json';
@@ -44,6 +46,7 @@ await runCli(spec, async (values) => {
     const { written } = await seedProfiles(client, target.tableName, profiles);
     process.stdout.write(`seeded ${written} profile(s) into ${target.tableName} at ${target.where}\n`);
   } catch (error) {
+    if (error instanceof InvalidProfileError) throw new CliError(`${file}: ${error.message}; nothing written`);
     throw describeTableError(error, target);
   } finally {
     client.destroy();

@@ -208,6 +208,12 @@ export function createApi(operations: FleetOperations, options: ApiOptions): Hon
     return c.json(result.profile, result.created ? 201 : 200);
   });
 
+  app.patch('/api/printers/:id', async (c) => {
+    const id = printerId(c, { defaults: 'allowed' });
+    const result = accepted(await operations.patchProfile(id, await jsonBody(c)));
+    return c.json(result.profile, result.created ? 201 : 200);
+  });
+
   app.post('/api/printers/:id/alarm', async (c) => {
     const id = printerId(c, { defaults: 'refused' });
     const request = parseAlarmAction(await jsonBody(c), options.by(c));

@@ -165,6 +165,16 @@ export class FakeFleet implements FleetOperations {
     return { ok: true, created: existing === undefined, profile };
   }
 
+  async patchProfile(printerId: string, body: unknown): Promise<{ ok: true; created: boolean; profile: ProfileInput } | Refusal> {
+    const patch = body as Record<string, unknown>;
+    const merged: Record<string, unknown> = { ...this.printers.get(printerId)?.profile };
+    for (const [key, value] of Object.entries(patch)) {
+      if (value === null) delete merged[key];
+      else merged[key] = value;
+    }
+    return this.putProfile(printerId, merged);
+  }
+
   async act(printerId: string, request: AlarmActionRequest): Promise<{ ok: true; alarm: AlarmSummary } | Refusal> {
     this.check();
     this.lastAction = request;

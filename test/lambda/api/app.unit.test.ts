@@ -143,6 +143,13 @@ describe('one printer', () => {
     expect(detail).toMatchObject({ state: { EventCount: 1 }, alarm: { State: 'ACTIVE' }, profile: { Window: 5 } });
   });
 
+  it('PATCH /api/printers/{id} changes only what the body names; null removes an attribute', async () => {
+    await send('PUT', '/api/printers/Pa', profile('Pa', { Severity: 'critical', Latch: true }));
+    const patched = await send('PATCH', '/api/printers/Pa', { Window: 4, Latch: null });
+    expect(await json(patched, 200)).toEqual(profile('Pa', { Window: 4, Severity: 'critical' }));
+    await expectError(await send('PATCH', '/api/printers/Pa', '[1]'), 400, /must be a JSON object/);
+  });
+
   it('PUT refuses a mismatched PrinterId, what the validator refuses, bad JSON, a non-object and a body not labelled JSON', async () => {
     await expectError(await send('PUT', '/api/printers/P1', profile('P2')), 400, /"P2" in the body does not match the path's "P1"/);
     await expectError(
@@ -302,8 +309,8 @@ describe('everything else', () => {
     await expectError(await send('GET', '/api/nothing'), 404, /no such route: GET \/api\/nothing/);
     await expectError(await send('GET', '/elsewhere'), 404, /no such route/);
     const wrong = await send('DELETE', '/api/printers/P1');
-    await expectError(wrong, 405, /DELETE is not allowed on \/api\/printers\/P1 \(allowed: GET, PUT\)/);
-    expect(wrong.headers.get('allow')).toBe('GET, PUT');
+    await expectError(wrong, 405, /DELETE is not allowed on \/api\/printers\/P1 \(allowed: GET, PUT, PATCH\)/);
+    expect(wrong.headers.get('allow')).toBe('GET, PUT, PATCH');
     await expectError(await send('GET', '/api/printers/P1/alarm'), 405, /allowed: POST/);
     await expectError(await send('POST', '/api/health', {}), 405, /allowed: GET/);
   });
