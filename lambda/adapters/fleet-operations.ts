@@ -27,7 +27,7 @@ import {
 import type { AlarmWriter } from '../alarm-writer.ts';
 import type { FleetOperations, Page, PrinterDetail, Refusal } from '../api/operations.ts';
 import { isRecord } from '../../common/guards.ts';
-import { USER_ATTRIBUTES } from '../core/rules.ts';
+import { USER_ATTRIBUTES, withDefaults } from '../core/rules.ts';
 import type { DynamoDbHistory } from './dynamodb-history.ts';
 import { type ProfileChange, writeProfileChanges } from './profile-writer.ts';
 import { comparePrinterIds, topPrinters } from './ranking-query.ts';
@@ -164,7 +164,10 @@ export class DynamoDbFleet implements FleetOperations {
   }
 
   async printer(printerId: string): Promise<PrinterDetail | undefined> {
-    const item = await this.get(printerId);
+    const [item, defaults] = await Promise.all([
+      this.get(printerId),
+      printerId === FLEET_DEFAULTS_ID ? undefined : this.get(FLEET_DEFAULTS_ID),
+    ]);
     if (item === undefined) return undefined;
     const profile: Record<string, unknown> = {};
     const state: Record<string, unknown> = {};
@@ -172,7 +175,13 @@ export class DynamoDbFleet implements FleetOperations {
       if (USER_ATTRIBUTES.includes(key)) profile[key] = value;
       else if (STATE_SHOWN.includes(key)) state[key] = value;
     }
-    return { profile: profile as unknown as ProfileInput, state, alarm: alarmSummary(item), recent: recentValues(item) };
+    return {
+      profile: profile as unknown as ProfileInput,
+      effective: withDefaults(item, defaults),
+      state,
+      alarm: alarmSummary(item),
+      recent: recentValues(item),
+    };
   }
 
   async putProfile(printerId: string, body: unknown): Promise<{ ok: true; created: boolean; profile: ProfileInput } | Refusal> {

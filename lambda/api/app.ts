@@ -195,7 +195,13 @@ export function createApi(operations: FleetOperations, options: ApiOptions): Hon
     const id = printerId(c, { defaults: 'allowed' });
     const detail = await operations.printer(id);
     if (detail === undefined) refuse(404, `no printer ${JSON.stringify(id)}`);
-    return c.json({ profile: detail.profile, state: detail.state, alarm: detail.alarm, recent: detail.recent });
+    return c.json({
+      profile: detail.profile,
+      effective: detail.effective,
+      state: detail.state,
+      alarm: detail.alarm,
+      recent: detail.recent,
+    });
   });
 
   app.put('/api/printers/:id', async (c) => {

@@ -100,6 +100,7 @@ const SCHEMAS = {
   },
   PrinterDetail: object({
     profile: ref('Profile'),
+    effective: { ...ref('Profile'), description: 'the profile with the fleet defaults (*) filled in, as the detector runs it' },
     state: { type: 'object', description: 'counters and bookkeeping: EventCount, OutOfBoundsCount, LastValue, LastSeenAt, ...' },
     alarm: ref('Alarm'),
     recent: {

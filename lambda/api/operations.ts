@@ -15,6 +15,8 @@ export interface Page<T> {
 export interface PrinterDetail {
   /** Its user attributes, as stored (no counters, no bookkeeping). */
   readonly profile: ProfileInput;
+  /** Its settings as the detector runs them: the profile with the fleet defaults (`*`) filled in. */
+  readonly effective: Readonly<Record<string, unknown>>;
   /** Counters and bookkeeping: EventCount, OutOfBoundsCount, LastValue, LastSeenAt, LastEventAt, ... */
   readonly state: Readonly<Record<string, unknown>>;
   readonly alarm: AlarmSummary;

@@ -151,7 +151,8 @@ export class FakeFleet implements FleetOperations {
     const p = this.printers.get(printerId);
     if (p === undefined) return undefined;
     const state = { EventCount: p.eventCount, OutOfBoundsCount: p.outOfBounds, LastValue: p.lastValue, LastSeenAt: p.lastSeenAt };
-    return { profile: p.profile, state, alarm: summaryOf(p.alarm), recent: p.recent };
+    const defaults = printerId === FLEET_DEFAULTS ? undefined : this.printers.get(FLEET_DEFAULTS)?.profile;
+    return { profile: p.profile, effective: { ...defaults, ...p.profile }, state, alarm: summaryOf(p.alarm), recent: p.recent };
   }
 
   async putProfile(printerId: string, body: unknown): Promise<{ ok: true; created: boolean; profile: ProfileInput } | Refusal> {

@@ -83,6 +83,10 @@ describe('writes judged with the fleet defaults', () => {
     expectError(await call('PUT', path('MofN'), { body: { Mode: 'm-of-n', Of: 2 } }), 400, /^Of \(2\) is below Window \(3\)$/);
     expectError(await call('PATCH', path('MofN'), { body: { Of: 2 } }), 400, /^Of \(2\) is below Window \(3\)$/);
     expect(await stored('MofN')).toMatchObject({ Mode: 'm-of-n', Of: 5 });
+    // The API shows the settings the detector runs, as `npm run profile -- get` does (and the dashboard draws them).
+    const detail = expectOk(await call('GET', path('MofN')));
+    expect(detail.profile).toEqual({ PrinterId: 'MofN', Mode: 'm-of-n', Of: 5 });
+    expect(detail.effective).toEqual({ PrinterId: 'MofN', Thresholds: { Lower: 0, Upper: 100 }, Window: 3, Mode: 'm-of-n', Of: 5 });
   });
 
   it('PUT replaces the user attributes; PATCH changes only what it names', async () => {

@@ -109,6 +109,7 @@ describe('one printer', () => {
     const body = await json(await send('GET', '/api/printers/Printer1'), 200);
     expect(body).toEqual({
       profile: profile('Printer1'),
+      effective: profile('Printer1'),
       state: { EventCount: 0, OutOfBoundsCount: 0, LastValue: 50, LastSeenAt: new Date(NOW - 1000).toISOString() },
       alarm: { State: 'NORMAL', Severity: null, Cause: null, Since: null },
       recent: [[NOW - 1000, 50]],
