@@ -103,6 +103,25 @@ describe('writes judged with the fleet defaults', () => {
   });
 });
 
+describe('concurrent writes', () => {
+  it('lose nothing: merges racing on one printer each land, judged again against the item as the others left it', async () => {
+    expectOk(await call('PUT', path('Raced'), { body: { Thresholds: { Lower: 0, Upper: 100 }, Window: 1 } }), 201);
+    const changes: Record<string, unknown>[] = [
+      { Severity: 'minor' },
+      { Latch: true },
+      { ClearAfter: 3 },
+      { RenotifyMinutes: 15 },
+      { Adaptive: { Sigma: 4 } },
+      { SilenceSeconds: 900 },
+    ];
+    const results = await Promise.all(
+      changes.map((set) => writeProfileChanges(twin.dynamoDb, twin.tableName, [{ kind: 'merge', printerId: 'Raced', set }])),
+    );
+    expect(results.flatMap((r) => r.refused)).toEqual([]);
+    expect(await stored('Raced')).toMatchObject(Object.assign({ Rev: 1 + changes.length }, ...changes));
+  });
+});
+
 /** The attributes a write moves on or re-derives itself; every other one it was not asked to change must stay. */
 const WRITER_OWNED = new Set(['Rev', 'RankKey', 'RankPartition', 'SilenceAt', 'DueAt', 'DuePartition']);
 const SEVERITIES = ['critical', 'major', 'minor', 'warning'] as const;
