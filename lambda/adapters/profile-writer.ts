@@ -88,8 +88,8 @@ function deadlines(old: Item, profile: Item, defaults: Item | undefined): { sile
 }
 
 /**
- * One profile's UpdateItem: the profile's rule attributes set and the ones it
- * does not have removed, OutOfBoundsCount and EventCount created at 0 only
+ * One profile's UpdateItem: the profile's rule attributes that changed set and
+ * the ones it no longer has removed, OutOfBoundsCount and EventCount created at 0 only
  * when missing, the clock's deadlines re-derived, and the revision moved on,
  * so that a reading computed with the old profile fails its guard and is
  * judged again. Guarded by the item as read (its revision and last reading):
@@ -114,7 +114,9 @@ function profileUpdate(tableName: string, profile: Item, old: Item | undefined, 
     return `#a${i}`;
   };
   for (const attribute of REMOVABLE_ATTRIBUTES) {
-    if (profile[attribute] !== undefined || old?.[attribute] !== undefined) place(attribute, profile[attribute]);
+    const [now, was] = [profile[attribute], old?.[attribute]];
+    // An attribute the change leaves as it was is not written again: its stored value stays exactly as it is.
+    if ((now !== undefined || was !== undefined) && JSON.stringify(now) !== JSON.stringify(was)) place(attribute, now);
   }
   const rev = typeof old?.[ATTR.rev] === 'number' ? (old[ATTR.rev] as number) : undefined;
   values[':rev'] = (rev ?? 0) + 1;
