@@ -10,7 +10,7 @@ import { CliError, intOption, runCli, TARGET_RULE, UsageError } from './kit.ts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describeTableError, resolveTableTarget, TABLE_TARGET_ALIASES, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from './aws-target.ts';
 import type { ProfileInput } from '../contract/index.ts';
-import { describeWrittenProfile, writeProfiles, type WrittenProfile } from '../lambda/adapters/profile-writer.ts';
+import { describeWrittenProfile, type ProfileChange, type ProfileWrites, writeProfileChanges } from '../lambda/adapters/profile-writer.ts';
 import {
   calibrate,
   DEFAULT_CALIBRATION,
@@ -20,7 +20,6 @@ import {
   type Outcome,
   type PrinterCalibration,
 } from '../lambda/core/calibration.ts';
-import { checkProfiles } from '../lambda/core/profile-input.ts';
 import { parseReading } from '../lambda/core/reading.ts';
 import type { Reading } from '../lambda/core/detector.ts';
 import { loadReadingsFile } from '../emitter/readings-file.ts';
@@ -40,7 +39,7 @@ const spec = {
     'the readings, the current and the suggested band and the share of readings each flags, and per printer the anomaly events ' +
     "the detector would have counted under the printer's own rules (Window, Mode, adaptive bands, from --profiles). Metrics with " +
     'too few readings get no suggestion; a one-sided band stays one-sided. Nothing is written without --write; --write validates ' +
-    'the suggestions and sets them as Thresholds (the original {Lower, Upper} for printers that only report value, else a map of ' +
+    'each profile as it will be stored (with the fleet defaults) and sets the suggestions as Thresholds (the original {Lower, Upper} for printers that only report value, else a map of ' +
     "metric to band keeping each band's Severity and Adaptive), keeping each printer's Window, other rules and counters.",
   options: {
     file: { type: 'string', short: 'f' },
@@ -174,21 +173,29 @@ function renderTable(printers: readonly PrinterCalibration[], options: Calibrati
   ].join('\n');
 }
 
-/** Validates the suggestions as `npm run profile -- set` does, then writes them (Window, other rules and counters kept). */
+/**
+ * Writes the suggestions as Thresholds, each judged as the profile it leaves (the stored one, merged with the fleet
+ * defaults), through the writer `npm run profile -- set` uses: Window (but for a new printer), the other rules and the
+ * counters are kept. A printer whose resulting profile is refused is reported; the others are written.
+ */
 async function writeSuggestions(
   profiles: readonly ProfileInput[],
   flags: Parameters<typeof resolveTableTarget>[0],
-): Promise<{ written: WrittenProfile[]; where: string }> {
+): Promise<ProfileWrites & { where: string }> {
   const target = resolveTableTarget(flags);
-  const checked = checkProfiles(profiles);
-  if (!checked.ok) throw new CliError(`suggestions refused, nothing written: ${checked.problems.join('; ')}`);
-  if (checked.profiles.length === 0) return { written: [], where: `${target.tableName} at ${target.where}` };
+  const where = `${target.tableName} at ${target.where}`;
+  if (profiles.length === 0) return { written: [], refused: [], where };
+  const changes = profiles.map(
+    ({ PrinterId, Thresholds, Window }): ProfileChange => ({
+      kind: 'merge',
+      printerId: PrinterId,
+      set: { Thresholds },
+      ...(Window !== undefined ? { ifAbsent: { Window } } : {}),
+    }),
+  );
   const client = new DynamoDBClient(target.clientConfig);
   try {
-    return {
-      written: await writeProfiles(client, target.tableName, checked.profiles, { keepWindow: true }),
-      where: `${target.tableName} at ${target.where}`,
-    };
+    return { ...(await writeProfileChanges(client, target.tableName, changes)), where };
   } catch (error) {
     throw describeTableError(error, target);
   } finally {
@@ -208,10 +215,15 @@ await runCli(spec, async (values) => {
   const printers = calibrate(readings, profiles, options);
   const result = values.write ? await writeSuggestions(suggestedProfiles(printers), tableFlags) : undefined;
 
+  for (const { printerId, reasons } of result?.refused ?? []) {
+    process.stderr.write(`npm run calibrate: ${printerId}: not written, the profile it would leave is refused: ${reasons.join('; ')}\n`);
+  }
+  const exit = result !== undefined && result.refused.length > 0 ? 1 : 0;
   if (values.json) {
     const written = result?.written.map(({ profile, counters }) => ({ ...profile, ...counters }));
-    process.stdout.write(`${JSON.stringify({ options, printers, ...(written ? { written } : {}) }, null, 2)}\n`);
-    return;
+    const refused = result?.refused.map(({ printerId, reasons }) => ({ PrinterId: printerId, reasons }));
+    process.stdout.write(`${JSON.stringify({ options, printers, ...(written ? { written, refused } : {}) }, null, 2)}\n`);
+    return exit;
   }
   process.stdout.write(`${renderTable(printers, options)}\n\n`);
   if (result === undefined) {
@@ -221,4 +233,5 @@ await runCli(spec, async (values) => {
   }
   for (const written of result.written) process.stdout.write(`${describeWrittenProfile(written)}\n`);
   process.stdout.write(`wrote ${result.written.length} profile(s) into ${result.where}\n`);
+  return exit;
 });

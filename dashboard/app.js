@@ -193,7 +193,8 @@ function thresholdsOf(profile) {
 function renderValues(detail) {
   const xs = detail.recent.map(([at]) => seconds(at));
   const ys = detail.recent.map(([, value]) => value);
-  const { Lower, Upper } = thresholdsOf(detail.profile);
+  // The effective settings: a printer that takes its Thresholds from the fleet defaults is judged, and drawn, by them.
+  const { Lower, Upper } = thresholdsOf(detail.effective ?? detail.profile);
   const series = [{ label: 'Value', stroke: '#1d4ed8', width: 2 }];
   const data = [xs, ys];
   for (const [name, bound] of [
@@ -207,6 +208,16 @@ function renderValues(detail) {
   const band = [Lower, Upper].every((b) => typeof b === 'number') ? `; thresholds ${Lower} to ${Upper}` : '';
   const label = ys.length === 0 ? 'No values yet' : `${ys.length} recent values, the last ${number(ys.at(-1))}${band}`;
   chart($('values-chart'), label, series, data);
+}
+
+/** The settings the detector runs, each inherited one marked as coming from the fleet defaults (as `npm run profile -- get` shows). */
+function profileFacts(detail) {
+  const effective = detail.effective ?? detail.profile;
+  return Object.entries(effective).map(([name, value]) => {
+    if (Object.hasOwn(detail.profile, name)) return [name, value];
+    const shown = typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+    return [name, `${shown} (from *)`];
+  });
 }
 
 function renderFacts(list, facts) {
@@ -259,7 +270,7 @@ function renderPrinter(detail, history) {
   badge($('alarm-severity'), 'sev', detail.alarm.Severity);
   setText($('alarm-detail'), detail.alarm.Since ? `${detail.alarm.Cause}, since ${shortTime(detail.alarm.Since)}` : '');
   renderFacts($('state'), Object.entries(detail.state));
-  renderFacts($('profile'), Object.entries(detail.profile));
+  renderFacts($('profile'), profileFacts(detail));
   renderValues(detail);
   const [xs, ys] = eventSeries(
     history,

@@ -264,6 +264,12 @@ export class ReadingProcessor {
     }
 
     const defaults = await this.defaults.current();
+    if (cached !== undefined && this.cache.get(printerId) === undefined) {
+      // The defaults changed since the cached state was computed (reading them dropped the cache): its rules are stale.
+      const loaded = await this.load(printerId, plan);
+      if (loaded.kind !== 'ok') return { kind: 'rejected', rejection: loaded, conflicts: 0 };
+      view = { state: loaded.printer.state, printer: loaded.printer };
+    }
     for (let attempt = 1; ; attempt += 1) {
       const conflicts = attempt - 1;
       const { printer } = view;

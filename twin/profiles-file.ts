@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { ProfileInput } from '../contract/index.ts';
-import { parseProfiles } from '../lambda/core/profile-input.ts';
+import { type CheckOptions, parseProfiles } from '../lambda/core/profile-input.ts';
 import { InvalidProfileError } from '../lambda/errors.ts';
 
 /** A profiles file that cannot be seeded; the message is one line. */
@@ -13,8 +13,12 @@ export class ProfilesFileError extends Error {
   override readonly name = 'ProfilesFileError';
 }
 
-/** Reads and validates a profiles file; errors read `file: reason`. */
-export async function loadProfilesFile(path: string): Promise<ProfileInput[]> {
+/**
+ * Reads and validates a profiles file; errors read `file: reason`. `defaults`:
+ * the fleet defaults its profiles inherit when the file brings none (the
+ * table's `*`, for `npm run seed`).
+ */
+export async function loadProfilesFile(path: string, options: CheckOptions = {}): Promise<ProfileInput[]> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -29,7 +33,7 @@ export async function loadProfilesFile(path: string): Promise<ProfileInput[]> {
     throw new ProfilesFileError(`${path}: not valid JSON (${(error as Error).message})`);
   }
   try {
-    return parseProfiles(value);
+    return parseProfiles(value, options);
   } catch (error) {
     if (!(error instanceof InvalidProfileError)) throw error;
     throw new ProfilesFileError(`${path}: ${(error as Error).message}`);

@@ -26,10 +26,10 @@ import {
 } from '../../contract/index.ts';
 import type { AlarmWriter } from '../alarm-writer.ts';
 import type { FleetOperations, Page, PrinterDetail, Refusal } from '../api/operations.ts';
-import { checkProfile } from '../core/profile-input.ts';
-import { USER_ATTRIBUTES } from '../core/rules.ts';
+import { isRecord } from '../../common/guards.ts';
+import { USER_ATTRIBUTES, withDefaults } from '../core/rules.ts';
 import type { DynamoDbHistory } from './dynamodb-history.ts';
-import { writeProfiles } from './profile-writer.ts';
+import { type ProfileChange, writeProfileChanges } from './profile-writer.ts';
 import { comparePrinterIds, topPrinters } from './ranking-query.ts';
 
 type Item = Record<string, unknown>;
@@ -164,7 +164,10 @@ export class DynamoDbFleet implements FleetOperations {
   }
 
   async printer(printerId: string): Promise<PrinterDetail | undefined> {
-    const item = await this.get(printerId);
+    const [item, defaults] = await Promise.all([
+      this.get(printerId),
+      printerId === FLEET_DEFAULTS_ID ? undefined : this.get(FLEET_DEFAULTS_ID),
+    ]);
     if (item === undefined) return undefined;
     const profile: Record<string, unknown> = {};
     const state: Record<string, unknown> = {};
@@ -172,14 +175,39 @@ export class DynamoDbFleet implements FleetOperations {
       if (USER_ATTRIBUTES.includes(key)) profile[key] = value;
       else if (STATE_SHOWN.includes(key)) state[key] = value;
     }
-    return { profile: profile as unknown as ProfileInput, state, alarm: alarmSummary(item), recent: recentValues(item) };
+    return {
+      profile: profile as unknown as ProfileInput,
+      effective: withDefaults(item, defaults),
+      state,
+      alarm: alarmSummary(item),
+      recent: recentValues(item),
+    };
   }
 
   async putProfile(printerId: string, body: unknown): Promise<{ ok: true; created: boolean; profile: ProfileInput } | Refusal> {
-    const checked = checkProfile(body, printerId);
-    if (!checked.ok) return refusal(400, checked.reasons.join('; '));
-    const [written] = await writeProfiles(this.options.client, this.options.tableName, [checked.profile]);
-    return { ok: true, created: written?.previous === undefined, profile: checked.profile };
+    return this.changeProfile({ kind: 'replace', printerId, profile: body });
+  }
+
+  async patchProfile(printerId: string, body: unknown): Promise<{ ok: true; created: boolean; profile: ProfileInput } | Refusal> {
+    if (!isRecord(body)) return refusal(400, 'expected an object');
+    if (body[ATTR.printerId] !== undefined && body[ATTR.printerId] !== printerId) {
+      return refusal(
+        400,
+        `PrinterId ${JSON.stringify(body[ATTR.printerId])} in the body does not match the path's ${JSON.stringify(printerId)}`,
+      );
+    }
+    // A JSON merge patch: null removes the attribute, anything else sets it.
+    const set = Object.fromEntries(Object.entries(body).filter(([key, value]) => value !== null && key !== ATTR.printerId));
+    const unset = Object.keys(body).filter((key) => body[key] === null);
+    return this.changeProfile({ kind: 'merge', printerId, set, unset });
+  }
+
+  /** One change through the profile writer, which judges it with the fleet defaults before writing. */
+  private async changeProfile(change: ProfileChange): Promise<{ ok: true; created: boolean; profile: ProfileInput } | Refusal> {
+    const { written, refused } = await writeProfileChanges(this.options.client, this.options.tableName, [change]);
+    const [done] = written;
+    if (done === undefined) return refusal(400, refused.flatMap((r) => r.reasons).join('; '));
+    return { ok: true, created: done.previous === undefined, profile: done.profile };
   }
 
   async act(printerId: string, request: Parameters<FleetOperations['act']>[1]) {

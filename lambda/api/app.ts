@@ -195,7 +195,13 @@ export function createApi(operations: FleetOperations, options: ApiOptions): Hon
     const id = printerId(c, { defaults: 'allowed' });
     const detail = await operations.printer(id);
     if (detail === undefined) refuse(404, `no printer ${JSON.stringify(id)}`);
-    return c.json({ profile: detail.profile, state: detail.state, alarm: detail.alarm, recent: detail.recent });
+    return c.json({
+      profile: detail.profile,
+      effective: detail.effective,
+      state: detail.state,
+      alarm: detail.alarm,
+      recent: detail.recent,
+    });
   });
 
   app.put('/api/printers/:id', async (c) => {
@@ -205,6 +211,12 @@ export function createApi(operations: FleetOperations, options: ApiOptions): Hon
       refuse(400, `PrinterId ${JSON.stringify(body['PrinterId'])} in the body does not match the path's ${JSON.stringify(id)}`);
     }
     const result = accepted(await operations.putProfile(id, { ...body, PrinterId: id }));
+    return c.json(result.profile, result.created ? 201 : 200);
+  });
+
+  app.patch('/api/printers/:id', async (c) => {
+    const id = printerId(c, { defaults: 'allowed' });
+    const result = accepted(await operations.patchProfile(id, await jsonBody(c)));
     return c.json(result.profile, result.created ? 201 : 200);
   });
 

@@ -53,6 +53,22 @@ const BAND = object({ Lower: { type: 'number' }, Upper: { type: 'number' }, Seve
 const THRESHOLDS = {
   oneOf: [object({ Lower: { type: 'number' }, Upper: { type: 'number' } }), { type: 'object', additionalProperties: BAND }],
 };
+const PROFILE_PROPERTIES: Record<string, object> = {
+  PrinterId: { type: 'string', description: 'optional in a body; must match the path' },
+  Thresholds: THRESHOLDS,
+  Window: { type: 'integer', minimum: 1 },
+  Mode: { enum: ['consecutive', 'm-of-n', 'duration'] },
+  Of: { type: 'integer', minimum: 1 },
+  DurationSeconds: { type: 'integer', minimum: 1 },
+  Adaptive: ref('Adaptive'),
+  Severity: ref('Severity'),
+  Clear: THRESHOLDS,
+  ClearAfter: { type: 'integer', minimum: 1 },
+  Latch: { type: 'boolean' },
+  SilenceSeconds: { type: 'integer', minimum: 60 },
+  RenotifyMinutes: { type: 'integer', minimum: 5 },
+  Enrol: { type: 'boolean', description: 'fleet defaults (PrinterId *) only' },
+};
 
 const SCHEMAS = {
   Error: { ...object({ error: { type: 'string', description: 'one line' } }), additionalProperties: false },
@@ -73,27 +89,18 @@ const SCHEMAS = {
     Alarm: ref('Alarm'),
   }),
   Adaptive: object({ Sigma: { type: 'number' }, Alpha: { type: 'number' }, Warmup: { type: 'integer' } }, ['Sigma']),
-  Profile: object(
-    {
-      PrinterId: { type: 'string', description: 'optional in a PUT body; must match the path' },
-      Thresholds: THRESHOLDS,
-      Window: { type: 'integer', minimum: 1 },
-      Mode: { enum: ['consecutive', 'm-of-n', 'duration'] },
-      Of: { type: 'integer', minimum: 1 },
-      DurationSeconds: { type: 'integer', minimum: 1 },
-      Adaptive: ref('Adaptive'),
-      Severity: ref('Severity'),
-      Clear: THRESHOLDS,
-      ClearAfter: { type: 'integer', minimum: 1 },
-      Latch: { type: 'boolean' },
-      SilenceSeconds: { type: 'integer', minimum: 60 },
-      RenotifyMinutes: { type: 'integer', minimum: 5 },
-      Enrol: { type: 'boolean', description: 'fleet defaults (PrinterId *) only' },
-    },
-    ['Thresholds'],
-  ),
+  // Nothing is required: an attribute the printer leaves out is taken from the fleet defaults (PrinterId *).
+  Profile: { ...object(PROFILE_PROPERTIES, []), description: 'judged with the fleet defaults merged in, as the detector runs it' },
+  ProfilePatch: {
+    ...object(
+      Object.fromEntries(Object.entries(PROFILE_PROPERTIES).map(([name, schema]) => [name, { oneOf: [schema, { type: 'null' }] }])),
+      [],
+    ),
+    description: 'a JSON merge patch of the profile: an attribute set to null is removed, one left out is kept',
+  },
   PrinterDetail: object({
     profile: ref('Profile'),
+    effective: { ...ref('Profile'), description: 'the profile with the fleet defaults (*) filled in, as the detector runs it' },
     state: { type: 'object', description: 'counters and bookkeeping: EventCount, OutOfBoundsCount, LastValue, LastSeenAt, ...' },
     alarm: ref('Alarm'),
     recent: {
@@ -185,11 +192,26 @@ const PATHS = {
       responses: { 200: json('The printer', ref('PrinterDetail')), ...errors(400, 404, 500) },
     },
     put: {
-      summary: "Replaces a printer's user attributes; counters, bookkeeping and alarm are kept (id * writes the fleet defaults)",
+      summary:
+        "Replaces a printer's user attributes: a rule attribute the body leaves out is removed (use PATCH to change some). " +
+        'The profile is judged with the fleet defaults merged in, as the detector runs it; counters, bookkeeping and alarm ' +
+        'are kept (id * writes the fleet defaults)',
       parameters: [PARAM.id],
       requestBody: { required: true, content: { 'application/json': { schema: ref('Profile') } } },
       responses: {
         200: json('Replaced: the new profile', ref('Profile')),
+        201: json('Created: the new profile', ref('Profile')),
+        ...errors(400, 413, 415, 500),
+      },
+    },
+    patch: {
+      summary:
+        'Changes only the attributes the body names (a JSON merge patch: null removes one); the others, counters, bookkeeping ' +
+        'and alarm are kept. The profile it leaves is judged with the fleet defaults merged in (id * patches the fleet defaults)',
+      parameters: [PARAM.id],
+      requestBody: { required: true, content: { 'application/json': { schema: ref('ProfilePatch') } } },
+      responses: {
+        200: json('Changed: the whole profile now stored', ref('Profile')),
         201: json('Created: the new profile', ref('Profile')),
         ...errors(400, 413, 415, 500),
       },

@@ -15,6 +15,8 @@ export interface Page<T> {
 export interface PrinterDetail {
   /** Its user attributes, as stored (no counters, no bookkeeping). */
   readonly profile: ProfileInput;
+  /** Its settings as the detector runs them: the profile with the fleet defaults (`*`) filled in. */
+  readonly effective: Readonly<Record<string, unknown>>;
   /** Counters and bookkeeping: EventCount, OutOfBoundsCount, LastValue, LastSeenAt, LastEventAt, ... */
   readonly state: Readonly<Record<string, unknown>>;
   readonly alarm: AlarmSummary;
@@ -58,6 +60,8 @@ export interface FleetOperations {
   printer(printerId: string): Promise<PrinterDetail | undefined>;
   /** Replaces a printer's user attributes through the profile validator; counters, bookkeeping and alarm kept. */
   putProfile(printerId: string, body: unknown): Promise<{ ok: true; created: boolean; profile: ProfileInput } | Refusal>;
+  /** Changes only the attributes the body names (a JSON merge patch: null removes one), judged as the profile it leaves. */
+  patchProfile(printerId: string, body: unknown): Promise<{ ok: true; created: boolean; profile: ProfileInput } | Refusal>;
   /** Applies an operator action to a printer's alarm. */
   act(printerId: string, request: AlarmActionRequest): Promise<{ ok: true; alarm: AlarmSummary } | Refusal>;
   /** A printer's anomaly events and alarm transitions, newest first; undefined for an unknown printer. */

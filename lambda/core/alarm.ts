@@ -119,6 +119,19 @@ export function alarmDeadline(alarm: Alarm, rules: AlarmRules): number | undefin
   return due.length === 0 ? undefined : Math.min(...due);
 }
 
+/**
+ * The alarm after its printer's rules changed (a profile write): a pending
+ * silence deadline is re-derived from the last reading's arrival `lastAt`
+ * (epoch ms) and the new rules, or dropped when they have no silence rule.
+ * No deadline pending: nothing to re-derive; the next reading arms one.
+ */
+export function rederiveSilence(alarm: Alarm, rules: AlarmRules, lastAt: number | undefined): Alarm {
+  if (alarm.silenceAt === undefined) return alarm;
+  const { silenceAt: _stale, ...rest } = alarm;
+  if (rules.silenceMs === undefined) return rest;
+  return lastAt === undefined ? alarm : { ...rest, silenceAt: lastAt + rules.silenceMs };
+}
+
 /** Whether `a` is more severe than `b`. */
 export function moreSevere(a: Severity, b: Severity | null): boolean {
   const rank: Record<Severity, number> = { critical: 4, major: 3, minor: 2, warning: 1 };
@@ -189,7 +202,9 @@ class Steps {
 }
 
 function onReading(alarm: Alarm, rules: AlarmRules, at: number, inClear: boolean, event: Severity | undefined): AlarmStep {
-  const steps = new Steps(rules.silenceMs === undefined ? alarm : { ...alarm, silenceAt: at + rules.silenceMs });
+  // Without a silence rule no deadline is kept: one left from an older profile must not fire later.
+  const { silenceAt: _previous, ...unarmed } = alarm;
+  const steps = new Steps(rules.silenceMs === undefined ? unarmed : { ...alarm, silenceAt: at + rules.silenceMs });
   // Data is back: an activation by silence ends whatever the value says, latch or not.
   if (isRaised(steps.alarm.state) && steps.alarm.silent) {
     steps.move(transition(steps.alarm, 'NORMAL', 'clear', steps.alarm.severity, 'detector', at));
@@ -235,7 +250,9 @@ function onTick(alarm: Alarm, rules: AlarmRules, at: number): AlarmStep {
         const { silenceAt: _consumed, ...rest } = steps.alarm;
         steps.alarm = rest;
         // Only a quiet printer whose alarm is at rest goes ACTIVE; otherwise the next reading sets a new deadline.
-        if (steps.alarm.state === 'NORMAL') steps.move(transition(steps.alarm, 'ACTIVE', 'silent', rules.severity, 'clock', at));
+        // A deadline the current rules no longer have (SilenceSeconds removed since) is consumed and raises nothing.
+        if (steps.alarm.state === 'NORMAL' && rules.silenceMs !== undefined)
+          steps.move(transition(steps.alarm, 'ACTIVE', 'silent', rules.severity, 'clock', at));
       },
     });
   }

@@ -3,8 +3,8 @@
  * embedded DynamoDB: the report, nothing written without `--write` or when
  * an input is refused, and `--write` keeping each printer's Window and counters.
  */
-import { GetItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { GetItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -202,6 +202,44 @@ describe('npm run calibrate', () => {
     });
     expect(await item('Multi')).toMatchObject({ Thresholds: multi!.thresholds, Window: 2 });
     expect(await item('Hotend')).toMatchObject({ Thresholds: hotend!.thresholds, Window: 1 });
+  });
+
+  it('--write judges each profile as it will be stored: a duration printer without Window is written; one whose Clear the suggestion would break is reported, the others written', async () => {
+    const stored = {
+      Slow: { Thresholds: { Lower: 45, Upper: 55 }, Mode: 'duration', DurationSeconds: 30, Severity: 'minor' },
+      Cleared: { Thresholds: { Lower: 0, Upper: 100 }, Window: 2, Clear: { Lower: 10, Upper: 90 }, Latch: true },
+    };
+    for (const [PrinterId, profile] of Object.entries(stored)) {
+      await admin.send(new PutItemCommand({ TableName: table, Item: marshall({ PrinterId, ...profile, EventCount: 3 }) }));
+    }
+    const files = { readings: join(dir, 'stored-readings.json'), profiles: join(dir, 'stored-profiles.json') };
+    writeFileSync(
+      files.readings,
+      JSON.stringify([
+        ...values(100, 6).map((value, i) => ({ PrinterId: 'Slow', data: { value }, seq: i + 1 })),
+        // A second metric: the suggestion is a metric map, which the original-form Clear cannot go with.
+        ...values(100, 7).map((value, i) => ({ PrinterId: 'Cleared', data: { value, temp: value + 150 }, seq: i + 1 })),
+      ]),
+    );
+    writeFileSync(files.profiles, JSON.stringify(Object.entries(stored).map(([PrinterId, profile]) => ({ PrinterId, ...profile }))));
+    const before = await item('Cleared');
+    const result = await runCliProcess(CLI, [
+      '--file',
+      files.readings,
+      '--profiles',
+      files.profiles,
+      '--write',
+      '--endpoint',
+      dynamo.endpoint,
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^npm run calibrate: Cleared: not written, the profile it would leave is refused: Clear[^\n]+\n$/);
+    expect(result.stdout).toContain('wrote 1 profile(s)');
+    const slow = await item('Slow');
+    expect(slow).toMatchObject({ Mode: 'duration', DurationSeconds: 30, Severity: 'minor', EventCount: 3 });
+    expect(slow!['Thresholds']).not.toEqual(stored.Slow.Thresholds);
+    expect(slow).not.toHaveProperty('Window');
+    expect(await item('Cleared')).toEqual(before);
   });
 
   it.each([

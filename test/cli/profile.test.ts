@@ -4,8 +4,8 @@ import { RANK_PARTITION_VALUE, rankKey } from '../../contract/index.ts';
  * processes), against a real embedded DynamoDB: exit codes, one line per
  * problem, counters and bookkeeping kept, nothing written when invalid.
  */
-import { GetItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { GetItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,12 +19,15 @@ let dynamo: EmbeddedDynamoDb;
 let admin: DynamoDBClient;
 let dir: string;
 const table = DEFAULT_TABLE_NAME;
+/** A table with fleet defaults, so that the other tests see none. */
+const withDefaultsTable = 'ProfilesWithDefaults';
 const CLI = 'cli/profile.ts';
 
 beforeAll(async () => {
   dynamo = await startDynamoDb();
   admin = localDynamoDbClient(dynamo.endpoint);
   await ensureProfilesTable(admin, table);
+  await ensureProfilesTable(admin, withDefaultsTable);
   dir = mkdtempSync(join(tmpdir(), 'profile-'));
 });
 
@@ -34,8 +37,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function item(id: string) {
-  const { Item } = await admin.send(new GetItemCommand({ TableName: table, Key: { PrinterId: { S: id } }, ConsistentRead: true }));
+async function item(id: string, tableName = table) {
+  const { Item } = await admin.send(new GetItemCommand({ TableName: tableName, Key: { PrinterId: { S: id } }, ConsistentRead: true }));
   return Item ? unmarshall(Item) : undefined;
 }
 
@@ -126,6 +129,7 @@ describe('npm run profile -- get', () => {
     const json = await withTable(['get', 'Shown', '--json']);
     expect(JSON.parse(json.stdout)).toEqual({
       profile: { PrinterId: 'Shown', Thresholds: { Lower: 20, Upper: 80 }, Window: 10 },
+      effective: { PrinterId: 'Shown', Thresholds: { Lower: 20, Upper: 80 }, Window: 10 },
       counters: { OutOfBoundsCount: 4, EventCount: 7 },
       bookkeeping: { LastValue: 99.5, LastSeenAt: '2026-11-20T10:00:00.000Z', LastSeq: 120, PendingEvents: 0 },
     });
@@ -217,7 +221,9 @@ describe('npm run profile -- set', () => {
   });
 
   it.each([
-    [['set', 'A', '--lower', '1', '--upper', '2'], /needs --lower, --upper and --window/],
+    [['set', 'A'], /needs an attribute to change/],
+    [['set', 'A', '--lower', '1', '--window', '2'], /give --lower and --upper together/],
+    [['set', 'A', '--window', '2', '--json', '{"Window":3}'], /Window is given twice/],
     [['set', 'A', '--file', 'x.json'], /not both/],
     [['set', '--lower', '1', '--upper', '2', '--window', '1'], /expected one PRINTER_ID, got 0/],
   ])('%j is a usage error (exit 2)', async (args, stderr) => {
@@ -230,5 +236,95 @@ describe('npm run profile -- set', () => {
     const result = await run(['set', 'A', '--lower', '1', '--upper', '2', '--window', '1', '--endpoint', 'http://127.0.0.1:9']);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe('npm run profile: cannot reach DynamoDB at http://127.0.0.1:9 (is the local twin running? npm run local)\n');
+  });
+});
+
+const ranked = (id: string, eventCount: number) => ({ RankPartition: RANK_PARTITION_VALUE, RankKey: rankKey(eventCount, id) });
+
+/** A printer that uses every optional attribute, with counters and an armed silence deadline beside them. */
+const FULL_PROFILE = {
+  Thresholds: { Lower: 20, Upper: 80 },
+  Window: 2,
+  Mode: 'm-of-n',
+  Of: 5,
+  Adaptive: { Sigma: 3 },
+  Severity: 'critical',
+  Clear: { Lower: 25, Upper: 75 },
+  ClearAfter: 2,
+  Latch: true,
+  SilenceSeconds: 600,
+  RenotifyMinutes: 30,
+};
+
+describe('npm run profile -- set changes only what it is given', () => {
+  it('keeps every attribute it was not given (Mode, Of, Severity, Latch, Silence, Renotify, Clear, ...), counters and bookkeeping', async () => {
+    await admin.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: marshall({ PrinterId: 'Full', ...FULL_PROFILE, EventCount: 4, OutOfBoundsCount: 1, LastSeenAt: '2026-11-20T10:00:00.000Z' }),
+      }),
+    );
+    const before = await item('Full');
+    const result = await withTable(['set', 'Full', '--lower', '10', '--upper', '90', '--window', '3']);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toMatch(/^Full: Thresholds 20\.\.80 -> 10\.\.90, Window 2 -> 3; counters kept/);
+    // The write also ranks a printer that was not ranked yet (at its EventCount).
+    expect(await item('Full')).toEqual({ ...before, Thresholds: { Lower: 10, Upper: 90 }, Window: 3, Rev: 1, ...ranked('Full', 4) });
+  });
+
+  it('--unset removes the attributes it names, and only them', async () => {
+    await admin.send(new PutItemCommand({ TableName: table, Item: marshall({ PrinterId: 'Unset', ...FULL_PROFILE, EventCount: 2 }) }));
+    const before = await item('Unset');
+    const result = await withTable(['set', 'Unset', '--unset', 'SilenceSeconds', '--unset', 'Latch', '--severity', 'minor']);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toContain('Severity critical -> minor, Latch true -> none, SilenceSeconds 600 -> none');
+    const { SilenceSeconds: _s, Latch: _l, ...kept } = before!;
+    expect(await item('Unset')).toEqual({ ...kept, Severity: 'minor', Rev: 1, OutOfBoundsCount: 0, ...ranked('Unset', 2) });
+    const refused = await withTable(['set', 'Unset', '--unset', 'EventCount']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/cannot unset "EventCount"/);
+  });
+});
+
+describe('profiles that inherit from the fleet defaults', () => {
+  const onDefaults = (args: readonly string[]) => withTable([...args, '--table', withDefaultsTable]);
+
+  beforeAll(async () => {
+    await admin.send(
+      new PutItemCommand({
+        TableName: withDefaultsTable,
+        Item: marshall({ PrinterId: '*', Thresholds: { Lower: 0, Upper: 100 }, Window: 3, SilenceSeconds: 300 }),
+      }),
+    );
+  });
+
+  it('set accepts a profile the detector runs with the defaults (m-of-n inheriting Thresholds and Window)', async () => {
+    const result = await onDefaults(['set', 'Inherits', '--mode', 'm-of-n', '--of', '5']);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(await item('Inherits', withDefaultsTable)).toMatchObject({ PrinterId: 'Inherits', Mode: 'm-of-n', Of: 5, EventCount: 0 });
+    expect(await item('Inherits', withDefaultsTable)).not.toHaveProperty('Thresholds');
+    // What the defaults make invalid is refused, naming where the bad value comes from.
+    const refused = await onDefaults(['set', 'Inherits', '--of', '2']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe('npm run profile: profile (Inherits): Of (2) is below Window (3)\n');
+  });
+
+  it('get shows the whole profile and the effective settings, and no configuration error for a printer working through its defaults', async () => {
+    await onDefaults(['set', 'Shown2', '--mode', 'm-of-n', '--of', '4']);
+    const json = JSON.parse((await onDefaults(['get', 'Shown2', '--json'])).stdout);
+    expect(json.profile).toEqual({ PrinterId: 'Shown2', Mode: 'm-of-n', Of: 4 });
+    expect(json.effective).toEqual({
+      PrinterId: 'Shown2',
+      Thresholds: { Lower: 0, Upper: 100 },
+      Window: 3,
+      Mode: 'm-of-n',
+      Of: 4,
+      SilenceSeconds: 300,
+    });
+    expect(json).not.toHaveProperty('configurationError');
+    const text = (await onDefaults(['get', 'Shown2'])).stdout;
+    expect(text).toMatch(/Thresholds +Lower 0, Upper 100 \(from \*\)\n/);
+    expect(text).toMatch(/Of +4\n/);
+    expect(text).not.toContain('configuration error');
   });
 });

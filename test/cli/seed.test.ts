@@ -132,6 +132,22 @@ describe('npm run seed', () => {
     expect(await allItems(admin, table)).toHaveLength(before);
   });
 
+  it("judges the file's profiles with the table's fleet defaults when the file has none", async () => {
+    const withDefaults = 'SeedWithDefaults';
+    await ensureProfilesTable(admin, withDefaults);
+    const target = ['--table', withDefaults, '--endpoint-url', dynamo.endpoint];
+    const defaults = join(dir, 'defaults.json');
+    writeFileSync(defaults, JSON.stringify([{ PrinterId: '*', Thresholds: { Lower: 0, Upper: 100 }, Window: 3 }]));
+    expect(await runCliProcess('cli/seed.ts', ['--file', defaults, ...target])).toMatchObject({ code: 0, stderr: '' });
+    const partial = join(dir, 'partial.json');
+    writeFileSync(partial, JSON.stringify([{ PrinterId: 'Part', Mode: 'm-of-n', Of: 5 }]));
+    expect(await runCliProcess('cli/seed.ts', ['--file', partial, ...target])).toMatchObject({ code: 0, stderr: '' });
+    const tooSmall = join(dir, 'too-small.json');
+    writeFileSync(tooSmall, JSON.stringify([{ PrinterId: 'Part', Mode: 'm-of-n', Of: 2 }]));
+    const refused = await runCliProcess('cli/seed.ts', ['--file', tooSmall, ...target]);
+    expect(refused).toMatchObject({ code: 1, stderr: `npm run seed: ${tooSmall}: profile 1 (Part): Of (2) is below Window (3)\n` });
+  });
+
   it('reports a missing file in one line', async () => {
     const result = await runCliProcess('cli/seed.ts', ['--file', join(dir, 'missing.json'), '--endpoint-url', dynamo.endpoint]);
     expect(result).toMatchObject({ code: 1, stderr: `npm run seed: ${join(dir, 'missing.json')}: no such file\n` });

@@ -103,7 +103,21 @@ export class AlarmModel {
   /** Every transition so far, oldest first. */
   readonly log: ModelTransition[] = [];
 
-  constructor(readonly rules: ModelRules) {}
+  /** When the last reading arrived: what a new silence rule counts from. */
+  lastReadingAt: number | undefined;
+
+  constructor(public rules: ModelRules) {}
+
+  /**
+   * The printer's rules changed. By a write to its own profile (`ownWrite`): a pending silence deadline is counted
+   * again from the last reading, under the new rules. By the fleet defaults: the deadline stays until the next
+   * reading or tick, which judge it under the rules as they are then.
+   */
+  changeRules(rules: ModelRules, ownWrite: boolean): void {
+    this.rules = rules;
+    if (this.silenceDeadline === undefined || !ownWrite) return;
+    this.silenceDeadline = rules.silenceMs === undefined ? undefined : this.lastReadingAt! + rules.silenceMs;
+  }
 
   /** The alarm as the product represents it. */
   view(): Record<string, unknown> {
@@ -158,7 +172,9 @@ export class AlarmModel {
   }
 
   private reading(at: number, inClear: boolean, event: Severity | undefined): void {
+    this.lastReadingAt = at;
     if (this.rules.silenceMs !== undefined) this.silenceDeadline = at + this.rules.silenceMs;
+    else this.silenceDeadline = undefined;
     if (this.raisedBySilence && (this.state === 'ACTIVE' || this.state === 'ACKNOWLEDGED')) {
       this.fire('dataBack', 'clear', this.severity, 'detector', at);
     }
@@ -187,7 +203,8 @@ export class AlarmModel {
         this.fire('snoozeExpired', 'snooze-expired', this.severity, 'clock', at);
       } else {
         this.silenceDeadline = undefined;
-        if (this.state === 'NORMAL') this.fire('silence', 'silent', this.rules.severity, 'clock', at);
+        const watched = this.rules.silenceMs !== undefined;
+        if (this.state === 'NORMAL' && watched) this.fire('silence', 'silent', this.rules.severity, 'clock', at);
       }
     }
     const period = this.rules.renotifyMs;

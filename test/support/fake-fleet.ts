@@ -151,7 +151,8 @@ export class FakeFleet implements FleetOperations {
     const p = this.printers.get(printerId);
     if (p === undefined) return undefined;
     const state = { EventCount: p.eventCount, OutOfBoundsCount: p.outOfBounds, LastValue: p.lastValue, LastSeenAt: p.lastSeenAt };
-    return { profile: p.profile, state, alarm: summaryOf(p.alarm), recent: p.recent };
+    const defaults = printerId === FLEET_DEFAULTS ? undefined : this.printers.get(FLEET_DEFAULTS)?.profile;
+    return { profile: p.profile, effective: { ...defaults, ...p.profile }, state, alarm: summaryOf(p.alarm), recent: p.recent };
   }
 
   async putProfile(printerId: string, body: unknown): Promise<{ ok: true; created: boolean; profile: ProfileInput } | Refusal> {
@@ -163,6 +164,16 @@ export class FakeFleet implements FleetOperations {
     if (existing === undefined) this.add(profile);
     else existing.profile = profile;
     return { ok: true, created: existing === undefined, profile };
+  }
+
+  async patchProfile(printerId: string, body: unknown): Promise<{ ok: true; created: boolean; profile: ProfileInput } | Refusal> {
+    const patch = body as Record<string, unknown>;
+    const merged: Record<string, unknown> = { ...this.printers.get(printerId)?.profile };
+    for (const [key, value] of Object.entries(patch)) {
+      if (value === null) delete merged[key];
+      else merged[key] = value;
+    }
+    return this.putProfile(printerId, merged);
   }
 
   async act(printerId: string, request: AlarmActionRequest): Promise<{ ok: true; alarm: AlarmSummary } | Refusal> {

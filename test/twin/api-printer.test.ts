@@ -46,7 +46,8 @@ describe('GET /api/printers/{id}', () => {
     await twin.seed([profile('Detail1', { Severity: 'critical' }), profile('Detail0')]);
     await device.send('Detail1', 50, 95);
     const body = await detail('Detail1');
-    expect(Object.keys(body).sort()).toEqual(['alarm', 'profile', 'recent', 'state']);
+    expect(Object.keys(body).sort()).toEqual(['alarm', 'effective', 'profile', 'recent', 'state']);
+    expect(body.effective).toEqual(body.profile);
     expect(body.profile).toEqual(profile('Detail1', { Severity: 'critical' }));
     expect(STATE_KEYS).toEqual(expect.arrayContaining(Object.keys(body.state)));
     expect(body.state).toMatchObject({ EventCount: 1, LastValue: 95, LastSeenAt: expect.stringMatching(ISO), LastSeq: 2 });

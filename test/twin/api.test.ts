@@ -99,13 +99,14 @@ describe('health and the OpenAPI document', () => {
         'GET /api/alarms',
         'GET /api/printers/{id}',
         'PUT /api/printers/{id}',
+        'PATCH /api/printers/{id}',
         'POST /api/printers/{id}/alarm',
         'GET /api/printers/{id}/history',
         'GET /api/events',
       ].sort(),
     );
     // The writes are sent bodies the API refuses, so that probing changes nothing.
-    const probes: Record<string, object> = { PUT: { Window: 0 }, POST: { action: 'explode' } };
+    const probes: Record<string, object> = { PUT: { Window: 0 }, PATCH: { Window: 0 }, POST: { action: 'explode' } };
     for (const [method, path] of operations) {
       const reply = await call(method, path.replace('{id}', 'E-act1'), { body: probes[method] });
       expect({ method, path, status: reply.status }).toEqual({ method, path, status: method === 'GET' ? 200 : 400 });
@@ -210,8 +211,8 @@ describe('what no route answers', () => {
     expectError(await call('GET', '/api/nothing'), 404, /no such route: GET \/api\/nothing/);
     expectError(await call('GET', '/api/printers/E-act1/alarm/extra'), 404, /no such route/);
     const wrong = await call('DELETE', '/api/printers/E-act1');
-    expectError(wrong, 405, /DELETE is not allowed on \/api\/printers\/E-act1 \(allowed: GET, PUT\)/);
-    expect(wrong.headers.get('allow')).toBe('GET, PUT');
+    expectError(wrong, 405, /DELETE is not allowed on \/api\/printers\/E-act1 \(allowed: GET, PUT, PATCH\)/);
+    expect(wrong.headers.get('allow')).toBe('GET, PUT, PATCH');
     expectError(await call('GET', '/api/printers/E-act1/alarm'), 405, /allowed: POST/);
     expectError(await call('POST', '/api/health', { body: {} }), 405, /allowed: GET/);
     expectError(await call('POST', '/api/events', { body: {} }), 405, /allowed: GET/);

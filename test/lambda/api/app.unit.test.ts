@@ -109,6 +109,7 @@ describe('one printer', () => {
     const body = await json(await send('GET', '/api/printers/Printer1'), 200);
     expect(body).toEqual({
       profile: profile('Printer1'),
+      effective: profile('Printer1'),
       state: { EventCount: 0, OutOfBoundsCount: 0, LastValue: 50, LastSeenAt: new Date(NOW - 1000).toISOString() },
       alarm: { State: 'NORMAL', Severity: null, Cause: null, Since: null },
       recent: [[NOW - 1000, 50]],
@@ -141,6 +142,13 @@ describe('one printer', () => {
     expect(await json(replaced, 200)).toEqual(profile('P1', { Window: 5, Severity: 'critical' }));
     const detail = await json(await send('GET', '/api/printers/P1'), 200);
     expect(detail).toMatchObject({ state: { EventCount: 1 }, alarm: { State: 'ACTIVE' }, profile: { Window: 5 } });
+  });
+
+  it('PATCH /api/printers/{id} changes only what the body names; null removes an attribute', async () => {
+    await send('PUT', '/api/printers/Pa', profile('Pa', { Severity: 'critical', Latch: true }));
+    const patched = await send('PATCH', '/api/printers/Pa', { Window: 4, Latch: null });
+    expect(await json(patched, 200)).toEqual(profile('Pa', { Window: 4, Severity: 'critical' }));
+    await expectError(await send('PATCH', '/api/printers/Pa', '[1]'), 400, /must be a JSON object/);
   });
 
   it('PUT refuses a mismatched PrinterId, what the validator refuses, bad JSON, a non-object and a body not labelled JSON', async () => {
@@ -302,8 +310,8 @@ describe('everything else', () => {
     await expectError(await send('GET', '/api/nothing'), 404, /no such route: GET \/api\/nothing/);
     await expectError(await send('GET', '/elsewhere'), 404, /no such route/);
     const wrong = await send('DELETE', '/api/printers/P1');
-    await expectError(wrong, 405, /DELETE is not allowed on \/api\/printers\/P1 \(allowed: GET, PUT\)/);
-    expect(wrong.headers.get('allow')).toBe('GET, PUT');
+    await expectError(wrong, 405, /DELETE is not allowed on \/api\/printers\/P1 \(allowed: GET, PUT, PATCH\)/);
+    expect(wrong.headers.get('allow')).toBe('GET, PUT, PATCH');
     await expectError(await send('GET', '/api/printers/P1/alarm'), 405, /allowed: POST/);
     await expectError(await send('POST', '/api/health', {}), 405, /allowed: GET/);
   });

@@ -9,6 +9,7 @@ import {
   type AlarmTransition,
   alarmDeadline,
   INITIAL_ALARM,
+  rederiveSilence,
   stepAlarm,
 } from '../../../lambda/core/alarm.ts';
 import { AlarmModel } from '../../support/alarm-model.ts';
@@ -127,6 +128,23 @@ describe('alarm: silence and the clock', () => {
     ]);
     expect(transitions.map((t) => t.seq)).toEqual([1, 2, 3, 4]);
     expect(alarm).toMatchObject({ state: 'ACTIVE', severity: 'minor', silent: false, clearCount: 0 });
+  });
+
+  it('never raises silence once SilenceSeconds is gone: the sweep checks the rules, a reading and a profile write drop the deadline', () => {
+    const { silenceMs: _removed, ...without } = rules;
+    const armed = run([reading(0, true)], rules).alarm;
+    // The sweep, with the rules as they are now.
+    const swept = ok(stepAlarm(armed, without, tick(61_000)));
+    expect(swept.transitions).toEqual([]);
+    expect(swept.alarm.silenceAt).toBeUndefined();
+    // A reading under the new rules.
+    const read = ok(stepAlarm(armed, without, reading(30_000, true)));
+    expect(read.alarm.silenceAt).toBeUndefined();
+    expect(alarmDeadline(read.alarm, without)).toBeUndefined();
+    // The profile write.
+    expect(rederiveSilence(armed, without, T0).silenceAt).toBeUndefined();
+    expect(rederiveSilence(armed, { ...rules, silenceMs: 120_000 }, T0).silenceAt).toBe(T0 + 120_000);
+    expect(rederiveSilence(INITIAL_ALARM, rules, T0)).toBe(INITIAL_ALARM);
   });
 
   it('consumes a deadline that passes while the alarm is not NORMAL without raising anything', () => {
@@ -277,6 +295,9 @@ const plannedArb = fc.oneof(
     }),
   },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('tick' as const) }) },
+  // A profile change between readings: new rules (SilenceSeconds added, changed or removed among them), by a write to
+  // the printer (which re-derives its deadline) or to the fleet defaults (which no printer's write follows).
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('profile' as const), rules: rulesArb, ownWrite: fc.boolean() }) },
   {
     weight: 3,
     arbitrary: fc.record({
@@ -297,7 +318,7 @@ const stepsArb = fc.array(
 );
 
 /** Turns a planned step into an input at its time; a snooze to 'same' re-uses the current end, to provoke that refusal. */
-function inputOf(planned: Planned, at: number, alarm: Alarm): AlarmInput {
+function inputOf(planned: Exclude<Planned, { kind: 'profile' }>, at: number, alarm: Alarm): AlarmInput {
   if (planned.kind === 'reading') return reading(at - T0, planned.inClear, planned.event);
   if (planned.kind === 'tick') return { kind: 'tick', at };
   const until = planned.until === 'same' ? (alarm.until ?? at + 1_000) : planned.until === undefined ? undefined : at + planned.until;
@@ -312,14 +333,25 @@ function inputOf(planned: Planned, at: number, alarm: Alarm): AlarmInput {
 }
 
 /** Runs product and model side by side, checking each step; calls `seen` with every step for coverage. */
-function runBoth(rules: AlarmRules, planned: readonly { delta: number; planned: Planned }[], seen?: (step: AlarmStep) => void) {
+function runBoth(initial: AlarmRules, planned: readonly { delta: number; planned: Planned }[], seen?: (step: AlarmStep) => void) {
+  let rules = initial;
   const model = new AlarmModel(rules);
   let alarm = INITIAL_ALARM;
   let at = T0;
+  let lastReadingAt: number | undefined;
   const all: AlarmTransition[] = [];
   for (const { delta, planned: p } of planned) {
     at += delta;
+    if (p.kind === 'profile') {
+      rules = p.rules;
+      if (p.ownWrite) alarm = rederiveSilence(alarm, rules, lastReadingAt);
+      model.changeRules(rules, p.ownWrite);
+      expect(alarm).toStrictEqual(model.view());
+      expect(alarmDeadline(alarm, rules)).toBe(model.deadline());
+      continue;
+    }
     const input = inputOf(p, at, alarm);
+    if (input.kind === 'reading') lastReadingAt = input.at;
     const before = structuredClone(alarm);
     const modelBefore = model.view();
     const step = stepAlarm(deepFreeze(alarm), rules, input);
@@ -340,7 +372,7 @@ function runBoth(rules: AlarmRules, planned: readonly { delta: number; planned: 
   }
   expect(all.map((t) => t.seq)).toEqual(all.map((_, i) => i + 1));
   expect(alarm.seq).toBe(all.length);
-  return alarm;
+  return { alarm, rules };
 }
 
 /** The summary is the transition into the current state; per-state fields exist only in their states. */
@@ -364,12 +396,12 @@ describe('alarm: properties against the model', () => {
   it('does nothing on a tick before the deadline and something on a tick at it', () => {
     fc.assert(
       fc.property(rulesArb, stepsArb, (rules, steps) => {
-        const alarm = runBoth(rules, steps);
-        const deadline = alarmDeadline(alarm, rules);
+        const { alarm, rules: now } = runBoth(rules, steps);
+        const deadline = alarmDeadline(alarm, now);
         fc.pre(deadline !== undefined);
-        const early = ok(stepAlarm(alarm, rules, { kind: 'tick', at: deadline! - 1 }));
+        const early = ok(stepAlarm(alarm, now, { kind: 'tick', at: deadline! - 1 }));
         expect(early.alarm).toBe(alarm);
-        const due = ok(stepAlarm(alarm, rules, { kind: 'tick', at: deadline! }));
+        const due = ok(stepAlarm(alarm, now, { kind: 'tick', at: deadline! }));
         expect(due.alarm).not.toEqual(alarm);
       }),
       { numRuns: 200 },
