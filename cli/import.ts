@@ -16,7 +16,7 @@ import { DEFAULT_SEVERITY_MAP, parseSeverityMap, SeverityMapError } from '../imp
 import { type KeyMap, KeyMapError, parseKeyMap, planImport } from '../importer/plan.ts';
 import { planJson, renderPlan } from '../importer/report.ts';
 import { findModels } from '../importer/sources.ts';
-import { describeWrittenProfile, writeProfiles } from '../lambda/adapters/profile-writer.ts';
+import { describeWrittenProfile, writeProfileChanges } from '../lambda/adapters/profile-writer.ts';
 import { checkProfiles } from '../lambda/core/profile-input.ts';
 import { API_TARGET_HELP, callApi, resolveApiTarget } from './api-client.ts';
 import { describeTableError, resolveTableTarget, TABLE_TARGET_ALIASES, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from './aws-target.ts';
@@ -133,7 +133,12 @@ await runCli(spec, async (values, positionals) => {
   const client = new DynamoDBClient(target.clientConfig);
   let created: Set<string>;
   try {
-    const written = await writeProfiles(client, target.tableName, checked.profiles);
+    // A merge: what the model maps is set, and an attribute it does not map (a printer's own Enrol, say) is kept.
+    const changes = checked.profiles.map(({ PrinterId, ...set }) => ({ kind: 'merge' as const, printerId: PrinterId, set }));
+    const { written, refused } = await writeProfileChanges(client, target.tableName, changes, { allOrNothing: true });
+    if (refused.length > 0) {
+      throw new CliError(`nothing written: ${refused.map((r) => `${r.printerId}: ${r.reasons.join('; ')}`).join('; ')}`);
+    }
     for (const result of written) log(describeWrittenProfile(result));
     log(`wrote ${written.length} profile(s) into ${target.tableName} at ${target.where}`);
     created = new Set(written.filter((result) => result.previous === undefined).map((result) => result.profile.PrinterId));
