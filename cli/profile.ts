@@ -7,7 +7,6 @@
  */
 import { CliError, runCli, TARGET_RULE, UsageError } from './kit.ts';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { readFile } from 'node:fs/promises';
 import { describeTableError, resolveTableTarget, TABLE_TARGET_ALIASES, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from './aws-target.ts';
 import { ATTR, type ProfileInput } from '../contract/index.ts';
@@ -15,6 +14,7 @@ import { describeWrittenProfile, writeProfiles } from '../lambda/adapters/profil
 import { checkProfiles } from '../lambda/core/profile-input.ts';
 import { parseProfile } from '../lambda/core/profile.ts';
 import { checkPrinterId } from '../lambda/core/reading.ts';
+import { fromItem } from '../lambda/adapters/dynamodb-values.ts';
 
 const NAME = 'npm run profile';
 const TARGET_USAGE = '[--table NAME] [--region R] [--endpoint URL]';
@@ -158,7 +158,7 @@ async function getCommand(argv: string[]): Promise<never> {
           new GetItemCommand({ TableName: target.tableName, Key: { [ATTR.printerId]: { S: id } }, ConsistentRead: true }),
         );
         if (Item === undefined) throw new CliError(`no printer "${id}" in table ${target.tableName} at ${target.where}`);
-        item = unmarshall(Item, { wrapNumbers: (text: string) => Number(text) });
+        item = fromItem(Item);
       } catch (error) {
         if (error instanceof CliError) throw error;
         throw describeTableError(error, target);

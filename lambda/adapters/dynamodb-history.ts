@@ -7,10 +7,10 @@
  */
 import { BatchWriteItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { sleep } from '../../common/async.ts';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { EVENT_ATTR, EVENTS_TABLE, FEED_PARTITION_VALUE, type HistoryItem } from '../../contract/index.ts';
 import { ProfileStoreError } from '../errors.ts';
 import type { HistoryRecorder } from '../ports.ts';
+import { fromItem, toItem } from './dynamodb-values.ts';
 
 /** A page of history, newest first; `next` continues it. */
 export interface HistoryPage {
@@ -56,9 +56,9 @@ const STORAGE_KEYS = new Set<string>([EVENT_ATTR.key, EVENT_ATTR.feed, EVENT_ATT
 
 /** The item as published plus `Type`, without storage keys. */
 function toHistoryItem(item: Record<string, AttributeValue>): HistoryItem {
-  const plain = unmarshall(item);
+  const plain = fromItem(item);
   for (const key of Object.keys(plain)) if (STORAGE_KEYS.has(key)) delete plain[key];
-  return plain as HistoryItem;
+  return plain as unknown as HistoryItem;
 }
 
 export class DynamoDbHistory implements HistoryRecorder {
@@ -88,16 +88,13 @@ export class DynamoDbHistory implements HistoryRecorder {
   private stored(item: HistoryItem, number: number): Record<string, AttributeValue> {
     const key = historyKey(item, number);
     const at = timeOf(item);
-    return marshall(
-      {
-        ...item,
-        [EVENT_ATTR.key]: key,
-        [EVENT_ATTR.feed]: FEED_PARTITION_VALUE,
-        [EVENT_ATTR.feedKey]: `${at}#${item.PrinterId}#${key}`,
-        [EVENT_ATTR.expiresAt]: Math.floor(Date.parse(at) / 1000) + this.historyDays * 86_400,
-      },
-      { removeUndefinedValues: true },
-    );
+    return toItem({
+      ...item,
+      [EVENT_ATTR.key]: key,
+      [EVENT_ATTR.feed]: FEED_PARTITION_VALUE,
+      [EVENT_ATTR.feedKey]: `${at}#${item.PrinterId}#${key}`,
+      [EVENT_ATTR.expiresAt]: Math.floor(Date.parse(at) / 1000) + this.historyDays * 86_400,
+    });
   }
 
   /** A printer's history, newest first, within the range. */
@@ -110,14 +107,14 @@ export class DynamoDbHistory implements HistoryRecorder {
         TableName: this.tableName,
         KeyConditionExpression: '#p = :p AND #k BETWEEN :lo AND :hi',
         ExpressionAttributeNames: { '#p': EVENT_ATTR.printerId, '#k': EVENT_ATTR.key },
-        ExpressionAttributeValues: marshall({ ':p': printerId, ':lo': lower, ':hi': upper }),
+        ExpressionAttributeValues: toItem({ ':p': printerId, ':lo': lower, ':hi': upper }),
         ScanIndexForward: false,
         Limit: range.limit,
-        ...(start ? { ExclusiveStartKey: marshall(start) } : {}),
+        ...(start ? { ExclusiveStartKey: toItem(start) } : {}),
       }),
     );
     const last = page.LastEvaluatedKey;
-    return { items: (page.Items ?? []).map(toHistoryItem), next: last ? encodeCursor(unmarshall(last)) : null };
+    return { items: (page.Items ?? []).map(toHistoryItem), next: last ? encodeCursor(fromItem(last)) : null };
   }
 
   /** The fleet's history, newest first, since `since`: one Query on the fleet-wide index per page. */
@@ -131,13 +128,13 @@ export class DynamoDbHistory implements HistoryRecorder {
         IndexName: feedIndex.indexName,
         KeyConditionExpression: '#f = :f AND #k >= :lo',
         ExpressionAttributeNames: { '#f': EVENT_ATTR.feed, '#k': EVENT_ATTR.feedKey },
-        ExpressionAttributeValues: marshall({ ':f': FEED_PARTITION_VALUE, ':lo': lower }),
+        ExpressionAttributeValues: toItem({ ':f': FEED_PARTITION_VALUE, ':lo': lower }),
         ScanIndexForward: false,
         Limit: range.limit,
-        ...(start ? { ExclusiveStartKey: marshall(start) } : {}),
+        ...(start ? { ExclusiveStartKey: toItem(start) } : {}),
       }),
     );
     const last = page.LastEvaluatedKey;
-    return { items: (page.Items ?? []).map(toHistoryItem), next: last ? encodeCursor(unmarshall(last)) : null };
+    return { items: (page.Items ?? []).map(toHistoryItem), next: last ? encodeCursor(fromItem(last)) : null };
   }
 }

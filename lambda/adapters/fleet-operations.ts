@@ -12,7 +12,6 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   ALARM_LISTING_ORDER,
   ALARM_PARTITION_VALUE,
@@ -31,6 +30,7 @@ import { USER_ATTRIBUTES } from '../core/rules.ts';
 import type { DynamoDbHistory } from './dynamodb-history.ts';
 import { writeProfiles } from './profile-writer.ts';
 import { comparePrinterIds, topPrinters } from './ranking-query.ts';
+import { fromItem, toItem } from './dynamodb-values.ts';
 
 type Item = Record<string, unknown>;
 
@@ -45,7 +45,7 @@ const STATE_SHOWN: readonly string[] = [
   ATTR.lastTimestamp,
   ATTR.silenceAt,
 ];
-const toNative = (item: Record<string, AttributeValue>): Item => unmarshall(item, { wrapNumbers: (text: string) => Number(text) });
+const toNative = (item: Record<string, AttributeValue>): Item => fromItem(item);
 
 const refusal = (status: Refusal['status'], reason: string): Refusal => ({ ok: false, status, reason });
 
@@ -83,13 +83,13 @@ function recentValues(item: Item): [number, number][] {
 }
 
 function encodeCursor(key: Record<string, AttributeValue>): string {
-  return Buffer.from(JSON.stringify(unmarshall(key))).toString('base64url');
+  return Buffer.from(JSON.stringify(fromItem(key))).toString('base64url');
 }
 
 function decodeCursor(cursor: string): Record<string, AttributeValue> | undefined {
   try {
     const key = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown;
-    if (typeof key === 'object' && key !== null && typeof (key as Item)[ATTR.printerId] === 'string') return marshall(key);
+    if (typeof key === 'object' && key !== null && typeof (key as Item)[ATTR.printerId] === 'string') return toItem(key as Item);
   } catch {
     // not ours
   }
@@ -148,7 +148,7 @@ export class DynamoDbFleet implements FleetOperations {
           IndexName: alarmIndex.indexName,
           KeyConditionExpression: prefix ? '#p = :p AND begins_with(#k, :k)' : '#p = :p',
           ExpressionAttributeNames: { '#p': alarmIndex.partitionKey.name, ...(prefix ? { '#k': alarmIndex.sortKey.name } : {}) },
-          ExpressionAttributeValues: marshall({ ':p': ALARM_PARTITION_VALUE, ...(prefix ? { ':k': prefix } : {}) }),
+          ExpressionAttributeValues: toItem({ ':p': ALARM_PARTITION_VALUE, ...(prefix ? { ':k': prefix } : {}) }),
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         }),
       );

@@ -4,9 +4,9 @@
  * the local twin (`--profiles`) and `npm start`.
  */
 import { ConditionalCheckFailedException, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { INHERITED_ATTRIBUTES } from '../core/rules.ts';
 import { ATTR, FLEET_DEFAULTS_ID, type ProfileInput, RANK_PARTITION_VALUE, rankKey } from '../../contract/index.ts';
+import { fromItem, toItem } from './dynamodb-values.ts';
 
 export interface WriteOptions {
   /** Writes in flight at once. @default 16 */
@@ -64,7 +64,7 @@ function profileUpdate(tableName: string, profile: ProfileInput, keepWindow: boo
     Key: { [ATTR.printerId]: { S: profile.PrinterId } },
     UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
     ExpressionAttributeNames: names,
-    ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true }),
+    ExpressionAttributeValues: toItem(values),
   };
 }
 
@@ -86,7 +86,7 @@ async function joinRanking(client: DynamoDBClient, tableName: string, item: Reco
         UpdateExpression: 'SET #p = :p, #k = :k',
         ConditionExpression: 'attribute_not_exists(#k) AND #ec = :ec',
         ExpressionAttributeNames: { '#p': ATTR.rankPartition, '#k': ATTR.rankKey, '#ec': ATTR.eventCount },
-        ExpressionAttributeValues: marshall({ ':p': RANK_PARTITION_VALUE, ':k': rankKey(eventCount, printerId), ':ec': eventCount }),
+        ExpressionAttributeValues: toItem({ ':p': RANK_PARTITION_VALUE, ':k': rankKey(eventCount, printerId), ':ec': eventCount }),
       }),
     );
   } catch (error) {
@@ -132,7 +132,7 @@ export async function seedProfiles(
   return { written: profiles.length };
 }
 
-const toNative = (item: Record<string, AttributeValue>) => unmarshall(item, { wrapNumbers: (text: string) => Number(text) });
+const toNative = (item: Record<string, AttributeValue>) => fromItem(item);
 
 /**
  * Writes profiles as {@link seedProfiles} does (same update, same counters

@@ -14,6 +14,8 @@ import {
   MAX_PAYLOAD_BYTES,
   MAX_PRINTER_ID_LENGTH,
   SENDER_FIELD,
+  isStorableNumber,
+  unstorableReason,
 } from '../../contract/index.ts';
 import type { Reading } from './detector.ts';
 
@@ -98,7 +100,7 @@ export function checkPrinterId(value: unknown): { ok: true; id: string } | { ok:
 
 function parseTimestamp(value: unknown): number | undefined {
   if (typeof value === 'number') {
-    return Number.isFinite(value) && value >= 0 ? value : undefined;
+    return isStorableNumber(value) && value >= 0 ? value : undefined;
   }
   if (typeof value === 'string' && ISO_8601.test(value)) {
     const ms = Date.parse(value);
@@ -117,12 +119,12 @@ function metricNameProblem(name: string): string | undefined {
   return undefined;
 }
 
-/** Why a metric's value is unusable, or undefined when it is a finite number. */
+/** Why a metric's value is unusable, or undefined when it is a number DynamoDB can store (`isStorableNumber`). */
 function metricValueProblem(name: string, value: unknown): string | undefined {
   if (typeof value !== 'number') {
     return `data.${name} must be a number, got ${value === null ? 'null' : value === undefined ? 'nothing' : typeof value}`;
   }
-  return Number.isFinite(value) ? undefined : `data.${name} must be finite`;
+  return unstorableReason(`data.${name}`, value);
 }
 
 /**

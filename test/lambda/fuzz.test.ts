@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isStorableNumber } from '../../contract/index.ts';
 import { CONTROL_CHARACTERS } from '../../lambda/core/reading.ts';
 import { startDetectorHarness, type DetectorHarness } from '../support/detector-harness.ts';
 import { putOriginalProfile } from '../support/profiles.ts';
@@ -133,7 +134,8 @@ describe('fuzzing the handler with arbitrary and adversarial payloads', () => {
         hostileNumber,
         async (PrinterId, value) => {
           // `*` names the fleet defaults: a reading sent as `*` is invalid, never a printer's.
-          await send({ PrinterId, data: { value } }, [PrinterId === '*' ? 'invalid' : 'unknown-printer']);
+          // A value DynamoDB cannot store is invalid before any profile is read.
+          await send({ PrinterId, data: { value } }, [PrinterId === '*' || !isStorableNumber(value) ? 'invalid' : 'unknown-printer']);
         },
       ),
       { numRuns: RUNS },
