@@ -11,6 +11,7 @@ import { EVENT_ATTR, EVENTS_TABLE, FEED_PARTITION_VALUE, type HistoryItem } from
 import { ProfileStoreError } from '../errors.ts';
 import type { HistoryRecorder } from '../ports.ts';
 import { fromItem, toItem } from './dynamodb-values.ts';
+import { decodeCursor, encodeCursor, fromCursor } from './cursors.ts';
 
 /** A page of history, newest first; `next` continues it. */
 export interface HistoryPage {
@@ -36,21 +37,9 @@ function timeOf(item: HistoryItem): string {
   return item.Type === 'event' ? item.at : item.At;
 }
 
-/** A cursor is opaque to callers: the position to continue from, encoded. */
-function encodeCursor(position: Record<string, unknown>): string {
-  return Buffer.from(JSON.stringify(position)).toString('base64url');
-}
-
-/** The position a cursor holds; throws `RangeError` for one this code did not make. */
-function decodeCursor(cursor: string): Record<string, unknown> {
-  try {
-    const position = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown;
-    if (typeof position === 'object' && position !== null && !Array.isArray(position)) return position as Record<string, unknown>;
-  } catch {
-    // fall through
-  }
-  throw new RangeError('cursor is not one this API returned');
-}
+/** The keys a printer's history pages end on, and the fleet history's (the table's and the index's). */
+const PRINTER_PAGE = [EVENT_ATTR.printerId, EVENT_ATTR.key];
+const FEED_PAGE = [EVENT_ATTR.printerId, EVENT_ATTR.key, EVENT_ATTR.feed, EVENT_ATTR.feedKey];
 
 const STORAGE_KEYS = new Set<string>([EVENT_ATTR.key, EVENT_ATTR.feed, EVENT_ATTR.feedKey, EVENT_ATTR.expiresAt]);
 
@@ -99,42 +88,52 @@ export class DynamoDbHistory implements HistoryRecorder {
 
   /** A printer's history, newest first, within the range. */
   async printer(printerId: string, range: HistoryRange): Promise<HistoryPage> {
-    const start = range.cursor === undefined ? undefined : decodeCursor(range.cursor);
+    const start =
+      range.cursor === undefined
+        ? undefined
+        : decodeCursor(range.cursor, { names: PRINTER_PAGE, pinned: { [EVENT_ATTR.printerId]: printerId } });
     const lower = range.since === undefined ? '' : new Date(range.since).toISOString();
     const upper = range.until === undefined ? '\uffff' : `${new Date(range.until).toISOString()}\uffff`;
-    const page = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: '#p = :p AND #k BETWEEN :lo AND :hi',
-        ExpressionAttributeNames: { '#p': EVENT_ATTR.printerId, '#k': EVENT_ATTR.key },
-        ExpressionAttributeValues: toItem({ ':p': printerId, ':lo': lower, ':hi': upper }),
-        ScanIndexForward: false,
-        Limit: range.limit,
-        ...(start ? { ExclusiveStartKey: toItem(start) } : {}),
-      }),
+    const page = await fromCursor(start, () =>
+      this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: '#p = :p AND #k BETWEEN :lo AND :hi',
+          ExpressionAttributeNames: { '#p': EVENT_ATTR.printerId, '#k': EVENT_ATTR.key },
+          ExpressionAttributeValues: toItem({ ':p': printerId, ':lo': lower, ':hi': upper }),
+          ScanIndexForward: false,
+          Limit: range.limit,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      ),
     );
     const last = page.LastEvaluatedKey;
-    return { items: (page.Items ?? []).map(toHistoryItem), next: last ? encodeCursor(fromItem(last)) : null };
+    return { items: (page.Items ?? []).map(toHistoryItem), next: last ? encodeCursor(last) : null };
   }
 
   /** The fleet's history, newest first, since `since`: one Query on the fleet-wide index per page. */
   async fleet(range: Omit<HistoryRange, 'until'>): Promise<HistoryPage> {
     const { feedIndex } = EVENTS_TABLE;
-    const start = range.cursor === undefined ? undefined : decodeCursor(range.cursor);
+    const start =
+      range.cursor === undefined
+        ? undefined
+        : decodeCursor(range.cursor, { names: FEED_PAGE, pinned: { [EVENT_ATTR.feed]: FEED_PARTITION_VALUE } });
     const lower = range.since === undefined ? '' : new Date(range.since).toISOString();
-    const page = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: feedIndex.indexName,
-        KeyConditionExpression: '#f = :f AND #k >= :lo',
-        ExpressionAttributeNames: { '#f': EVENT_ATTR.feed, '#k': EVENT_ATTR.feedKey },
-        ExpressionAttributeValues: toItem({ ':f': FEED_PARTITION_VALUE, ':lo': lower }),
-        ScanIndexForward: false,
-        Limit: range.limit,
-        ...(start ? { ExclusiveStartKey: toItem(start) } : {}),
-      }),
+    const page = await fromCursor(start, () =>
+      this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: feedIndex.indexName,
+          KeyConditionExpression: '#f = :f AND #k >= :lo',
+          ExpressionAttributeNames: { '#f': EVENT_ATTR.feed, '#k': EVENT_ATTR.feedKey },
+          ExpressionAttributeValues: toItem({ ':f': FEED_PARTITION_VALUE, ':lo': lower }),
+          ScanIndexForward: false,
+          Limit: range.limit,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      ),
     );
     const last = page.LastEvaluatedKey;
-    return { items: (page.Items ?? []).map(toHistoryItem), next: last ? encodeCursor(fromItem(last)) : null };
+    return { items: (page.Items ?? []).map(toHistoryItem), next: last ? encodeCursor(last) : null };
   }
 }

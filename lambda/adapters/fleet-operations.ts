@@ -9,6 +9,7 @@ import {
   GetItemCommand,
   QueryCommand,
   ScanCommand,
+  type ScanCommandOutput,
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
@@ -31,6 +32,7 @@ import type { DynamoDbHistory } from './dynamodb-history.ts';
 import { writeProfiles } from './profile-writer.ts';
 import { comparePrinterIds, topPrinters } from './ranking-query.ts';
 import { fromItem, toItem } from './dynamodb-values.ts';
+import { CursorError, decodeCursor, encodeCursor, fromCursor } from './cursors.ts';
 
 type Item = Record<string, unknown>;
 
@@ -82,20 +84,6 @@ function recentValues(item: Item): [number, number][] {
     .sort((a, b) => a[0] - b[0]);
 }
 
-function encodeCursor(key: Record<string, AttributeValue>): string {
-  return Buffer.from(JSON.stringify(fromItem(key))).toString('base64url');
-}
-
-function decodeCursor(cursor: string): Record<string, AttributeValue> | undefined {
-  try {
-    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown;
-    if (typeof key === 'object' && key !== null && typeof (key as Item)[ATTR.printerId] === 'string') return toItem(key as Item);
-  } catch {
-    // not ours
-  }
-  return undefined;
-}
-
 export interface FleetStoreOptions {
   readonly client: DynamoDBClient;
   readonly tableName: string;
@@ -122,11 +110,18 @@ export class DynamoDbFleet implements FleetOperations {
   }
 
   async list(cursor: string | undefined, limit: number): Promise<Page<PrinterSummary> | Refusal> {
-    const start = cursor === undefined ? undefined : decodeCursor(cursor);
-    if (cursor !== undefined && start === undefined) return refusal(400, 'cursor is not one this API returned');
-    const page = await this.options.client.send(
-      new ScanCommand({ TableName: this.options.tableName, Limit: limit, ...(start ? { ExclusiveStartKey: start } : {}) }),
-    );
+    let page: ScanCommandOutput;
+    try {
+      const start = cursor === undefined ? undefined : decodeCursor(cursor, { names: [ATTR.printerId] });
+      page = await fromCursor(start, () =>
+        this.options.client.send(
+          new ScanCommand({ TableName: this.options.tableName, Limit: limit, ...(start ? { ExclusiveStartKey: start } : {}) }),
+        ),
+      );
+    } catch (error) {
+      if (error instanceof CursorError) return refusal(400, error.message);
+      throw error;
+    }
     const items = (page.Items ?? []).map(toNative).filter((item) => item[ATTR.printerId] !== FLEET_DEFAULTS_ID);
     return {
       items: items.map(printerSummary).sort((a, b) => comparePrinterIds(a.PrinterId, b.PrinterId)),
@@ -215,7 +210,7 @@ export class DynamoDbFleet implements FleetOperations {
     try {
       return await this.options.history.printer(printerId, query);
     } catch (error) {
-      if (error instanceof RangeError) return refusal(400, error.message);
+      if (error instanceof CursorError) return refusal(400, error.message);
       throw error;
     }
   }
@@ -225,7 +220,7 @@ export class DynamoDbFleet implements FleetOperations {
     try {
       return await this.options.history.fleet(query);
     } catch (error) {
-      if (error instanceof RangeError) return refusal(400, error.message);
+      if (error instanceof CursorError) return refusal(400, error.message);
       throw error;
     }
   }
