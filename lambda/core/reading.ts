@@ -72,8 +72,9 @@ function decode(payload: unknown, limit: number): { ok: true; value: unknown; si
     let size: number;
     try {
       size = Buffer.byteLength(JSON.stringify(payload) ?? '');
-    } catch {
-      return invalid('payload is not serialisable JSON');
+    } catch (error) {
+      // JSON.stringify recurses: a payload nested tens of thousands deep overflows the stack.
+      return invalid(error instanceof RangeError ? 'payload is nested too deeply' : 'payload is not serialisable JSON');
     }
     return size > limit ? invalid(overLimit(size, limit, 'payload')) : { ok: true, value: payload, size };
   }
