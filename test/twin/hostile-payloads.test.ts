@@ -1,28 +1,21 @@
 /**
- * Hostile payloads over MQTT on a running twin, direct and stream ingest: no
- * payload a device can publish (under IoT's 128 KB) takes the twin down,
- * whatever its nesting depth or shape. A deeply nested payload is invalid,
- * never retried and never dead-lettered; the twin keeps handling readings.
+ * Hostile payloads over MQTT on a running twin (the deployable bundle), direct
+ * and stream ingest: no payload a device can publish (under IoT's 128 KB)
+ * takes the twin down, whatever its nesting depth or shape. A deeply nested
+ * payload is invalid, never retried and never dead-lettered; the twin keeps
+ * handling readings. Then streams of messages from every hostile class
+ * (`test/support/hostile-messages.ts`): state exact against the model.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IngestMode } from '../../contract/index.ts';
 import { startTwin, type Twin } from '../../twin/twin.ts';
+import { hostileMessage, nested } from '../support/hostile-messages.ts';
+import { runModel } from '../support/model.ts';
 import { publishRaw } from '../support/twin.ts';
 
 const RUNS = Number(process.env['FUZZ_RUNS'] ?? 12);
-
-/** `depth` nested arrays or objects around `core`, as raw JSON text (built without recursion). */
-export function nested(depth: number, shape: 'array' | 'object' | 'mixed', core: string): string {
-  const open: string[] = [];
-  const close: string[] = [];
-  for (let i = 0; i < depth; i++) {
-    const array = shape === 'array' || (shape === 'mixed' && i % 2 === 0);
-    open.push(array ? '[' : '{"a":');
-    close.push(array ? ']' : '}');
-  }
-  return `${open.join('')}${core}${close.reverse().join('')}`;
-}
+const STREAMS = Number(process.env['FUZZ_RUNS'] ?? 25);
 
 /** Where the nesting sits: the whole payload, `data`, a metric, an extra field, or a batch element. */
 const PLACES = {
@@ -45,6 +38,8 @@ const deepPayload = fc
     const fits = shape === 'array' ? depth : Math.min(depth, shape === 'object' ? 20_000 : 30_000);
     return PLACES[place](nested(fits, shape, '1'));
   });
+
+let printers = 0;
 
 for (const ingest of ['direct', 'stream'] as IngestMode[]) {
   describe(`deeply nested payloads over MQTT (${ingest} ingest)`, () => {
@@ -87,6 +82,50 @@ for (const ingest of ['direct', 'stream'] as IngestMode[]) {
         { numRuns: RUNS },
       );
       console.log(`deeply nested payloads (${ingest}): ${tried} tried`);
+    });
+
+    it('streams of hostile messages: nothing retried or dead-lettered, state exact against the model', async () => {
+      let published = 0;
+      let messages = 0;
+      const run = fc
+        .record({ lower: fc.integer({ min: -10, max: 0 }), upper: fc.integer({ min: 0, max: 10 }), window: fc.integer({ min: 1, max: 4 }) })
+        .chain((bounds) => {
+          const id = `T${ingest}${++printers}`;
+          return fc.record({
+            id: fc.constant(id),
+            bounds: fc.constant(bounds),
+            sent: fc.array(hostileMessage(id), { minLength: 1, maxLength: 8 }),
+          });
+        });
+      const before = twin.stats().received;
+      await fc.assert(
+        fc.asyncProperty(run, async ({ id, bounds, sent }) => {
+          await twin.seed([{ PrinterId: id, Thresholds: { Lower: bounds.lower, Upper: bounds.upper }, Window: bounds.window }]);
+          await publishRaw(
+            twin.mqttUrl,
+            sent.map((m) => m.text),
+          );
+          published += sent.length;
+          messages += sent.length;
+          await twin.waitUntilProcessed(before + published, { timeoutMs: 30_000 });
+          await twin.waitForIdle({ timeoutMs: 30_000 });
+          expect(twin.deadLetters()).toEqual([]);
+          expect(twin.stats()).toMatchObject({ retries: 0, functionErrors: 0, deadLettered: 0 });
+          const applied = sent.flatMap((m) => m.applies);
+          const model = runModel(
+            { [id]: bounds },
+            applied.map((value) => ({ printerId: id, value })),
+          );
+          const state = (await twin.fleet.printer(id))?.state as Record<string, unknown>;
+          expect({ oob: state['OutOfBoundsCount'] ?? 0, events: state['EventCount'] ?? 0, last: state['LastValue'] }).toEqual({
+            oob: model.printers[id]!.outOfBoundsCount,
+            events: model.printers[id]!.eventCount,
+            last: applied.at(-1),
+          });
+        }),
+        { numRuns: STREAMS },
+      );
+      console.log(`ingest fuzz (twin, ${ingest}): ${STREAMS} streams, ${messages} messages tried`);
     });
   });
 }
