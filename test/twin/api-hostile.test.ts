@@ -95,5 +95,11 @@ describe('cursors the API did not issue', () => {
     expectError(await call('GET', `/api/printers/H2/history?cursor=${events.next}`), 400, /cursor/);
     // and its own next page is fine
     expectOk(await call('GET', `/api/events?limit=1&cursor=${events.next}`));
+    // but not for a query over other times: the cursor is stale for it (DynamoDB refuses the start key: a 400)
+    const later = Date.now() + 86_400_000;
+    expectError(await call('GET', `/api/events?limit=1&since=${later}&cursor=${events.next}`), 400, /cursor/);
+    const history = expectOk(await call('GET', '/api/printers/H1/history?limit=1'));
+    expectOk(await call('GET', `/api/printers/H1/history?limit=1&cursor=${history.next}`));
+    expectError(await call('GET', `/api/printers/H1/history?limit=1&until=0&cursor=${history.next}`), 400, /cursor/);
   });
 });
