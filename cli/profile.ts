@@ -9,7 +9,6 @@
  */
 import { CliError, runCli, TARGET_RULE, UsageError } from './kit.ts';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { readFile } from 'node:fs/promises';
 import { describeTableError, resolveTableTarget, TABLE_TARGET_ALIASES, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from './aws-target.ts';
 import { ATTR, FLEET_DEFAULTS_ID, type ProfileInput } from '../contract/index.ts';
@@ -20,6 +19,7 @@ import { parseProfile } from '../lambda/core/profile.ts';
 import { withDefaults } from '../lambda/core/rules.ts';
 import { isRecord } from '../common/guards.ts';
 import { checkPrinterId } from '../lambda/core/reading.ts';
+import { fromItem } from '../lambda/adapters/dynamodb-values.ts';
 
 const NAME = 'npm run profile';
 const TARGET_USAGE = '[--table NAME] [--region R] [--endpoint URL]';
@@ -188,7 +188,7 @@ async function readPrinter(values: Parameters<typeof resolveTableTarget>[0], id:
     const { Item } = await client.send(
       new GetItemCommand({ TableName: target.tableName, Key: { [ATTR.printerId]: { S: key } }, ConsistentRead: true }),
     );
-    return Item === undefined ? undefined : unmarshall(Item, { wrapNumbers: (text: string) => Number(text) });
+    return Item === undefined ? undefined : fromItem(Item);
   };
   try {
     const [item, defaults] = await Promise.all([read(id), id === FLEET_DEFAULTS_ID ? undefined : read(FLEET_DEFAULTS_ID)]);

@@ -6,7 +6,7 @@
  */
 import { CliError, runCli, TARGET_RULE } from './kit.ts';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { fromItem } from '../lambda/adapters/dynamodb-values.ts';
 import { ATTR, FLEET_DEFAULTS_ID } from '../contract/index.ts';
 import { describeTableError, resolveTableTarget, TABLE_TARGET_ALIASES, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from './aws-target.ts';
 import { seedProfiles } from '../lambda/adapters/profile-writer.ts';
@@ -40,7 +40,7 @@ async function storedDefaults(client: DynamoDBClient, tableName: string): Promis
   const { Item } = await client.send(
     new GetItemCommand({ TableName: tableName, Key: { [ATTR.printerId]: { S: FLEET_DEFAULTS_ID } }, ConsistentRead: true }),
   );
-  return Item === undefined ? undefined : unmarshall(Item, { wrapNumbers: (text: string) => Number(text) });
+  return Item === undefined ? undefined : fromItem(Item);
 }
 
 await runCli(spec, async (values) => {

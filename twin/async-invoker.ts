@@ -17,6 +17,7 @@ import { isRecord } from '../common/guards.ts';
 import { DETECTOR_FUNCTION } from '../contract/index.ts';
 import type { DetectorResult } from '../lambda/app.ts';
 import type { Outcome } from '../lambda/processor.ts';
+import { JsonEvent } from './rule.ts';
 import type { DeadLetterCondition, DeadLetters } from './dead-letters.ts';
 import type { InvokerEventSink } from './invoker-events.ts';
 import type { SerializedError } from './lambda-runtime.ts';
@@ -70,6 +71,8 @@ interface Message {
   readonly requestId: string;
   readonly topic: string;
   readonly event: unknown;
+  /** The event's JSON text, as the rule made it. */
+  readonly json?: string;
   readonly printerId: string | undefined;
   readonly lane: Lane;
   attempts: number;
@@ -113,8 +116,8 @@ export class AsyncInvoker {
     return this.tally.stats();
   }
 
-  /** Queues one asynchronous invocation with `event`; returns its request id. */
-  submit(topic: string, event: unknown): string {
+  /** Queues one asynchronous invocation with `event` (sent as `json`, its text, when given); returns its request id. */
+  submit(topic: string, event: unknown, json?: string): string {
     this.tally.counters.received += 1;
     const requestId = randomUUID();
     const printerId = printerIdOf(event);
@@ -124,7 +127,7 @@ export class AsyncInvoker {
       lane = { printerId, queue: [] };
       if (printerId !== undefined) this.lanes.set(printerId, lane);
     }
-    lane.queue.push({ requestId, topic, event, printerId, lane, attempts: 0 });
+    lane.queue.push({ requestId, topic, event, ...(json === undefined ? {} : { json }), printerId, lane, attempts: 0 });
     if (lane.queue.length === 1) {
       this.ready.push(lane);
       this.dispatch();
@@ -184,7 +187,7 @@ export class AsyncInvoker {
     message.attempts += 1;
     this.options.events.emit('invoking', { requestId, printerId, attempt: message.attempts });
     const outcome = await this.options
-      .invoke(requestId, message.event)
+      .invoke(requestId, message.json === undefined ? message.event : new JsonEvent(message.json))
       .catch((error: Error): AttemptOutcome => ({ ok: false, error: { errorType: error.name, errorMessage: error.message, trace: [] } }));
     this.tally.inFlight -= 1;
     const result = outcome.ok && isDetectorResult(outcome.value) ? outcome.value : undefined;

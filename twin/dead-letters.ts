@@ -55,6 +55,8 @@ export interface FailedMessage {
   readonly requestId: string;
   readonly printerId: string | undefined;
   readonly event: unknown;
+  /** The event's JSON text, as the rule made it: written as it is (see `JsonEvent` in `rule.ts`). */
+  readonly json?: string;
   readonly attempts: number;
 }
 
@@ -92,9 +94,12 @@ export class DeadLetters {
   /** Keeps `message` with the error of its last attempt; returns its record. */
   send(message: FailedMessage, error: SerializedError, condition: DeadLetterCondition): DeadLetterRecord {
     const record = this.record(message, error, condition);
-    this.keep(record, `message sent to the on-failure destination (${condition}) after ${message.attempts} attempt(s)`, {
-      printerId: message.printerId,
-    });
+    this.keep(
+      record,
+      `message sent to the on-failure destination (${condition}) after ${message.attempts} attempt(s)`,
+      { printerId: message.printerId },
+      message.json,
+    );
     return record;
   }
 
@@ -131,7 +136,7 @@ export class DeadLetters {
   }
 
   /** Keeps the record, appends it to the file, and logs one ERROR line as the twin's Lambda service reports it. */
-  private keep(record: DeadLetterRecord, message: string, fields: Record<string, unknown>): void {
+  private keep(record: DeadLetterRecord, message: string, fields: Record<string, unknown>, json?: string): void {
     const { file, log, refused } = this.options;
     if (refused !== undefined) {
       log?.(
@@ -149,7 +154,7 @@ export class DeadLetters {
     this.records.push(record);
     if (file) {
       mkdirSync(dirname(file), { recursive: true });
-      appendFileSync(file, `${JSON.stringify(record)}\n`);
+      appendFileSync(file, `${line(record, json)}\n`);
     }
     log?.(
       JSON.stringify({
@@ -165,4 +170,11 @@ export class DeadLetters {
       }),
     );
   }
+}
+
+/** A record as one line of JSON; with the payload's own text when given, which is not serialised again. */
+function line(record: DeadLetterRecord, json: string | undefined): string {
+  if (json === undefined) return JSON.stringify(record);
+  const { requestPayload: _, ...rest } = record;
+  return `${JSON.stringify(rest).slice(0, -1)},"requestPayload":${json}}`;
 }

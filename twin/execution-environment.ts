@@ -11,6 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { DETECTOR_FUNCTION, defaultLogGroupName } from '../contract/index.ts';
 import type { BootstrapData, FromWorker, SerializedError, ToWorker } from './lambda-bootstrap.ts';
 import type { FunctionBundle } from './lambda-bundle.ts';
+import { JsonEvent } from './rule.ts';
 
 export type { SerializedError };
 
@@ -218,7 +219,11 @@ export class ExecutionEnvironment {
           trace: [],
         });
       }, timeoutMs);
-      const message: ToWorker = { type: 'invoke', requestId, event, deadlineMs: Date.now() + timeoutMs };
+      const deadlineMs = Date.now() + timeoutMs;
+      const message: ToWorker =
+        event instanceof JsonEvent
+          ? { type: 'invoke', requestId, event: undefined, eventJson: event.json, deadlineMs }
+          : { type: 'invoke', requestId, event, deadlineMs };
       this.worker.postMessage(message);
     });
   }

@@ -38,7 +38,8 @@ export interface SerializedError {
   readonly trace: readonly string[];
 }
 
-export type ToWorker = { type: 'invoke'; requestId: string; event: unknown; deadlineMs: number };
+/** An invocation; `eventJson`, when given, is the event as JSON text, parsed here as Lambda's runtime parses it. */
+export type ToWorker = { type: 'invoke'; requestId: string; event: unknown; eventJson?: string; deadlineMs: number };
 export type FromWorker =
   | { type: 'ready'; initDurationMs: number }
   | { type: 'init-error'; error: SerializedError }
@@ -123,7 +124,7 @@ try {
 const initDurationMs = performance.now() - initStarted;
 let coldInvocation = true;
 
-async function invoke({ requestId, event, deadlineMs }: ToWorker): Promise<void> {
+async function invoke({ requestId, event: given, eventJson, deadlineMs }: ToWorker): Promise<void> {
   collected = [];
   write(`START RequestId: ${requestId} Version: ${data.functionVersion}`);
   const context = {
@@ -140,6 +141,7 @@ async function invoke({ requestId, event, deadlineMs }: ToWorker): Promise<void>
   const started = performance.now();
   let outcome: { ok: true; value: unknown } | { ok: false; error: SerializedError };
   try {
+    const event = eventJson === undefined ? given : JSON.parse(eventJson);
     outcome = { ok: true, value: await handler!(event, context) };
   } catch (error) {
     const serialized = serialize(error);

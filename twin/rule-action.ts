@@ -13,7 +13,7 @@ import { evaluateRule, type TopicRule } from './rule.ts';
 /** Where the rule's action hands messages. */
 export interface RuleTarget {
   /** A matched message; a returned promise holds the message's PUBACK until it settles. */
-  submit(topic: string, event: unknown): unknown;
+  submit(topic: string, event: unknown, json: string): unknown;
   /** A message the rule matched but could not turn into an event. */
   refuse(topic: string): unknown;
 }
@@ -39,7 +39,7 @@ export async function enableRuleAction(
       const evaluation = evaluateRule(rule, packet.topic, payload, clientId);
       if (!evaluation.matched) return;
       if (evaluation.ok) {
-        pending = target.submit(packet.topic, evaluation.event);
+        pending = target.submit(packet.topic, evaluation.event, evaluation.json);
         return;
       }
       log(

@@ -86,10 +86,21 @@ export function topicMatches(filter: string, topic: string): boolean {
   return f.length === t.length;
 }
 
-/** What the rule hands to its Lambda action for one message, or why it cannot. */
+/**
+ * An event as JSON text, as AWS hands it on (bytes, parsed only by the
+ * function's runtime). The twin keeps a message's text for every hop that
+ * would otherwise serialise the parsed value again (to a worker thread, to
+ * the stream, to the dead-letter file): a payload nested tens of thousands
+ * deep parses fine but overflows the stack when serialised or cloned.
+ */
+export class JsonEvent {
+  constructor(readonly json: string) {}
+}
+
+/** What the rule hands to its Lambda action for one message (the event, and its JSON text), or why it cannot. */
 export type RuleEvaluation =
   | { readonly matched: false }
-  | { readonly matched: true; readonly ok: true; readonly event: unknown }
+  | { readonly matched: true; readonly ok: true; readonly event: unknown; readonly json: string }
   | { readonly matched: true; readonly ok: false; readonly reason: string };
 
 /**
@@ -108,10 +119,15 @@ export function evaluateRule(rule: TopicRule, topic: string, payload: Uint8Array
     const event = JSON.parse(text) as unknown;
     const field = rule.clientIdAs;
     if (field === undefined || typeof event !== 'object' || event === null || Array.isArray(event)) {
-      return { matched: true, ok: true, event };
+      return { matched: true, ok: true, event, json: text };
     }
     if (Object.hasOwn(event, field)) return { matched: false };
-    return { matched: true, ok: true, event: clientId === undefined ? event : { ...event, [field]: clientId } };
+    if (clientId === undefined) return { matched: true, ok: true, event, json: text };
+    // The object's text with the field added before its closing brace (no re-serialising: see JsonEvent).
+    const added = `${JSON.stringify(field)}:${JSON.stringify(clientId)}`;
+    const body = text.slice(0, text.lastIndexOf('}'));
+    const json = `${body}${Object.keys(event).length === 0 ? '' : ','}${added}}`;
+    return { matched: true, ok: true, event: { ...event, [field]: clientId }, json };
   } catch {
     return {
       matched: true,

@@ -127,9 +127,9 @@ export class StreamIngest {
   }
 
   /** The rule's action for one matched message: a put on the stream; the MQTT PUBACK waits for it. */
-  submit(topic: string, event: unknown): Promise<void> {
+  submit(topic: string, event: unknown, json?: string): Promise<void> {
     this.tally.counters.received += 1;
-    const put = this.writer.put(event).then((outcome) => {
+    const put = this.writer.put(event, json).then((outcome) => {
       if (outcome.ok) {
         this.pollers.find((poller) => poller.shardId === outcome.shardId)?.wake();
         return;

@@ -45,11 +45,14 @@ export class StreamWriter {
     private readonly streamName: string,
   ) {}
 
-  /** Puts `event` after the earlier puts of its partition key; never rejects. */
-  put(event: unknown): Promise<PutOutcome> {
+  /**
+   * Puts `event` (as `json`, its text, when given: see `JsonEvent` in
+   * `rule.ts`) after the earlier puts of its partition key; never rejects.
+   */
+  put(event: unknown, json?: string): Promise<PutOutcome> {
     const partitionKey = partitionKeyOf(event);
     const previous = this.tails.get(partitionKey) ?? Promise.resolve();
-    const next = previous.then(() => this.putNow(partitionKey, Buffer.from(JSON.stringify(event))));
+    const next = previous.then(() => this.putNow(partitionKey, Buffer.from(json ?? JSON.stringify(event))));
     this.tails.set(partitionKey, next);
     void next.then(() => {
       if (this.tails.get(partitionKey) === next) this.tails.delete(partitionKey);

@@ -7,10 +7,11 @@
  */
 import { BatchWriteItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { sleep } from '../../common/async.ts';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { EVENT_ATTR, EVENTS_TABLE, FEED_PARTITION_VALUE, type HistoryItem } from '../../contract/index.ts';
 import { ProfileStoreError } from '../errors.ts';
 import type { HistoryRecorder } from '../ports.ts';
+import { fromItem, toItem } from './dynamodb-values.ts';
+import { decodeCursor, encodeCursor, fromCursor } from './cursors.ts';
 
 /** A page of history, newest first; `next` continues it. */
 export interface HistoryPage {
@@ -36,29 +37,17 @@ function timeOf(item: HistoryItem): string {
   return item.Type === 'event' ? item.at : item.At;
 }
 
-/** A cursor is opaque to callers: the position to continue from, encoded. */
-function encodeCursor(position: Record<string, unknown>): string {
-  return Buffer.from(JSON.stringify(position)).toString('base64url');
-}
-
-/** The position a cursor holds; throws `RangeError` for one this code did not make. */
-function decodeCursor(cursor: string): Record<string, unknown> {
-  try {
-    const position = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown;
-    if (typeof position === 'object' && position !== null && !Array.isArray(position)) return position as Record<string, unknown>;
-  } catch {
-    // fall through
-  }
-  throw new RangeError('cursor is not one this API returned');
-}
+/** The keys a printer's history pages end on, and the fleet history's (the table's and the index's). */
+const PRINTER_PAGE = [EVENT_ATTR.printerId, EVENT_ATTR.key];
+const FEED_PAGE = [EVENT_ATTR.printerId, EVENT_ATTR.key, EVENT_ATTR.feed, EVENT_ATTR.feedKey];
 
 const STORAGE_KEYS = new Set<string>([EVENT_ATTR.key, EVENT_ATTR.feed, EVENT_ATTR.feedKey, EVENT_ATTR.expiresAt]);
 
 /** The item as published plus `Type`, without storage keys. */
 function toHistoryItem(item: Record<string, AttributeValue>): HistoryItem {
-  const plain = unmarshall(item);
+  const plain = fromItem(item);
   for (const key of Object.keys(plain)) if (STORAGE_KEYS.has(key)) delete plain[key];
-  return plain as HistoryItem;
+  return plain as unknown as HistoryItem;
 }
 
 export class DynamoDbHistory implements HistoryRecorder {
@@ -88,56 +77,63 @@ export class DynamoDbHistory implements HistoryRecorder {
   private stored(item: HistoryItem, number: number): Record<string, AttributeValue> {
     const key = historyKey(item, number);
     const at = timeOf(item);
-    return marshall(
-      {
-        ...item,
-        [EVENT_ATTR.key]: key,
-        [EVENT_ATTR.feed]: FEED_PARTITION_VALUE,
-        [EVENT_ATTR.feedKey]: `${at}#${item.PrinterId}#${key}`,
-        [EVENT_ATTR.expiresAt]: Math.floor(Date.parse(at) / 1000) + this.historyDays * 86_400,
-      },
-      { removeUndefinedValues: true },
-    );
+    return toItem({
+      ...item,
+      [EVENT_ATTR.key]: key,
+      [EVENT_ATTR.feed]: FEED_PARTITION_VALUE,
+      [EVENT_ATTR.feedKey]: `${at}#${item.PrinterId}#${key}`,
+      [EVENT_ATTR.expiresAt]: Math.floor(Date.parse(at) / 1000) + this.historyDays * 86_400,
+    });
   }
 
   /** A printer's history, newest first, within the range. */
   async printer(printerId: string, range: HistoryRange): Promise<HistoryPage> {
-    const start = range.cursor === undefined ? undefined : decodeCursor(range.cursor);
+    const start =
+      range.cursor === undefined
+        ? undefined
+        : decodeCursor(range.cursor, { names: PRINTER_PAGE, pinned: { [EVENT_ATTR.printerId]: printerId } });
     const lower = range.since === undefined ? '' : new Date(range.since).toISOString();
     const upper = range.until === undefined ? '\uffff' : `${new Date(range.until).toISOString()}\uffff`;
-    const page = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: '#p = :p AND #k BETWEEN :lo AND :hi',
-        ExpressionAttributeNames: { '#p': EVENT_ATTR.printerId, '#k': EVENT_ATTR.key },
-        ExpressionAttributeValues: marshall({ ':p': printerId, ':lo': lower, ':hi': upper }),
-        ScanIndexForward: false,
-        Limit: range.limit,
-        ...(start ? { ExclusiveStartKey: marshall(start) } : {}),
-      }),
+    const page = await fromCursor(start, () =>
+      this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: '#p = :p AND #k BETWEEN :lo AND :hi',
+          ExpressionAttributeNames: { '#p': EVENT_ATTR.printerId, '#k': EVENT_ATTR.key },
+          ExpressionAttributeValues: toItem({ ':p': printerId, ':lo': lower, ':hi': upper }),
+          ScanIndexForward: false,
+          Limit: range.limit,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      ),
     );
     const last = page.LastEvaluatedKey;
-    return { items: (page.Items ?? []).map(toHistoryItem), next: last ? encodeCursor(unmarshall(last)) : null };
+    return { items: (page.Items ?? []).map(toHistoryItem), next: last ? encodeCursor(last) : null };
   }
 
   /** The fleet's history, newest first, since `since`: one Query on the fleet-wide index per page. */
   async fleet(range: Omit<HistoryRange, 'until'>): Promise<HistoryPage> {
     const { feedIndex } = EVENTS_TABLE;
-    const start = range.cursor === undefined ? undefined : decodeCursor(range.cursor);
+    const start =
+      range.cursor === undefined
+        ? undefined
+        : decodeCursor(range.cursor, { names: FEED_PAGE, pinned: { [EVENT_ATTR.feed]: FEED_PARTITION_VALUE } });
     const lower = range.since === undefined ? '' : new Date(range.since).toISOString();
-    const page = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: feedIndex.indexName,
-        KeyConditionExpression: '#f = :f AND #k >= :lo',
-        ExpressionAttributeNames: { '#f': EVENT_ATTR.feed, '#k': EVENT_ATTR.feedKey },
-        ExpressionAttributeValues: marshall({ ':f': FEED_PARTITION_VALUE, ':lo': lower }),
-        ScanIndexForward: false,
-        Limit: range.limit,
-        ...(start ? { ExclusiveStartKey: marshall(start) } : {}),
-      }),
+    const page = await fromCursor(start, () =>
+      this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: feedIndex.indexName,
+          KeyConditionExpression: '#f = :f AND #k >= :lo',
+          ExpressionAttributeNames: { '#f': EVENT_ATTR.feed, '#k': EVENT_ATTR.feedKey },
+          ExpressionAttributeValues: toItem({ ':f': FEED_PARTITION_VALUE, ':lo': lower }),
+          ScanIndexForward: false,
+          Limit: range.limit,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      ),
     );
     const last = page.LastEvaluatedKey;
-    return { items: (page.Items ?? []).map(toHistoryItem), next: last ? encodeCursor(unmarshall(last)) : null };
+    return { items: (page.Items ?? []).map(toHistoryItem), next: last ? encodeCursor(last) : null };
   }
 }

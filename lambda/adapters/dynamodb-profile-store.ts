@@ -16,27 +16,27 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { ATTR, FLEET_DEFAULTS_ID, RANK_PARTITION_VALUE, rankKey } from '../../contract/index.ts';
 import { ProfileStoreError } from '../errors.ts';
 import type { ApplyResult, ProfileItem, ProfileStore, Transition } from '../ports.ts';
+import { fromItem, toAttribute, toItem } from './dynamodb-values.ts';
 import { buildUpdate } from './profile-updates.ts';
 
-const toNative = (item: Record<string, AttributeValue>): ProfileItem => unmarshall(item, { wrapNumbers: (text: string) => Number(text) });
+const toNative = (item: Record<string, AttributeValue>): ProfileItem => fromItem<ProfileItem>(item);
 
 /**
- * `marshall` for the expression values, which are strings and numbers: those
- * are converted directly (as `marshall` converts them), anything else goes
- * through `marshall`. This is on every write's path.
+ * The expression values, which are mostly strings and numbers: those are
+ * converted directly (as `toAttribute` converts them: a number as its
+ * shortest form), anything else goes through `toAttribute`. This is on every
+ * write's path.
  */
 export function toAttributeValues(values: Record<string, unknown>): Record<string, AttributeValue> {
   const out: Record<string, AttributeValue> = {};
   for (const key in values) {
     const value = values[key];
     if (typeof value === 'string') out[key] = { S: value };
-    else if (typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= Number.MAX_SAFE_INTEGER)
-      out[key] = { N: value.toString() };
-    else out[key] = marshall({ value }).value as AttributeValue;
+    else if (typeof value === 'number' && Number.isFinite(value)) out[key] = { N: String(value) };
+    else out[key] = toAttribute(value);
   }
   return out;
 }
@@ -121,7 +121,7 @@ export class DynamoDbProfileStore implements ProfileStore {
       await this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
-          Item: marshall(item),
+          Item: toItem(item),
           ConditionExpression: 'attribute_not_exists(#id)',
           ExpressionAttributeNames: { '#id': ATTR.printerId },
         }),

@@ -9,10 +9,10 @@ import {
   GetItemCommand,
   QueryCommand,
   ScanCommand,
+  type ScanCommandOutput,
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   ALARM_LISTING_ORDER,
   ALARM_PARTITION_VALUE,
@@ -31,6 +31,8 @@ import { USER_ATTRIBUTES, withDefaults } from '../core/rules.ts';
 import type { DynamoDbHistory } from './dynamodb-history.ts';
 import { type ProfileChange, writeProfileChanges } from './profile-writer.ts';
 import { comparePrinterIds, topPrinters } from './ranking-query.ts';
+import { fromItem, toItem } from './dynamodb-values.ts';
+import { CursorError, decodeCursor, encodeCursor, fromCursor } from './cursors.ts';
 
 type Item = Record<string, unknown>;
 
@@ -45,7 +47,7 @@ const STATE_SHOWN: readonly string[] = [
   ATTR.lastTimestamp,
   ATTR.silenceAt,
 ];
-const toNative = (item: Record<string, AttributeValue>): Item => unmarshall(item, { wrapNumbers: (text: string) => Number(text) });
+const toNative = (item: Record<string, AttributeValue>): Item => fromItem(item);
 
 const refusal = (status: Refusal['status'], reason: string): Refusal => ({ ok: false, status, reason });
 
@@ -82,20 +84,6 @@ function recentValues(item: Item): [number, number][] {
     .sort((a, b) => a[0] - b[0]);
 }
 
-function encodeCursor(key: Record<string, AttributeValue>): string {
-  return Buffer.from(JSON.stringify(unmarshall(key))).toString('base64url');
-}
-
-function decodeCursor(cursor: string): Record<string, AttributeValue> | undefined {
-  try {
-    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown;
-    if (typeof key === 'object' && key !== null && typeof (key as Item)[ATTR.printerId] === 'string') return marshall(key);
-  } catch {
-    // not ours
-  }
-  return undefined;
-}
-
 export interface FleetStoreOptions {
   readonly client: DynamoDBClient;
   readonly tableName: string;
@@ -122,11 +110,18 @@ export class DynamoDbFleet implements FleetOperations {
   }
 
   async list(cursor: string | undefined, limit: number): Promise<Page<PrinterSummary> | Refusal> {
-    const start = cursor === undefined ? undefined : decodeCursor(cursor);
-    if (cursor !== undefined && start === undefined) return refusal(400, 'cursor is not one this API returned');
-    const page = await this.options.client.send(
-      new ScanCommand({ TableName: this.options.tableName, Limit: limit, ...(start ? { ExclusiveStartKey: start } : {}) }),
-    );
+    let page: ScanCommandOutput;
+    try {
+      const start = cursor === undefined ? undefined : decodeCursor(cursor, { names: [ATTR.printerId] });
+      page = await fromCursor(start, () =>
+        this.options.client.send(
+          new ScanCommand({ TableName: this.options.tableName, Limit: limit, ...(start ? { ExclusiveStartKey: start } : {}) }),
+        ),
+      );
+    } catch (error) {
+      if (error instanceof CursorError) return refusal(400, error.message);
+      throw error;
+    }
     const items = (page.Items ?? []).map(toNative).filter((item) => item[ATTR.printerId] !== FLEET_DEFAULTS_ID);
     return {
       items: items.map(printerSummary).sort((a, b) => comparePrinterIds(a.PrinterId, b.PrinterId)),
@@ -148,7 +143,7 @@ export class DynamoDbFleet implements FleetOperations {
           IndexName: alarmIndex.indexName,
           KeyConditionExpression: prefix ? '#p = :p AND begins_with(#k, :k)' : '#p = :p',
           ExpressionAttributeNames: { '#p': alarmIndex.partitionKey.name, ...(prefix ? { '#k': alarmIndex.sortKey.name } : {}) },
-          ExpressionAttributeValues: marshall({ ':p': ALARM_PARTITION_VALUE, ...(prefix ? { ':k': prefix } : {}) }),
+          ExpressionAttributeValues: toItem({ ':p': ALARM_PARTITION_VALUE, ...(prefix ? { ':k': prefix } : {}) }),
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         }),
       );
@@ -243,7 +238,7 @@ export class DynamoDbFleet implements FleetOperations {
     try {
       return await this.options.history.printer(printerId, query);
     } catch (error) {
-      if (error instanceof RangeError) return refusal(400, error.message);
+      if (error instanceof CursorError) return refusal(400, error.message);
       throw error;
     }
   }
@@ -253,7 +248,7 @@ export class DynamoDbFleet implements FleetOperations {
     try {
       return await this.options.history.fleet(query);
     } catch (error) {
-      if (error instanceof RangeError) return refusal(400, error.message);
+      if (error instanceof CursorError) return refusal(400, error.message);
       throw error;
     }
   }

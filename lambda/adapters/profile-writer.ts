@@ -14,13 +14,14 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { alarmDeadline, rederiveSilence } from '../core/alarm.ts';
 import { judgeChange, REMOVABLE_ATTRIBUTES, type ProfileChange, userAttributesOf } from '../core/profile-change.ts';
 import { parseProfile } from '../core/profile.ts';
 import { alarmRules } from '../core/step.ts';
 import { InvalidProfileError, WriteConflictError } from '../errors.ts';
 import { ATTR, DUE_PARTITION_VALUE, FLEET_DEFAULTS_ID, type ProfileInput, RANK_PARTITION_VALUE, rankKey } from '../../contract/index.ts';
+
+import { fromItem, toItem } from './dynamodb-values.ts';
 
 export type { ProfileChange } from '../core/profile-change.ts';
 
@@ -57,7 +58,7 @@ type Item = Record<string, unknown>;
 /** Tries of one printer's read, judge and guarded write before a conflict is reported. */
 const MAX_ATTEMPTS = 10;
 
-const toNative = (item: Record<string, AttributeValue>): Item => unmarshall(item, { wrapNumbers: (text: string) => Number(text) });
+const toNative = (item: Record<string, AttributeValue>): Item => fromItem(item);
 
 async function readItem(client: DynamoDBClient, tableName: string, printerId: string): Promise<Item | undefined> {
   const { Item } = await client.send(
@@ -149,7 +150,7 @@ function profileUpdate(tableName: string, profile: Item, old: Item | undefined, 
     UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
     ConditionExpression: conditions.join(' AND '),
     ExpressionAttributeNames: names,
-    ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true }),
+    ExpressionAttributeValues: toItem(values),
   };
 }
 
@@ -171,7 +172,7 @@ async function joinRanking(client: DynamoDBClient, tableName: string, item: Reco
         UpdateExpression: 'SET #p = :p, #k = :k',
         ConditionExpression: 'attribute_not_exists(#k) AND #ec = :ec',
         ExpressionAttributeNames: { '#p': ATTR.rankPartition, '#k': ATTR.rankKey, '#ec': ATTR.eventCount },
-        ExpressionAttributeValues: marshall({ ':p': RANK_PARTITION_VALUE, ':k': rankKey(eventCount, printerId), ':ec': eventCount }),
+        ExpressionAttributeValues: toItem({ ':p': RANK_PARTITION_VALUE, ':k': rankKey(eventCount, printerId), ':ec': eventCount }),
       }),
     );
   } catch (error) {

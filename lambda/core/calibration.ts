@@ -18,7 +18,7 @@
  * bands, ordering and which readings are valid for the printer. Replaying the
  * readings through `detect` with the printer's own rules answers exactly.
  */
-import type { BandInput, ProfileInput, WindowMode } from '../../contract/index.ts';
+import { type BandInput, clampStorable, type ProfileInput, type WindowMode } from '../../contract/index.ts';
 import { INITIAL_ALARM } from './alarm.ts';
 import { detect, type PrinterState, type Reading } from './detector.ts';
 import { type Band as RuleBand, parseRules, type Rules } from './rules.ts';
@@ -147,7 +147,9 @@ export function suggestBand(values: readonly number[], options: CalibrationOptio
   const low = quantile(sorted, options.quantile);
   const high = quantile(sorted, 1 - options.quantile);
   const widen = (high - low) * options.margin;
-  return { ok: true, band: roundOutwards(low - widen, high + widen) };
+  const band = roundOutwards(low - widen, high + widen);
+  // Widening values near the storable limits can pass them: the band is held inside (still holding every value).
+  return { ok: true, band: { Lower: clampStorable(band.Lower), Upper: clampStorable(band.Upper) } };
 }
 
 /** What {@link replay} found: the printer's outcome, and per metric the applied readings carrying it and those it broke. */

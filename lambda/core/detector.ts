@@ -7,7 +7,7 @@
  * modes, adaptive bands (`docs/design.md`, "Detection, extended"). It does no
  * I/O and reads no clock: the reading's arrival time comes in.
  */
-import type { Severity } from '../../contract/index.ts';
+import { clampStorable, type Severity } from '../../contract/index.ts';
 import { type Alarm, moreSevere } from './alarm.ts';
 import type { ProfileGuard } from './profile.ts';
 import type { Adaptive, Band, Rules } from './rules.ts';
@@ -141,19 +141,21 @@ function adaptiveOut(adaptive: Adaptive, stats: MetricStats | undefined, x: numb
 
 /**
  * The exponentially weighted mean and variance after one more reading. No
- * finite input makes them NaN, infinite or negative: a variance that would
- * overflow is held at the largest double, and when the difference itself
- * overflows (values of opposite signs near 1.8e308) the mean moves by the
- * equivalent convex combination, which cannot.
+ * storable input makes them NaN, infinite, negative or unstorable
+ * (`docs/design.md`, "Data formats"): the mean is a convex combination of
+ * storable values, and the variance (whose square-scale can pass 1e126 for
+ * values near it) is held at the largest storable number; a magnitude below
+ * the smallest storable one becomes 0.
  */
 export function updateStats(stats: MetricStats | undefined, x: number, alpha: number): MetricStats {
-  if (stats === undefined) return { n: 1, mean: x, variance: 0 };
+  if (stats === undefined) return { n: 1, mean: clampStorable(x), variance: 0 };
   const d = x - stats.mean;
-  if (!Number.isFinite(d)) {
-    return { n: stats.n + 1, mean: (1 - alpha) * stats.mean + alpha * x, variance: Number.MAX_VALUE };
-  }
-  const spread = Math.min(stats.variance + alpha * d * d, Number.MAX_VALUE);
-  return { n: stats.n + 1, mean: stats.mean + alpha * d, variance: (1 - alpha) * spread };
+  const spread = stats.variance + alpha * d * d;
+  return {
+    n: stats.n + 1,
+    mean: clampStorable(stats.mean + alpha * d),
+    variance: clampStorable((1 - alpha) * (Number.isFinite(spread) ? spread : Number.MAX_VALUE)),
+  };
 }
 
 /** One applied reading judged metric by metric, before the window mode counts it. */

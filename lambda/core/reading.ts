@@ -14,6 +14,8 @@ import {
   MAX_PAYLOAD_BYTES,
   MAX_PRINTER_ID_LENGTH,
   SENDER_FIELD,
+  isStorableNumber,
+  unstorableReason,
 } from '../../contract/index.ts';
 import type { Reading } from './detector.ts';
 
@@ -70,8 +72,9 @@ function decode(payload: unknown, limit: number): { ok: true; value: unknown; si
     let size: number;
     try {
       size = Buffer.byteLength(JSON.stringify(payload) ?? '');
-    } catch {
-      return invalid('payload is not serialisable JSON');
+    } catch (error) {
+      // JSON.stringify recurses: a payload nested tens of thousands deep overflows the stack.
+      return invalid(error instanceof RangeError ? 'payload is nested too deeply' : 'payload is not serialisable JSON');
     }
     return size > limit ? invalid(overLimit(size, limit, 'payload')) : { ok: true, value: payload, size };
   }
@@ -98,7 +101,7 @@ export function checkPrinterId(value: unknown): { ok: true; id: string } | { ok:
 
 function parseTimestamp(value: unknown): number | undefined {
   if (typeof value === 'number') {
-    return Number.isFinite(value) && value >= 0 ? value : undefined;
+    return isStorableNumber(value) && value >= 0 ? value : undefined;
   }
   if (typeof value === 'string' && ISO_8601.test(value)) {
     const ms = Date.parse(value);
@@ -117,12 +120,12 @@ function metricNameProblem(name: string): string | undefined {
   return undefined;
 }
 
-/** Why a metric's value is unusable, or undefined when it is a finite number. */
+/** Why a metric's value is unusable, or undefined when it is a number DynamoDB can store (`isStorableNumber`). */
 function metricValueProblem(name: string, value: unknown): string | undefined {
   if (typeof value !== 'number') {
     return `data.${name} must be a number, got ${value === null ? 'null' : value === undefined ? 'nothing' : typeof value}`;
   }
-  return Number.isFinite(value) ? undefined : `data.${name} must be finite`;
+  return unstorableReason(`data.${name}`, value);
 }
 
 /**

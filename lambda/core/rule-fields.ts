@@ -4,7 +4,7 @@
  * profile gets its own line. Pure.
  */
 import { isRecord } from '../../common/guards.ts';
-import { ATTR, MAX_METRIC_NAME_LENGTH, type Severity } from '../../contract/index.ts';
+import { ATTR, isStorableNumber, MAX_METRIC_NAME_LENGTH, type Severity, unstorableReason } from '../../contract/index.ts';
 import { CONTROL_CHARACTERS } from './reading.ts';
 import type { Adaptive, Band, Bands, Rules } from './rules.ts';
 
@@ -46,7 +46,13 @@ export function shown(value: unknown): string {
   return text.length > 40 ? `${text.slice(0, 39)}…` : text;
 }
 
-const isNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+/** A number a profile may hold: one DynamoDB can store (`isStorableNumber`), as every number that enters. */
+const isNumber = (value: unknown): value is number => typeof value === 'number' && isStorableNumber(value);
+
+/** The reason a number field is refused: `otherwise` when it is no number, the storage limits when it is one. */
+function numberReason(field: string, value: unknown, otherwise: string): string {
+  return (typeof value === 'number' && Number.isFinite(value) && unstorableReason(field, value)) || otherwise;
+}
 export const isIntegerFrom = (value: unknown, min: number): value is number =>
   typeof value === 'number' && Number.isSafeInteger(value) && value >= min;
 
@@ -71,9 +77,11 @@ export function parseAdaptive(value: unknown, at: string, fail: Fail): Adaptive 
     if (key !== ATTR.sigma && key !== ATTR.alpha && key !== ATTR.warmup) bad(`unknown attribute "${fieldPath(at, key)}"`);
   }
   const sigma = value[ATTR.sigma];
-  if (!isNumber(sigma) || sigma <= 0) bad(`${at}.Sigma must be a number > 0, got ${shown(sigma)}`);
+  if (!isNumber(sigma) || sigma <= 0) bad(numberReason(`${at}.Sigma`, sigma, `${at}.Sigma must be a number > 0, got ${shown(sigma)}`));
   const alpha = present(value, ATTR.alpha) ? value[ATTR.alpha] : ADAPTIVE_DEFAULTS.alpha;
-  if (!isNumber(alpha) || alpha <= 0 || alpha > 1) bad(`${at}.Alpha must be a number in (0, 1], got ${shown(alpha)}`);
+  if (!isNumber(alpha) || alpha <= 0 || alpha > 1) {
+    bad(numberReason(`${at}.Alpha`, alpha, `${at}.Alpha must be a number in (0, 1], got ${shown(alpha)}`));
+  }
   const warmup = present(value, ATTR.warmup) ? value[ATTR.warmup] : ADAPTIVE_DEFAULTS.warmup;
   if (!isIntegerFrom(warmup, 0)) bad(`${at}.Warmup must be an integer >= 0, got ${shown(warmup)}`);
   return bad.failed ? undefined : { sigma: sigma as number, alpha: alpha as number, warmup: warmup as number };
@@ -96,8 +104,8 @@ function parseBand(value: unknown, at: string, kind: BandKind, fail: Fail): Band
   }
   const lower = value[ATTR.lower];
   const upper = value[ATTR.upper];
-  if (lower !== undefined && !isNumber(lower)) bad(`${at}.Lower must be a number, got ${shown(lower)}`);
-  if (upper !== undefined && !isNumber(upper)) bad(`${at}.Upper must be a number, got ${shown(upper)}`);
+  if (lower !== undefined && !isNumber(lower)) bad(numberReason(`${at}.Lower`, lower, `${at}.Lower must be a number, got ${shown(lower)}`));
+  if (upper !== undefined && !isNumber(upper)) bad(numberReason(`${at}.Upper`, upper, `${at}.Upper must be a number, got ${shown(upper)}`));
   if (lower === undefined && upper === undefined) bad(`${at} needs Lower, Upper or both`);
   if (isNumber(lower) && isNumber(upper) && lower > upper) bad(`${at}.Lower (${lower}) is above ${at}.Upper (${upper})`);
   const severity = present(value, ATTR.severity) ? parseSeverity(value[ATTR.severity], `${at}.Severity`, bad) : undefined;
@@ -113,8 +121,8 @@ function parseOriginal(value: Record<string, unknown>, at: string, fail: Fail): 
   }
   const lower = value[ATTR.lower];
   const upper = value[ATTR.upper];
-  if (!isNumber(lower)) bad(`${at}.Lower is missing or not a number`);
-  if (!isNumber(upper)) bad(`${at}.Upper is missing or not a number`);
+  if (!isNumber(lower)) bad(numberReason(`${at}.Lower`, lower, `${at}.Lower is missing or not a number`));
+  if (!isNumber(upper)) bad(numberReason(`${at}.Upper`, upper, `${at}.Upper is missing or not a number`));
   if (isNumber(lower) && isNumber(upper) && lower > upper) bad(`${at}.Lower (${lower}) is above ${at}.Upper (${upper})`);
   return bad.failed ? undefined : { lower: lower as number, upper: upper as number };
 }

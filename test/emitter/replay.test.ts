@@ -223,6 +223,13 @@ describe.concurrent('npm run emit (child process)', () => {
     ['1e999', 'bad.json', `[\n${line('P1', 1)},\n{"PrinterId": "P1", "data": {"value": 1e999}}\n]\n`, 3, 'data.value must be finite'],
     ['a missing PrinterId', 'bad.json', `[\n${line('P1', 1)},\n{"data": {"value": 1}}\n]\n`, 3, 'PrinterId must be a string'],
     [
+      '-1e300, which DynamoDB cannot store',
+      'bad.json',
+      `[\n${line('P6', 1e20)},\n{"PrinterId": "P6", "data": {"value": -1e300}}\n]\n`,
+      3,
+      'data.value -1e+300 is too large to store: a magnitude must be below 1e126',
+    ],
+    [
       'a bad JSON Lines line',
       'bad.jsonl',
       `${line('P1', 1)}\n${line('P1', 2)}\n${line('P1', null)}\n`,

@@ -1,3 +1,5 @@
+import fc from 'fast-check';
+
 /** Invalid payloads (`docs/design.md`, "Data formats"), each with the reason it must be rejected for. */
 export const INVALID_PAYLOADS: readonly [string, unknown, RegExp][] = [
   ['not JSON', '{"PrinterId": "Printer1", "data": ', /not JSON/],
@@ -29,3 +31,42 @@ export const INVALID_PAYLOADS: readonly [string, unknown, RegExp][] = [
   ['over 8 KB', { PrinterId: 'Printer1', data: { value: 90 }, padding: 'x'.repeat(9000) }, /over the 8192-byte limit/],
   ['over 8 KB as text', `{"PrinterId":"Printer1","data":{"value":1},"p":"${'x'.repeat(9000)}"}`, /over the 8192-byte limit/],
 ];
+
+/** Doubles across the whole range, with the storable limits and their neighbours (`isStorableNumber`). */
+export const extremeNumber = fc.oneof(
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+  fc.constantFrom(
+    1e20,
+    -1e300,
+    Number('12345678901234567890'),
+    5e-324,
+    Number.MAX_VALUE,
+    -Number.MAX_VALUE,
+    Number.MIN_VALUE,
+    Number.MAX_SAFE_INTEGER + 2,
+    -0,
+    1e125,
+    9.999999999999998e125,
+    1e126,
+    -1e126,
+    1e-130,
+    -1e-130,
+    9.999999999999999e-131,
+    1e-131,
+  ),
+  fc.integer({ min: -140, max: 140 }).chain((exponent) => fc.double({ min: 1, max: 10, noNaN: true }).map((m) => m * 10 ** exponent)),
+);
+
+/** Numeric literals as a printer could write them in raw JSON: long digit strings, exponents, both signs. */
+export const extremeLiteral = fc
+  .tuple(
+    fc.boolean(),
+    fc.stringMatching(/^[1-9][0-9]{0,40}$/),
+    fc.option(fc.stringMatching(/^[0-9]{1,30}$/), { nil: undefined }),
+    fc.option(fc.integer({ min: -400, max: 400 }), { nil: undefined }),
+    fc.constantFrom('e', 'E'),
+  )
+  .map(([negative, whole, fraction, exponent, e]) => {
+    const mantissa = `${negative ? '-' : ''}${whole}${fraction === undefined ? '' : `.${fraction}`}`;
+    return exponent === undefined ? mantissa : `${mantissa}${e}${exponent >= 0 ? '+' : ''}${exponent}`;
+  });

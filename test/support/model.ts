@@ -119,6 +119,18 @@ export function newModelPrinter(): ModelPrinterState {
 
 const RANK: ModelSeverity[] = ['critical', 'major', 'minor', 'warning'];
 
+/**
+ * A statistic as DynamoDB keeps it (docs/design.md, "Data formats"), written
+ * from the decimal exponent: beyond e+125 it is held at the largest storable
+ * double, below e-130 it is 0.
+ */
+function stored(v: number): number {
+  if (v === 0) return v;
+  const exponent = Number(v.toExponential().split('e')[1]);
+  if (exponent < -130) return 0;
+  return exponent > 125 ? Math.sign(v) * 9.999999999999998e125 : v;
+}
+
 function inside(band: ModelBand, x: number): boolean {
   if (band.lower !== undefined && x < band.lower) return false;
   if (band.upper !== undefined && x > band.upper) return false;
@@ -172,11 +184,15 @@ export function modelStep(rules: ModelRules, printer: ModelPrinterState, reading
     if (!inside(clear.has(name) ? clear.get(name)! : band, x)) inClear = false;
     if (band.adaptive !== undefined) {
       if (seen === undefined) {
-        printer.stats.set(name, { n: 1, mean: x, variance: 0 });
+        printer.stats.set(name, { n: 1, mean: stored(x), variance: 0 });
       } else {
         const alpha = band.adaptive.alpha;
         const d = x - seen.mean;
-        printer.stats.set(name, { n: seen.n + 1, mean: seen.mean + alpha * d, variance: (1 - alpha) * (seen.variance + alpha * d * d) });
+        printer.stats.set(name, {
+          n: seen.n + 1,
+          mean: stored(seen.mean + alpha * d),
+          variance: stored((1 - alpha) * (seen.variance + alpha * d * d)),
+        });
       }
     }
   }

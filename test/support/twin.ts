@@ -9,6 +9,8 @@ import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { DETECT_TOPIC } from '../../contract/index.ts';
+import { connect, disconnect, newConnection } from '../../emitter/connection.ts';
 import { replay } from '../../emitter/replay.ts';
 import type { ModelProfile } from './model.ts';
 
@@ -115,6 +117,18 @@ export function modelProfiles(profiles: readonly ProfileInput[]): Record<string,
 export async function publishReadings(mqttUrl: string, readings: readonly object[], options: { addSeq?: boolean } = {}): Promise<void> {
   const summary = await replay(readings, { endpoint: mqttUrl, qos: 1, ...(options.addSeq ? { addSeq: true } : {}) });
   if (summary.acked !== readings.length) throw new Error(`only ${summary.acked} of ${readings.length} readings were acknowledged`);
+}
+
+/** Publishes payloads as raw text (QoS 1, each PUBACK awaited), as a device that sends anything can. */
+export async function publishRaw(mqttUrl: string, payloads: readonly string[]): Promise<void> {
+  const options = { endpoint: mqttUrl };
+  const connection = newConnection(options, 10_000);
+  if ((await connect(connection, options)) !== 'connected') throw new Error(`could not connect to ${mqttUrl}`);
+  try {
+    for (const payload of payloads) await connection.publish(DETECT_TOPIC, payload, 1, false);
+  } finally {
+    await disconnect(connection);
+  }
 }
 
 /** A reading payload. */

@@ -7,7 +7,7 @@
  * with its reason below.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DeviceIdentityMode, IngestMode, ProfileInput } from '../../contract/index.ts';
+import type { DeviceIdentityMode, IngestMode } from '../../contract/index.ts';
 import { startTwin, type Twin } from '../../twin/twin.ts';
 import { cloudTemplate } from '../../twin/cloud-template.ts';
 import { exerciseEveryPath, IAM_SCENARIO_PROFILES, IAM_SCENARIO_THINGS, iamCoverage } from '../../cli/iam-scenario.ts';

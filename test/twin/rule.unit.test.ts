@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DETECT_TOPIC, RULE_SQL, RULE_SQL_VERSION, ruleSql, SENDER_FIELD } from '../../contract/index.ts';
 import { evaluateRule, parseRuleSql, RuleSqlError, topicFilterProblem, topicMatches } from '../../twin/rule.ts';
@@ -65,9 +66,10 @@ describe('evaluating the rule on a message', () => {
 
   it('hands a JSON payload to the function as it is (SELECT *)', () => {
     const payload = { PrinterId: 'Printer1', data: { value: 85.2 }, seq: 1 };
-    expect(evaluateRule(rule, DETECT_TOPIC, Buffer.from(JSON.stringify(payload)))).toEqual({ matched: true, ok: true, event: payload });
+    const json = JSON.stringify(payload);
+    expect(evaluateRule(rule, DETECT_TOPIC, Buffer.from(json))).toEqual({ matched: true, ok: true, event: payload, json });
     // JSON that is not an object still reaches the function, which rejects it as invalid.
-    expect(evaluateRule(rule, DETECT_TOPIC, Buffer.from('42'))).toEqual({ matched: true, ok: true, event: 42 });
+    expect(evaluateRule(rule, DETECT_TOPIC, Buffer.from('42'))).toEqual({ matched: true, ok: true, event: 42, json: '42' });
   });
 
   it('does not invoke the function with a binary (non-JSON) payload, as the Lambda action cannot take one', () => {
@@ -92,11 +94,32 @@ describe('the device identity rule', () => {
   });
 
   it("adds the sender's client id to the payload", () => {
-    expect(evaluateRule(rule, 'anom/detect', bytes({ PrinterId: 'P1' }), 'P1')).toEqual({
+    expect(evaluateRule(rule, 'anom/detect', bytes({ PrinterId: 'P1' }), 'P1')).toMatchObject({
       matched: true,
       ok: true,
       event: { PrinterId: 'P1', [SENDER_FIELD]: 'P1' },
     });
+  });
+
+  it('gives the event as JSON text that parses to the event, whatever the object and its spacing', () => {
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 })),
+        fc.constantFrom('', ' ', '\n\t '),
+        fc.string({ minLength: 1 }),
+        (payload, pad, sender) => {
+          fc.pre(!Object.hasOwn(payload, SENDER_FIELD));
+          const evaluation = evaluateRule(
+            rule,
+            'anom/detect',
+            Buffer.from(`${pad}${JSON.stringify(payload, null, pad.length)}${pad}`),
+            sender,
+          );
+          expect(evaluation.matched && evaluation.ok).toBe(true);
+          if (evaluation.matched && evaluation.ok) expect(JSON.parse(evaluation.json)).toEqual(evaluation.event);
+        },
+      ),
+    );
   });
 
   it('skips a payload that carries the field itself (a device cannot claim another identity)', () => {
@@ -104,6 +127,11 @@ describe('the device identity rule', () => {
   });
 
   it('adds nothing for a message without a client (clientid() is Undefined)', () => {
-    expect(evaluateRule(rule, 'anom/detect', bytes({ PrinterId: 'P1' }))).toEqual({ matched: true, ok: true, event: { PrinterId: 'P1' } });
+    expect(evaluateRule(rule, 'anom/detect', bytes({ PrinterId: 'P1' }))).toEqual({
+      matched: true,
+      ok: true,
+      event: { PrinterId: 'P1' },
+      json: JSON.stringify({ PrinterId: 'P1' }),
+    });
   });
 });

@@ -2,7 +2,10 @@
  * Calibration: quantiles on known data, bands that spikes and stuck sensors
  * do not move, and flagged shares and events that are the detector's.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { isStorableNumber } from '../../../contract/index.ts';
+import { extremeNumber } from '../../support/invalid-payloads.ts';
 import {
   calibrate,
   calibratePrinter,
@@ -89,6 +92,21 @@ describe('suggestBand', () => {
   it('is the q and 1-q quantiles, widened by the margin share of the range between them', () => {
     expect(band(oneToHundredOne, { quantile: 0.01, margin: 0, minReadings: 20 })).toEqual({ Lower: 2, Upper: 100 });
     expect(band(oneToHundredOne, { quantile: 0.01, margin: 0.1, minReadings: 20 })).toEqual({ Lower: -7.8, Upper: 109.8 });
+  });
+
+  it('suggests only bounds DynamoDB can store, holding the quantile band, across the whole storable range', () => {
+    const storable = extremeNumber.filter(isStorableNumber);
+    fc.assert(
+      fc.property(fc.array(storable, { minLength: 20, maxLength: 60 }), fc.double({ min: 0, max: 2, noNaN: true }), (values, margin) => {
+        const suggestion = suggestBand(values, { quantile: 0.005, margin, minReadings: 1 });
+        if (!suggestion.ok) return;
+        const { Lower, Upper } = suggestion.band;
+        expect(isStorableNumber(Lower) && isStorableNumber(Upper)).toBe(true);
+        const sorted = collapseRuns(values).sort((a, b) => a - b);
+        expect(Lower).toBeLessThanOrEqual(quantile(sorted, 0.005));
+        expect(Upper).toBeGreaterThanOrEqual(quantile(sorted, 0.995));
+      }),
+    );
   });
 
   it('rounds outwards only: the suggested band holds the exact one', () => {

@@ -1,7 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_METRIC_NAME_LENGTH } from '../../../contract/index.ts';
+import { isStorableNumber, MAX_METRIC_NAME_LENGTH } from '../../../contract/index.ts';
 import { parseMessage, parseReading } from '../../../lambda/core/reading.ts';
-import { INVALID_PAYLOADS } from '../../support/invalid-payloads.ts';
+import { extremeLiteral, extremeNumber, INVALID_PAYLOADS } from '../../support/invalid-payloads.ts';
 
 describe('reading validation', () => {
   it.each(INVALID_PAYLOADS)('rejects %s with a one-line reason', (_name, payload, reason) => {
@@ -41,6 +42,38 @@ describe('reading validation', () => {
   it('does not read inherited keys such as __proto__', () => {
     const parsed = parseReading('{"__proto__": {"PrinterId": "Printer1", "data": {"value": 1}}}');
     expect(parsed).toMatchObject({ ok: false, reason: 'PrinterId must be a string' });
+  });
+});
+
+describe('reading validation: numbers DynamoDB can store, and no others', () => {
+  /** What the parser makes of a reading whose value is written as `literal` in raw JSON. */
+  const parsedValue = (literal: string, key = 'value') => parseReading(`{"PrinterId":"P6","data":{"${key}":${literal}},"seq":1}`);
+
+  it('applies a storable value exactly and refuses any other with a reason, over the whole double range', () => {
+    fc.assert(
+      fc.property(extremeNumber, fc.constantFrom('value', 'temperature'), (value, key) => {
+        const parsed = parsedValue(JSON.stringify(value), key);
+        // JSON has no -0: it is written as 0.
+        if (isStorableNumber(value)) expect(parsed).toMatchObject({ ok: true, reading: { metrics: { [key]: value === 0 ? 0 : value } } });
+        else expect(parsed).toMatchObject({ ok: false, reason: expect.stringMatching(new RegExp(`^data\\.${key} .* to store`)) });
+      }),
+    );
+  });
+
+  it('judges a numeric literal in raw JSON by the double it denotes', () => {
+    fc.assert(
+      fc.property(extremeLiteral, (literal) => {
+        const value = Number(literal);
+        expect(parsedValue(literal).ok).toBe(isStorableNumber(value));
+      }),
+    );
+    for (const literal of ['1e20', '12345678901234567890']) expect(parsedValue(literal).ok).toBe(true);
+    for (const literal of ['-1e300', '5e-324', '1.7976931348623157e308', '1e126']) expect(parsedValue(literal).ok).toBe(false);
+  });
+
+  it('refuses a timestamp DynamoDB cannot store', () => {
+    expect(parseReading({ PrinterId: 'P6', data: { value: 1 }, timestamp: 1e300 })).toMatchObject({ ok: false, reason: /timestamp/ });
+    expect(parseReading({ PrinterId: 'P6', data: { value: 1 }, timestamp: 5e-324 })).toMatchObject({ ok: false, reason: /timestamp/ });
   });
 });
 

@@ -4,6 +4,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { isStorableNumber } from '../../../contract/index.ts';
+import { extremeNumber } from '../../support/invalid-payloads.ts';
 import { CONTROL_CHARACTERS } from '../../../lambda/core/reading.ts';
 import { checkDefaults, originalRules, parseRules, type Rules, USER_ATTRIBUTES, withDefaults } from '../../../lambda/core/rules.ts';
 
@@ -127,6 +129,33 @@ describe('parseRules: metric bands', () => {
       'Latch must be true or false, got "yes"',
     ]);
     for (const reason of found) expect(reason).not.toContain('\n');
+  });
+});
+
+describe('parseRules: numbers DynamoDB cannot store', () => {
+  it('refuses the named examples in every number field, with the storage limits as the reason', () => {
+    expect(reasons({ Thresholds: { Lower: -1e308, Upper: 80 }, Window: 1 })).toEqual([
+      'Thresholds.Lower -1e+308 is too large to store: a magnitude must be below 1e126',
+    ]);
+    expect(reasons({ Thresholds: { Lower: 0, Upper: 1e200 }, Window: 1 })).toEqual([
+      'Thresholds.Upper 1e+200 is too large to store: a magnitude must be below 1e126',
+    ]);
+    expect(reasons({ Thresholds: { t: { Lower: 5e-324, Adaptive: { Sigma: 1e300, Alpha: 1e-200 } } }, Window: 1 })).toEqual([
+      'Thresholds.t.Lower 5e-324 is too small to store: a non-zero magnitude must be at least 1e-130',
+      'Thresholds.t.Adaptive.Sigma 1e+300 is too large to store: a magnitude must be below 1e126',
+      'Thresholds.t.Adaptive.Alpha 1e-200 is too small to store: a non-zero magnitude must be at least 1e-130',
+    ]);
+  });
+
+  it('accepts a bound exactly when DynamoDB can store it, over the whole double range', () => {
+    fc.assert(
+      fc.property(extremeNumber, fc.constantFrom('Lower', 'Upper'), (bound, side) => {
+        const band = side === 'Lower' ? { Lower: bound } : { Upper: bound };
+        const found = reasons({ Thresholds: { t: band }, Clear: { t: band }, Window: 1 });
+        expect(found.length === 0).toBe(isStorableNumber(bound));
+        for (const reason of found) expect(reason).toMatch(/too (large|small) to store/);
+      }),
+    );
   });
 });
 
