@@ -6,6 +6,7 @@
 export * from './detector-function.ts';
 export * from './ingest.ts';
 export * from './limits.ts';
+export * from './aws-limits.ts';
 export * from './stack-outputs.ts';
 export * from './tables.ts';
 export * from './topics.ts';

@@ -1,4 +1,5 @@
 /** Size limits of what printers send (README, "Data formats"). */
+import { AWS_LIMITS } from './aws-limits.ts';
 
 /** Largest accepted reading payload, in bytes, as received. */
 export const MAX_PAYLOAD_BYTES = 8 * 1024;
@@ -6,8 +7,8 @@ export const MAX_PAYLOAD_BYTES = 8 * 1024;
 /** Longest accepted printer id, in characters. */
 export const MAX_PRINTER_ID_LENGTH = 128;
 
-/** Largest accepted batched-readings message, in bytes, as received. */
-export const MAX_BATCH_BYTES = 128 * 1024;
+/** Largest accepted batched-readings message, in bytes, as received: all that AWS IoT Core carries. */
+export const MAX_BATCH_BYTES = AWS_LIMITS.iotMessageBytes;
 
 /** Most readings one batched message may hold. */
 export const MAX_BATCH_READINGS = 500;

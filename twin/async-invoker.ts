@@ -13,6 +13,7 @@
  * `invoke` function (the twin's Lambda service), so it can be tested alone.
  */
 import { randomUUID } from 'node:crypto';
+import { AWS_LIMITS } from '../contract/index.ts';
 import { isRecord } from '../common/guards.ts';
 import { DETECTOR_FUNCTION } from '../contract/index.ts';
 import type { DetectorResult } from '../lambda/app.ts';
@@ -118,6 +119,8 @@ export class AsyncInvoker {
 
   /** Queues one asynchronous invocation with `event` (sent as `json`, its text, when given); returns its request id. */
   submit(topic: string, event: unknown, json?: string): string {
+    // Lambda refuses an asynchronous event over its limit: the rule's action fails, and its error action takes the message.
+    if (json !== undefined && Buffer.byteLength(json) > AWS_LIMITS.lambdaAsyncPayloadBytes) return this.refuse(topic);
     this.tally.counters.received += 1;
     const requestId = randomUUID();
     const printerId = printerIdOf(event);

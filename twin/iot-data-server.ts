@@ -8,6 +8,7 @@
  * protocol), which hands alarm notifications to the twin.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { AWS_LIMITS } from '../contract/index.ts';
 import type { IamDenial, IamRequest } from './iam.ts';
 import { accessKeyOf } from './iam-front.ts';
 import { listen } from './listen.ts';
@@ -37,7 +38,8 @@ export interface IotDataServer {
   close(): Promise<void>;
 }
 
-const MAX_BODY_BYTES = 128 * 1024; // the service's own payload limit
+/** The most a request body may hold: a Publish's payload, or an SNS Publish (form-encoded, so its message's limit suffices). */
+const MAX_BODY_BYTES = Math.max(AWS_LIMITS.iotMessageBytes, 4 * AWS_LIMITS.snsMessageBytes);
 
 function sendError(res: ServerResponse, status: number, type: string, message: string): void {
   res.writeHead(status, { 'content-type': 'application/json', 'x-amzn-errortype': type });
@@ -73,6 +75,11 @@ async function snsPublish(
   const message = form.get('Message');
   if (form.get('Action') !== 'Publish' || message === null) {
     xmlError(400, 'InvalidParameter', 'only Publish with a Message is served here');
+    return;
+  }
+  const size = Buffer.byteLength(message) + Buffer.byteLength(form.get('Subject') ?? '');
+  if (size > AWS_LIMITS.snsMessageBytes) {
+    xmlError(400, 'InvalidParameter', `Invalid parameter: Message too long (${size} bytes, the limit is ${AWS_LIMITS.snsMessageBytes})`);
     return;
   }
   const denial = await authorize(form.get('TopicArn') ?? '');
@@ -174,8 +181,8 @@ export async function startIotDataServer(
         return;
       }
       const payload = await readBody(req);
-      if (payload === undefined) {
-        sendError(res, 413, 'RequestEntityTooLargeException', 'payload over 128 KB');
+      if (payload === undefined || payload.length > AWS_LIMITS.iotMessageBytes) {
+        sendError(res, 413, 'RequestEntityTooLargeException', `payload over ${AWS_LIMITS.iotMessageBytes} bytes`);
         return;
       }
       try {

@@ -302,7 +302,7 @@ describe('IAM', () => {
     expect(statements).toEqual(
       expect.arrayContaining([
         {
-          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+          actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
           resources: [getAttOf(template, 'AWS::DynamoDB::Table', 'Arn', PROFILES)],
         },
         { actions: ['iot:Publish'], resources: expect.arrayContaining([stackArn('iot', `topic/${PREDICTION_TOPIC}`), alarmTopics]) },

@@ -218,7 +218,7 @@ describe('IAM (stream ingest)', () => {
     expect(statements).toEqual(
       expect.arrayContaining([
         {
-          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+          actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
           resources: [getAttOf(template, 'AWS::DynamoDB::Table', 'Arn', PROFILES)],
         },
         {

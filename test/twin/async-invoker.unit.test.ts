@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import { AsyncInvoker, type AsyncInvokerOptions, type AttemptOutcome } from '../../twin/async-invoker.ts';
 import { DeadLetters } from '../../twin/dead-letters.ts';
 import { TwinWaitError } from '../../twin/errors.ts';
+import { AWS_LIMITS } from '../../contract/index.ts';
 import type { HandledMessage, InvocationRecord, InvokerEvents } from '../../twin/invoker-events.ts';
 
 interface Call {
@@ -203,5 +204,28 @@ describe('asynchronous invoker', () => {
     ]);
     expect(invoker.stats()).toMatchObject({ received: 1, done: 1, deadLettered: 1 });
     await expect(invoker.waitUntilHandled(5)).rejects.toThrow(TwinWaitError);
+  });
+});
+
+describe("Lambda's asynchronous payload limit", () => {
+  it('takes an event of exactly the limit, and refuses one byte more before any invocation, as Lambda does', async () => {
+    const { invoker, started } = setUp();
+    const padded = (bytes: number) => {
+      const json = JSON.stringify({ PrinterId: 'P', pad: '' });
+      return JSON.stringify({ PrinterId: 'P', pad: 'x'.repeat(bytes - Buffer.byteLength(json)) });
+    };
+    const atLimit = padded(AWS_LIMITS.lambdaAsyncPayloadBytes);
+    const over = padded(AWS_LIMITS.lambdaAsyncPayloadBytes + 1);
+    expect([Buffer.byteLength(atLimit), Buffer.byteLength(over)]).toEqual([
+      AWS_LIMITS.lambdaAsyncPayloadBytes,
+      AWS_LIMITS.lambdaAsyncPayloadBytes + 1,
+    ]);
+    invoker.submit('dt/p', JSON.parse(over), over);
+    await flush();
+    expect(started()).toEqual([]);
+    expect(invoker.stats().refused).toBe(1);
+    invoker.submit('dt/p', JSON.parse(atLimit), atLimit);
+    await flush();
+    expect(started()).toHaveLength(1);
   });
 });
