@@ -11,7 +11,7 @@
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { getRequestListener } from '@hono/node-server';
 import { API_FUNCTION, PREDICTION_TOPIC } from '../contract/index.ts';
-import { dashboardServer } from '../dashboard/serve.ts';
+import { type ApiFetch, dashboardServer } from '../dashboard/serve.ts';
 import { DynamoDbHistory } from '../lambda/adapters/dynamodb-history.ts';
 import { DynamoDbFleet } from '../lambda/adapters/fleet-operations.ts';
 import { createAlarmWriter } from '../lambda/sweep-app.ts';
@@ -19,7 +19,7 @@ import { httpApiGateway } from './api-gateway.ts';
 import type { Closers } from './closers.ts';
 import { type CloudIam, TWIN_API_ID } from './cloud-iam.ts';
 import { LOCAL_AWS, localDynamoDbClient } from './dynamodb.ts';
-import type { TwinHttpServer } from './http-server.ts';
+import { HEALTH_PATH, type TwinHttpServer } from './http-server.ts';
 import type { FunctionEntry } from './lambda-bundle.ts';
 import { type FunctionEnvironmentSettings, type LocalFunction, startFunction } from './local-function.ts';
 
@@ -52,8 +52,30 @@ export interface OperatorApiOptions {
 /** Most execution environments of the API function at once (a dashboard polls a few routes together). */
 const API_CONCURRENCY = 4;
 
-/** Starts the API function, mounts the gateway and the page; returns the in-process operations. */
-export async function startOperatorApi(options: OperatorApiOptions): Promise<{ fleet: DynamoDbFleet }> {
+/** The started API: the in-process operations, and `serve` to mount the gateway and the page on the twin's HTTP server. */
+export interface OperatorApi {
+  readonly fleet: DynamoDbFleet;
+  /** Serves `/api/*` through the gateway and the page beside it; `GET /api/health` also carries `health()`. */
+  serve(health: () => object): void;
+}
+
+/**
+ * The function's answer to `GET /api/health` with the twin's own counters
+ * added (read by `npm run emit -- --wait` and `npm run ranked`): the request
+ * still goes through the gateway and the function, so a broken API shows here too.
+ */
+function withTwinHealth(gateway: ApiFetch, health: () => object): ApiFetch {
+  return async (request, env) => {
+    const response = await gateway(request, env);
+    if (request.method !== 'GET' || new URL(request.url).pathname !== HEALTH_PATH || response.status !== 200) return response;
+    const headers = new Headers(response.headers);
+    headers.delete('content-length');
+    return Response.json({ ...((await response.json()) as object), ...health() }, { status: 200, headers });
+  };
+}
+
+/** Starts the API function and its gateway; returns the in-process operations and how to serve them. */
+export async function startOperatorApi(options: OperatorApiOptions): Promise<OperatorApi> {
   const { cloud, detector, settings, closers } = options;
   const functionName = `${detector.functionName}-api`;
   const fn: LocalFunction = {
@@ -93,8 +115,10 @@ export async function startOperatorApi(options: OperatorApiOptions): Promise<{ f
     invokeDenied: cloud.decisions.apiInvoke?.message,
     integrationTimeoutMs: options.integrationTimeoutMs,
   });
-  options.http.fallback(getRequestListener(dashboardServer(gateway).fetch));
-  return { fleet: localFleet(options) };
+  return {
+    fleet: localFleet(options),
+    serve: (health) => options.http.fallback(getRequestListener(dashboardServer(withTwinHealth(gateway, health)).fetch)),
+  };
 }
 
 /** The API's operations in the twin's own process, signed with the API's role as the function's are. */

@@ -50,7 +50,7 @@ import { AsyncInvoker, type InvokerStats } from './async-invoker.ts';
 import { Closers } from './closers.ts';
 import { type DeadLetterRecord, DeadLetters } from './dead-letters.ts';
 import { writeDiscoveryFile } from './discovery.ts';
-import { HEALTH_PATH, startHttpServer, twinHealth } from './http-server.ts';
+import { startHttpServer, twinHealth } from './http-server.ts';
 import type { InvokerEvents } from './invoker-events.ts';
 import { LineFile } from './line-file.ts';
 import { localFunction, startFunction } from './local-function.ts';
@@ -242,7 +242,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     closers.add(() => clock.stop());
 
     // The operator API: API Gateway's HTTP API in front of its function, as deployed (`operator-api.ts`).
-    const { fleet } = await startOperatorApi({
+    const api = await startOperatorApi({
       http,
       cloud,
       detector: fn,
@@ -305,7 +305,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       const { refused, ...counters } = invoker.stats();
       return { ...counters, ruleErrors: refused, coldStarts: runtime.stats().coldStarts };
     };
-    http.route('GET', HEALTH_PATH, () => ({ body: twinHealth(stats()) }));
+    api.serve(() => twinHealth(stats()));
     const discoveryFile =
       options.discoveryFile === false ? undefined : options.discoveryFile ? resolve(options.discoveryFile) : paths?.discoveryFile;
     if (discoveryFile !== undefined) {
@@ -347,7 +347,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       iam: cloud.iam,
       dynamoDb: dynamoDbClient,
       eventsTableName,
-      fleet,
+      fleet: api.fleet,
       sweep: async (at) => {
         const outcome = (await clock.sweep(at ?? now())) as { ok: boolean; value?: unknown; error?: { errorMessage?: string } };
         if (!outcome.ok) throw new Error(`sweep failed: ${outcome.error?.errorMessage ?? 'unknown error'}`);
