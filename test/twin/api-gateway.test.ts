@@ -58,6 +58,21 @@ afterAll(async () => {
   await twin?.close();
 });
 
+describe('the HTTP API the twin serves', () => {
+  it("is the stack's: its route and IAM authorization, payload format 2.0 to the function, the $default stage, the default timeout", async () => {
+    const template = await cloudTemplate({ ingest: 'direct', deviceIdentity: 'any' });
+    const of = (type: string) => Object.values(template.resources).filter((r) => r.Type === type);
+    expect(of('AWS::ApiGatewayV2::Route').map((r) => [r.Properties!['RouteKey'], r.Properties!['AuthorizationType']])).toEqual([
+      [HTTP_API.routeKey, 'AWS_IAM'],
+    ]);
+    const integrations = of('AWS::ApiGatewayV2::Integration').map((r) => r.Properties!);
+    expect(integrations.map((p) => [p['IntegrationType'], p['PayloadFormatVersion'], p['TimeoutInMillis']])).toEqual([
+      ['AWS_PROXY', HTTP_API.payloadFormatVersion, undefined],
+    ]);
+    expect(of('AWS::ApiGatewayV2::Stage').map((r) => r.Properties!['StageName'])).toEqual([HTTP_API.stage]);
+  });
+});
+
 describe('the request, as the function receives it', () => {
   it('is a payload 2.0 event: raw path and query, lower-cased headers with repeats comma-joined, cookies, IAM caller', async () => {
     const reply = await raw(twin.httpUrl, 'GET', '/api/printers/a%20b?x=1&x=2&y=&z=%C3%A9', [
