@@ -4,6 +4,7 @@
  * folder may import it. `docs/design.md` explains the semantics behind it.
  */
 export * from './detector-function.ts';
+export * from './http-api.ts';
 export * from './ingest.ts';
 export * from './limits.ts';
 export * from './aws-limits.ts';

@@ -82,8 +82,12 @@ export function localOnly(): MiddlewareHandler {
   };
 }
 
-/** What answers `/api/*`: the operator API's own `fetch`, or a forwarder to the deployed one. */
-export type ApiFetch = (request: Request) => Response | Promise<Response>;
+/**
+ * What answers `/api/*`: the operator API's own `fetch`, or a forwarder to the
+ * deployed one; `env` is the server's (under `@hono/node-server`, the Node
+ * request as `incoming`, for what a `Request` loses: repeated headers, the peer).
+ */
+export type ApiFetch = (request: Request, env?: unknown) => Response | Promise<Response>;
 
 /**
  * The page and the API on one origin, as the twin and `npm run dashboard`
@@ -93,7 +97,7 @@ export type ApiFetch = (request: Request) => Response | Promise<Response>;
 export function dashboardServer(api: ApiFetch): Hono {
   const app = new Hono();
   app.use('*', localOnly());
-  app.all('/api/*', (c) => api(c.req.raw));
+  app.all('/api/*', (c) => api(c.req.raw, c.env));
   app.route('/', dashboardApp());
   app.notFound((c) => c.json({ error: `no such page: ${c.req.path}` }, 404));
   return app;

@@ -11,7 +11,15 @@ import { Architecture, Runtime, type Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { fileURLToPath } from 'node:url';
 import { DETECTOR_BUNDLE, DETECTOR_EXTERNALS, DETECTOR_HANDLER } from '../lambda/bundling.ts';
+
+/**
+ * The repository's lock file, named rather than searched for from the working
+ * folder: the twin synthesizes the stack in whatever folder a CLI runs in
+ * (`twin/cloud-template.ts`).
+ */
+const LOCK_FILE = fileURLToPath(new URL('../package-lock.json', import.meta.url));
 
 export interface BundledFunctionOptions {
   /** The entry file (one of `lambda/bundling.ts`'s). */
@@ -43,6 +51,7 @@ export function createBundledFunction(
   const fn = new NodejsFunction(scope, 'Function', {
     description: options.description,
     entry: options.entry,
+    depsLockFilePath: LOCK_FILE,
     handler: DETECTOR_HANDLER,
     runtime: Runtime.NODEJS_22_X,
     architecture: Architecture.ARM_64,

@@ -19,13 +19,13 @@ import { Tracing } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { API_FUNCTION, detectorEnvironment, EVENTS_TABLE, PROFILES_TABLE } from '../contract/index.ts';
+import { API_FUNCTION, detectorEnvironment, EVENTS_TABLE, HTTP_API, PROFILES_TABLE } from '../contract/index.ts';
 import { API_ENTRY } from '../lambda/bundling.ts';
 import { type AlarmDeliveryTargets, alarmDeliveryEnvironment, grantAlarmDelivery } from './alarm-delivery.ts';
 import { createBundledFunction } from './bundled-function.ts';
 
 /** The one route: the Hono app routes below it (`/api/health`, `/api/printers/...`, ...). */
-export const API_ROUTE_PATH = '/api/{proxy+}';
+export const API_ROUTE_PATH = HTTP_API.routePath;
 
 /** An access log line: who called which route, from where, how it ended and how long it took. */
 export const ACCESS_LOG_FORMAT = {

@@ -9,7 +9,7 @@
  * they are decided once, at start; a function's own calls are decided per
  * request by the service fronts (`iam-front.ts`, `iot-data-server.ts`).
  */
-import { type DeviceIdentityMode, type IngestMode, LOCAL_STREAM_NAME } from '../contract/index.ts';
+import { type DeviceIdentityMode, HTTP_API, type IngestMode, LOCAL_STREAM_NAME } from '../contract/index.ts';
 import type { Closers } from './closers.ts';
 import { LOCAL_AWS } from './dynamodb.ts';
 import { KinesisClient } from './kinesis-client.ts';
@@ -34,6 +34,7 @@ export const STACK_PATHS = {
   sweepSchedule: 'Sweep/Schedule/Resource',
   api: 'OperatorApi/Function/Resource',
   apiLogs: 'OperatorApi/LogGroup/Resource',
+  httpApi: 'OperatorApi/Api/Resource',
   rule: 'Rule/Rule',
   ruleErrorRole: 'Rule/ErrorActionRole/Resource',
   ruleStreamRole: 'Rule/StreamActionRole/Resource',
@@ -48,6 +49,14 @@ export interface TwinResourceNames {
   readonly functionName: string;
 }
 
+/** The twin's HTTP API id (API Gateway makes up ten characters of its own). */
+export const TWIN_API_ID = 'twinlocal0';
+
+/** The ARN API Gateway invokes the function from: its API, stage, method and route (ARN format of execute-api). */
+export function httpApiSourceArn(region: string, account: string): string {
+  return `arn:aws:execute-api:${region}:${account}:${TWIN_API_ID}/${HTTP_API.stage}/ANY${HTTP_API.routePath}`;
+}
+
 /** The service-side decisions, made once at start; undefined means allowed. */
 export interface ServiceDecisions {
   /** The topic rule invoking the detector (direct ingest), or putting readings on the stream (stream ingest). */
@@ -60,6 +69,8 @@ export interface ServiceDecisions {
   readonly detectorDeadLetters: IamDenial | undefined;
   /** Lambda sending the sweep's failed invocations to its own on-failure destination. */
   readonly sweepDeadLetters: IamDenial | undefined;
+  /** API Gateway invoking the operator API function, from the HTTP API's route. */
+  readonly apiInvoke: IamDenial | undefined;
   /** Lambda writing each function's logs. */
   readonly logs: Readonly<Record<'detector' | 'sweep' | 'api', IamDenial | undefined>>;
 }
@@ -101,6 +112,7 @@ export async function startCloudIam(options: {
   bind(STACK_PATHS.sweep, `${n.functionName}-sweep`);
   bind(STACK_PATHS.api, `${n.functionName}-api`);
   bind(STACK_PATHS.stream, LOCAL_STREAM_NAME);
+  bind(STACK_PATHS.httpApi, TWIN_API_ID);
   const iam = new TwinIam(template, { region: options.region, names });
   const arn = (path: string) => iam.resolver.getAtt(iam.template.paths[path]!, 'Arn');
   const decide = async (role: IamRole | string, requests: IamRequest[], service: string) => {
@@ -164,6 +176,17 @@ export async function startCloudIam(options: {
       roles.sweep,
       [{ action: 'sqs:SendMessage', resource: arn(STACK_PATHS.sweepDeadLetters) }],
       'local-lambda',
+    ),
+    apiInvoke: await decide(
+      'apigateway.amazonaws.com',
+      [
+        {
+          action: 'lambda:InvokeFunction',
+          resource: arn(STACK_PATHS.api),
+          context: { 'aws:SourceArn': httpApiSourceArn(options.region, account) },
+        },
+      ],
+      'local-apigateway',
     ),
     logs: {
       detector: await logs(roles.detector, STACK_PATHS.detectorLogs),

@@ -1,8 +1,9 @@
 /**
- * The twin's own HTTP API, on 127.0.0.1 only: a small router of JSON routes
- * by method and exact path. Today it serves the twin's health
- * (`GET /api/health`, read by `npm run emit -- --wait` and `npm run ranked`);
- * more routes are mounted on the same server with {@link TwinHttpServer.route}.
+ * The twin's own HTTP server, on 127.0.0.1 only: a small router of JSON routes
+ * by method and exact path ({@link TwinHttpServer.route}), and a fallback for
+ * the rest: the operator API behind its gateway and the dashboard
+ * (`operator-api.ts`), whose `GET /api/health` also carries the twin's
+ * counters (read by `npm run emit -- --wait` and `npm run ranked`).
  *
  * Loopback only, and only for requests addressed to a loopback name: the API
  * has no authentication, so neither another machine nor a web page that

@@ -1,12 +1,11 @@
 /**
- * Builds what the twin runs as its Lambda function: the detector (direct
- * ingest) or stream ingest's handler, bundled with the very settings the CDK
- * stack deploys it with ({@link DETECTOR_BUNDLE}, {@link DETECTOR_EXTERNALS}),
- * plus the small runtime bootstrap that hosts it in a worker thread. Output
- * goes to a git-ignored, content-addressed folder
- * (`.local/build/detector-<hash>/`, `.local/build/stream-<hash>/`), written
- * atomically, so that concurrent twins and test processes never see a
- * half-written bundle.
+ * Builds what the twin runs as its Lambda functions (the detector or stream
+ * ingest's handler, the sweep, the operator API), each bundled with the very
+ * settings the CDK stack deploys it with ({@link DETECTOR_BUNDLE},
+ * {@link DETECTOR_EXTERNALS}), plus the small runtime bootstrap that hosts it
+ * in a worker thread. Output goes to a git-ignored, content-addressed folder
+ * (`.local/build/<entry>-<hash>/`), written atomically, so that concurrent
+ * twins and test processes never see a half-written bundle.
  */
 import { build, type BuildOptions, type OutputFile } from 'esbuild';
 import { createHash, randomUUID } from 'node:crypto';
@@ -14,17 +13,37 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DETECTOR_BUNDLE, DETECTOR_ENTRY, DETECTOR_EXTERNALS, DETECTOR_HANDLER, STREAM_ENTRY, SWEEP_ENTRY } from '../lambda/bundling.ts';
+import {
+  API_ENTRY,
+  DETECTOR_BUNDLE,
+  DETECTOR_ENTRY,
+  DETECTOR_EXTERNALS,
+  DETECTOR_HANDLER,
+  STREAM_ENTRY,
+  SWEEP_ENTRY,
+} from '../lambda/bundling.ts';
 
 /** Where bundles are written by default (git-ignored). */
 export const DEFAULT_BUILD_DIR = fileURLToPath(new URL('../.local/build/', import.meta.url));
 
 const BOOTSTRAP_ENTRY = fileURLToPath(new URL('./lambda-bootstrap.ts', import.meta.url));
 
-/** The functions' entry points: the topic rule's (direct ingest), the stream's event source mapping's, and the clock's sweep. */
-export type FunctionEntry = 'detector' | 'stream' | 'sweep';
+/**
+ * The functions' entry points: the topic rule's (direct ingest), the stream's
+ * event source mapping's, the clock's sweep and the HTTP API's operator API;
+ * or a file of its own (a test's stand-in, bundled the same way).
+ */
+export type FunctionEntry = 'detector' | 'stream' | 'sweep' | 'api' | { readonly file: string };
 
-const ENTRIES: Readonly<Record<FunctionEntry, string>> = { detector: DETECTOR_ENTRY, stream: STREAM_ENTRY, sweep: SWEEP_ENTRY };
+const ENTRIES: Readonly<Record<Exclude<FunctionEntry, object>, string>> = {
+  detector: DETECTOR_ENTRY,
+  stream: STREAM_ENTRY,
+  sweep: SWEEP_ENTRY,
+  api: API_ENTRY,
+};
+
+const entryFile = (entry: FunctionEntry) => (typeof entry === 'string' ? ENTRIES[entry] : entry.file);
+const entryName = (entry: FunctionEntry) => (typeof entry === 'string' ? entry : basename(entry.file).replace(/\.[^.]*$/, ''));
 
 /** A built function, ready to be loaded by an execution environment. */
 export interface FunctionBundle {
@@ -50,7 +69,7 @@ async function buildBundle(buildDir: string, entry: FunctionEntry): Promise<Func
     ...DETECTOR_BUNDLE,
     banner: { js: DETECTOR_BUNDLE.banner },
     mainFields: [...DETECTOR_BUNDLE.mainFields],
-    entryPoints: [ENTRIES[entry]],
+    entryPoints: [entryFile(entry)],
     external: [...DETECTOR_EXTERNALS],
     outfile: join(staging, 'index.mjs'),
   });
@@ -64,7 +83,7 @@ async function buildBundle(buildDir: string, entry: FunctionEntry): Promise<Func
   const files = [...detector, ...bootstrap];
   const hash = createHash('sha256');
   for (const file of files) hash.update(basename(file.path)).update(file.contents);
-  const dir = join(buildDir, `${entry}-${hash.digest('hex').slice(0, 16)}`);
+  const dir = join(buildDir, `${entryName(entry)}-${hash.digest('hex').slice(0, 16)}`);
   const handlerFile = join(dir, 'index.mjs');
   const bytes = detector.find((file) => file.path.endsWith('index.mjs'))?.contents.byteLength ?? 0;
   const result = { dir, handlerFile, handlerName: DETECTOR_HANDLER, bootstrapFile: join(dir, 'bootstrap.mjs'), bytes };
@@ -136,7 +155,7 @@ export function buildWorkerScript(
 
 /** Bundles the function's `entry` (once per process, build folder and entry). */
 export function buildFunctionBundle(buildDir: string = DEFAULT_BUILD_DIR, entry: FunctionEntry = 'detector'): Promise<FunctionBundle> {
-  const key = `${buildDir}\0${entry}`;
+  const key = `${buildDir}\0${entryFile(entry)}`;
   let pending = builds.get(key);
   if (!pending) {
     pending = buildBundle(buildDir, entry);

@@ -1,6 +1,7 @@
 /** What a twin can be started with (`startTwin`). */
 import type { DeviceIdentityMode, IngestMode, ProfileInput } from '../contract/index.ts';
 import type { CloudTemplate } from './cloud-template.ts';
+import type { FunctionEntry } from './lambda-bundle.ts';
 
 export interface TwinOptions {
   /** Host every server listens on. @default '127.0.0.1' */
@@ -75,4 +76,8 @@ export interface TwinOptions {
    * (`cloud-template.ts`); a changed one shows what a changed stack would do.
    */
   readonly template?: CloudTemplate;
+  /** How long the HTTP API waits for the operator API function. @default HTTP_API.integrationTimeoutSeconds, in ms */
+  readonly apiIntegrationTimeoutMs?: number;
+  /** What runs as the operator API function (a test's stand-in). @default 'api', the stack's bundle */
+  readonly apiEntry?: FunctionEntry;
 }

@@ -15,7 +15,8 @@
  *   and run by a small Lambda service (`lambda-runtime.ts`) in worker
  *   threads, with the environment the stack gives it (`local-function.ts`);
  * - the IoT Data Plane `Publish` API, served locally onto the broker;
- * - the twin's HTTP API (`http-server.ts`): operator API, dashboard, and the
+ * - the twin's HTTP API (`http-server.ts`): the operator API function behind
+ *   API Gateway's HTTP API (`operator-api.ts`), the dashboard, and the
  *   discovery file that lets the CLIs find it (`discovery.ts`);
  * - the clock: the sweep function, run on an interval (`clock.ts`), and the
  *   notifications SNS would carry (`notifications.ts`);
@@ -41,7 +42,7 @@ import type { SweepResult } from '../lambda/sweep.ts';
 import { LOCAL_AWS } from './dynamodb.ts';
 import { LocalNotifications } from './notifications.ts';
 import { Clock } from './clock.ts';
-import { mountOperatorApi } from './operator-api.ts';
+import { startOperatorApi } from './operator-api.ts';
 import type { TwinOptions } from './twin-options.ts';
 
 export type { TwinOptions } from './twin-options.ts';
@@ -49,7 +50,7 @@ import { AsyncInvoker, type InvokerStats } from './async-invoker.ts';
 import { Closers } from './closers.ts';
 import { type DeadLetterRecord, DeadLetters } from './dead-letters.ts';
 import { writeDiscoveryFile } from './discovery.ts';
-import { HEALTH_PATH, startHttpServer, twinHealth } from './http-server.ts';
+import { startHttpServer, twinHealth } from './http-server.ts';
 import type { InvokerEvents } from './invoker-events.ts';
 import { LineFile } from './line-file.ts';
 import { localFunction, startFunction } from './local-function.ts';
@@ -59,7 +60,6 @@ import { parseRuleSql } from './rule.ts';
 import { startLocalServices } from './services.ts';
 import { guardRuleTarget, guardSchedule, kinesisClients, startCloudIam, startDynamoDbFront } from './cloud-iam.ts';
 import type { TwinIam } from './iam.ts';
-import { localDynamoDbClient } from './dynamodb.ts';
 import { lockStateDir, statePaths } from './state-dir.ts';
 import { type StreamIngest, startStreamIngest } from './stream-ingest.ts';
 import { type IngestMode, STREAM_INGEST } from '../contract/index.ts';
@@ -241,21 +241,18 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     });
     closers.add(() => clock.stop());
 
-    // The API's clients sign with its role and reach DynamoDB through IAM, as the deployed function's do.
-    const apiDynamoDb = localDynamoDbClient(dynamoDbFront.endpoint, { credentials: cloud.credentialsOf(cloud.roles.api) });
-    closers.add(() => apiDynamoDb.destroy());
-    const { fleet, close: closeApi } = mountOperatorApi({
+    // The operator API: API Gateway's HTTP API in front of its function, as deployed (`operator-api.ts`).
+    const api = await startOperatorApi({
       http,
-      dynamoDb: apiDynamoDb,
-      credentials: cloud.credentialsOf(cloud.roles.api),
-      tableName,
-      eventsTableName,
-      historyDays,
-      endpoint: iotData.endpoint,
-      notificationsTopicArn: LOCAL_NOTIFICATIONS_TOPIC,
+      cloud,
+      detector: fn,
+      settings: functionSettings,
       now,
+      log,
+      closers,
+      integrationTimeoutMs: options.apiIntegrationTimeoutMs,
+      entry: options.apiEntry,
     });
-    closers.add(closeApi);
 
     if (options.profiles !== undefined) {
       const profiles = typeof options.profiles === 'string' ? await loadProfilesFile(options.profiles) : options.profiles;
@@ -308,7 +305,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       const { refused, ...counters } = invoker.stats();
       return { ...counters, ruleErrors: refused, coldStarts: runtime.stats().coldStarts };
     };
-    http.route('GET', HEALTH_PATH, () => ({ body: twinHealth(stats()) }));
+    api.serve(() => twinHealth(stats()));
     const discoveryFile =
       options.discoveryFile === false ? undefined : options.discoveryFile ? resolve(options.discoveryFile) : paths?.discoveryFile;
     if (discoveryFile !== undefined) {
@@ -350,7 +347,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       iam: cloud.iam,
       dynamoDb: dynamoDbClient,
       eventsTableName,
-      fleet,
+      fleet: api.fleet,
       sweep: async (at) => {
         const outcome = (await clock.sweep(at ?? now())) as { ok: boolean; value?: unknown; error?: { errorMessage?: string } };
         if (!outcome.ok) throw new Error(`sweep failed: ${outcome.error?.errorMessage ?? 'unknown error'}`);

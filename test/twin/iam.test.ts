@@ -13,6 +13,9 @@ import { cloudTemplate } from '../../twin/cloud-template.ts';
 import { exerciseEveryPath, IAM_SCENARIO_PROFILES, IAM_SCENARIO_THINGS, iamCoverage } from '../../cli/iam-scenario.ts';
 import { withoutAction } from '../support/iam.ts';
 
+/** The HTTP API route's resource policy statement on the API function (`lib/operator-api.ts`). */
+const API_INVOKE_PERMISSION = 'OperatorApi/Api/ANY--api--{proxy+}/Function-Permission';
+
 let twin: Twin | undefined;
 afterEach(async () => {
   await twin?.close();
@@ -53,6 +56,8 @@ describe('a grant taken away from a role is refused on the twin as in AWS, in ev
     ['direct', 'any', 'Detector/Function/Resource', 'iot:Publish'],
     ['direct', 'any', 'Sweep/Function/Resource', 'dynamodb:Query'],
     ['direct', 'any', 'OperatorApi/Function/Resource', 'dynamodb:Scan'],
+    ['direct', 'any', 'OperatorApi/Function/Resource', 'dynamodb:Query'],
+    ['stream', 'any', 'OperatorApi/Function/Resource', 'dynamodb:UpdateItem'],
     ['direct', 'any', 'SchedulerRoleForTarget-098f73/Resource', 'lambda:InvokeFunction'],
     ['stream', 'any', 'Detector/Function/Resource', 'kinesis:ListShards'],
     ['stream', 'any', 'Detector/Function/Resource', 'dynamodb:UpdateItem'],
@@ -86,5 +91,23 @@ describe('a grant taken away from a role is refused on the twin as in AWS, in ev
     expect(JSON.parse(denied[0]!).reason).toMatch(/is not authorized to perform/);
     const failed = failure !== undefined || (twin?.stats().deadLettered ?? 0) > 0 || (twin?.stats().ruleErrors ?? 0) > 0;
     expect(failed).toBe(true);
+  });
+});
+
+describe("API Gateway's permission to invoke the operator API function", () => {
+  it('taken away, every API request is answered 500 by API Gateway and one line names the refusal', async () => {
+    const template = structuredClone(await cloudTemplate({ ingest: 'direct', deviceIdentity: 'any' }));
+    const permission = template.paths[API_INVOKE_PERMISSION]!;
+    expect(template.resources[permission]?.Type).toBe('AWS::Lambda::Permission');
+    delete (template.resources as Record<string, unknown>)[permission];
+    const lines: string[] = [];
+    twin = await startTwin({ template, logFile: false, sweepSeconds: 0, onLog: (line) => lines.push(line) });
+    for (const path of ['/api/health', '/api/printers/ranked']) {
+      const reply = await fetch(`${twin.httpUrl}${path}`);
+      expect({ status: reply.status, body: await reply.json() }).toEqual({ status: 500, body: { message: 'Internal Server Error' } });
+    }
+    const denied = lines.filter((line) => line.includes('IAM denied') && line.includes(' lambda:InvokeFunction on '));
+    expect(denied).toHaveLength(1);
+    expect(JSON.parse(denied[0]!).reason).toMatch(/apigateway\.amazonaws\.com is not authorized to perform/);
   });
 });
