@@ -8,7 +8,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DeviceIdentityMode, IngestMode } from '../../contract/index.ts';
-import { startTwin, type Twin } from '../../twin/twin.ts';
+import { startTwin, type Twin, type TwinOptions } from '../../twin/twin.ts';
 import { cloudTemplate } from '../../twin/cloud-template.ts';
 import { exerciseEveryPath, IAM_SCENARIO_PROFILES, IAM_SCENARIO_THINGS, iamCoverage } from '../../cli/iam-scenario.ts';
 import { withoutAction } from '../support/iam.ts';
@@ -22,6 +22,20 @@ afterEach(async () => {
   twin = undefined;
 });
 
+/** A twin in `ingest` / `deviceIdentity` mode with the scenario's printers and things; its log lines go to `lines`. */
+function startScenarioTwin(ingest: IngestMode, deviceIdentity: DeviceIdentityMode, lines: string[], extra: Partial<TwinOptions> = {}) {
+  return startTwin({
+    ingest,
+    deviceIdentity,
+    things: IAM_SCENARIO_THINGS,
+    profiles: IAM_SCENARIO_PROFILES,
+    logFile: false,
+    sweepSeconds: 0,
+    onLog: (line) => lines.push(line),
+    ...extra,
+  });
+}
+
 describe.each<[IngestMode, DeviceIdentityMode]>([
   ['direct', 'any'],
   ['stream', 'any'],
@@ -29,15 +43,7 @@ describe.each<[IngestMode, DeviceIdentityMode]>([
 ])('%s ingest, device identity %s', (ingest, deviceIdentity) => {
   it('every path of the product is allowed by the roles the stack deploys, and every grant is needed', async () => {
     const lines: string[] = [];
-    twin = await startTwin({
-      ingest,
-      deviceIdentity,
-      things: IAM_SCENARIO_THINGS,
-      profiles: IAM_SCENARIO_PROFILES,
-      logFile: false,
-      sweepSeconds: 0,
-      onLog: (line) => lines.push(line),
-    });
+    twin = await startScenarioTwin(ingest, deviceIdentity, lines);
     const coverage = await iamCoverage(twin, lines);
     console.log(
       `IAM coverage, ${ingest}/${deviceIdentity}: ${coverage.grants} grants, ${coverage.unused} unused, each kept with its reason`,
@@ -68,18 +74,7 @@ describe('a grant taken away from a role is refused on the twin as in AWS, in ev
     const lines: string[] = [];
     let failure: unknown;
     try {
-      twin = await startTwin({
-        ingest,
-        deviceIdentity,
-        template,
-        things: IAM_SCENARIO_THINGS,
-        profiles: IAM_SCENARIO_PROFILES,
-        logFile: false,
-        sweepSeconds: 0,
-        retryDelaysMs: [10, 10],
-        streamRetryAttempts: 1,
-        onLog: (line) => lines.push(line),
-      });
+      twin = await startScenarioTwin(ingest, deviceIdentity, lines, { template, retryDelaysMs: [10, 10], streamRetryAttempts: 1 });
       const status = await exerciseEveryPath(twin);
       failure = Object.values(status).some((code) => code >= 500) ? status : undefined;
     } catch (error) {
