@@ -291,6 +291,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
         table: tableName,
         eventsTable: eventsTableName,
         ...(stream ? { kinesis: stream.kinesis.endpoint } : {}),
+        ...(logFile !== undefined ? { logFile: logFile.path } : {}),
       };
       closers.add(writeDiscoveryFile(discoveryFile, record));
     }

@@ -57,6 +57,7 @@ describe('npm run local', () => {
         dashboard: `${httpUrl}/`,
         table: 'PrinterProfiles',
         eventsTable: 'PrinterEvents',
+        logFile,
       });
       expect(await fetchTwinHealth(httpUrl!)).toEqual({ ok: true, twin: { received: 0, done: 0, inFlight: 0 } });
 
