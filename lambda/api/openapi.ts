@@ -58,12 +58,16 @@ const SCHEMAS = {
   Error: { ...object({ error: { type: 'string', description: 'one line' } }), additionalProperties: false },
   AlarmState: STATE,
   Severity: SEVERITY,
-  Alarm: object({
-    State: ref('AlarmState'),
-    Severity: { oneOf: [ref('Severity'), { type: 'null' }] },
-    Cause: { oneOf: [CAUSE, { type: 'null' }] },
-    Since: { ...nullable('string'), format: 'date-time' },
-  }),
+  Alarm: object(
+    {
+      State: ref('AlarmState'),
+      Severity: { oneOf: [ref('Severity'), { type: 'null' }] },
+      Cause: { oneOf: [CAUSE, { type: 'null' }] },
+      Since: { ...nullable('string'), format: 'date-time' },
+      Until: { type: 'string', format: 'date-time', description: 'when a snooze ends; present only while SNOOZE_DISABLED by a snooze' },
+    },
+    ['State', 'Severity', 'Cause', 'Since'],
+  ),
   PrinterSummary: object({
     PrinterId: { type: 'string' },
     EventCount: { type: 'integer' },
