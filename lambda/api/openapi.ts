@@ -111,7 +111,11 @@ const SCHEMAS = {
       {
         action: { enum: ['acknowledge', 'snooze', 'disable', 'enable', 'reset'] },
         note: { type: 'string', maxLength: 1000 },
-        until: { type: 'string', format: 'date-time', description: 'snooze only (required there): ISO-8601, in the future' },
+        until: {
+          type: 'string',
+          format: 'date-time',
+          description: 'snooze only (required there): ISO-8601 with a time zone (not epoch milliseconds), in the future',
+        },
       },
       ['action'],
     ),
@@ -217,7 +221,7 @@ const PATHS = {
   '/api/events': {
     get: {
       summary: 'Anomaly events and alarm transitions of the whole fleet, newest first',
-      parameters: [PARAM.since, PARAM.limit(50), PARAM.cursor],
+      parameters: [PARAM.since, PARAM.until, PARAM.limit(50), PARAM.cursor],
       responses: { 200: json('One page', ref('HistoryPage')), ...errors(400, 500) },
     },
   },
