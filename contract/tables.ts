@@ -43,9 +43,9 @@ export const ATTR = {
   lastEvent: 'LastEvent',
   /** Former form: invocation id of the write whose entries `LastEvent` holds. */
   lastEventRequestId: 'LastEventRequestId',
-  /** Request ids of the printer's latest writes of readings (list, oldest first, bounded): a retry of one of them is recognised. */
+  /** Tags of the request ids of the printer's latest writes of readings (list, oldest first, bounded): a retry of one of them is recognised. */
   recentRequests: 'RecentRequests',
-  /** The outbox entries each of those writes counted, when it counted any (map: request id to JSON): what its retry delivers again. */
+  /** The outbox entries each of those writes counted, when it counted any (map: request tag to JSON): what its retry delivers again. */
   requestEntries: 'RequestEntries',
   /** Pending events: anomaly events counted but not yet published (string set of JSON), kept until published. */
   pendingEvents: 'PendingEvents',

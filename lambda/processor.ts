@@ -20,6 +20,7 @@ import { type AlarmTransitionPayload, type AnomalyEvent, type DeviceIdentityMode
 import type { PrinterState } from './core/detector.ts';
 import { foreignSender, needsRegistry } from './core/identity.ts';
 import { latestEntries, parseProfile, type StoredPrinter, wroteBefore } from './core/profile.ts';
+import { requestTag } from './core/request-tag.ts';
 import { type InvalidElement, parseMessage } from './core/reading.ts';
 import { ConfigurationError, WriteConflictError } from './errors.ts';
 import { FleetDefaults } from './fleet-defaults.ts';
@@ -138,7 +139,7 @@ export class ReadingProcessor {
   private readonly identity: NonNullable<ProcessorOptions['identity']>;
   private readonly publishing: OutboxDelivery;
   private readonly defaults: FleetDefaults;
-  /** Request ids whose writes' entries this container delivered (the latest ones). */
+  /** Tags of the request ids whose writes' entries this container delivered (the latest ones; `core/request-tag.ts`). */
   private readonly delivered = new RecentSet(10_000);
 
   constructor(options: ProcessorOptions) {
@@ -270,9 +271,9 @@ export class ReadingProcessor {
       if (printer !== undefined && wroteBefore(printer, requestId)) {
         // Lambda delivered this invocation again after its write went through: only publishing is left
         // (that write's entries again, unless a later write's have replaced them).
-        const again = printer.state.recorded?.[requestId] ?? [];
+        const again = printer.state.recorded?.[requestTag(requestId)] ?? [];
         const publishing = await this.publishing.publish(printer, { retry: true, again, ownEvents: [], retrySafe });
-        if (publishing.unpublished === 0) this.delivered.add(requestId);
+        if (publishing.unpublished === 0) this.delivered.add(requestTag(requestId));
         return { kind: 'redelivered', state: view.state, readings: {}, publishing, conflicts };
       }
 
@@ -304,7 +305,7 @@ export class ReadingProcessor {
           ownEvents: planned.events,
           retrySafe,
         });
-        if (planned.events.length > 0 && publishing.unpublished === 0) this.delivered.add(requestId);
+        if (planned.events.length > 0 && publishing.unpublished === 0) this.delivered.add(requestTag(requestId));
         const invalid = planned.invalid ? { invalid: planned.invalid } : {};
         return { kind: 'written', state: written.printer.state, readings: planned.readings, ...invalid, publishing, conflicts };
       }

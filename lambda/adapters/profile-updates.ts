@@ -16,6 +16,7 @@ import {
 import { alarmDeadline } from '../core/alarm.ts';
 import type { PrinterState, Reading } from '../core/detector.ts';
 import { storedAlarm, storedMemory } from '../core/profile.ts';
+import { requestTag } from '../core/request-tag.ts';
 import { alarmRules } from '../core/step.ts';
 import type { FullTransition, ReadingTransition, Transition } from '../ports.ts';
 
@@ -106,9 +107,8 @@ function guarded(expected: PrinterState): Update {
 function notThisRequest(u: Update, requestId: string): void {
   const req = u.name(ATTR.lastEventRequestId);
   const recent = u.name(ATTR.recentRequests);
-  const id = u.value(requestId);
-  u.conditions.push(`(attribute_not_exists(${req}) OR ${req} <> ${id})`);
-  u.conditions.push(`(attribute_not_exists(${recent}) OR NOT contains(${recent}, ${id}))`);
+  u.conditions.push(`(attribute_not_exists(${req}) OR ${req} <> ${u.value(requestId)})`);
+  u.conditions.push(`(attribute_not_exists(${recent}) OR NOT contains(${recent}, ${u.value(requestTag(requestId))}))`);
 }
 
 /**
@@ -119,7 +119,7 @@ function notThisRequest(u: Update, requestId: string): void {
 function appendRequest(u: Update, requestId: string): void {
   const recent = u.name(ATTR.recentRequests);
   u.conditions.push(`(attribute_not_exists(${recent}) OR size(${recent}) < ${u.value(MAX_RECENT_REQUEST_IDS)})`);
-  u.sets.push(`${recent} = list_append(if_not_exists(${recent}, ${u.value([])}), ${u.value([requestId])})`);
+  u.sets.push(`${recent} = list_append(if_not_exists(${recent}, ${u.value([])}), ${u.value([requestTag(requestId)])})`);
 }
 
 /**
@@ -132,12 +132,13 @@ function recordRequest(u: Update, t: FullTransition): void {
   const recent = u.name(ATTR.recentRequests);
   const was = t.expected.requests;
   u.conditions.push(was === undefined ? `attribute_not_exists(${recent})` : `size(${recent}) = ${u.value(was.length)}`);
-  const kept = [...(was ?? []).slice(-(RECENT_REQUEST_IDS - 1)), t.requestId];
+  const own = requestTag(t.requestId);
+  const kept = [...(was ?? []).slice(-(RECENT_REQUEST_IDS - 1)), own];
   u.set(ATTR.recentRequests, kept);
   const entries: Record<string, string> = {};
   const stored = (list: readonly string[]) => (list.length === 1 ? list[0]! : `[${list.join(',')}]`);
   for (const id of kept) {
-    const list = id === t.requestId ? t.entries : t.expected.recorded?.[id];
+    const list = id === own ? t.entries : t.expected.recorded?.[id];
     if (list !== undefined && list.length > 0) entries[id] = stored(list);
   }
   u.set(ATTR.requestEntries, Object.keys(entries).length > 0 ? entries : undefined);

@@ -8,6 +8,7 @@ import { isRecord } from '../../common/guards.ts';
 import { ATTR, type AlarmCause, type AlarmState, type Severity } from '../../contract/index.ts';
 import { type Alarm, type AlarmTransition, INITIAL_ALARM } from './alarm.ts';
 import type { Memory, MetricStats, PrinterState } from './detector.ts';
+import { requestTag } from './request-tag.ts';
 import { parseRules } from './rules.ts';
 
 /**
@@ -29,7 +30,8 @@ export interface StoredPrinter {
 
 /** Whether the item records a write of this request id: a redelivery of an invocation whose write went through. */
 export function wroteBefore(printer: StoredPrinter, requestId: string): boolean {
-  return Object.hasOwn(printer.state.recorded ?? {}, requestId) || printer.state.requests?.includes(requestId) === true;
+  const tag = requestTag(requestId);
+  return Object.hasOwn(printer.state.recorded ?? {}, tag) || printer.state.requests?.includes(tag) === true;
 }
 
 /** The entries the printer's latest write counted, as recorded (none when it counted none). */
@@ -95,7 +97,9 @@ function recordedWrites(item: Record<string, unknown>): { recorded?: Record<stri
   const recorded: Record<string, readonly string[]> = {};
   const lastEventRequestId = item[ATTR.lastEventRequestId];
   const lastEvent = item[ATTR.lastEvent];
-  if (typeof lastEvent === 'string' && typeof lastEventRequestId === 'string') recorded[lastEventRequestId] = recordedEntries(lastEvent);
+  if (typeof lastEvent === 'string' && typeof lastEventRequestId === 'string') {
+    recorded[requestTag(lastEventRequestId)] = recordedEntries(lastEvent);
+  }
   const entries = item[ATTR.requestEntries];
   if (isRecord(entries)) {
     for (const [id, json] of Object.entries(entries)) if (typeof json === 'string') recorded[id] = recordedEntries(json);

@@ -10,6 +10,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_RECENT_REQUEST_IDS, RECENT_REQUEST_IDS } from '../../contract/index.ts';
+import { requestTag } from '../../lambda/core/request-tag.ts';
 import { type DetectorHarness, startDetectorHarness } from '../support/detector-harness.ts';
 import { runModel } from '../support/model.ts';
 import { putOriginalProfile } from '../support/profiles.ts';
@@ -124,7 +125,7 @@ describe('a lost response, other readings, then the retry', () => {
       await h.invoke({ PrinterId: id, data: { value: i % 5 === 4 ? 50 : 95 } }, requestId);
       const kept = (await h.item(id))?.['RecentRequests'] as string[];
       expect(kept.length).toBeLessThanOrEqual(MAX_RECENT_REQUEST_IDS);
-      const latest = ids.slice(Math.max(0, i + 1 - RECENT_REQUEST_IDS), i + 1);
+      const latest = ids.slice(Math.max(0, i + 1 - RECENT_REQUEST_IDS), i + 1).map(requestTag);
       expect(kept.slice(-latest.length)).toEqual(latest);
     }
   });
