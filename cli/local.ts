@@ -2,8 +2,8 @@
  * `npm run local`: starts the local twin and keeps it running until Ctrl-C /
  * SIGTERM, printing one line with its endpoints when it is ready.
  */
-import { registerTwin } from '../twin/locate.ts';
 import { CliError, intOption, runCli, UsageError } from './kit.ts';
+import { registerTwin } from '../twin/locate.ts';
 import { dirname } from 'node:path';
 import { DEVICE_IDENTITY_MODES, type DeviceIdentityMode } from '../contract/index.ts';
 import { loadProfilesFile, ProfilesFileError } from '../twin/profiles-file.ts';
