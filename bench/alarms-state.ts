@@ -47,7 +47,12 @@ const PART_OF: Readonly<Record<string, ItemPart>> = {
     [ATTR.alarm, ATTR.alarmPartition, ATTR.alarmKey, ATTR.silenceAt, ATTR.duePartition, ATTR.dueAt].map((a) => [a, 'alarm' as const]),
   ),
   [ATTR.recent]: 'recent',
-  ...Object.fromEntries([ATTR.lastEvent, ATTR.lastEventRequestId, ATTR.pendingEvents].map((a) => [a, 'outbox' as const])),
+  ...Object.fromEntries(
+    [ATTR.lastEvent, ATTR.lastEventRequestId, ATTR.recentRequests, ATTR.requestEntries, ATTR.pendingEvents].map((a) => [
+      a,
+      'outbox' as const,
+    ]),
+  ),
 };
 
 /** An item's bytes per part: the user's profile, the window mode's memory, the alarm with its index keys and deadlines, the recent values, the outbox, and counters and the rest of the bookkeeping. */

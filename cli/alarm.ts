@@ -4,6 +4,7 @@
  * action code and the same refusals as the API and the dashboard. The
  * deployed API records who acted as the caller's IAM ARN; the twin, `local`.
  */
+import { alarmBadges, snoozeText } from '../dashboard/alarm-text.js';
 import { ALARM_LISTING_ORDER, type AlarmSummary, type PrinterSummary } from '../contract/index.ts';
 import type { PrinterDetail } from '../lambda/api/operations.ts';
 import { API_TARGET_HELP, API_TARGET_OPTIONS, API_TARGET_RULE, callApi, resolveApiTarget } from './api-client.ts';
@@ -47,8 +48,13 @@ const spec = {
   targetRule: API_TARGET_RULE,
 } as const;
 
+/** When a snoozed alarm's snooze ends, worded as the dashboard words it. */
+const snoozed = (alarm: AlarmSummary): string | undefined => (alarm.Until ? snoozeText(alarm.Until, Date.now()) : undefined);
+
 function alarmLine(id: string, alarm: AlarmSummary): string {
-  return `${id}: ${alarm.State}${alarm.Severity ? ` (${alarm.Severity})` : ''}${alarm.Cause ? `, cause ${alarm.Cause}` : ''}${alarm.Since ? `, since ${alarm.Since}` : ''}`;
+  const { severity, cause } = alarmBadges(alarm);
+  const until = snoozed(alarm);
+  return `${id}: ${alarm.State}${severity ? ` (${severity})` : ''}${cause ? `, cause ${cause}` : ''}${alarm.Since ? `, since ${alarm.Since}` : ''}${until ? `, ${until}` : ''}`;
 }
 
 function renderAlarms(printers: readonly PrinterSummary[]): string {
@@ -57,10 +63,11 @@ function renderAlarms(printers: readonly PrinterSummary[]): string {
   const cols: [string, (p: PrinterSummary) => string][] = [
     ['Printer', (p) => p.PrinterId],
     ['State', (p) => p.Alarm.State],
-    ['Severity', (p) => p.Alarm.Severity ?? '-'],
-    ['Cause', (p) => p.Alarm.Cause ?? '-'],
+    ['Severity', (p) => alarmBadges(p.Alarm).severity ?? '-'],
+    ['Cause', (p) => alarmBadges(p.Alarm).cause ?? '-'],
     ['Since', (p) => p.Alarm.Since ?? '-'],
     ['Events', (p) => String(p.EventCount)],
+    ['Snooze', (p) => snoozed(p.Alarm) ?? '-'],
   ];
   const widths = cols.map(([title, f]) => width(f, title));
   const row = (cells: string[]) =>

@@ -9,9 +9,8 @@ import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { OUTPUTS_FILE, STACK_OUTPUT } from '../contract/index.ts';
-import { findRunningTwin } from '../twin/discovery.ts';
 import { DEFAULT_HTTP_PORT } from '../twin/paths.ts';
-import { CliError, readStackOutputs, UsageError } from './kit.ts';
+import { CliError, localTwin, readStackOutputs, UsageError } from './kit.ts';
 
 export const FORWARD_TIMEOUT_MS = 10_000;
 const LOOPBACK = /^(localhost|127\.0\.0\.1|\[::1\])$/i;
@@ -25,7 +24,7 @@ export interface ApiTarget {
 
 /** How the API CLIs pick their target, for their `--help`. */
 export const API_TARGET_RULE =
-  'Target: the local twin (npm run local; found through its twin.json, else http://127.0.0.1:8080) by default. The deployed ' +
+  'Target: the running local twin (npm run local, whatever its state folder and ports; else http://127.0.0.1:8080) by default. The deployed ' +
   `API instead when ${OUTPUTS_FILE} (written by npm run deploy) is in the current folder; --api-url always wins.`;
 
 export const API_TARGET_OPTIONS = { 'api-url': { type: 'string' }, region: { type: 'string' } } as const;
@@ -66,7 +65,7 @@ export function stackApiTarget(region: string | undefined, required: boolean): A
 
 /** The running twin's API (through its discovery file), else the default port. */
 export function twinApiTarget(): ApiTarget {
-  const http = findRunningTwin(() => true)?.http ?? `http://127.0.0.1:${DEFAULT_HTTP_PORT}`;
+  const http = localTwin()?.http ?? `http://127.0.0.1:${DEFAULT_HTTP_PORT}`;
   return { url: new URL(http), what: `the local twin at ${http}` };
 }
 

@@ -7,7 +7,7 @@
  *   endpoint, e.g. the twin; fake credentials unless AWS credentials are set;
  * - otherwise, with `cdk-outputs.json` (written by `npm run deploy`) or
  *   `--region`: the deployed table in AWS (`--table` overrides its name);
- * - otherwise: the twin `npm run local` starts, at http://127.0.0.1:8000.
+ * - otherwise: the running twin (`twin/locate.ts`), else `npm run local`'s default, http://127.0.0.1:8000.
  * `--table` alone only names the table, wherever it is.
  */
 import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
@@ -16,7 +16,7 @@ import { LOCAL_AWS } from '../twin/dynamodb.ts';
 import { DEFAULT_DYNAMODB_PORT } from '../twin/paths.ts';
 import { ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { type AwsCallTarget, describeAwsError } from './aws-errors.ts';
-import { readStackOutputs, UsageError, type StackOutputs } from './kit.ts';
+import { localTwin, readStackOutputs, UsageError, type StackOutputs } from './kit.ts';
 
 export interface TableTarget {
   readonly tableName: string;
@@ -53,7 +53,7 @@ export const TABLE_TARGET_ALIASES = { 'endpoint-url': 'endpoint' } as const;
 export const TABLE_TARGET_HELP = {
   table: `the profiles table (default: TableName from cdk-outputs.json, else ${DEFAULT_TABLE_NAME})`,
   region: 'an AWS region: use the deployed table there (default: Region from cdk-outputs.json)',
-  endpoint: `a DynamoDB endpoint (also --endpoint-url); default for the twin ${DEFAULT_LOCAL_ENDPOINT}`,
+  endpoint: `a DynamoDB endpoint (also --endpoint-url); default: the running twin's, else ${DEFAULT_LOCAL_ENDPOINT}`,
 } as const;
 
 /** Resolves the table a CLI works on from its flags, `cdk-outputs.json` and defaults. */
@@ -67,13 +67,14 @@ export function resolveTableTarget(
   if (flags.region !== undefined && !flags.region.trim()) throw new UsageError('--region must not be empty');
   const local = flags.endpoint !== undefined || (outputs === undefined && flags.region === undefined);
   if (local) {
-    const endpoint = flags.endpoint ?? DEFAULT_LOCAL_ENDPOINT;
+    const twin = flags.endpoint === undefined ? localTwin() : undefined;
+    const endpoint = flags.endpoint ?? twin?.dynamodb ?? DEFAULT_LOCAL_ENDPOINT;
     if (!URL.canParse(endpoint) || !/^https?:$/.test(new URL(endpoint).protocol)) {
       throw new UsageError(`--endpoint must be an http(s) URL, got "${endpoint}"`);
     }
     const region = flags.region ?? (env['AWS_REGION'] || env['AWS_DEFAULT_REGION'] || LOCAL_AWS.region);
     return {
-      tableName: table ?? DEFAULT_TABLE_NAME,
+      tableName: table ?? twin?.table ?? DEFAULT_TABLE_NAME,
       endpoint,
       where: endpoint,
       clientConfig: {

@@ -24,7 +24,7 @@ const spec = {
     'signed with your AWS credentials (SigV4, from the standard provider chain: environment, profile, SSO, instance role); the page ' +
     'never sees them. Ctrl-C stops it.',
   targetRule:
-    'Target: the local twin (found through its twin.json, else http://127.0.0.1:8080) unless --stack or --api-url says otherwise. ' +
+    'Target: the running local twin (whatever its state folder and ports; else http://127.0.0.1:8080) unless --stack or --api-url says otherwise. ' +
     'Unlike the table CLIs, a cdk-outputs.json in the folder does not switch it to AWS: --stack does.',
   options: {
     port: { type: 'string', short: 'p' },

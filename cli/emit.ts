@@ -2,7 +2,7 @@
  * `npm run emit`: replays a readings file over MQTT with the AWS IoT Device
  * SDK v2, to AWS IoT Core (mTLS or websockets + SigV4) or to a local broker.
  */
-import { CliError, UsageError, intOption, readStackOutputs, runCli, type StackOutputs, TARGET_RULE } from './kit.ts';
+import { CliError, UsageError, intOption, localTwin, readStackOutputs, runCli, type StackOutputs, TARGET_RULE } from './kit.ts';
 import { open } from 'node:fs/promises';
 import { DETECT_TOPIC, MAX_BATCH_BYTES, MAX_BATCH_READINGS, type ReadingPayload } from '../contract/index.ts';
 import { isLoopbackHost, parseEndpoint } from '../emitter/connection.ts';
@@ -12,7 +12,8 @@ import { describeReadings, loadReadingsFile } from '../emitter/readings-file.ts'
 import { replayStream, type ReplayOptions } from '../emitter/replay.ts';
 import { planReplay } from '../emitter/replay-plan.ts';
 import { fetchTwinHealth, findRunningTwin, sameEndpoint, TwinUnreachableError, waitForTwinIdle } from '../twin/discovery.ts';
-import { DEFAULT_DISCOVERY_FILES, DEFAULT_HTTP_PORT, DEFAULT_MQTT_PORT } from '../twin/paths.ts';
+import { discoveryFiles, TWIN_ENV } from '../twin/locate.ts';
+import { DEFAULT_HTTP_PORT, DEFAULT_MQTT_PORT } from '../twin/paths.ts';
 
 /** Exit code after SIGINT/SIGTERM, as a shell reports a Ctrl-C. */
 const EXIT_INTERRUPTED = 130;
@@ -108,7 +109,7 @@ function qosOption(value: string | undefined): 0 | 1 {
  */
 function endpointOption(value: string | undefined, outputs: StackOutputs | undefined): string {
   const deployed = outputs?.IotDataEndpoint?.replace(/^https:\/\//i, '').replace(/\/+$/, '');
-  return value ?? (deployed || undefined) ?? findRunningTwin(() => true)?.mqtt ?? `mqtt://127.0.0.1:${DEFAULT_MQTT_PORT}`;
+  return value ?? (deployed || undefined) ?? localTwin()?.mqtt ?? `mqtt://127.0.0.1:${DEFAULT_MQTT_PORT}`;
 }
 
 /** Checks that a certificate or key file is a readable PEM file: the CRT's own errors do not say which file is wrong. */
@@ -158,7 +159,7 @@ async function connectionOptions(
   }
   if (isLoopbackHost(parsed.host)) {
     // TLS to this machine: the twin's broker is plain TCP, and its handshake failure would read as a closed socket.
-    const twin = findRunningTwin((record) => sameEndpoint(record.mqtt, `mqtt://${parsed.host}:${parsed.port ?? 8883}`));
+    const twin = findRunningTwin((record) => sameEndpoint(record.mqtt, `mqtt://${parsed.host}:${parsed.port ?? 8883}`), discoveryFiles());
     if (twin !== undefined) throw new UsageError(`${endpoint} is the local twin, whose broker is plain TCP: use --endpoint ${twin.mqtt}`);
     if (cert === undefined && !websocket) {
       throw new UsageError(
@@ -189,8 +190,8 @@ async function connectionOptions(
 }
 
 const NO_TWIN_FOUND = (endpoint: string) =>
-  `--wait: no running twin with MQTT at ${endpoint} in ${DEFAULT_DISCOVERY_FILES.join(' or ')} ` +
-  `(written by npm run local in its folder); pass --twin-url http://127.0.0.1:${DEFAULT_HTTP_PORT}`;
+  `--wait: no running twin with MQTT at ${endpoint} (npm run local registers each twin it starts; ${TWIN_ENV} names one); ` +
+  `pass --twin-url http://127.0.0.1:${DEFAULT_HTTP_PORT}`;
 
 /** The HTTP API of the twin `--wait` waits for, asked once before anything is sent. */
 async function twinToWaitFor(values: Values, endpoint: string): Promise<string> {
@@ -203,7 +204,7 @@ async function twinToWaitFor(values: Values, endpoint: string): Promise<string> 
   if (given !== undefined && (!URL.canParse(given) || new URL(given).protocol !== 'http:')) {
     throw new UsageError(`--twin-url must be an http:// URL, got "${given}"`);
   }
-  const url = given ?? findRunningTwin((record) => sameEndpoint(record.mqtt, endpoint))?.http;
+  const url = given ?? findRunningTwin((record) => sameEndpoint(record.mqtt, endpoint), discoveryFiles())?.http;
   if (url === undefined) throw new CliError(NO_TWIN_FOUND(endpoint));
   await fetchTwinHealth(url);
   return url;

@@ -184,13 +184,15 @@ await runCli(spec, async (values) => {
   if (scenario !== undefined && !SCENARIOS.includes(scenario)) {
     throw new UsageError(`--scenario must be one of ${SCENARIOS.join(', ')}, got "${values.scenario}"`);
   }
+  // Every option is checked before any file is looked at: a bad count is the one line to read.
+  const printersOption = intOption('printers', values.printers, { min: 1, max: 1_000_000 });
   const force = values.force === true;
   if (out !== '-') refuseExisting('out', out, force);
   if (values['profiles-out'] !== undefined) refuseExisting('profiles-out', values['profiles-out'], force);
   const profiles = await readProfiles(profilesFile);
   const given = profiles.filter((p) => p.PrinterId !== FLEET_DEFAULTS_ID).length;
   if (given === 0) throw new CliError(`${profilesFile}: holds only the fleet defaults, no printer`);
-  const printers = intOption('printers', values.printers, { min: 1, max: 1_000_000 }) ?? given;
+  const printers = printersOption ?? given;
 
   const fleet = generateFleet({ profiles, printers, readings, seed, ...(scenario ? { scenario } : {}) });
   const generated = fleet.readings;

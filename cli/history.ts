@@ -22,7 +22,7 @@ const spec = {
   },
   help: {
     since: 'only items at or after this time',
-    until: "only items at or before this time (one printer's history only)",
+    until: 'only items at or before this time',
     limit: 'at most N items (default 50)',
     json: 'print JSON (an array of items: the published payload plus Type) for scripts',
     ...API_TARGET_HELP,
@@ -51,8 +51,6 @@ await runCli(spec, async (values, positionals) => {
   const limit = intOption('limit', values.limit, { min: 1, max: 10_000 }) ?? 50;
   const since = timeOption('since', values.since);
   const until = timeOption('until', values.until);
-  if (printerId === undefined && until !== undefined)
-    throw new UsageError('--until needs a PrinterId (the fleet-wide history starts from now)');
   if (since !== undefined && until !== undefined && since > until) throw new UsageError('--since is after --until');
   const target = resolveApiTarget(values);
   const base = printerId === undefined ? '/api/events' : `/api/printers/${encodeURIComponent(printerId)}/history`;

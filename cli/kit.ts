@@ -10,6 +10,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { OUTPUTS_FILE, type StackOutputs } from '../contract/index.ts';
+import type { TwinRecord } from '../twin/discovery.ts';
+import { locateTwin, TWIN_ENV_HELP, TwinChoiceError } from '../twin/locate.ts';
 
 export type { StackOutputs };
 
@@ -108,9 +110,18 @@ function helpText<O extends Options>(spec: CliSpec<O>): string {
     return `  ${flag.padEnd(28)} ${spec.help[name] ?? ''}`;
   });
   const target = spec.targetRule ? ['', spec.targetRule] : [];
-  return [`Usage: ${spec.usage}`, '', spec.summary, ...target, '', 'Options:', ...rows, `  ${'--help, -h'.padEnd(28)} show this help`].join(
-    '\n',
-  );
+  return [
+    `Usage: ${spec.usage}`,
+    '',
+    spec.summary,
+    ...target,
+    '',
+    'Options:',
+    ...rows,
+    `  ${'--help, -h'.padEnd(28)} show this help`,
+    '',
+    TWIN_ENV_HELP,
+  ].join('\n');
 }
 
 /** What a CLI's `main` resolves with: an exit code, or nothing for 0. */
@@ -183,6 +194,19 @@ export function intOption(name: string, value: string | undefined, { min = 0, ma
     throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got "${value}"`);
   }
   return n;
+}
+
+/**
+ * The running twin the CLIs use by default (`twin/locate.ts`), or undefined
+ * when none runs; an ambiguous or wrong choice is a one-line {@link CliError}.
+ */
+export function localTwin(): TwinRecord | undefined {
+  try {
+    return locateTwin();
+  } catch (error) {
+    if (error instanceof TwinChoiceError) throw new CliError(error.message);
+    throw error;
+  }
 }
 
 /**

@@ -3,6 +3,7 @@
  * SIGTERM, printing one line with its endpoints when it is ready.
  */
 import { CliError, intOption, runCli, UsageError } from './kit.ts';
+import { registerTwin } from '../twin/locate.ts';
 import { dirname } from 'node:path';
 import { DEVICE_IDENTITY_MODES, type DeviceIdentityMode } from '../contract/index.ts';
 import { loadProfilesFile, ProfilesFileError } from '../twin/profiles-file.ts';
@@ -34,7 +35,7 @@ const spec = {
     'http://127.0.0.1:<http-port>/, wired as in the cloud. Prints one line with its endpoints when ready and runs until ' +
     "Ctrl-C or SIGTERM. The function's log records are shown here and kept in the log file (npm run logs). " +
     'While it runs, its endpoints are written to twin.json in the state folder (.local/twin.json with --in-memory), ' +
-    'where the other CLIs find it. With --ingest stream, the rule puts each message on a Kinesis stream (an embedded ' +
+    'and registered for this user, so that the other CLIs find it from any folder, on any ports. With --ingest stream, the rule puts each message on a Kinesis stream (an embedded ' +
     'Kinesis API, for aws kinesis --endpoint-url too) read in batches by the stream function, as the stack deploys it with -c ingest=stream.',
   options: {
     'mqtt-port': { type: 'string' },
@@ -159,6 +160,8 @@ await runCli(spec, async (values) => {
   } catch (error) {
     oneLine(error);
   }
+  // The other CLIs find it wherever its state folder is (`twin/locate.ts`).
+  const unregister = twin.discoveryFile === undefined ? () => {} : registerTwin(twin.discoveryFile);
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
@@ -177,6 +180,7 @@ await runCli(spec, async (values) => {
   process.once('SIGINT', force);
   process.once('SIGTERM', force);
   process.stderr.write(`${signal}: stopping the local twin\n`);
+  unregister();
   await twin.close();
   const { received, deadLettered } = twin.stats();
   process.stderr.write(`local twin stopped (${received} readings received, ${deadLettered} dead-lettered)\n`);

@@ -92,8 +92,13 @@ export function nothingShown(printer: LogPrinter, source: string, view: LogView)
 
 // ---------------------------------------------------------------- local file
 
-/** The twin's log file to read by default: the most recently written of the two defaults, if any. */
-export function defaultLocalLogFile(cwd: string = process.cwd()): string | undefined {
+/**
+ * The twin's log file to read by default: the running twin's (`twin`, found
+ * wherever its state folder is), else the most recently written of the two
+ * defaults, if any.
+ */
+export function defaultLocalLogFile(cwd: string = process.cwd(), twin?: { readonly logFile?: string }): string | undefined {
+  if (twin?.logFile !== undefined) return twin.logFile;
   const candidates = [DEFAULT_LOG_FILE, IN_MEMORY_LOG_FILE].map((file) => resolve(cwd, file)).filter((file) => existsSync(file));
   candidates.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
   return candidates[0];

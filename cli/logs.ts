@@ -3,7 +3,7 @@
  * from its CloudWatch Logs group when the stack is deployed, or from the
  * local twin's log file.
  */
-import { CliError, readStackOutputs, runCli, UsageError } from './kit.ts';
+import { CliError, localTwin, readStackOutputs, runCli, UsageError } from './kit.ts';
 import { CloudWatchLogsClient, ResourceNotFoundException } from '@aws-sdk/client-cloudwatch-logs';
 import { defaultLogGroupName } from '../contract/index.ts';
 import { describeAwsError } from './aws-errors.ts';
@@ -42,7 +42,7 @@ const spec = {
     follow: 'keep printing new records until Ctrl-C',
     printer: 'only records about this printer (CloudWatch: filter pattern { $.printerId = "ID" })',
     since: 'only records from this long ago (30s, 10m, 2h, 1d) or this ISO time (CloudWatch default: 10m)',
-    local: `read the local twin's log file (the newest of ${DEFAULT_LOG_FILE} and .local/detector.log)`,
+    local: `read the running local twin's log file (else the newest of ${DEFAULT_LOG_FILE} and .local/detector.log)`,
     'log-file': 'read this twin log file',
     'log-group': 'read this CloudWatch Logs group (default: LogGroupName from cdk-outputs.json)',
     region: 'AWS region (default: Region from cdk-outputs.json, then the SDK default)',
@@ -108,7 +108,7 @@ await runCli(spec, async (values) => {
     return 0;
   }
 
-  const file = values['log-file'] !== undefined ? resolve(values['log-file']) : defaultLocalLogFile();
+  const file = values['log-file'] !== undefined ? resolve(values['log-file']) : defaultLocalLogFile(process.cwd(), localTwin());
   if (file === undefined || (!values.follow && !existsSync(file))) {
     throw new CliError(
       `no log file ${file ?? `at ${DEFAULT_LOG_FILE}`}: start the local twin (npm run local, npm start), or deploy the stack for CloudWatch logs`,

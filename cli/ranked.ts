@@ -8,6 +8,7 @@ import { describeTableError, resolveTableTarget, TABLE_TARGET_ALIASES, TABLE_TAR
 import { allPrinters, topPrinters } from '../lambda/adapters/ranking-query.ts';
 import { renderRanking } from './ranking-table.ts';
 import { fetchTwinHealth, findRunningTwin, pendingMessages, sameEndpoint } from '../twin/discovery.ts';
+import { discoveryFiles } from '../twin/locate.ts';
 
 const spec = {
   usage: 'npm run ranked -- [--top N] [--json] [--table NAME] [--region R] [--endpoint URL]',
@@ -36,7 +37,7 @@ const spec = {
  */
 async function inFlightNote(endpoint: string | undefined, tableName: string): Promise<string | undefined> {
   if (endpoint === undefined) return undefined;
-  const twin = findRunningTwin((record) => record.table === tableName && sameEndpoint(record.dynamodb, endpoint));
+  const twin = findRunningTwin((record) => record.table === tableName && sameEndpoint(record.dynamodb, endpoint), discoveryFiles());
   if (twin === undefined) return undefined;
   const pending = await fetchTwinHealth(twin.http, 1_000).then(pendingMessages, () => 0);
   if (pending === 0) return undefined;

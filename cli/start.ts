@@ -11,6 +11,7 @@
  * line when anything did not add up. With `--ingest stream`, the twin feeds
  * the function through its Kinesis stream.
  */
+import { alarmBadges } from '../dashboard/alarm-text.js';
 import { CliError, runCli, UsageError } from './kit.ts';
 import { loadProfilesFile, ProfilesFileError } from '../twin/profiles-file.ts';
 import { ReadingsFileError } from '../emitter/errors.ts';
@@ -105,7 +106,8 @@ function renderPrinters(printers: readonly PrinterSummary[], rules: ReadonlyMap<
   const rows = printers.map((p, index) => {
     const printerRules = rules.get(p.PrinterId);
     const mode = printerRules ? describeMode(printerRules) : '-';
-    return [String(index + 1), p.PrinterId, String(p.EventCount), p.Alarm.State, p.Alarm.Severity ?? '-', p.Alarm.Cause ?? '-', mode];
+    const { severity, cause } = alarmBadges(p.Alarm);
+    return [String(index + 1), p.PrinterId, String(p.EventCount), p.Alarm.State, severity ?? '-', cause ?? '-', mode];
   });
   const widths = header.map((title, c) => Math.max(title.length, ...rows.map((row) => (row[c] ?? '').length)));
   const right = new Set([0, 2]);

@@ -56,3 +56,14 @@ export function clampStorable(x: number): number {
   if (Math.abs(x) < MIN_STORABLE_NUMBER) return 0;
   return Math.max(-MAX_STORABLE_NUMBER, Math.min(MAX_STORABLE_NUMBER, x));
 }
+
+/**
+ * Request ids a printer's item always keeps, the latest ones: a Lambda retry of
+ * a write that went through is recognised when fewer than this many other
+ * writes of that printer landed in between (`docs/design.md`, "Guarantees").
+ * The item holds at most twice as many (see {@link MAX_RECENT_REQUEST_IDS}).
+ */
+export const RECENT_REQUEST_IDS = 6;
+
+/** Most request ids an item holds: a counter-only write appends one while below this; a full write trims back to {@link RECENT_REQUEST_IDS}. */
+export const MAX_RECENT_REQUEST_IDS = 2 * RECENT_REQUEST_IDS;

@@ -39,10 +39,14 @@ export const ATTR = {
   lastTimestamp: 'LastTimestamp',
   /** Sequence number of the last Kinesis record applied (stream ingest): a record at or before it is redelivered. */
   lastStreamSequence: 'LastStreamSequence',
-  /** The latest anomaly event, as published (JSON): what a retry of its invocation republishes. */
+  /** Former form of `RequestEntries` (one write's entries, JSON), read for items written before it; a write removes it. */
   lastEvent: 'LastEvent',
-  /** Invocation id of the reading that produced the latest event: makes its retry a no-op. */
+  /** Former form: invocation id of the write whose entries `LastEvent` holds. */
   lastEventRequestId: 'LastEventRequestId',
+  /** Tags of the request ids of the printer's latest writes of readings (list, oldest first, bounded): a retry of one of them is recognised. */
+  recentRequests: 'RecentRequests',
+  /** The outbox entries each of those writes counted, when it counted any (map: request tag to JSON): what its retry delivers again. */
+  requestEntries: 'RequestEntries',
   /** Pending events: anomaly events counted but not yet published (string set of JSON), kept until published. */
   pendingEvents: 'PendingEvents',
   /** Partition key of the ranking index: present only once a printer has an event. */

@@ -102,6 +102,8 @@ export interface AlarmSummary {
   readonly Severity: Severity | null;
   readonly Cause: AlarmCause | null;
   readonly Since: string | null;
+  /** A snoozed alarm's end (ISO-8601); absent otherwise. */
+  readonly Until?: string;
 }
 
 /** One printer in a listing. */

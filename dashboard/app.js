@@ -3,6 +3,7 @@
 // updates the page in place and never reloads it. Rows are updated, not
 // rebuilt, so keyboard focus stays where the user left it. Every value from
 // the API is put on the page as text, never as HTML.
+import { alarmBadges, snoozeText } from './alarm-text.js';
 import uPlot from './vendor/uPlot.esm.js';
 
 const POLL_MS = 1000;
@@ -105,7 +106,7 @@ function rowFor(p) {
   }
   const [id, state, severity, events, out, value, seen] = row.cells;
   badge(state.firstChild, 'state', p.Alarm.State);
-  badge(severity.firstChild, 'sev', p.Alarm.Severity);
+  badge(severity.firstChild, 'sev', alarmBadges(p.Alarm).severity);
   setText(events, String(p.EventCount));
   setText(out, String(p.OutOfBoundsCount));
   setText(value, number(p.LastValue));
@@ -267,8 +268,11 @@ function renderHistory(items) {
 function renderPrinter(detail, history) {
   setText($('printer-title'), `Printer ${detail.profile.PrinterId}`);
   badge($('alarm-state'), 'state', detail.alarm.State);
-  badge($('alarm-severity'), 'sev', detail.alarm.Severity);
-  setText($('alarm-detail'), detail.alarm.Since ? `${detail.alarm.Cause}, since ${shortTime(detail.alarm.Since)}` : '');
+  const { severity, cause } = alarmBadges(detail.alarm);
+  badge($('alarm-severity'), 'sev', severity);
+  const since = detail.alarm.Since ? `since ${shortTime(detail.alarm.Since)}` : null;
+  const until = detail.alarm.Until ? snoozeText(detail.alarm.Until, Date.now()) : null;
+  setText($('alarm-detail'), [cause, since, until].filter(Boolean).join(', '));
   renderFacts($('state'), Object.entries(detail.state));
   renderFacts($('profile'), profileFacts(detail));
   renderValues(detail);

@@ -82,7 +82,7 @@ export class AlarmWriter {
         const written = parseProfile(result.item, defaults);
         if (!written.ok) return { kind: 'bad-profile', reason: written.reason };
         const publishing = await this.delivery
-          .publish(written.printer, { retry: false, ownEvents: entries, retrySafe: false })
+          .publish(written.printer, { retry: false, again: [], ownEvents: entries, retrySafe: false })
           .catch(() => ({ unpublished: entries.length }));
         if (dueBy !== undefined && publishing.unpublished === 0) {
           // Delivered: the clock need not come back for them; its deadline is the alarm's again.

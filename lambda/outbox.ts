@@ -26,8 +26,10 @@ export interface Publishing {
 }
 
 export interface PublishContext {
-  /** This invocation is a redelivery of one whose write went through: deliver that write's entries again. */
+  /** This invocation is a redelivery of one whose write went through (or of records applied before). */
   readonly retry: boolean;
+  /** The entries that write counted, as recorded (JSON): delivered again, since its first attempt may have died before. */
+  readonly again: readonly string[];
   /** The entries this invocation's own write counted (JSON, as recorded). */
   readonly ownEvents: readonly string[];
   /**
@@ -59,7 +61,7 @@ export class OutboxDelivery {
   async publish(printer: StoredPrinter, context: PublishContext): Promise<Publishing> {
     const due = new Set(printer.pendingEvents);
     for (const entry of context.ownEvents) due.add(entry);
-    if (context.retry) for (const entry of printer.lastEvents) due.add(entry);
+    for (const entry of context.again) due.add(entry);
     if (due.size === 0) return { published: [], transitions: [], unpublished: 0 };
 
     const pending = new Set(printer.pendingEvents);

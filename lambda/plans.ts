@@ -3,7 +3,7 @@
  * state with the pure detector, and what each reading did. A plan skips (every
  * reading a duplicate, late or already applied) or is one guarded write.
  */
-import type { AnomalyEvent } from '../contract/index.ts';
+import { type AnomalyEvent, MAX_RECENT_REQUEST_IDS } from '../contract/index.ts';
 import type { PrinterState, Reading } from './core/detector.ts';
 import { type FoldEvent, foldReadings } from './core/fold.ts';
 import { eventEntry, transitionEntry } from './core/outbox.ts';
@@ -112,6 +112,8 @@ export function singlePlan(state: PrinterState, reading: Reading, requestId: str
 function commutes(state: PrinterState, stepped: Extract<Step, { applied: true }>): boolean {
   const { verdict, next, transitions } = stepped;
   if (verdict.event || transitions.length > 0 || state.rules.mode !== 'consecutive') return false;
+  // A full list of request ids is trimmed by a full write (`adapters/profile-updates.ts`).
+  if ((state.requests?.length ?? 0) >= MAX_RECENT_REQUEST_IDS) return false;
   if (next.memory.stats !== undefined || state.memory.stats !== undefined) return false;
   const { silenceAt: _before, ...alarmBefore } = state.alarm;
   const { silenceAt: _after, ...alarmAfter } = next.alarm;

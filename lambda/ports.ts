@@ -46,7 +46,7 @@ export interface FullTransition {
   /** Outbox entries (JSON) the write counted, in order. */
   readonly entries: readonly string[];
   /**
-   * `request`: record the request id and the entries (`LastEvent`), so that a
+   * `request`: record the request id and the entries (`RecentRequests`, `RequestEntries`), so that a
    * redelivery of the invocation is recognised and delivers them again (one
    * request per reading). `pending`: add the entries to the pending ones in
    * the same write (the clock and actions, which Lambda does not redeliver).

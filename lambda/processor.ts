@@ -10,7 +10,7 @@
  * - writes are guarded by the state they were computed from; a stale view gets
  *   the current item back and is recomputed, so concurrent invocations never
  *   lose updates;
- * - the write that counts anomaly events also records them (`LastEvent`, with
+ * - the write that counts anomaly events also records them (`RequestEntries`, under
  *   the invocation's request id); the events are then published. If publishing
  *   fails, they are kept as pending events and the invocation throws; Lambda's
  *   retry (same request id) is recognised as already applied and only
@@ -19,7 +19,8 @@
 import { type AlarmTransitionPayload, type AnomalyEvent, type DeviceIdentityMode, FLEET_DEFAULTS_ID } from '../contract/index.ts';
 import type { PrinterState } from './core/detector.ts';
 import { foreignSender, needsRegistry } from './core/identity.ts';
-import { parseProfile, type StoredPrinter } from './core/profile.ts';
+import { latestEntries, parseProfile, type StoredPrinter, wroteBefore } from './core/profile.ts';
+import { requestTag } from './core/request-tag.ts';
 import { type InvalidElement, parseMessage } from './core/reading.ts';
 import { ConfigurationError, WriteConflictError } from './errors.ts';
 import { FleetDefaults } from './fleet-defaults.ts';
@@ -138,7 +139,7 @@ export class ReadingProcessor {
   private readonly identity: NonNullable<ProcessorOptions['identity']>;
   private readonly publishing: OutboxDelivery;
   private readonly defaults: FleetDefaults;
-  /** Request ids whose writes' entries this container delivered (the latest ones). */
+  /** Tags of the request ids whose writes' entries this container delivered (the latest ones; `core/request-tag.ts`). */
   private readonly delivered = new RecentSet(10_000);
 
   constructor(options: ProcessorOptions) {
@@ -273,10 +274,12 @@ export class ReadingProcessor {
     for (let attempt = 1; ; attempt += 1) {
       const conflicts = attempt - 1;
       const { printer } = view;
-      if (printer?.lastEventRequestId === requestId) {
-        // Lambda delivered this invocation again after its write went through: only publishing is left.
-        const publishing = await this.publishing.publish(printer, { retry: true, ownEvents: [], retrySafe });
-        if (publishing.unpublished === 0) this.delivered.add(requestId);
+      if (printer !== undefined && wroteBefore(printer, requestId)) {
+        // Lambda delivered this invocation again after its write went through: only publishing is left
+        // (that write's entries again, unless a later write's have replaced them).
+        const again = printer.state.recorded?.[requestTag(requestId)] ?? [];
+        const publishing = await this.publishing.publish(printer, { retry: true, again, ownEvents: [], retrySafe });
+        if (publishing.unpublished === 0) this.delivered.add(requestTag(requestId));
         return { kind: 'redelivered', state: view.state, readings: {}, publishing, conflicts };
       }
 
@@ -290,19 +293,25 @@ export class ReadingProcessor {
           continue;
         }
         // A resent reading delivers its write's entries again, unless this container saw them delivered.
-        const resent = planned.resent === true && !this.delivered.has(printer.lastEventRequestId ?? '');
+        const latest = printer.state.requests?.at(-1) ?? Object.keys(printer.state.recorded ?? {})[0];
+        const resent = planned.resent === true && !this.delivered.has(latest ?? '');
         const retry = planned.redelivered === true || resent;
-        const publishing = await this.publishing.publish(printer, { retry, ownEvents: [], retrySafe });
-        if (retry && publishing.unpublished === 0 && printer.lastEventRequestId !== undefined)
-          this.delivered.add(printer.lastEventRequestId);
+        const again = retry ? latestEntries(printer) : [];
+        const publishing = await this.publishing.publish(printer, { retry, again, ownEvents: [], retrySafe });
+        if (retry && publishing.unpublished === 0 && latest !== undefined) this.delivered.add(latest);
         const invalid = planned.invalid ? { invalid: planned.invalid } : {};
         return { kind: 'skipped', state: view.state, readings: planned.readings, ...invalid, publishing, conflicts };
       }
 
       const written = await this.write(planned.transition, defaults);
       if (written.kind === 'applied') {
-        const publishing = await this.publishing.publish(written.printer, { retry: false, ownEvents: planned.events, retrySafe });
-        if (planned.events.length > 0 && publishing.unpublished === 0) this.delivered.add(requestId);
+        const publishing = await this.publishing.publish(written.printer, {
+          retry: false,
+          again: [],
+          ownEvents: planned.events,
+          retrySafe,
+        });
+        if (planned.events.length > 0 && publishing.unpublished === 0) this.delivered.add(requestTag(requestId));
         const invalid = planned.invalid ? { invalid: planned.invalid } : {};
         return { kind: 'written', state: written.printer.state, readings: planned.readings, ...invalid, publishing, conflicts };
       }

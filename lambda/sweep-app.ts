@@ -58,7 +58,9 @@ export function createSweepHandler(
       metrics.addMetric(SWEEP_METRIC.transitions, MetricUnit.Count, result.transitions);
       metrics.addMetric(SWEEP_METRIC.failures, MetricUnit.Count, result.failed);
       metrics.addMetric(SWEEP_METRIC.undelivered, MetricUnit.Count, result.undelivered);
-      logger.info('sweep', { ...result });
+      // It runs every minute: only a sweep that had something due is worth an INFO line.
+      if (result.due > 0) logger.info('sweep', { ...result });
+      else logger.debug('sweep', { ...result });
       if (result.failed > 0) throw new Error(`sweep: ${result.failed} of ${result.due} due printer(s) could not be moved`);
       return result;
     } finally {

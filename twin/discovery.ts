@@ -30,6 +30,8 @@ export interface TwinRecord {
   readonly eventsTable?: string;
   /** Stream ingest only: the Kinesis endpoint, `http://127.0.0.1:PORT`. */
   readonly kinesis?: string;
+  /** The function's log file, when it has one. */
+  readonly logFile?: string;
 }
 
 /** The twin's HTTP API did not answer as a twin does; the message is one line. */

@@ -61,9 +61,16 @@ export interface TwinHttpServer {
 
 const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/i;
 
-function send(res: ServerResponse, { status = 200, body }: JsonReply, headers: Record<string, string> = {}): void {
+function send(res: ServerResponse, { status = 200, body }: JsonReply, headers: Record<string, string> = {}, head = false): void {
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
-  res.end(`${JSON.stringify(body)}\n`);
+  // HEAD: the headers GET would send, and no body.
+  res.end(head ? undefined : `${JSON.stringify(body)}\n`);
+}
+
+/** The methods a path answers: HEAD wherever GET is. */
+function allowedMethods(byMethod: ReadonlyMap<string, unknown>): string[] {
+  const methods = [...byMethod.keys()];
+  return byMethod.has('GET') && !byMethod.has('HEAD') ? [...methods, 'HEAD'] : methods;
 }
 
 /**
@@ -83,13 +90,14 @@ export async function startHttpServer(port = 0): Promise<TwinHttpServer> {
         return;
       }
       const byMethod = routes.get(url.pathname);
-      const handler = byMethod?.get(method);
+      const head = method === 'HEAD';
+      const handler = byMethod?.get(method) ?? (head ? byMethod?.get('GET') : undefined);
       if (byMethod === undefined && fallback !== undefined) {
         await fallback(req, res);
       } else if (byMethod === undefined) {
         send(res, { status: 404, body: { error: `no such resource: ${url.pathname}` } });
       } else if (handler === undefined) {
-        const allowed = [...byMethod.keys()].join(', ');
+        const allowed = allowedMethods(byMethod).join(', ');
         send(
           res,
           { status: 405, body: { error: `${method} is not allowed on ${url.pathname} (allowed: ${allowed})` } },
@@ -97,7 +105,7 @@ export async function startHttpServer(port = 0): Promise<TwinHttpServer> {
         );
       } else {
         try {
-          send(res, await handler({ url, request: req }));
+          send(res, await handler({ url, request: req }), {}, head);
         } catch (error) {
           send(res, { status: 500, body: { error: (error as Error).message ?? String(error) } });
         }

@@ -318,6 +318,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
         table: tableName,
         eventsTable: eventsTableName,
         ...(stream ? { kinesis: stream.kinesis.endpoint } : {}),
+        ...(logFile !== undefined ? { logFile: logFile.path } : {}),
       };
       closers.add(writeDiscoveryFile(discoveryFile, record));
     }

@@ -111,22 +111,24 @@ export class DynamoDbHistory implements HistoryRecorder {
     return { items: (page.Items ?? []).map(toHistoryItem), next: last ? encodeCursor(last) : null };
   }
 
-  /** The fleet's history, newest first, since `since`: one Query on the fleet-wide index per page. */
-  async fleet(range: Omit<HistoryRange, 'until'>): Promise<HistoryPage> {
+  /** The fleet's history, newest first, within the range: one Query on the fleet-wide index per page. */
+  async fleet(range: HistoryRange): Promise<HistoryPage> {
     const { feedIndex } = EVENTS_TABLE;
     const start =
       range.cursor === undefined
         ? undefined
         : decodeCursor(range.cursor, { names: FEED_PAGE, pinned: { [EVENT_ATTR.feed]: FEED_PARTITION_VALUE } });
     const lower = range.since === undefined ? '' : new Date(range.since).toISOString();
+    // Feed keys start with the ISO time: every key of the `until` millisecond sorts below this bound.
+    const upper = range.until === undefined ? '\uffff' : `${new Date(range.until).toISOString()}\uffff`;
     const page = await fromCursor(start, () =>
       this.client.send(
         new QueryCommand({
           TableName: this.tableName,
           IndexName: feedIndex.indexName,
-          KeyConditionExpression: '#f = :f AND #k >= :lo',
+          KeyConditionExpression: '#f = :f AND #k BETWEEN :lo AND :hi',
           ExpressionAttributeNames: { '#f': EVENT_ATTR.feed, '#k': EVENT_ATTR.feedKey },
-          ExpressionAttributeValues: toItem({ ':f': FEED_PARTITION_VALUE, ':lo': lower }),
+          ExpressionAttributeValues: toItem({ ':f': FEED_PARTITION_VALUE, ':lo': lower, ':hi': upper }),
           ScanIndexForward: false,
           Limit: range.limit,
           ...(start ? { ExclusiveStartKey: start } : {}),

@@ -60,7 +60,13 @@ export function alarmSummary(item: Item): AlarmSummary {
     Severity: text('Severity') as AlarmSummary['Severity'],
     Cause: text('Cause') as AlarmSummary['Cause'],
     Since: text('Since'),
+    ...snoozeEnd(alarm?.['State'], alarm?.['Until']),
   };
+}
+
+/** `Until` (ISO-8601) while snoozed: stored as epoch ms in the alarm map. */
+function snoozeEnd(state: unknown, until: unknown): { Until?: string } {
+  return state === 'SNOOZE_DISABLED' && typeof until === 'number' && Number.isFinite(until) ? { Until: new Date(until).toISOString() } : {};
 }
 
 export function printerSummary(item: Item): PrinterSummary {
@@ -226,7 +232,13 @@ export class DynamoDbFleet implements FleetOperations {
         const { alarm } = result.state;
         return {
           ok: true as const,
-          alarm: { State: alarm.state, Severity: alarm.severity, Cause: alarm.cause, Since: alarm.since },
+          alarm: {
+            State: alarm.state,
+            Severity: alarm.severity,
+            Cause: alarm.cause,
+            Since: alarm.since,
+            ...snoozeEnd(alarm.state, alarm.until),
+          },
         };
       }
     }

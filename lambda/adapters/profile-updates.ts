@@ -3,10 +3,20 @@
  * detector computed from, so that a stale writer fails and recomputes) and
  * its update. Why each guard is there: `docs/design.md`, "Guarantees".
  */
-import { ALARM_PARTITION_VALUE, ATTR, alarmKey, DUE_PARTITION_VALUE, RANK_PARTITION_VALUE, rankKey } from '../../contract/index.ts';
+import {
+  ALARM_PARTITION_VALUE,
+  ATTR,
+  alarmKey,
+  DUE_PARTITION_VALUE,
+  MAX_RECENT_REQUEST_IDS,
+  RANK_PARTITION_VALUE,
+  RECENT_REQUEST_IDS,
+  rankKey,
+} from '../../contract/index.ts';
 import { alarmDeadline } from '../core/alarm.ts';
 import type { PrinterState, Reading } from '../core/detector.ts';
 import { storedAlarm, storedMemory } from '../core/profile.ts';
+import { requestTag } from '../core/request-tag.ts';
 import { alarmRules } from '../core/step.ts';
 import type { FullTransition, ReadingTransition, Transition } from '../ports.ts';
 
@@ -89,10 +99,51 @@ function guarded(expected: PrinterState): Update {
   return u;
 }
 
-/** This invocation's request id must not be the one recorded: a redelivery of a write that went through is not applied twice. */
+/**
+ * This invocation's request id must not be one the item keeps: a redelivery of
+ * a write that went through is not applied twice, whatever landed in between
+ * (up to the bound, `docs/design.md`, "Guarantees").
+ */
 function notThisRequest(u: Update, requestId: string): void {
   const req = u.name(ATTR.lastEventRequestId);
+  const recent = u.name(ATTR.recentRequests);
   u.conditions.push(`(attribute_not_exists(${req}) OR ${req} <> ${u.value(requestId)})`);
+  u.conditions.push(`(attribute_not_exists(${recent}) OR NOT contains(${recent}, ${u.value(requestTag(requestId))}))`);
+}
+
+/**
+ * A counter-only write appends its request id while the list is below its
+ * maximum (appends commute, like the counter's increments); at the maximum the
+ * condition fails and the writer, seeing the full list, makes a full write.
+ */
+function appendRequest(u: Update, requestId: string): void {
+  const recent = u.name(ATTR.recentRequests);
+  u.conditions.push(`(attribute_not_exists(${recent}) OR size(${recent}) < ${u.value(MAX_RECENT_REQUEST_IDS)})`);
+  u.sets.push(`${recent} = list_append(if_not_exists(${recent}, ${u.value([])}), ${u.value([requestTag(requestId)])})`);
+}
+
+/**
+ * A full write sets the list to its latest ids and its own, guarded by the
+ * length it read (only appends change it meanwhile), and keeps the entries of
+ * the writes still listed, with its own: one entry as itself, several as a
+ * JSON array (read back by `core/profile.ts`).
+ */
+function recordRequest(u: Update, t: FullTransition): void {
+  const recent = u.name(ATTR.recentRequests);
+  const was = t.expected.requests;
+  u.conditions.push(was === undefined ? `attribute_not_exists(${recent})` : `size(${recent}) = ${u.value(was.length)}`);
+  const own = requestTag(t.requestId);
+  const kept = [...(was ?? []).slice(-(RECENT_REQUEST_IDS - 1)), own];
+  u.set(ATTR.recentRequests, kept);
+  const entries: Record<string, string> = {};
+  const stored = (list: readonly string[]) => (list.length === 1 ? list[0]! : `[${list.join(',')}]`);
+  for (const id of kept) {
+    const list = id === own ? t.entries : t.expected.recorded?.[id];
+    if (list !== undefined && list.length > 0) entries[id] = stored(list);
+  }
+  u.set(ATTR.requestEntries, Object.keys(entries).length > 0 ? entries : undefined);
+  u.set(ATTR.lastEvent, undefined);
+  u.set(ATTR.lastEventRequestId, undefined);
 }
 
 /** The reading's value and time become the printer's last; its value goes into a slot of the recent ring. */
@@ -136,6 +187,7 @@ export function buildUpdate(t: Transition): UpdateParts {
 function buildReadingUpdate(t: ReadingTransition, hasRecent: boolean): UpdateParts {
   const u = guarded(t.expected);
   notThisRequest(u, t.requestId);
+  appendRequest(u, t.requestId);
   const { seq, timestamp } = t.reading;
   if (seq !== undefined) {
     const s = u.name(ATTR.lastSeq);
@@ -196,9 +248,7 @@ function buildFullUpdate(t: FullTransition, hasRecent: boolean): UpdateParts {
   u.set(ATTR.rev, expected.rev + 1);
   if (t.last !== undefined) lastReading(u, t.last, t.appliedAt, hasRecent);
   if (t.record === 'request') {
-    u.set(ATTR.lastEventRequestId, t.requestId);
-    // One entry as itself; several as a JSON array of them (read back by `core/profile.ts`). None: no older entry may pass for this write's.
-    u.set(ATTR.lastEvent, t.entries.length === 0 ? undefined : t.entries.length === 1 ? t.entries[0] : `[${t.entries.join(',')}]`);
+    recordRequest(u, t);
   } else if (t.entries.length > 0) {
     u.adds.push(`${u.name(ATTR.pendingEvents)} ${u.value(new Set(t.entries))}`);
   }

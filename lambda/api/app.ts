@@ -118,6 +118,9 @@ async function jsonBody(c: Context): Promise<Record<string, unknown>> {
   return value as Record<string, unknown>;
 }
 
+/** What a snooze's `until` may be, said by every refusal of it. */
+const UNTIL_ACCEPTS = 'until must be an ISO-8601 time with a time zone, e.g. 2026-12-07T14:30:00Z';
+
 /** Checks an alarm action's body: `{action, note?, until?}` and nothing else. */
 export function parseAlarmAction(body: Record<string, unknown>, by: string): AlarmActionRequest {
   const unknown = Object.keys(body).filter((key) => !['action', 'note', 'until'].includes(key));
@@ -127,10 +130,14 @@ export function parseAlarmAction(body: Record<string, unknown>, by: string): Ala
     refuse(400, `action must be one of ${ALARM_ACTIONS.join(', ')}, got ${JSON.stringify(action) ?? 'nothing'}`);
   }
   if (note !== undefined && note !== null && typeof note !== 'string') refuse(400, 'note must be a string');
-  if (until !== undefined && until !== null && typeof until !== 'string') refuse(400, 'until must be an ISO-8601 time');
-  if (action === 'snooze' && typeof until !== 'string') refuse(400, 'snooze needs until, an ISO-8601 time');
+  if (until !== undefined && until !== null && typeof until !== 'string') refuse(400, `${UNTIL_ACCEPTS}, got ${typeof until}`);
+  if (action === 'snooze' && typeof until !== 'string') refuse(400, `snooze needs until: ${UNTIL_ACCEPTS.replace(/^until must be /, '')}`);
   if (action !== 'snooze' && typeof until === 'string') refuse(400, `until is for snooze, not ${action}`);
-  if (typeof until === 'string' && EPOCH_MS.test(until)) refuse(400, `until must be an ISO-8601 time, got "${until}"`);
+  // A snooze end is a time of day people read back: an ISO-8601 time only (epoch milliseconds are for the query filters).
+  if (typeof until === 'string' && (EPOCH_MS.test(until) || !(ISO_DATE.test(until) || ISO_TIME.test(until)))) {
+    if (ISO_TIME_WITHOUT_ZONE.test(until)) refuse(400, `until needs a time zone (e.g. ${until}Z), got "${until}"`);
+    refuse(400, `${UNTIL_ACCEPTS}, got "${until}"`);
+  }
   return {
     action: action as AlarmActionName,
     by,
@@ -244,8 +251,14 @@ export function createApi(operations: FleetOperations, options: ApiOptions): Hon
 
   app.get('/api/events', async (c) => {
     const since = timeQuery(c, 'since');
+    const until = timeQuery(c, 'until');
+    if (since !== undefined && until !== undefined && since > until) refuse(400, 'since is after until');
     const cursor = cursorQuery(c);
-    const query = { limit: limitQuery(c, LIMITS.history), ...(since === undefined ? {} : { since }) };
+    const query = {
+      limit: limitQuery(c, LIMITS.history),
+      ...(since === undefined ? {} : { since }),
+      ...(until === undefined ? {} : { until }),
+    };
     return c.json(pageBody('items', accepted(await operations.events(cursor === undefined ? query : { ...query, cursor }))));
   });
 

@@ -74,12 +74,16 @@ const SCHEMAS = {
   Error: { ...object({ error: { type: 'string', description: 'one line' } }), additionalProperties: false },
   AlarmState: STATE,
   Severity: SEVERITY,
-  Alarm: object({
-    State: ref('AlarmState'),
-    Severity: { oneOf: [ref('Severity'), { type: 'null' }] },
-    Cause: { oneOf: [CAUSE, { type: 'null' }] },
-    Since: { ...nullable('string'), format: 'date-time' },
-  }),
+  Alarm: object(
+    {
+      State: ref('AlarmState'),
+      Severity: { oneOf: [ref('Severity'), { type: 'null' }] },
+      Cause: { oneOf: [CAUSE, { type: 'null' }] },
+      Since: { ...nullable('string'), format: 'date-time' },
+      Until: { type: 'string', format: 'date-time', description: 'when a snooze ends; present only while SNOOZE_DISABLED by a snooze' },
+    },
+    ['State', 'Severity', 'Cause', 'Since'],
+  ),
   PrinterSummary: object({
     PrinterId: { type: 'string' },
     EventCount: { type: 'integer' },
@@ -114,7 +118,11 @@ const SCHEMAS = {
       {
         action: { enum: ['acknowledge', 'snooze', 'disable', 'enable', 'reset'] },
         note: { type: 'string', maxLength: 1000 },
-        until: { type: 'string', format: 'date-time', description: 'snooze only (required there): ISO-8601, in the future' },
+        until: {
+          type: 'string',
+          format: 'date-time',
+          description: 'snooze only (required there): ISO-8601 with a time zone (not epoch milliseconds), in the future',
+        },
       },
       ['action'],
     ),
@@ -235,7 +243,7 @@ const PATHS = {
   '/api/events': {
     get: {
       summary: 'Anomaly events and alarm transitions of the whole fleet, newest first',
-      parameters: [PARAM.since, PARAM.limit(50), PARAM.cursor],
+      parameters: [PARAM.since, PARAM.until, PARAM.limit(50), PARAM.cursor],
       responses: { 200: json('One page', ref('HistoryPage')), ...errors(400, 500) },
     },
   },

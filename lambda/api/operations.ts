@@ -67,5 +67,5 @@ export interface FleetOperations {
   /** A printer's anomaly events and alarm transitions, newest first; undefined for an unknown printer. */
   history(printerId: string, query: HistoryQuery): Promise<Page<HistoryItem> | Refusal | undefined>;
   /** The same, fleet-wide. */
-  events(query: Omit<HistoryQuery, 'until'>): Promise<Page<HistoryItem> | Refusal>;
+  events(query: HistoryQuery): Promise<Page<HistoryItem> | Refusal>;
 }

@@ -50,6 +50,10 @@ export interface PrinterState {
   readonly guard: readonly ProfileGuard[];
   /** The item has its ring of recent values (a write then sets one slot of it). */
   readonly hasRecent?: boolean;
+  /** Tags of the request ids of the latest writes of readings, oldest first (bounded: `RECENT_REQUEST_IDS` in `contract/`). */
+  readonly requests?: readonly string[];
+  /** The outbox entries (JSON) of the latest writes that counted any, by request tag (`core/request-tag.ts`): what a redelivery of one delivers again. */
+  readonly recorded?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** One reading (see `reading.ts`): its valid metrics, and its metrics whose values are invalid. */

@@ -8,6 +8,7 @@ import { isRecord } from '../../common/guards.ts';
 import { ATTR, type AlarmCause, type AlarmState, type Severity } from '../../contract/index.ts';
 import { type Alarm, type AlarmTransition, INITIAL_ALARM } from './alarm.ts';
 import type { Memory, MetricStats, PrinterState } from './detector.ts';
+import { requestTag } from './request-tag.ts';
 import { parseRules } from './rules.ts';
 
 /**
@@ -25,10 +26,21 @@ export interface StoredPrinter {
   readonly state: PrinterState;
   /** Outbox entries (events, alarm transitions, re-notifications) not delivered yet (JSON, as stored). */
   readonly pendingEvents: readonly string[];
-  /** The outbox entries the latest recorded write made (JSON): what a redelivery of its invocation delivers again. */
-  readonly lastEvents: readonly string[];
-  /** Invocation id of the latest write that recorded its request id. */
-  readonly lastEventRequestId?: string;
+}
+
+/** Whether the item records a write of this request id: a redelivery of an invocation whose write went through. */
+export function wroteBefore(printer: StoredPrinter, requestId: string): boolean {
+  const tag = requestTag(requestId);
+  return Object.hasOwn(printer.state.recorded ?? {}, tag) || printer.state.requests?.includes(tag) === true;
+}
+
+/** The entries the printer's latest write counted, as recorded (none when it counted none). */
+export function latestEntries(printer: StoredPrinter): readonly string[] {
+  const latest = printer.state.requests?.at(-1);
+  const recorded = printer.state.recorded ?? {};
+  if (latest !== undefined) return recorded[latest] ?? [];
+  // An item written before request ids were listed: its one recorded write is the latest that recorded any.
+  return Object.values(recorded)[0] ?? [];
 }
 
 export type ParsedProfile = { readonly ok: true; readonly printer: StoredPrinter } | { readonly ok: false; readonly reason: string };
@@ -53,8 +65,6 @@ export function parseProfile(item: Record<string, unknown>, defaults?: Record<st
   const lastTimestamp = item[ATTR.lastTimestamp];
   const lastStreamSequence = item[ATTR.lastStreamSequence];
   const pendingEvents = item[ATTR.pendingEvents];
-  const lastEventRequestId = item[ATTR.lastEventRequestId];
-  const lastEvent = item[ATTR.lastEvent];
   const rev = item[ATTR.rev];
 
   const state: PrinterState = {
@@ -70,16 +80,38 @@ export function parseProfile(item: Record<string, unknown>, defaults?: Record<st
     rev: isCount(rev) ? rev : 0,
     guard: profileGuard(item),
     ...(isRecord(item[ATTR.recent]) ? { hasRecent: true } : {}),
+    ...recentRequests(item[ATTR.recentRequests]),
+    ...recordedWrites(item),
   };
   return {
     ok: true,
     printer: {
       state,
       pendingEvents: pendingEvents instanceof Set ? [...pendingEvents].filter((e): e is string => typeof e === 'string') : [],
-      lastEvents: typeof lastEvent === 'string' ? recordedEntries(lastEvent) : [],
-      ...(typeof lastEventRequestId === 'string' ? { lastEventRequestId } : {}),
     },
   };
+}
+
+/** Each recorded write's entries, by request id (also from the former `LastEvent` form). */
+function recordedWrites(item: Record<string, unknown>): { recorded?: Record<string, readonly string[]> } {
+  const recorded: Record<string, readonly string[]> = {};
+  const lastEventRequestId = item[ATTR.lastEventRequestId];
+  const lastEvent = item[ATTR.lastEvent];
+  if (typeof lastEvent === 'string' && typeof lastEventRequestId === 'string') {
+    recorded[requestTag(lastEventRequestId)] = recordedEntries(lastEvent);
+  }
+  const entries = item[ATTR.requestEntries];
+  if (isRecord(entries)) {
+    for (const [id, json] of Object.entries(entries)) if (typeof json === 'string') recorded[id] = recordedEntries(json);
+  }
+  return Object.keys(recorded).length > 0 ? { recorded } : {};
+}
+
+/** The request ids the item keeps, when it keeps a list of them. */
+function recentRequests(value: unknown): { requests?: readonly string[] } {
+  if (!Array.isArray(value)) return {};
+  // Kept at the stored length (a write is guarded by it), whatever an element is.
+  return { requests: value.map((id) => (typeof id === 'string' ? id : '')) };
 }
 
 /** The scalars of the printer's own profile that decide what a reading does: thresholds, window and mode. */
@@ -176,7 +208,7 @@ export function storedAlarm(alarm: Alarm): Record<string, unknown> {
 }
 
 /**
- * `LastEvent` holds one entry's JSON, or a JSON array of a write's entries:
+ * A write's recorded entries: one entry's JSON, or a JSON array of them:
  * either way, the entries' JSON one by one (as delivered).
  */
 function recordedEntries(lastEvent: string): string[] {

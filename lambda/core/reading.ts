@@ -226,6 +226,10 @@ export function parseMessage(payload: unknown): ParsedMessage {
   const decoded = decode(payload, MAX_BATCH_BYTES);
   if (!decoded.ok) return decoded;
   const body = decoded.value;
+  if (isRecord(body) && Object.hasOwn(body, 'readings') && Object.hasOwn(body, 'data')) {
+    const id = checkPrinterId(own(body, 'PrinterId'));
+    return invalid('a message carries data (one reading) or readings (a batch), not both', id.ok ? id.id : undefined);
+  }
   if (!isRecord(body) || !Object.hasOwn(body, 'readings')) {
     if (decoded.size > MAX_PAYLOAD_BYTES) return invalid(overLimit(decoded.size, MAX_PAYLOAD_BYTES, 'payload'));
     const parsed = single(body);

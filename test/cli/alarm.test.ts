@@ -22,7 +22,9 @@ let cwd: string;
 let twin: Twin;
 
 /** `npm run alarm -- ...args` in the working folder the twin was started in (no flags needed to find it). */
-const alarm = (...args: string[]) => runCliProcess('cli/alarm.ts', args, { cwd, killAfterMs: 60_000 });
+const alarm = (...args: string[]) => runCliProcess('cli/alarm.ts', args, { cwd, killAfterMs: 60_000, env: { TZ: 'UTC' } });
+/** `HH:MM` of an ISO time in UTC (the CLIs above run with TZ=UTC). */
+const hhmm = (iso: string) => iso.slice(11, 16);
 const history = (...args: string[]) => runCliProcess('cli/history.ts', args, { cwd, killAfterMs: 60_000 });
 
 const profile = (PrinterId: string, extra: Partial<ProfileInput> = {}): ProfileInput => ({
@@ -90,19 +92,24 @@ describe('npm run alarm -- list', () => {
     const run = await alarm('list');
     expect(run).toMatchObject({ code: 0, stderr: '' });
     const [header, ...rows] = run.stdout.trimEnd().split('\n');
-    expect(header!.split(/\s+/)).toEqual(['Printer', 'State', 'Severity', 'Cause', 'Since', 'Events']);
+    expect(header!.split(/\s+/)).toEqual(['Printer', 'State', 'Severity', 'Cause', 'Since', 'Events', 'Snooze']);
     const cells = rows.map((row) => row.split(/\s+/));
     expect(cells.map((c) => c.slice(0, 4))).toEqual([
       ['Ack2', 'ACTIVE', 'critical', 'threshold'],
       ['Active1', 'ACTIVE', 'major', 'threshold'],
       ['Snooze2', 'ACTIVE', 'major', 'threshold'],
-      ['Latched1', 'LATCHED', 'major', 'clear'],
+      ['Latched1', 'LATCHED', 'major', 'threshold'],
       ['Acked1', 'ACKNOWLEDGED', 'major', 'acknowledge'],
       ['Snoozed1', 'SNOOZE_DISABLED', '-', 'snooze'],
       ['Off1', 'DISABLED', '-', 'disable'],
     ]);
+    const snoozed = await alarmOf('Snoozed1');
+    expect(rows.find((row) => row.startsWith('Snoozed1'))).toMatch(
+      new RegExp(`  snoozed until \\d{4}-\\d\\d-\\d\\d ${hhmm(snoozed.Until!)} \\(in (1 d|23 h 59 min)\\)$`),
+    );
+    expect(rows.filter((row) => row.includes('snoozed until'))).toHaveLength(1);
     const active1 = await alarmOf('Active1');
-    expect(cells[1]).toEqual(['Active1', 'ACTIVE', 'major', 'threshold', active1.Since, '1']);
+    expect(cells[1]).toEqual(['Active1', 'ACTIVE', 'major', 'threshold', active1.Since, '1', '-']);
     // Columns line up: every row starts each column where the header does.
     const starts = (line: string) => [...line.matchAll(/(^|\s{2,})(\S)/g)].map((m) => m.index! + m[1]!.length);
     for (const row of rows) expect(starts(row)).toEqual(starts(header!));
@@ -137,7 +144,8 @@ describe('npm run alarm -- show', () => {
     expect(run).toMatchObject({ code: 0, stderr: '' });
     const since = (await alarmOf('Latched1')).Since;
     const [line, profileLine] = run.stdout.trimEnd().split('\n');
-    expect(line).toBe(`Latched1: LATCHED (major), cause clear, since ${since}`);
+    // A latched alarm shows the threshold that raised it, not the clear that latched it.
+    expect(line).toBe(`Latched1: LATCHED (major), cause threshold, since ${since}`);
     expect(JSON.parse(profileLine!.replace(/^profile: /, ''))).toMatchObject({
       PrinterId: 'Latched1',
       Thresholds: { Lower: 20, Upper: 80 },
@@ -187,8 +195,13 @@ describe('npm run alarm -- <action>', () => {
     const run = await alarm('snooze', 'Snooze2', '--for', '30m');
     const after = Date.now();
     expect(run).toMatchObject({ code: 0, stderr: '' });
-    expect(run.stdout).toMatch(/^Snooze2: SNOOZE_DISABLED \(major\), cause snooze, since \S+\n$/);
-    expect(await alarmOf('Snooze2')).toMatchObject({ State: 'SNOOZE_DISABLED', Cause: 'snooze' });
+    const snoozed = await alarmOf('Snooze2');
+    expect(snoozed).toMatchObject({ State: 'SNOOZE_DISABLED', Cause: 'snooze' });
+    expect(run.stdout).toBe(
+      `Snooze2: SNOOZE_DISABLED (major), cause snooze, since ${snoozed.Since}, snoozed until ${hhmm(snoozed.Until!)} (in 30 min)\n`,
+    );
+    const shown = await alarm('show', 'Snooze2');
+    expect(shown.stdout.split('\n')[0]).toMatch(new RegExp(`, snoozed until ${hhmm(snoozed.Until!)} \\(in (30|29) min\\)$`));
 
     await twin.sweep(new Date(before + 30 * MINUTE - 1));
     expect(await alarmOf('Snooze2')).toMatchObject({ State: 'SNOOZE_DISABLED' });

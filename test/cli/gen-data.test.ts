@@ -150,6 +150,19 @@ describe('npm run gen-data', () => {
 
   const profilesFile = join(process.cwd(), 'data/printer_profiles.json');
 
+  it('refuses a bad --printers count first, in one line, whatever the output file', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'data'));
+    writeFileSync(join(dir, 'data/printer_iot_data.json'), 'committed\n');
+    const run = await runCli('cli/gen-data.ts', ['--profiles', profilesFile, '--printers', '0'], { cwd: dir });
+    expect({ code: run.code, stdout: run.stdout, stderr: run.stderr }).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'npm run gen-data: --printers must be a whole number from 1 to 1000000, got "0"\n',
+    });
+    expect(readFileSync(join(dir, 'data/printer_iot_data.json'), 'utf8')).toBe('committed\n');
+  });
+
   it('refuses to overwrite the default --out (the committed data/printer_iot_data.json) without --force', async () => {
     const dir = tempDir();
     mkdirSync(join(dir, 'data'));

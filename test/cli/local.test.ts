@@ -4,6 +4,7 @@
  * errors.
  */
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
@@ -13,7 +14,7 @@ import { replay } from '../../emitter/replay.ts';
 import { fetchTwinHealth, waitForTwinIdle } from '../../twin/discovery.ts';
 import { localDynamoDbClient } from '../../twin/dynamodb.ts';
 import { putOriginalProfile } from '../support/profiles.ts';
-import { exitCode, publishReadings, reading, runCliProcess, spawnCli, waitForLine } from '../support/twin.ts';
+import { exitCode, publishReadings, REPO, reading, runCliProcess, spawnCli, waitForLine } from '../support/twin.ts';
 
 let dir: string;
 beforeAll(() => {
@@ -26,6 +27,15 @@ const READY_STREAM =
 
 const READY =
   /^local twin ready: mqtt (mqtt:\/\/127\.0\.0\.1:\d+) \| dynamodb (http:\/\/127\.0\.0\.1:\d+) \(aws dynamodb --endpoint-url http:\/\/127\.0\.0\.1:\d+\) \| http (http:\/\/127\.0\.0\.1:\d+) \| dashboard http:\/\/127\.0\.0\.1:\d+\/ \| table PrinterProfiles \| log (\S+) \| state (.+)$/;
+
+/** Whether nothing listens on 127.0.0.1:`port` (a listener can take it). */
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
 
 describe('npm run local', () => {
   it('prints one ready line, serves the original put-item and the CLIs, and exits 0 on SIGTERM', async () => {
@@ -57,6 +67,7 @@ describe('npm run local', () => {
         dashboard: `${httpUrl}/`,
         table: 'PrinterProfiles',
         eventsTable: 'PrinterEvents',
+        logFile,
       });
       expect(await fetchTwinHealth(httpUrl!)).toEqual({ ok: true, twin: { received: 0, done: 0, inFlight: 0 } });
 
@@ -82,6 +93,30 @@ describe('npm run local', () => {
     expect(stderr).toMatch(/SIGTERM: stopping the local twin\nlocal twin stopped \(2 readings received, 0 dead-lettered\)\n$/);
     expect(readFileSync(join(stateDir, 'detector.log'), 'utf8')).toContain('"printerId":"Printer99"');
     expect(existsSync(join(stateDir, 'twin.json'))).toBe(false);
+  });
+
+  it('kill -TERM on npm run local reaches the twin: it stops cleanly and its ports are free once npm has exited', async () => {
+    const stateDir = join(dir, 'npm-state');
+    // As a user starts it: npm runs the package script through a shell.
+    const npm = spawn(
+      'npm',
+      ['run', '--silent', 'local', '--', '--mqtt-port', '0', '--dynamodb-port', '0', '--http-port', '0'].concat(['--state-dir', stateDir]),
+      {
+        cwd: REPO,
+        env: { ...process.env, TMPDIR: dir },
+      },
+    );
+    let stderr = '';
+    npm.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const line = await waitForLine(npm.stdout, /^local twin ready:/);
+    const ports = [...line.matchAll(/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]));
+    expect(ports.length).toBeGreaterThanOrEqual(3);
+    const exited = new Promise<number | null>((resolve) => npm.once('exit', resolve));
+    npm.kill('SIGTERM');
+    await exited;
+    expect(stderr).toContain('local twin stopped');
+    expect(existsSync(join(stateDir, 'twin.json'))).toBe(false);
+    for (const port of new Set(ports)) expect({ port, free: await portIsFree(port) }).toEqual({ port, free: true });
   });
 
   it('--in-memory writes its discovery file to .local/twin.json and removes it on SIGTERM', async () => {

@@ -47,11 +47,14 @@ function expectedFleet(profiles: readonly ProfileInput[], readings: readonly Rea
       finalSweep: (last) => last + aheadMs,
     });
     const { alarm } = outcome;
+    // Severity and cause belong to a raised alarm: none for NORMAL; a LATCHED one was raised by a threshold.
+    const severity = alarm.state === 'NORMAL' ? '-' : (alarm.severity ?? '-');
+    const cause = alarm.state === 'NORMAL' ? '-' : alarm.state === 'LATCHED' ? 'threshold' : (alarm.cause ?? '-');
     return {
       id,
       family: family(rules),
       events: outcome.events,
-      row: [id, outcome.events, alarm.state, alarm.severity ?? '-', alarm.cause ?? '-'] as const,
+      row: [id, outcome.events, alarm.state, severity, cause] as const,
       silent: alarm.cause === 'silent' ? 1 : 0,
       notifications: alarm.log.filter(notifiedBySpec).length + outcome.renotifications,
       renotifications: outcome.renotifications,

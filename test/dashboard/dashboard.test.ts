@@ -45,7 +45,7 @@ const FLEET: readonly { id: string; lower: number; upper: number; events: number
 ];
 const ACKNOWLEDGED_AT_START = { id: 'Printer6', note: 'toner low, cartridge ordered' };
 /** Printers the tests below change: every other one stays as the fleet was set up. */
-const CHANGED_BY_TESTS = new Set(['Printer2', 'Printer3', 'Printer4']);
+const CHANGED_BY_TESTS = new Set(['Printer2', 'Printer3', 'Printer4', 'Printer5']);
 /** Readings a minute apart (61 s, so that each one lands in its own slot of the 32-slot ring of recent values). */
 const READING_EVERY_MS = 61_000;
 const HISTORY_READINGS = 16;
@@ -258,14 +258,10 @@ describe('the dashboard, served by the twin', () => {
     expect(rows).toHaveLength(FLEET.length);
     expect(inListingOrder(rows)).toBe(true);
     expect(rows[0]).toEqual({ id: 'Printer1', state: 'ACTIVE', events: 1 });
-    expect(rows.map((r) => r.id).filter((id) => !CHANGED_BY_TESTS.has(id))).toEqual([
-      'Printer1',
-      'Printer6',
-      'Printer7',
-      'Printer5',
-      'Printer8',
-    ]);
+    expect(rows.map((r) => r.id).filter((id) => !CHANGED_BY_TESTS.has(id))).toEqual(['Printer1', 'Printer6', 'Printer7', 'Printer8']);
     expect(await row(page, 'Printer1').locator('td').nth(2).textContent()).toBe('major');
+    // Printer7's alarm went ACTIVE and cleared: NORMAL shows no severity.
+    expect(await row(page, 'Printer7').locator('td').nth(2).textContent()).toBe('none');
     expect(await row(page, 'Printer8').locator('td.value').textContent()).toBe('—');
     const alarms = await twin.fleet.alarms();
     const active = alarms.filter((p) => p.Alarm.State === 'ACTIVE').length;
@@ -298,6 +294,19 @@ describe('the dashboard, served by the twin', () => {
     expect(await page.locator('#values-chart').getAttribute('aria-label')).toMatch(/^\d+ recent values, the last 89; thresholds 20 to 80$/);
     expect(await page.locator('#state dt:text-is("EventCount") + dd').textContent()).toBe('1');
     if (UPDATE_SCREENSHOTS) await page.screenshot({ path: docs('dashboard-printer.png'), fullPage: true });
+  });
+
+  it('shows when a snooze ends, and neither severity nor cause for a NORMAL alarm', async () => {
+    const until = Date.now() + 30 * 60_000;
+    expect(await twin.fleet.act('Printer5', { action: 'snooze', until, by: 'local' })).toMatchObject({ ok: true });
+    await page.getByRole('link', { name: 'Printer5', exact: true }).click();
+    await shows(page.locator('#alarm-state'), 'SNOOZE DISABLED');
+    await shows(page.locator('#alarm-detail'), /^snooze, since .+, snoozed until \d\d:\d\d \(in (29|30) min\)$/);
+    await page.getByRole('link', { name: 'Printer7', exact: true }).click();
+    await shows(page.locator('#printer-title'), 'Printer Printer7');
+    await shows(page.locator('#alarm-state'), 'NORMAL');
+    await shows(page.locator('#alarm-severity'), 'none');
+    expect(await page.locator('#alarm-detail').textContent()).toMatch(/^since /);
   });
 
   it('shows a new alarm within 2 s, without reloading the page', async () => {

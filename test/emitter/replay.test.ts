@@ -462,7 +462,7 @@ describe.concurrent('npm run emit (child process)', () => {
       '--wait when no twin says it has this MQTT endpoint',
       () => ['--endpoint', broker.url, '--wait'],
       1,
-      /^npm run emit: --wait: no running twin with MQTT at mqtt:\/\/127\.0\.0\.1:\d+ in \.local\/state\/twin\.json or \.local\/twin\.json .*; pass --twin-url http:\/\/127\.0\.0\.1:8080$/,
+      /^npm run emit: --wait: no running twin with MQTT at mqtt:\/\/127\.0\.0\.1:\d+ .*; pass --twin-url http:\/\/127\.0\.0\.1:8080$/,
     ],
     [
       '--wait when the twin does not answer',

@@ -174,6 +174,26 @@ describe('one printer of each kind, an event at a time', () => {
     },
   );
 
+  it.each(MODE_KINDS)(
+    '%s, without seq: the event-counting write loses its response, the next reading lands, then the retry comes: redelivered, counted once, its event published',
+    async (kind) => {
+      const { id, readings: withSeq, at } = firstEvent(kind);
+      const readings = withSeq.map(({ seq: _seq, ...reading }) => reading);
+      for (const r of readings.slice(0, at)) await h.invoke(r);
+      let lost = 1;
+      h.setFault((command, phase) =>
+        command === 'UpdateItemCommand' && phase === 'after' && lost-- > 0 ? serviceError('TimeoutError') : undefined,
+      );
+      await expect(h.invoke(readings[at], 'req-lost')).rejects.toMatchObject({ name: 'ProfileStoreError' });
+      // The barrier: the retry comes only once the next reading of the same printer has been applied.
+      await h.invoke(readings[at + 1], 'req-next');
+      await expect(h.invoke(readings[at], 'req-lost')).resolves.toMatchObject({ outcome: 'redelivered', published: 1 });
+      const model = expectFor(fleet, readings.slice(0, at + 2));
+      expect(await counts(id)).toEqual(model.printers[id]);
+      expect(h.published.map(eventKey).sort()).toEqual(model.events.map(eventKey).sort());
+    },
+  );
+
   it.each(MODE_KINDS)('%s: a publish failure keeps the counted event pending; the next reading publishes it', async (kind) => {
     const { id, readings, at } = firstEvent(kind);
     for (const r of readings.slice(0, at)) await h.invoke(r);

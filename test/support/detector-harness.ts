@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { createStreamHandler } from '../../lambda/stream-app.ts';
 import { createHandler, type DetectorDependencies } from '../../lambda/app.ts';
+import { createSweepHandler } from '../../lambda/sweep-app.ts';
 import type { AnomalyEvent } from '../../contract/index.ts';
 import { PREDICTION_TOPIC } from '../../contract/index.ts';
 import { ensureProfilesTable, LOCAL_AWS, localDynamoDbClient, startDynamoDb } from '../../twin/dynamodb.ts';
@@ -62,6 +63,7 @@ export async function startDetectorHarness(options: { processor?: DetectorDepend
   };
   const handler = createHandler(deps);
   const streamHandler = createStreamHandler(deps);
+  const sweepHandler = createSweepHandler(deps);
 
   return {
     tableName,
@@ -74,6 +76,8 @@ export async function startDetectorHarness(options: { processor?: DetectorDepend
     /** Invokes stream ingest with Kinesis records (`data` as the rule writes it; sequence numbers in order). */
     invokeStream: (records: readonly { sequence: string; data: unknown }[], requestId: string = randomUUID()) =>
       streamHandler(kinesisEvent(records), { awsRequestId: requestId }),
+    /** Runs the sweep function (the clock) for the time `at`, as its schedule passes it. */
+    sweep: (at: Date) => sweepHandler({ time: at.toISOString() }),
     setFault: (next: Fault | undefined) => {
       fault = next;
     },

@@ -3,6 +3,7 @@
  * runs it, with its own exit code and signals) and record what the embedded
  * broker receives.
  */
+import { cliTmpDir } from './cli-tmp.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -33,7 +34,7 @@ export function startCli(
 ): { child: ChildProcess; result: Promise<CliRun> } {
   const child = spawn(process.execPath, ['--import', TSX_LOADER, join(ROOT, script), ...args], {
     cwd: options.cwd ?? tempDir(),
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', TMPDIR: cliTmpDir() },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -194,7 +194,7 @@ export class FakeFleet implements FleetOperations {
     return page(newestFirst(p.history, query), query.cursor, query.limit);
   }
 
-  async events(query: Omit<HistoryQuery, 'until'>): Promise<Page<HistoryItem> | Refusal> {
+  async events(query: HistoryQuery): Promise<Page<HistoryItem> | Refusal> {
     this.check();
     const all = [...this.printers.values()].flatMap((p) => p.history);
     return page(newestFirst(all, query), query.cursor, query.limit);

@@ -3,6 +3,7 @@
  * (as a user runs them), waiting for a line of their output, reading the
  * whole profiles table, and publishing single messages over MQTT.
  */
+import { cliTmpDir } from './cli-tmp.ts';
 import type { ProfileInput } from '../../contract/index.ts';
 import { originalModelProfile } from './profiles.ts';
 import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -19,8 +20,15 @@ const TSX = pathToFileURL(fileURLToPath(new URL('../../node_modules/tsx/dist/loa
 
 /** Environment of CLI child processes: never real AWS credentials or config. */
 function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...extra };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    TMPDIR: cliTmpDir(),
+    ...extra,
+  };
   for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete env[name];
+  // The twin a CLI uses is the test's to say (`twin/locate.ts`), never the developer's.
+  if (extra['PRINTER_ANOMALY_TWIN'] === undefined) delete env['PRINTER_ANOMALY_TWIN'];
   return env;
 }
 

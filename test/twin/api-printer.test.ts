@@ -169,7 +169,10 @@ describe('POST /api/printers/{id}/alarm', () => {
   it.each([
     [{ action: 'snooze' }, /snooze needs until/],
     [{ action: 'snooze', until: '2020-01-01T00:00:00Z' }, /snooze until 2020-01-01T00:00:00\.000Z is not after/],
-    [{ action: 'snooze', until: 'tomorrow' }, /until must be epoch milliseconds or an ISO-8601 time/],
+    [
+      { action: 'snooze', until: 'tomorrow' },
+      /^until must be an ISO-8601 time with a time zone, e.g. 2026-12-07T14:30:00Z, got "tomorrow"$/,
+    ],
     [{ action: 'explode' }, /action must be one of acknowledge, snooze, disable, enable, reset, got "explode"/],
     [{}, /action must be one of .*got nothing/],
     [{ action: 'reset', by: 'someone else' }, /unknown field "by"/],

@@ -59,6 +59,10 @@ const TRANSITIONS: Readonly<Record<string, number>> = {
 const byCountThenId = (a: string, b: string) => (EVENTS[b] ?? 0) - (EVENTS[a] ?? 0) || (a < b ? -1 : a > b ? 1 : 0);
 const ids = (body: { printers: { PrinterId: string }[] }) => body.printers.map((p) => p.PrinterId);
 
+/** When B-snz's snooze ends (whole seconds: the API answers ISO-8601 with milliseconds). */
+const SNOOZE_UNTIL = new Date(Math.ceil(Date.now() / 1000) * 1000 + 3_600_000).toISOString();
+let snoozeReply: { Until?: string };
+
 beforeAll(async () => {
   twin = await startTwin({ sweepSeconds: 0, logFile: false });
   call = apiClient(`${twin.httpUrl}`);
@@ -68,13 +72,32 @@ beforeAll(async () => {
   await device.send('D-lat', 50);
   const act = async (id: string, body: object) => expectOk(await call('POST', `/api/printers/${id}/alarm`, { body }));
   await act('C-ack', { action: 'acknowledge' });
-  await act('B-snz', { action: 'snooze', until: new Date(Date.now() + 3_600_000).toISOString() });
+  snoozeReply = await act('B-snz', { action: 'snooze', until: SNOOZE_UNTIL });
   await act('A-dis1', { action: 'disable' });
   await act('A-dis0', { action: 'disable' });
 });
 
 afterAll(async () => {
   await twin?.close();
+});
+
+describe('the snooze end', () => {
+  it('is carried as Until (ISO-8601) by the snooze reply, the listings and the printer, and only while snoozed', async () => {
+    expect(snoozeReply).toMatchObject({ State: 'SNOOZE_DISABLED', Until: SNOOZE_UNTIL });
+    const listed = (expectOk(await call('GET', '/api/alarms')).printers as { PrinterId: string; Alarm: { Until?: string } }[]).map((p) => [
+      p.PrinterId,
+      p.Alarm.Until,
+    ]);
+    expect(listed.filter(([, until]) => until !== undefined)).toEqual([['B-snz', SNOOZE_UNTIL]]);
+    expect(expectOk(await call('GET', '/api/printers/B-snz')).alarm).toMatchObject({ Until: SNOOZE_UNTIL });
+    expect(expectOk(await call('GET', '/api/printers/A-dis0')).alarm.Until).toBeUndefined();
+  });
+
+  it('is in the OpenAPI schema of an alarm, as an optional date-time', async () => {
+    const alarm = expectOk(await call('GET', '/api/openapi.json')).components.schemas.Alarm;
+    expect(alarm.properties.Until).toMatchObject({ type: 'string', format: 'date-time' });
+    expect(alarm.required).not.toContain('Until');
+  });
 });
 
 describe('health and the OpenAPI document', () => {

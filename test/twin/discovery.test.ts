@@ -66,9 +66,11 @@ describe("the twin's HTTP API", () => {
     const post = await fetch(`${twin.httpUrl}/api/health`, { method: 'POST' });
     expect({ status: post.status, allow: post.headers.get('allow'), body: await post.json() }).toEqual({
       status: 405,
-      allow: 'GET',
-      body: { error: 'POST is not allowed on /api/health (allowed: GET)' },
+      allow: 'GET, HEAD',
+      body: { error: 'POST is not allowed on /api/health (allowed: GET, HEAD)' },
     });
+    const head = await fetch(`${twin.httpUrl}/api/health`, { method: 'HEAD' });
+    expect({ status: head.status, body: await head.text() }).toEqual({ status: 200, body: '' });
     // A web page whose host name rebinds to 127.0.0.1 sends its own name.
     expect(await get(`${twin.httpUrl}/api/health`, { host: 'attacker.example' })).toEqual({
       status: 403,

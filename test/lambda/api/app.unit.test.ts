@@ -51,6 +51,12 @@ async function expectError(response: Response, status: number, matching: RegExp)
 const ids = (body: Record<string, unknown>) => (body['printers'] as { PrinterId: string }[]).map((p) => p.PrinterId);
 
 describe('fleet listings', () => {
+  it('HEAD /api/health answers 200 with no body', async () => {
+    const response = await send('HEAD', '/api/health');
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('');
+  });
+
   it('GET /api/health answers ok, with what the host adds', async () => {
     expect(await json(await send('GET', '/api/health'), 200)).toEqual({ ok: true });
     const twin = createApi(fleet, { by: () => 'local', health: () => ({ twin: { received: 3 } }) });
@@ -240,7 +246,11 @@ describe('alarm actions', () => {
     [{ action: 'explode' }, /action must be one of acknowledge, snooze, disable, enable, reset, got "explode"/],
     [{}, /action must be one of .*got nothing/],
     [{ action: 'snooze' }, /snooze needs until/],
-    [{ action: 'snooze', until: 'tomorrow' }, /until must be epoch milliseconds or an ISO-8601 time/],
+    // The message names only what snooze accepts: an ISO-8601 time, not epoch milliseconds.
+    [
+      { action: 'snooze', until: 'tomorrow' },
+      /^until must be an ISO-8601 time with a time zone, e\.g\. 2026-12-07T14:30:00Z, got "tomorrow"$/,
+    ],
     [{ action: 'snooze', until: String(NOW + 60_000) }, /until must be an ISO-8601 time/],
     [{ action: 'snooze', until: '2026-11-21T12:00:00' }, /needs a time zone/],
     [{ action: 'snooze', until: '2026-11-21T09:00:00Z' }, /is not after/],
@@ -299,6 +309,15 @@ describe('history', () => {
     ]);
     expect(items.filter((i) => i.Type === 'event')).toHaveLength(6);
     expect(body['next']).toBeNull();
+    const until = await json(await send('GET', `/api/events?until=${new Date(at(3)).toISOString()}`), 200);
+    const older = (until['items'] as { Type: string; events?: number; PrinterId: string }[]).filter((i) => i.Type === 'event');
+    expect(older.map((i) => [i.PrinterId, i.events])).toEqual([
+      ['P1', 4],
+      ['P1', 3],
+      ['P1', 2],
+      ['P1', 1],
+    ]);
+    await expectError(await send('GET', `/api/events?since=${at(4)}&until=${at(1)}`), 400, /since is after until/);
     const page = await json(await send('GET', `/api/events?limit=2&since=${at(2)}`), 200);
     expect((page['items'] as unknown[]).length).toBe(2);
     expect(page['next']).toEqual(expect.any(String));

@@ -25,6 +25,14 @@ describe('reading validation', () => {
     expect(parseReading(Buffer.from('{"PrinterId":"Printer1","data":{"value":85.2}}'))).toEqual(expected);
   });
 
+  it('refuses a payload with both data and readings, with the reason, rather than pick one', () => {
+    expect(parseMessage({ PrinterId: 'P', data: { value: 1 }, readings: [{ data: { value: 2 } }] })).toEqual({
+      ok: false,
+      reason: 'a message carries data (one reading) or readings (a batch), not both',
+      printerId: 'P',
+    });
+  });
+
   it('reads seq and both timestamp forms', () => {
     expect(parseReading({ PrinterId: 'P', data: { value: 1 }, seq: 0, timestamp: 1763700000000 })).toEqual({
       ok: true,
