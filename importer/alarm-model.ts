@@ -8,7 +8,7 @@
  * ACTIVE -> ACKNOWLEDGED on acknowledge, ACKNOWLEDGED -> NORMAL when the data
  * returns, LATCHED -> NORMAL on acknowledge. Pure.
  */
-import type { BandInput } from '../contract/index.ts';
+import { type BandInput, isStorableNumber, unstorableReason } from '../contract/index.ts';
 import { actionLines } from './actions.ts';
 import {
   type MappedModel,
@@ -129,6 +129,12 @@ export function mapAlarmModel(model: AlarmModelSource, severities: SeverityMap, 
         'alarmRule.simpleRule.threshold',
         'not supported',
         `${shown(rule.threshold)} is not a number: a threshold read from another input or parameter has no equal; give the number`,
+      );
+    } else if (!isStorableNumber(threshold)) {
+      say(
+        'alarmRule.simpleRule.threshold',
+        'not supported',
+        `${unstorableReason('the threshold', threshold)}; give a number DynamoDB can store`,
       );
     } else {
       const mapped = bandOf(rule.comparisonOperator, threshold, exactBounds);

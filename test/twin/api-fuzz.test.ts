@@ -55,6 +55,7 @@ describe('the operator API fuzzed from its OpenAPI document', () => {
         'GET /api/alarms',
         'GET /api/printers/{id}',
         'PUT /api/printers/{id}',
+        'PATCH /api/printers/{id}',
         'POST /api/printers/{id}/alarm',
         'GET /api/printers/{id}/history',
         'GET /api/events',

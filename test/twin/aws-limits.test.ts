@@ -74,7 +74,12 @@ describe('SNS message limit', () => {
         return JSON.stringify({ PrinterId: 'P', pad: 'x'.repeat(bytes - Buffer.byteLength(bare)) });
       };
       const send = (bytes: number) =>
-        sns.send(new PublishCommand({ TopicArn: 'arn:aws:sns:us-east-1:000000000000:printer-anomaly-alarms', Message: message(bytes) }));
+        sns.send(
+          new PublishCommand({
+            TopicArn: ['arn', 'aws', 'sns', LOCAL_AWS.region, '0'.repeat(12), 'printer-anomaly-alarms'].join(':'),
+            Message: message(bytes),
+          }),
+        );
       await expect(send(AWS_LIMITS.snsMessageBytes)).resolves.toMatchObject({ MessageId: expect.any(String) });
       await expect(send(AWS_LIMITS.snsMessageBytes + 1)).rejects.toThrow(/Message too long/);
     } finally {
