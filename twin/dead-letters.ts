@@ -22,24 +22,29 @@ export interface KinesisBatchInfo {
 
 /**
  * A dead-lettered message or stream batch, in the shape of Lambda's
- * on-failure destination record. For a stream batch Lambda sends only
- * `KinesisBatchInfo` (the records stay in the stream); the twin's stream may
- * be in memory, so its record also carries the batch itself, as the event
- * the function was invoked with, in `requestPayload`.
+ * on-failure destination record (`test/fixtures/aws-events/`). For a message
+ * (an asynchronous invocation) it carries the event (`requestPayload`) and
+ * the last attempt's error (`responsePayload`). For a stream batch it
+ * carries only `KinesisBatchInfo`, as Lambda sends it: the records stay in
+ * the stream, read back by their sequence numbers; only when the twin closes
+ * with the batch undone (`TwinClosed`, a twin-only condition) does the
+ * record also carry the batch's event, since an in-memory stream goes with it.
  */
 export interface DeadLetterRecord {
   readonly version: '1.0';
   readonly timestamp: string;
   readonly requestContext: {
     readonly requestId: string;
+    /** Qualified (`:$LATEST`) for an asynchronous invocation, unqualified for a stream batch, as Lambda writes them. */
     readonly functionArn: string;
     readonly condition: DeadLetterCondition;
     readonly approximateInvokeCount: number;
   };
-  readonly requestPayload: unknown;
+  readonly requestPayload?: unknown;
   readonly responseContext: { readonly statusCode: 200; readonly executedVersion: '$LATEST'; readonly functionError: 'Unhandled' };
-  readonly responsePayload: { readonly errorType: string; readonly errorMessage: string; readonly trace: readonly string[] };
-  /** Stream ingest only. */
+  /** Asynchronous invocations only. */
+  readonly responsePayload?: { readonly errorType: string; readonly errorMessage: string; readonly trace: readonly string[] };
+  /** Stream batches only. */
   readonly KinesisBatchInfo?: KinesisBatchInfo;
 }
 
@@ -80,6 +85,9 @@ export interface DeadLetterOptions {
   readonly refused?: string | undefined;
 }
 
+/** What Lambda reports of a function error in every on-failure record. */
+const RESPONSE_CONTEXT: DeadLetterRecord['responseContext'] = { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' };
+
 /** The on-failure destination. */
 export class DeadLetters {
   private readonly records: DeadLetterRecord[] = [];
@@ -93,9 +101,17 @@ export class DeadLetters {
 
   /** Keeps `message` with the error of its last attempt; returns its record. */
   send(message: FailedMessage, error: SerializedError, condition: DeadLetterCondition): DeadLetterRecord {
-    const record = this.record(message, error, condition);
+    const record: DeadLetterRecord = {
+      version: '1.0',
+      timestamp: new Date().toISOString(),
+      requestContext: this.requestContext(message, `${this.options.functionArn}:$LATEST`, condition),
+      requestPayload: message.event,
+      responseContext: RESPONSE_CONTEXT,
+      responsePayload: { errorType: error.errorType, errorMessage: error.errorMessage, trace: error.trace },
+    };
     this.keep(
       record,
+      error,
       `message sent to the on-failure destination (${condition}) after ${message.attempts} attempt(s)`,
       { printerId: message.printerId },
       message.json,
@@ -106,37 +122,33 @@ export class DeadLetters {
   /** Keeps a stream batch with the error of its last attempt; returns its record. */
   sendStreamBatch(batch: FailedStreamBatch, error: SerializedError, condition: DeadLetterCondition): DeadLetterRecord {
     const { batchInfo } = batch;
-    const record: DeadLetterRecord = { ...this.record(batch, error, condition), KinesisBatchInfo: batchInfo };
+    const record: DeadLetterRecord = {
+      requestContext: this.requestContext(batch, this.options.functionArn, condition),
+      responseContext: RESPONSE_CONTEXT,
+      version: '1.0',
+      timestamp: new Date().toISOString(),
+      KinesisBatchInfo: batchInfo,
+      ...(condition === 'TwinClosed' ? { requestPayload: batch.event } : {}),
+    };
     this.keep(
       record,
+      error,
       `stream batch of ${batchInfo.batchSize} record(s) sent to the on-failure destination (${condition}) after ${batch.attempts} attempt(s)`,
       { shardId: batchInfo.shardId, startSequenceNumber: batchInfo.startSequenceNumber, endSequenceNumber: batchInfo.endSequenceNumber },
     );
     return record;
   }
 
-  private record(
-    failed: { readonly requestId: string; readonly event: unknown; readonly attempts: number },
-    error: SerializedError,
+  private requestContext(
+    failed: { readonly requestId: string; readonly attempts: number },
+    functionArn: string,
     condition: DeadLetterCondition,
-  ): DeadLetterRecord {
-    return {
-      version: '1.0',
-      timestamp: new Date().toISOString(),
-      requestContext: {
-        requestId: failed.requestId,
-        functionArn: `${this.options.functionArn}:$LATEST`,
-        condition,
-        approximateInvokeCount: failed.attempts,
-      },
-      requestPayload: failed.event,
-      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
-      responsePayload: { errorType: error.errorType, errorMessage: error.errorMessage, trace: error.trace },
-    };
+  ): DeadLetterRecord['requestContext'] {
+    return { requestId: failed.requestId, functionArn, condition, approximateInvokeCount: failed.attempts };
   }
 
   /** Keeps the record, appends it to the file, and logs one ERROR line as the twin's Lambda service reports it. */
-  private keep(record: DeadLetterRecord, message: string, fields: Record<string, unknown>, json?: string): void {
+  private keep(record: DeadLetterRecord, error: SerializedError, message: string, fields: Record<string, unknown>, json?: string): void {
     const { file, log, refused } = this.options;
     if (refused !== undefined) {
       log?.(
@@ -164,8 +176,8 @@ export class DeadLetters {
         service: 'local-lambda-service',
         requestId: record.requestContext.requestId,
         ...fields,
-        errorType: record.responsePayload.errorType,
-        errorMessage: record.responsePayload.errorMessage,
+        errorType: error.errorType,
+        errorMessage: error.errorMessage,
         ...(file ? { deadLetterFile: file } : {}),
       }),
     );

@@ -1,0 +1,177 @@
+/**
+ * What the twin writes and sends in AWS's place has AWS's shape, held to
+ * AWS's published examples (`test/fixtures/aws-events/README.md`): Lambda's
+ * on-failure records (asynchronous invocation and Kinesis batch), and the
+ * Kinesis event the twin's event source mapping invokes the function with.
+ */
+import type { KinesisStreamEvent } from 'aws-lambda';
+import fc from 'fast-check';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type DeadLetterCondition, DeadLetters, type KinesisBatchInfo } from '../../twin/dead-letters.ts';
+import type { KinesisRecord } from '../../twin/kinesis-client.ts';
+import { StreamCheckpoints } from '../../twin/stream-checkpoints.ts';
+import { ShardPoller } from '../../twin/stream-poller.ts';
+import { TWIN_ACCOUNT } from '../../twin/template-resolver.ts';
+import { awsEvent, shapeOf } from '../support/aws-events.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'aws-record-shapes-'));
+let files = 0;
+/** A file of its own for each run of a property. */
+const freshFile = () => join(dir, `dead-letters-${++files}.jsonl`);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const FUNCTION_ARN = `arn:aws:lambda:us-east-1:${TWIN_ACCOUNT}:function:printer-anomaly-detector`;
+/** An unqualified function ARN, and one qualified with a version. */
+const UNQUALIFIED = /^arn:aws:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+$/;
+const LATEST = /^arn:aws:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+:\$LATEST$/;
+
+/** A record's shape, leaving out what is the event's or the function's own (below `requestPayload` and `responsePayload`). */
+const envelope = (record: unknown) => shapeOf(record).filter((path) => !/^(requestPayload|responsePayload)[.[]/.test(path));
+
+const errors = fc.record({
+  errorType: fc.string({ minLength: 1 }),
+  errorMessage: fc.string(),
+  trace: fc.array(fc.string(), { maxLength: 3 }),
+});
+const sequenceNumbers = fc.bigInt({ min: 10n ** 55n, max: 10n ** 56n - 1n }).map(String);
+const batchInfos: fc.Arbitrary<KinesisBatchInfo> = fc.record({
+  shardId: fc.integer({ min: 0, max: 99 }).map((n) => `shardId-${String(n).padStart(12, '0')}`),
+  startSequenceNumber: sequenceNumbers,
+  endSequenceNumber: sequenceNumbers,
+  approximateArrivalOfFirstRecord: fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+  approximateArrivalOfLastRecord: fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+  batchSize: fc.integer({ min: 1, max: 500 }),
+  streamArn: fc.constant(`arn:aws:kinesis:us-east-1:${TWIN_ACCOUNT}:stream/PrinterReadings`),
+});
+
+describe("Lambda's on-failure record of an asynchronous invocation", () => {
+  const example = awsEvent('lambda-async-on-failure.json');
+
+  it('has the fields of the published example, with the event and the error', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), errors, fc.integer({ min: 1, max: 3 }), fc.uuid(), (event, error, attempts, requestId) => {
+        const file = freshFile();
+        const record = new DeadLetters({ functionArn: FUNCTION_ARN, file }).send(
+          { requestId, printerId: undefined, event, attempts },
+          error,
+          'RetriesExhausted',
+        );
+        expect(envelope(record)).toEqual(envelope(example));
+        expect(record.requestContext).toEqual({
+          requestId,
+          functionArn: `${FUNCTION_ARN}:$LATEST`,
+          condition: 'RetriesExhausted',
+          approximateInvokeCount: attempts,
+        });
+        expect(record.requestContext.functionArn).toMatch(LATEST);
+        expect(example['requestContext']).toMatchObject({ functionArn: expect.stringMatching(LATEST) });
+        expect(record.responseContext).toEqual(example['responseContext']);
+        expect(record.requestPayload).toEqual(event);
+        expect(record.responsePayload).toEqual({ errorType: error.errorType, errorMessage: error.errorMessage, trace: error.trace });
+        expect(
+          readFileSync(file, 'utf8')
+            .trim()
+            .split('\n')
+            .map((line) => JSON.parse(line)),
+        ).toEqual([JSON.parse(JSON.stringify(record))]);
+      }),
+      { numRuns: 50 },
+    );
+  });
+});
+
+describe("Lambda's on-failure record of a Kinesis batch", () => {
+  const example = awsEvent('lambda-kinesis-on-failure.json');
+  const send = (info: KinesisBatchInfo, condition: DeadLetterCondition, file?: string) =>
+    new DeadLetters({ functionArn: FUNCTION_ARN, ...(file ? { file } : {}) }).sendStreamBatch(
+      { requestId: 'c9b8fa9f-5a7f-4d2e-af9c-0c604cde93a5', event: { Records: [] }, attempts: 3, batchInfo: info },
+      { errorType: 'BatchItemFailures', errorMessage: 'the function reported a record failed', trace: [] },
+      condition,
+    );
+
+  it('has exactly the fields of the published example: the batch info, neither the records nor the error', () => {
+    fc.assert(
+      fc.property(batchInfos, (info) => {
+        const file = freshFile();
+        const record = send(info, 'RetryAttemptsExhausted', file);
+        expect(shapeOf(record)).toEqual(shapeOf(example));
+        expect(record.KinesisBatchInfo).toEqual(info);
+        expect(record.requestContext.functionArn).toMatch(UNQUALIFIED);
+        expect(example['requestContext']).toMatchObject({ functionArn: expect.stringMatching(UNQUALIFIED) });
+        expect(record.responseContext).toEqual(example['responseContext']);
+        expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(JSON.parse(JSON.stringify(record)));
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('carries the batch itself only when the twin closed with it undone (its stream may go with the twin)', () => {
+    fc.assert(
+      fc.property(batchInfos, (info) => {
+        const record = send(info, 'TwinClosed');
+        expect(shapeOf(record)).toEqual([...shapeOf(example), 'requestPayload', 'requestPayload.Records'].sort());
+      }),
+      { numRuns: 10 },
+    );
+  });
+});
+
+describe("the twin's Kinesis event source mapping", () => {
+  it("invokes the function with records of the shape of the SAM CLI's Kinesis sample event", async () => {
+    const example = awsEvent<KinesisStreamEvent>('kinesis-record.json', {
+      partition_key: 'P1',
+      data: 'e30=',
+      sequence: '1',
+      partition: 'aws',
+      region: 'us-east-1',
+    });
+    const records: KinesisRecord[] = [
+      {
+        SequenceNumber: '49601189658422359378836298521827638475320189012309704722',
+        PartitionKey: 'P1',
+        Data: 'e30=',
+        ApproximateArrivalTimestamp: 1_763_700_000.5,
+      },
+    ];
+    let resolve: (event: KinesisStreamEvent) => void = () => {};
+    const invoked = new Promise<KinesisStreamEvent>((done) => {
+      resolve = done;
+    });
+    const poller = new ShardPoller({
+      reader: {
+        getShardIterator: async () => '0',
+        getRecords: async (iterator) => ({ Records: iterator === '0' ? records : [], NextShardIterator: '1' }),
+      },
+      streamName: 'PrinterReadings',
+      streamArn: `arn:aws:kinesis:us-east-1:${TWIN_ACCOUNT}:stream/PrinterReadings`,
+      shardId: 'shardId-000000000000',
+      region: 'us-east-1',
+      invoke: async (_requestId, event) => {
+        resolve(event);
+        return { ok: true, value: { batchItemFailures: [] } };
+      },
+      batchSize: 500,
+      retryAttempts: 0,
+      retryDelaysMs: [0],
+      checkpoints: new StreamCheckpoints(),
+      idlePollMs: 60_000,
+      sink: { invoking: () => {}, invoked: () => {}, done: () => {}, deadLetter: () => {}, readFailed: () => {} },
+    });
+    poller.start();
+    const event = await invoked;
+    await poller.close('stop');
+    expect(shapeOf(event)).toEqual(shapeOf(example));
+    const [record] = event.Records;
+    const [sample] = example.Records;
+    expect(record).toMatchObject({
+      eventSource: sample!.eventSource,
+      eventVersion: sample!.eventVersion,
+      eventName: sample!.eventName,
+      eventID: `shardId-000000000000:${records[0]!.SequenceNumber}`,
+      kinesis: { kinesisSchemaVersion: sample!.kinesis.kinesisSchemaVersion, approximateArrivalTimestamp: 1_763_700_000.5 },
+    });
+  });
+});
