@@ -14,7 +14,7 @@ import type { Closers } from './closers.ts';
 import { LOCAL_AWS } from './dynamodb.ts';
 import { KinesisClient } from './kinesis-client.ts';
 import type { RuleTarget } from './rule-action.ts';
-import { type CloudTemplate, cloudTemplate } from './cloud-template.ts';
+import { type CloudTemplate, cloudTemplate, logicalIdAt } from './cloud-template.ts';
 import { type IamDenial, type IamRequest, type IamRole, TwinIam } from './iam.ts';
 import { denialLine, dynamoDbRequests, type IamFront, kinesisRequests, startIamFront } from './iam-front.ts';
 import { portError } from './errors.ts';
@@ -74,6 +74,14 @@ export interface CloudIam {
   readonly authorizeCall: AuthorizeCall;
   /** The credentials a client signs with to act as `role`. */
   credentialsOf(role: IamRole): { accessKeyId: string; secretAccessKey: string };
+}
+
+/** The sweep schedule's input, as the template writes it (Scheduler fills its context attributes on each run: `clock.ts`). */
+export function sweepScheduleInput(cloud: CloudIam): string {
+  const { template } = cloud.iam;
+  const input: unknown = template.resources[logicalIdAt(template, STACK_PATHS.sweepSchedule)]?.Properties?.['Target']?.['Input'];
+  if (typeof input !== 'string') throw new Error(`the ${template.mode.ingest} template's sweep schedule has no input`);
+  return input;
 }
 
 /** The twin's IAM for its deploy mode; logs each refusal of a service call. */

@@ -40,7 +40,7 @@ import type { FleetOperations } from '../lambda/api/operations.ts';
 import type { SweepResult } from '../lambda/sweep.ts';
 import { LOCAL_AWS } from './dynamodb.ts';
 import { LocalNotifications } from './notifications.ts';
-import { Clock } from './clock.ts';
+import { Clock, scheduledEvent } from './clock.ts';
 import { mountOperatorApi } from './operator-api.ts';
 import type { TwinOptions } from './twin-options.ts';
 
@@ -57,7 +57,7 @@ import { loadProfilesFile } from './profiles-file.ts';
 import { enableRuleAction } from './rule-action.ts';
 import { parseRuleSql } from './rule.ts';
 import { startLocalServices } from './services.ts';
-import { guardRuleTarget, guardSchedule, kinesisClients, startCloudIam, startDynamoDbFront } from './cloud-iam.ts';
+import { guardRuleTarget, guardSchedule, kinesisClients, startCloudIam, startDynamoDbFront, sweepScheduleInput } from './cloud-iam.ts';
 import type { TwinIam } from './iam.ts';
 import { localDynamoDbClient } from './dynamodb.ts';
 import { lockStateDir, statePaths } from './state-dir.ts';
@@ -231,9 +231,11 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     const sweepFn = { ...fn, functionName: `${fn.functionName}-sweep` };
     const sweepRuntime = await startFunction(sweepFn, asRole('sweep'), { concurrency: 1, onLog: logOf('sweep'), entry: 'sweep' });
     closers.add(() => sweepRuntime.close());
+    // The sweep is invoked with the template's schedule input, filled in as Scheduler fills it.
+    const sweepInput = sweepScheduleInput(cloud);
     const clock = new Clock({
       sweep: guardSchedule(cloud, (at) =>
-        sweepRuntime.invoke(`sweep-${at.getTime()}-${Math.random().toString(36).slice(2)}`, { time: at.toISOString() }),
+        sweepRuntime.invoke(`sweep-${at.getTime()}-${Math.random().toString(36).slice(2)}`, scheduledEvent(sweepInput, at)),
       ),
       now,
       intervalSeconds: options.sweepSeconds ?? 10,

@@ -21,6 +21,7 @@ import {
   startDynamoDb,
 } from '../../twin/dynamodb.ts';
 import { startIotDataServer } from '../../twin/iot-data-server.ts';
+import { scheduledEvent } from '../../twin/clock.ts';
 import { evaluateRule, parseRuleSql } from '../../twin/rule.ts';
 import { TWIN_ACCOUNT } from '../../twin/template-resolver.ts';
 import { awsEvent, httpApiEvent } from '../support/aws-events.ts';
@@ -214,6 +215,17 @@ describe('the EventBridge Scheduler input as the template writes it -> the sweep
     expect(await sweep(scheduled(silenceAt - 30_000), context())).toMatchObject({ due: 0, transitions: 0 });
     expect(await sweep(scheduled(silenceAt + 1_000), context())).toMatchObject({ due: 1, transitions: 1 });
     expect((await item('Silent-1'))?.['Alarm']).toMatchObject({ State: 'ACTIVE', Cause: 'silent' });
+  });
+
+  it("the twin's clock invokes the sweep with that input, filled in as Scheduler fills it", async () => {
+    const input = (await resourceOf('AWS::Scheduler::Schedule')).Properties!['Target']['Input'] as string;
+    fc.assert(
+      fc.property(fc.date({ min: new Date(0), max: new Date(4e12), noInvalidDate: true }), (date) => {
+        const at = new Date(Math.floor(date.getTime() / 1000) * 1000);
+        const scheduler = input.replaceAll('<aws.scheduler.scheduled-time>', at.toISOString().replace('.000Z', 'Z'));
+        expect(scheduledEvent(input, at)).toEqual(JSON.parse(scheduler));
+      }),
+    );
   });
 });
 

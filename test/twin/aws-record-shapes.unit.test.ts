@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ScheduleInputError, scheduledEvent } from '../../twin/clock.ts';
 import { type DeadLetterCondition, DeadLetters, type KinesisBatchInfo } from '../../twin/dead-letters.ts';
 import type { KinesisRecord } from '../../twin/kinesis-client.ts';
 import { StreamCheckpoints } from '../../twin/stream-checkpoints.ts';
@@ -173,5 +174,23 @@ describe("the twin's Kinesis event source mapping", () => {
       eventID: `shardId-000000000000:${records[0]!.SequenceNumber}`,
       kinesis: { kinesisSchemaVersion: sample!.kinesis.kinesisSchemaVersion, approximateArrivalTimestamp: 1_763_700_000.5 },
     });
+  });
+});
+
+describe("the twin's stand-in for EventBridge Scheduler", () => {
+  it('fills the scheduled time to the second as Scheduler writes it, and keeps the milliseconds of a time between seconds', () => {
+    const input = '{"time":"<aws.scheduler.scheduled-time>","again":"<aws.scheduler.scheduled-time>"}';
+    expect(scheduledEvent(input, new Date('2022-03-22T18:59:43.000Z'))).toEqual({
+      time: '2022-03-22T18:59:43Z',
+      again: '2022-03-22T18:59:43Z',
+    });
+    expect(scheduledEvent(input, new Date('2022-03-22T18:59:43.250Z'))).toMatchObject({ time: '2022-03-22T18:59:43.250Z' });
+  });
+
+  it('refuses an input asking for an attribute it does not fill, naming it', () => {
+    for (const attribute of ['schedule-arn', 'execution-id', 'attempt-number']) {
+      expect(() => scheduledEvent(`{"x":"<aws.scheduler.${attribute}>"}`, new Date(0))).toThrow(ScheduleInputError);
+      expect(() => scheduledEvent(`{"x":"<aws.scheduler.${attribute}>"}`, new Date(0))).toThrow(`<aws.scheduler.${attribute}>`);
+    }
   });
 });
