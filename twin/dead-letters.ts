@@ -48,6 +48,28 @@ export interface DeadLetterRecord {
   readonly KinesisBatchInfo?: KinesisBatchInfo;
 }
 
+/** One failed action of a topic rule, as its error action lists it. */
+export interface RuleActionFailure {
+  readonly failedAction: string;
+  readonly failedResource: string;
+  readonly errorMessage: string;
+}
+
+/**
+ * The message a topic rule's error action sends for a message whose action
+ * failed: AWS IoT's error action payload (`test/fixtures/aws-events/`), with
+ * the message as the rule received it, base64-encoded. The stack's error
+ * action sends it to the same dead-letter queue as Lambda's on-failure records.
+ */
+export interface RuleErrorMessage {
+  readonly ruleName: string;
+  readonly topic: string;
+  readonly cloudwatchTraceId: string;
+  readonly clientId: string;
+  readonly base64OriginalPayload: string;
+  readonly failures: readonly RuleActionFailure[];
+}
+
 /**
  * Why a message was dead-lettered: its retries ran out (`RetriesExhausted`
  * for an asynchronous invocation, `RetryAttemptsExhausted` for a stream
@@ -83,6 +105,8 @@ export interface DeadLetterOptions {
   readonly log?: (line: string) => void;
   /** Why IAM refuses Lambda's send to the destination (`cloud-iam.ts`): records are then lost, as in the cloud. */
   readonly refused?: string | undefined;
+  /** Why IAM refuses the topic rule's error action its send to the queue: its messages are then lost. */
+  readonly ruleErrorRefused?: string | undefined;
 }
 
 /** What Lambda reports of a function error in every on-failure record. */
@@ -94,9 +118,41 @@ export class DeadLetters {
 
   constructor(private readonly options: DeadLetterOptions) {}
 
+  private readonly ruleErrorMessages: RuleErrorMessage[] = [];
+
   /** Every record so far, oldest first. */
   list(): readonly DeadLetterRecord[] {
     return [...this.records];
+  }
+
+  /** Every message of the rule's error action so far, oldest first. */
+  ruleErrors(): readonly RuleErrorMessage[] {
+    return [...this.ruleErrorMessages];
+  }
+
+  /** Keeps the topic rule's error action message; returns it, or undefined when IAM refuses the send. */
+  sendRuleError(message: RuleErrorMessage): RuleErrorMessage | undefined {
+    const { file, log, ruleErrorRefused } = this.options;
+    const summary = `topic rule ${message.ruleName}: message on ${message.topic} sent to the error action (${message.failures.map((f) => f.failedAction).join(', ')})`;
+    const line = { level: 'ERROR', timestamp: new Date().toISOString(), service: 'local-iot-rule', topic: message.topic };
+    if (ruleErrorRefused !== undefined) {
+      log?.(JSON.stringify({ ...line, message: `${summary}: refused by IAM, the message is lost`, reason: ruleErrorRefused }));
+      return undefined;
+    }
+    this.ruleErrorMessages.push(message);
+    if (file) {
+      mkdirSync(dirname(file), { recursive: true });
+      appendFileSync(file, `${JSON.stringify(message)}\n`);
+    }
+    log?.(
+      JSON.stringify({
+        ...line,
+        message: summary,
+        errorMessage: message.failures[0]?.errorMessage,
+        ...(file ? { deadLetterFile: file } : {}),
+      }),
+    );
+    return message;
   }
 
   /** Keeps `message` with the error of its last attempt; returns its record. */

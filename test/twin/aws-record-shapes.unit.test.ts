@@ -1,9 +1,11 @@
 /**
  * What the twin writes and sends in AWS's place has AWS's shape, held to
  * AWS's published examples (`test/fixtures/aws-events/README.md`): Lambda's
- * on-failure records (asynchronous invocation and Kinesis batch), and the
- * Kinesis event the twin's event source mapping invokes the function with.
+ * on-failure records (asynchronous invocation and Kinesis batch), the topic
+ * rule's error action message, the Kinesis event the twin's event source
+ * mapping invokes the function with, and the Scheduler's input.
  */
+import type { Aedes, AedesPublishPacket } from 'aedes';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import fc from 'fast-check';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,7 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ScheduleInputError, scheduledEvent } from '../../twin/clock.ts';
-import { type DeadLetterCondition, DeadLetters, type KinesisBatchInfo } from '../../twin/dead-letters.ts';
+import { DETECT_TOPIC, ruleSql } from '../../contract/index.ts';
+import { type DeadLetterCondition, DeadLetters, type KinesisBatchInfo, type RuleErrorMessage } from '../../twin/dead-letters.ts';
+import { enableRuleAction, type RuleTarget } from '../../twin/rule-action.ts';
+import { parseRuleSql } from '../../twin/rule.ts';
 import type { KinesisRecord } from '../../twin/kinesis-client.ts';
 import { StreamCheckpoints } from '../../twin/stream-checkpoints.ts';
 import { ShardPoller } from '../../twin/stream-poller.ts';
@@ -192,5 +197,101 @@ describe("the twin's stand-in for EventBridge Scheduler", () => {
       expect(() => scheduledEvent(`{"x":"<aws.scheduler.${attribute}>"}`, new Date(0))).toThrow(ScheduleInputError);
       expect(() => scheduledEvent(`{"x":"<aws.scheduler.${attribute}>"}`, new Date(0))).toThrow(`<aws.scheduler.${attribute}>`);
     }
+  });
+});
+
+describe("the topic rule's error action", () => {
+  const example = awsEvent('iot-rule-error-action.json');
+  const action = { ruleName: 'PrinterAnomalyRule', failedAction: 'LambdaAction', failedResource: FUNCTION_ARN };
+  /** The rule enabled on a stand-in broker that hands each published packet to the rule's subscription. */
+  async function ruleOn(target: RuleTarget) {
+    const sent: RuleErrorMessage[] = [];
+    let deliver: ((packet: AedesPublishPacket, callback: () => void) => void) | undefined;
+    const aedes = {
+      subscribe: (_filter: string, handler: typeof deliver, done: () => void) => {
+        deliver = handler;
+        done();
+      },
+    } as unknown as Aedes;
+    await enableRuleAction(aedes, parseRuleSql(ruleSql('thing')), target, () => {}, { ...action, send: (m) => sent.push(m) });
+    const publish = (payload: Uint8Array, clientId: string | undefined) =>
+      new Promise<void>((resolve) =>
+        deliver!(
+          {
+            cmd: 'publish',
+            topic: DETECT_TOPIC,
+            payload: Buffer.from(payload),
+            qos: 1,
+            dup: false,
+            retain: false,
+            ...(clientId === undefined ? {} : { clientId }),
+          } as AedesPublishPacket,
+          resolve,
+        ),
+      );
+    return { sent, publish };
+  }
+  const clientIds = fc.option(fc.stringMatching(/^[A-Za-z0-9_-]{1,32}$/), { nil: undefined });
+  const notJson = fc.uint8Array({ minLength: 1, maxLength: 64 }).filter((bytes) => {
+    try {
+      JSON.parse(Buffer.from(bytes).toString('utf8'));
+      return false;
+    } catch {
+      return true;
+    }
+  });
+
+  it('sends a payload the Lambda action cannot take (not JSON) in the shape of the published message, with its bytes', async () => {
+    await fc.assert(
+      fc.asyncProperty(notJson, clientIds, async (payload, clientId) => {
+        const refused: string[] = [];
+        const { sent, publish } = await ruleOn({ submit: () => undefined, refuse: (topic) => refused.push(topic) });
+        await publish(payload, clientId);
+        expect(refused).toEqual([DETECT_TOPIC]);
+        expect(sent).toHaveLength(1);
+        const [message] = sent;
+        expect(shapeOf(message)).toEqual(shapeOf(example));
+        expect(message).toMatchObject({ ruleName: action.ruleName, topic: DETECT_TOPIC, clientId: clientId ?? 'N/A' });
+        expect(Buffer.from(message!.base64OriginalPayload, 'base64')).toEqual(Buffer.from(payload));
+        expect(message!.failures).toEqual([
+          { failedAction: 'LambdaAction', failedResource: FUNCTION_ARN, errorMessage: expect.stringMatching(/not JSON/) },
+        ]);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it("sends a message whose action failed (the target says so, at once or once its put settles) with the original payload, not the rule's output", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.boolean(), fc.stringMatching(/^[A-Za-z0-9]{1,16}$/), async (later, sender) => {
+        const failure = { actionFailed: 'AccessDeniedException: the rule may not invoke the function' };
+        const { sent, publish } = await ruleOn({ submit: () => (later ? Promise.resolve(failure) : failure), refuse: () => {} });
+        const reading = JSON.stringify({ PrinterId: 'P1', data: { value: 1 } });
+        await publish(Buffer.from(reading), sender);
+        expect(sent).toHaveLength(1);
+        expect(shapeOf(sent[0])).toEqual(shapeOf(example));
+        expect(Buffer.from(sent[0]!.base64OriginalPayload, 'base64').toString()).toBe(reading);
+        expect(sent[0]!.failures[0]!.errorMessage).toBe(failure.actionFailed);
+      }),
+      { numRuns: 20 },
+    );
+    const { sent, publish } = await ruleOn({ submit: () => Promise.resolve(undefined), refuse: () => {} });
+    await publish(Buffer.from('{"PrinterId":"P1"}'), 'P1');
+    expect(sent).toEqual([]);
+  });
+
+  it('is kept in the dead-letter file beside the on-failure records, as in the one queue; lost (logged) when IAM refuses the send', () => {
+    const file = freshFile();
+    const message: RuleErrorMessage = { ...(example as unknown as RuleErrorMessage) };
+    const lines: string[] = [];
+    expect(new DeadLetters({ functionArn: FUNCTION_ARN, file, log: (l) => lines.push(l) }).sendRuleError(message)).toEqual(message);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(example);
+    const refused = new DeadLetters({ functionArn: FUNCTION_ARN, log: (l) => lines.push(l), ruleErrorRefused: 'no sqs:SendMessage' });
+    expect(refused.sendRuleError(message)).toBeUndefined();
+    expect(refused.ruleErrors()).toEqual([]);
+    expect(JSON.parse(lines.at(-1)!)).toMatchObject({
+      level: 'ERROR',
+      message: expect.stringMatching(/refused by IAM, the message is lost/),
+    });
   });
 });
