@@ -38,6 +38,8 @@ export interface StreamIngestOptions {
   /** Where the stream and the pollers' checkpoints are kept. @default in memory */
   readonly stateDir?: { readonly kinesisDir: string; readonly checkpointsFile: string } | undefined;
   readonly region: string;
+  /** The stream function's execution role ARN (each record's `invokeIdentityArn`). */
+  readonly invokeIdentityArn: string;
   /** Runs one invocation of the stream function. */
   readonly invoke: (requestId: string, event: KinesisStreamEvent) => Promise<AttemptOutcome>;
   /** Most records per invocation. */
@@ -112,6 +114,7 @@ export class StreamIngest {
           streamArn: kinesis.streamArn,
           shardId,
           region: options.region,
+          invokeIdentityArn: options.invokeIdentityArn,
           invoke: options.invoke,
           batchSize: options.batchSize,
           retryAttempts: options.retryAttempts,

@@ -282,6 +282,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
         shards: options.streamShards ?? 2,
         stateDir: paths && { kinesisDir: paths.kinesisDir, checkpointsFile: paths.streamCheckpointsFile },
         region: fn.region,
+        invokeIdentityArn: cloud.roles.detector.arn,
         invoke,
         batchSize: options.streamBatchSize ?? STREAM_INGEST.batchSize,
         retryAttempts: options.streamRetryAttempts ?? STREAM_INGEST.retryAttempts,

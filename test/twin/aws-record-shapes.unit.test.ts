@@ -126,7 +126,8 @@ describe("Lambda's on-failure record of a Kinesis batch", () => {
 });
 
 describe("the twin's Kinesis event source mapping", () => {
-  it("invokes the function with records of the shape of the SAM CLI's Kinesis sample event", async () => {
+  it("invokes the function with records of the shape of the SAM CLI's Kinesis sample event, naming the function's role", async () => {
+    const ROLE_ARN = `arn:aws:iam::${TWIN_ACCOUNT}:role/PrinterAnomaly-DetectorServiceRole`;
     const example = awsEvent<KinesisStreamEvent>('kinesis-record.json', {
       partition_key: 'P1',
       data: 'e30=',
@@ -155,6 +156,7 @@ describe("the twin's Kinesis event source mapping", () => {
       streamArn: `arn:aws:kinesis:us-east-1:${TWIN_ACCOUNT}:stream/PrinterReadings`,
       shardId: 'shardId-000000000000',
       region: 'us-east-1',
+      invokeIdentityArn: ROLE_ARN,
       invoke: async (_requestId, event) => {
         resolve(event);
         return { ok: true, value: { batchItemFailures: [] } };
@@ -177,6 +179,7 @@ describe("the twin's Kinesis event source mapping", () => {
       eventVersion: sample!.eventVersion,
       eventName: sample!.eventName,
       eventID: `shardId-000000000000:${records[0]!.SequenceNumber}`,
+      invokeIdentityArn: ROLE_ARN,
       kinesis: { kinesisSchemaVersion: sample!.kinesis.kinesisSchemaVersion, approximateArrivalTimestamp: 1_763_700_000.5 },
     });
   });
