@@ -109,6 +109,9 @@ describe('API Gateway HTTP API payload 2.0 with the IAM authorizer -> the operat
       }),
       context(),
     );
+    // The payload 2.0 response API Gateway reads: a JSON body as text, never base64, with its content type.
+    expect(Object.keys(response).sort()).toEqual(['body', 'headers', 'isBase64Encoded', 'statusCode']);
+    expect(response).toMatchObject({ isBase64Encoded: false, headers: { 'content-type': expect.stringMatching(/^application\/json/) } });
     return { status: response.statusCode, json: JSON.parse(response.body) as Record<string, unknown> };
   };
 
