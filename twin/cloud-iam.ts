@@ -13,8 +13,9 @@ import { type DeviceIdentityMode, HTTP_API, type IngestMode, LOCAL_STREAM_NAME }
 import type { Closers } from './closers.ts';
 import { LOCAL_AWS } from './dynamodb.ts';
 import { KinesisClient } from './kinesis-client.ts';
-import type { RuleTarget } from './rule-action.ts';
-import { type CloudTemplate, cloudTemplate } from './cloud-template.ts';
+import type { ActionFailed, RuleErrorAction, RuleTarget } from './rule-action.ts';
+import type { DeadLetters } from './dead-letters.ts';
+import { type CloudTemplate, cloudTemplate, logicalIdAt } from './cloud-template.ts';
 import { type IamDenial, type IamRequest, type IamRole, TwinIam } from './iam.ts';
 import { denialLine, dynamoDbRequests, type IamFront, kinesisRequests, startIamFront } from './iam-front.ts';
 import { portError } from './errors.ts';
@@ -85,6 +86,14 @@ export interface CloudIam {
   readonly authorizeCall: AuthorizeCall;
   /** The credentials a client signs with to act as `role`. */
   credentialsOf(role: IamRole): { accessKeyId: string; secretAccessKey: string };
+}
+
+/** The sweep schedule's input, as the template writes it (Scheduler fills its context attributes on each run: `clock.ts`). */
+export function sweepInput(cloud: CloudIam): string {
+  const { template } = cloud.iam;
+  const input: unknown = template.resources[logicalIdAt(template, STACK_PATHS.sweepSchedule)]?.Properties?.['Target']?.['Input'];
+  if (typeof input !== 'string') throw new Error(`the ${template.mode.ingest} template's sweep schedule has no input`);
+  return input;
 }
 
 /** The twin's IAM for its deploy mode; logs each refusal of a service call. */
@@ -205,7 +214,21 @@ export async function startCloudIam(options: {
 /** The rule's target, unless IAM refuses the rule's action: then every message fails to the rule's error action. */
 export function guardRuleTarget(cloud: CloudIam, target: RuleTarget & { refuse(topic: string): unknown }): RuleTarget {
   if (cloud.decisions.ruleAction === undefined) return target;
-  return { submit: (topic) => target.refuse(topic), refuse: (topic) => target.refuse(topic) };
+  const actionFailed = cloud.decisions.ruleAction.message;
+  return {
+    submit: (topic): ActionFailed => {
+      target.refuse(topic);
+      return { actionFailed };
+    },
+    refuse: (topic) => target.refuse(topic),
+  };
+}
+
+/** The rule's error action, sending to the dead-letter queue (`failed` names the rule's action as its message does). */
+export function errorAction(cloud: CloudIam, deadLetters: DeadLetters, failedAction: string, failedResource: string): RuleErrorAction {
+  // A topic rule's Ref is its name.
+  const ruleName = cloud.iam.resolver.ref(logicalIdAt(cloud.iam.template, STACK_PATHS.rule));
+  return { ruleName, failedAction, failedResource, send: (message) => deadLetters.sendRuleError(message) };
 }
 
 /** The clock's invocation of the sweep, unless IAM refuses the Scheduler's role: then each run fails. */

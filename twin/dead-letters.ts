@@ -22,25 +22,52 @@ export interface KinesisBatchInfo {
 
 /**
  * A dead-lettered message or stream batch, in the shape of Lambda's
- * on-failure destination record. For a stream batch Lambda sends only
- * `KinesisBatchInfo` (the records stay in the stream); the twin's stream may
- * be in memory, so its record also carries the batch itself, as the event
- * the function was invoked with, in `requestPayload`.
+ * on-failure destination record (`test/fixtures/aws-events/`). For a message
+ * (an asynchronous invocation) it carries the event (`requestPayload`) and
+ * the last attempt's error (`responsePayload`). For a stream batch it
+ * carries only `KinesisBatchInfo`, as Lambda sends it: the records stay in
+ * the stream, read back by their sequence numbers; only when the twin closes
+ * with the batch undone (`TwinClosed`, a twin-only condition) does the
+ * record also carry the batch's event, since an in-memory stream goes with it.
  */
 export interface DeadLetterRecord {
   readonly version: '1.0';
   readonly timestamp: string;
   readonly requestContext: {
     readonly requestId: string;
+    /** Qualified (`:$LATEST`) for an asynchronous invocation, unqualified for a stream batch, as Lambda writes them. */
     readonly functionArn: string;
     readonly condition: DeadLetterCondition;
     readonly approximateInvokeCount: number;
   };
-  readonly requestPayload: unknown;
+  readonly requestPayload?: unknown;
   readonly responseContext: { readonly statusCode: 200; readonly executedVersion: '$LATEST'; readonly functionError: 'Unhandled' };
-  readonly responsePayload: { readonly errorType: string; readonly errorMessage: string; readonly trace: readonly string[] };
-  /** Stream ingest only. */
+  /** Asynchronous invocations only. */
+  readonly responsePayload?: { readonly errorType: string; readonly errorMessage: string; readonly trace: readonly string[] };
+  /** Stream batches only. */
   readonly KinesisBatchInfo?: KinesisBatchInfo;
+}
+
+/** One failed action of a topic rule, as its error action lists it. */
+export interface RuleActionFailure {
+  readonly failedAction: string;
+  readonly failedResource: string;
+  readonly errorMessage: string;
+}
+
+/**
+ * The message a topic rule's error action sends for a message whose action
+ * failed: AWS IoT's error action payload (`test/fixtures/aws-events/`), with
+ * the message as the rule received it, base64-encoded. The stack's error
+ * action sends it to the same dead-letter queue as Lambda's on-failure records.
+ */
+export interface RuleErrorMessage {
+  readonly ruleName: string;
+  readonly topic: string;
+  readonly cloudwatchTraceId: string;
+  readonly clientId: string;
+  readonly base64OriginalPayload: string;
+  readonly failures: readonly RuleActionFailure[];
 }
 
 /**
@@ -78,7 +105,12 @@ export interface DeadLetterOptions {
   readonly log?: (line: string) => void;
   /** Why IAM refuses Lambda's send to the destination (`cloud-iam.ts`): records are then lost, as in the cloud. */
   readonly refused?: string | undefined;
+  /** Why IAM refuses the topic rule's error action its send to the queue: its messages are then lost. */
+  readonly ruleErrorRefused?: string | undefined;
 }
+
+/** What Lambda reports of a function error in every on-failure record. */
+const RESPONSE_CONTEXT: DeadLetterRecord['responseContext'] = { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' };
 
 /** The on-failure destination. */
 export class DeadLetters {
@@ -86,16 +118,56 @@ export class DeadLetters {
 
   constructor(private readonly options: DeadLetterOptions) {}
 
+  private readonly ruleErrorMessages: RuleErrorMessage[] = [];
+
   /** Every record so far, oldest first. */
   list(): readonly DeadLetterRecord[] {
     return [...this.records];
   }
 
+  /** Every message of the rule's error action so far, oldest first. */
+  ruleErrors(): readonly RuleErrorMessage[] {
+    return [...this.ruleErrorMessages];
+  }
+
+  /** Keeps the topic rule's error action message; returns it, or undefined when IAM refuses the send. */
+  sendRuleError(message: RuleErrorMessage): RuleErrorMessage | undefined {
+    const { file, log, ruleErrorRefused } = this.options;
+    const summary = `topic rule ${message.ruleName}: message on ${message.topic} sent to the error action (${message.failures.map((f) => f.failedAction).join(', ')})`;
+    const line = { level: 'ERROR', timestamp: new Date().toISOString(), service: 'local-iot-rule', topic: message.topic };
+    if (ruleErrorRefused !== undefined) {
+      log?.(JSON.stringify({ ...line, message: `${summary}: refused by IAM, the message is lost`, reason: ruleErrorRefused }));
+      return undefined;
+    }
+    this.ruleErrorMessages.push(message);
+    if (file) {
+      mkdirSync(dirname(file), { recursive: true });
+      appendFileSync(file, `${JSON.stringify(message)}\n`);
+    }
+    log?.(
+      JSON.stringify({
+        ...line,
+        message: summary,
+        errorMessage: message.failures[0]?.errorMessage,
+        ...(file ? { deadLetterFile: file } : {}),
+      }),
+    );
+    return message;
+  }
+
   /** Keeps `message` with the error of its last attempt; returns its record. */
   send(message: FailedMessage, error: SerializedError, condition: DeadLetterCondition): DeadLetterRecord {
-    const record = this.record(message, error, condition);
+    const record: DeadLetterRecord = {
+      version: '1.0',
+      timestamp: new Date().toISOString(),
+      requestContext: this.requestContext(message, `${this.options.functionArn}:$LATEST`, condition),
+      requestPayload: message.event,
+      responseContext: RESPONSE_CONTEXT,
+      responsePayload: { errorType: error.errorType, errorMessage: error.errorMessage, trace: error.trace },
+    };
     this.keep(
       record,
+      error,
       `message sent to the on-failure destination (${condition}) after ${message.attempts} attempt(s)`,
       { printerId: message.printerId },
       message.json,
@@ -106,37 +178,33 @@ export class DeadLetters {
   /** Keeps a stream batch with the error of its last attempt; returns its record. */
   sendStreamBatch(batch: FailedStreamBatch, error: SerializedError, condition: DeadLetterCondition): DeadLetterRecord {
     const { batchInfo } = batch;
-    const record: DeadLetterRecord = { ...this.record(batch, error, condition), KinesisBatchInfo: batchInfo };
+    const record: DeadLetterRecord = {
+      requestContext: this.requestContext(batch, this.options.functionArn, condition),
+      responseContext: RESPONSE_CONTEXT,
+      version: '1.0',
+      timestamp: new Date().toISOString(),
+      KinesisBatchInfo: batchInfo,
+      ...(condition === 'TwinClosed' ? { requestPayload: batch.event } : {}),
+    };
     this.keep(
       record,
+      error,
       `stream batch of ${batchInfo.batchSize} record(s) sent to the on-failure destination (${condition}) after ${batch.attempts} attempt(s)`,
       { shardId: batchInfo.shardId, startSequenceNumber: batchInfo.startSequenceNumber, endSequenceNumber: batchInfo.endSequenceNumber },
     );
     return record;
   }
 
-  private record(
-    failed: { readonly requestId: string; readonly event: unknown; readonly attempts: number },
-    error: SerializedError,
+  private requestContext(
+    failed: { readonly requestId: string; readonly attempts: number },
+    functionArn: string,
     condition: DeadLetterCondition,
-  ): DeadLetterRecord {
-    return {
-      version: '1.0',
-      timestamp: new Date().toISOString(),
-      requestContext: {
-        requestId: failed.requestId,
-        functionArn: `${this.options.functionArn}:$LATEST`,
-        condition,
-        approximateInvokeCount: failed.attempts,
-      },
-      requestPayload: failed.event,
-      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
-      responsePayload: { errorType: error.errorType, errorMessage: error.errorMessage, trace: error.trace },
-    };
+  ): DeadLetterRecord['requestContext'] {
+    return { requestId: failed.requestId, functionArn, condition, approximateInvokeCount: failed.attempts };
   }
 
   /** Keeps the record, appends it to the file, and logs one ERROR line as the twin's Lambda service reports it. */
-  private keep(record: DeadLetterRecord, message: string, fields: Record<string, unknown>, json?: string): void {
+  private keep(record: DeadLetterRecord, error: SerializedError, message: string, fields: Record<string, unknown>, json?: string): void {
     const { file, log, refused } = this.options;
     if (refused !== undefined) {
       log?.(
@@ -164,8 +232,8 @@ export class DeadLetters {
         service: 'local-lambda-service',
         requestId: record.requestContext.requestId,
         ...fields,
-        errorType: record.responsePayload.errorType,
-        errorMessage: record.responsePayload.errorMessage,
+        errorType: error.errorType,
+        errorMessage: error.errorMessage,
         ...(file ? { deadLetterFile: file } : {}),
       }),
     );

@@ -8,7 +8,17 @@
  * action does not take binary payloads: it is logged and counted instead.
  */
 import type { Aedes, AedesPublishPacket } from 'aedes';
+import { randomUUID } from 'node:crypto';
+import { isRecord } from '../common/guards.ts';
+import type { RuleErrorMessage } from './dead-letters.ts';
 import { evaluateRule, type TopicRule } from './rule.ts';
+
+/** What a target's `submit` returns (or resolves to) when its action failed: the rule then runs its error action. */
+export interface ActionFailed {
+  readonly actionFailed: string;
+}
+
+const isActionFailed = (value: unknown): value is ActionFailed => isRecord(value) && typeof value['actionFailed'] === 'string';
 
 /** Where the rule's action hands messages. */
 export interface RuleTarget {
@@ -16,6 +26,15 @@ export interface RuleTarget {
   submit(topic: string, event: unknown, json: string): unknown;
   /** A message the rule matched but could not turn into an event. */
   refuse(topic: string): unknown;
+}
+
+/** The rule's error action: where a message goes whose action failed (docs/design.md, "The local twin"). */
+export interface RuleErrorAction {
+  readonly ruleName: string;
+  /** The action as the error message names it (`LambdaAction`, `KinesisAction`), and its resource. */
+  readonly failedAction: string;
+  readonly failedResource: string;
+  send(message: RuleErrorMessage): unknown;
 }
 
 /** An enabled rule; `disable` stops it taking messages. */
@@ -29,13 +48,25 @@ export async function enableRuleAction(
   rule: TopicRule,
   target: RuleTarget,
   log: (line: string) => void,
+  errorAction?: RuleErrorAction,
 ): Promise<RuleAction> {
+  /** Sends the message to the error action, as AWS IoT does when an action fails. */
+  const failed = (topic: string, payload: Uint8Array, clientId: string | undefined, errorMessage: string) =>
+    errorAction?.send({
+      ruleName: errorAction.ruleName,
+      topic,
+      cloudwatchTraceId: randomUUID(),
+      // A message the broker itself published has no client.
+      clientId: clientId ?? 'N/A',
+      base64OriginalPayload: Buffer.from(payload).toString('base64'),
+      failures: [{ failedAction: errorAction.failedAction, failedResource: errorAction.failedResource, errorMessage }],
+    });
   const deliver = (packet: AedesPublishPacket, callback: () => void) => {
     let pending: unknown;
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    // aedes stamps the publishing client's id on the packet it hands to subscribers.
+    const clientId = (packet as AedesPublishPacket & { clientId?: string }).clientId;
     try {
-      const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-      // aedes stamps the publishing client's id on the packet it hands to subscribers.
-      const clientId = (packet as AedesPublishPacket & { clientId?: string }).clientId;
       const evaluation = evaluateRule(rule, packet.topic, payload, clientId);
       if (!evaluation.matched) return;
       if (evaluation.ok) {
@@ -53,13 +84,14 @@ export async function enableRuleAction(
         }),
       );
       target.refuse(packet.topic);
+      failed(packet.topic, payload, clientId, evaluation.reason);
     } finally {
-      if (pending instanceof Promise)
-        pending.then(
-          () => callback(),
-          () => callback(),
-        );
-      else callback();
+      const settled = (outcome: unknown) => {
+        if (isActionFailed(outcome)) failed(packet.topic, payload, clientId, outcome.actionFailed);
+        callback();
+      };
+      if (pending instanceof Promise) pending.then(settled, () => callback());
+      else settled(pending);
     }
   };
   await new Promise<void>((subscribed) => aedes.subscribe(rule.topicFilter, deliver, subscribed));

@@ -13,6 +13,7 @@ import { isRecord } from '../common/guards.ts';
 import type { StreamResult } from '../lambda/stream-app.ts';
 import type { AttemptOutcome, InvokerStats } from './async-invoker.ts';
 import type { DeadLetters } from './dead-letters.ts';
+import type { ActionFailed } from './rule-action.ts';
 import type { InvokerEventSink } from './invoker-events.ts';
 import type { KinesisClient, KinesisRecord } from './kinesis-client.ts';
 import { type EmbeddedKinesis, startKinesis } from './kinesis.ts';
@@ -37,6 +38,8 @@ export interface StreamIngestOptions {
   /** Where the stream and the pollers' checkpoints are kept. @default in memory */
   readonly stateDir?: { readonly kinesisDir: string; readonly checkpointsFile: string } | undefined;
   readonly region: string;
+  /** The stream function's execution role ARN (each record's `invokeIdentityArn`). */
+  readonly invokeIdentityArn: string;
   /** Runs one invocation of the stream function. */
   readonly invoke: (requestId: string, event: KinesisStreamEvent) => Promise<AttemptOutcome>;
   /** Most records per invocation. */
@@ -111,6 +114,7 @@ export class StreamIngest {
           streamArn: kinesis.streamArn,
           shardId,
           region: options.region,
+          invokeIdentityArn: options.invokeIdentityArn,
           invoke: options.invoke,
           batchSize: options.batchSize,
           retryAttempts: options.retryAttempts,
@@ -126,13 +130,13 @@ export class StreamIngest {
     return this.tally.stats();
   }
 
-  /** The rule's action for one matched message: a put on the stream; the MQTT PUBACK waits for it. */
-  submit(topic: string, event: unknown, json?: string): Promise<void> {
+  /** The rule's action for one matched message: a put on the stream; the MQTT PUBACK waits for it. A failed put is the rule's error action's. */
+  submit(topic: string, event: unknown, json?: string): Promise<ActionFailed | undefined> {
     this.tally.counters.received += 1;
     const put = this.writer.put(event, json).then((outcome) => {
       if (outcome.ok) {
         this.pollers.find((poller) => poller.shardId === outcome.shardId)?.wake();
-        return;
+        return undefined;
       }
       this.options.log(
         JSON.stringify({
@@ -145,6 +149,7 @@ export class StreamIngest {
         }),
       );
       this.refuse(topic, false);
+      return { actionFailed: outcome.reason };
     });
     this.puts.add(put);
     void put.finally(() => this.puts.delete(put));

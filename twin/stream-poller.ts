@@ -57,6 +57,8 @@ export interface ShardPollerOptions {
   readonly streamArn: string;
   readonly shardId: string;
   readonly region: string;
+  /** The function's execution role, which Lambda names in each record's `invokeIdentityArn`. */
+  readonly invokeIdentityArn: string;
   readonly invoke: (requestId: string, event: KinesisStreamEvent) => Promise<AttemptOutcome>;
   /** Most records per invocation. */
   readonly batchSize: number;
@@ -185,8 +187,7 @@ export class ShardPoller {
   }
 
   private event(records: readonly KinesisRecord[]): KinesisStreamEvent {
-    const { shardId, streamArn, region } = this.options;
-    const account = streamArn.split(':')[4] ?? '';
+    const { shardId, streamArn, region, invokeIdentityArn } = this.options;
     return {
       Records: records.map((record) => ({
         kinesis: {
@@ -200,7 +201,7 @@ export class ShardPoller {
         eventVersion: '1.0',
         eventID: `${shardId}:${record.SequenceNumber}`,
         eventName: 'aws:kinesis:record',
-        invokeIdentityArn: `arn:aws:iam::${account}:role/stream-ingest`,
+        invokeIdentityArn,
         awsRegion: region,
         eventSourceARN: streamArn,
       })),

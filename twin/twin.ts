@@ -41,14 +41,14 @@ import type { FleetOperations } from '../lambda/api/operations.ts';
 import type { SweepResult } from '../lambda/sweep.ts';
 import { LOCAL_AWS } from './dynamodb.ts';
 import { LocalNotifications } from './notifications.ts';
-import { Clock } from './clock.ts';
+import { Clock, scheduledEvent } from './clock.ts';
 import { startOperatorApi } from './operator-api.ts';
 import type { TwinOptions } from './twin-options.ts';
 
 export type { TwinOptions } from './twin-options.ts';
 import { AsyncInvoker, type InvokerStats } from './async-invoker.ts';
 import { Closers } from './closers.ts';
-import { type DeadLetterRecord, DeadLetters } from './dead-letters.ts';
+import { type DeadLetterRecord, DeadLetters, type RuleErrorMessage } from './dead-letters.ts';
 import { writeDiscoveryFile } from './discovery.ts';
 import { startHttpServer, twinHealth } from './http-server.ts';
 import type { InvokerEvents } from './invoker-events.ts';
@@ -58,7 +58,7 @@ import { loadProfilesFile } from './profiles-file.ts';
 import { enableRuleAction } from './rule-action.ts';
 import { parseRuleSql } from './rule.ts';
 import { startLocalServices } from './services.ts';
-import { guardRuleTarget, guardSchedule, kinesisClients, startCloudIam, startDynamoDbFront } from './cloud-iam.ts';
+import { errorAction, guardRuleTarget, guardSchedule, kinesisClients, startCloudIam, startDynamoDbFront, sweepInput } from './cloud-iam.ts';
 import type { TwinIam } from './iam.ts';
 import { lockStateDir, statePaths } from './state-dir.ts';
 import { type StreamIngest, startStreamIngest } from './stream-ingest.ts';
@@ -127,6 +127,8 @@ export interface Twin {
   readonly events: EventEmitter<TwinEvents>;
   stats(): TwinStats;
   deadLetters(): readonly DeadLetterRecord[];
+  /** The rule's error action messages (in the same dead-letter file, as in the same queue in AWS), oldest first. */
+  ruleErrors(): readonly RuleErrorMessage[];
   /** Seeds profiles (never resets counters). */
   seed(profiles: string | readonly ProfileInput[]): Promise<number>;
   /** Resolves when every message received so far is handled and its log lines are written. */
@@ -231,9 +233,10 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     const sweepFn = { ...fn, functionName: `${fn.functionName}-sweep` };
     const sweepRuntime = await startFunction(sweepFn, asRole('sweep'), { concurrency: 1, onLog: logOf('sweep'), entry: 'sweep' });
     closers.add(() => sweepRuntime.close());
+    const input = sweepInput(cloud); // the template's, filled in as Scheduler fills it
     const clock = new Clock({
       sweep: guardSchedule(cloud, (at) =>
-        sweepRuntime.invoke(`sweep-${at.getTime()}-${Math.random().toString(36).slice(2)}`, { time: at.toISOString() }),
+        sweepRuntime.invoke(`sweep-${at.getTime()}-${Math.random().toString(36).slice(2)}`, scheduledEvent(input, at)),
       ),
       now,
       intervalSeconds: options.sweepSeconds ?? 10,
@@ -264,6 +267,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       file: deadLetterFile,
       log,
       refused: cloud.decisions.detectorDeadLetters?.message,
+      ruleErrorRefused: cloud.decisions.ruleErrorAction?.message,
     });
     const invoke = (requestId: string, event: unknown) => runtime.invoke(requestId, event);
     let stream: StreamIngest | undefined;
@@ -275,6 +279,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
         shards: options.streamShards ?? 2,
         stateDir: paths && { kinesisDir: paths.kinesisDir, checkpointsFile: paths.streamCheckpointsFile },
         region: fn.region,
+        invokeIdentityArn: cloud.roles.detector.arn,
         invoke,
         batchSize: options.streamBatchSize ?? STREAM_INGEST.batchSize,
         retryAttempts: options.streamRetryAttempts ?? STREAM_INGEST.retryAttempts,
@@ -300,7 +305,9 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
         deadLetters,
         events,
       });
-    const ruleAction = await enableRuleAction(broker.aedes, rule, guardRuleTarget(cloud, invoker), log);
+    const [action, resource] = stream ? ['KinesisAction', stream.kinesis.streamName] : ['LambdaAction', fn.functionArn];
+    const onError = errorAction(cloud, deadLetters, action, resource);
+    const ruleAction = await enableRuleAction(broker.aedes, rule, guardRuleTarget(cloud, invoker), log, onError);
     const stats = (): TwinStats => {
       const { refused, ...counters } = invoker.stats();
       return { ...counters, ruleErrors: refused, coldStarts: runtime.stats().coldStarts };
@@ -358,6 +365,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       events,
       stats,
       deadLetters: () => deadLetters.list(),
+      ruleErrors: () => deadLetters.ruleErrors(),
       seed: async (profiles) => {
         const list = typeof profiles === 'string' ? await loadProfilesFile(profiles) : profiles;
         return (await seedProfiles(dynamoDbClient, tableName, list)).written;

@@ -73,6 +73,7 @@ function startPoller(
     streamArn: 'arn:aws:kinesis:us-east-1:123:stream/PrinterReadings',
     shardId: SHARD,
     region: 'us-east-1',
+    invokeIdentityArn: 'arn:aws:iam::123:role/StreamConsumer',
     invoke: async (_requestId, event) => {
       inFlight += 1;
       expect(inFlight).toBe(1); // one invocation per shard at a time

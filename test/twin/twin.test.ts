@@ -181,8 +181,9 @@ describe('delivery model', () => {
     expect(twin.stats().coldStarts).toBeGreaterThanOrEqual(3);
   });
 
-  it('readings of unknown printers create no item; a non-JSON payload never reaches the function', async () => {
-    const twin = await twinWith({ profiles: [profile('P1', 20, 80, 3)] });
+  it("readings of unknown printers create no item; a non-JSON payload never reaches the function and goes to the rule's error action", async () => {
+    const deadLetterFile = join(tempDir(), 'dead-letter.jsonl');
+    const twin = await twinWith({ profiles: [profile('P1', 20, 80, 3)], deadLetterFile });
     await publishRaw(twin, reading('Ghost', 99));
     await publishRaw(twin, 'not json at all');
     await twin.waitForIdle({ timeoutMs: 30_000 });
@@ -194,6 +195,28 @@ describe('delivery model', () => {
       ruleErrors: 1,
       outcomes: expect.objectContaining({ 'unknown-printer': 1 }),
     });
+    // As AWS IoT's error action sends it to the dead-letter queue, the payload's bytes in base64.
+    const [message] = twin.ruleErrors();
+    expect(twin.ruleErrors()).toHaveLength(1);
+    expect(message).toMatchObject({
+      ruleName: expect.any(String),
+      topic: DETECT_TOPIC,
+      clientId: 'N/A',
+      base64OriginalPayload: Buffer.from('not json at all').toString('base64'),
+      failures: [
+        {
+          failedAction: 'LambdaAction',
+          failedResource: expect.stringMatching(/^arn:aws:lambda:/),
+          errorMessage: expect.stringMatching(/not JSON/),
+        },
+      ],
+    });
+    expect(
+      readFileSync(deadLetterFile, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    ).toEqual([message]);
   });
 });
 
