@@ -16,6 +16,8 @@ export const AWS_LIMITS = {
   /** Kinesis: the largest record (data and partition key), and the most records one PutRecords takes. */
   kinesisRecordBytes: 1024 * 1024,
   kinesisPutRecordsEntries: 500,
+  /** Kinesis: the most one PutRecords carries, every record's data and partition key together. */
+  kinesisPutRecordsBytes: 5 * 1024 * 1024,
   /** API Gateway HTTP API: the largest request payload, and how long it waits for the integration. */
   httpApiPayloadBytes: 10 * 1024 * 1024,
   httpApiIntegrationTimeoutMs: 30_000,

@@ -17,7 +17,7 @@ import type { ActionFailed, RuleErrorAction, RuleTarget } from './rule-action.ts
 import type { DeadLetters } from './dead-letters.ts';
 import { type CloudTemplate, cloudTemplate, logicalIdAt } from './cloud-template.ts';
 import { type IamDenial, type IamRequest, type IamRole, TwinIam } from './iam.ts';
-import { denialLine, dynamoDbRequests, type IamFront, kinesisRequests, startIamFront } from './iam-front.ts';
+import { denialLine, dynamoDbRequests, type IamFront, kinesisLimits, kinesisRequests, startIamFront } from './iam-front.ts';
 import { portError } from './errors.ts';
 import type { AuthorizeCall } from './iot-data-server.ts';
 
@@ -245,14 +245,16 @@ export interface FailedRun {
 }
 
 /** Stream ingest's clients: the rule's Kinesis action with its role, the event source mapping with the consumer's. */
-export async function kinesisClients(cloud: CloudIam, endpoint: string, closers: Closers, log: (line: string) => void) {
+export async function kinesisClients(cloud: CloudIam, endpoint: string, port: number, closers: Closers, log: (line: string) => void) {
   const front = await startIamFront({
     upstream: endpoint,
     iam: cloud.iam,
     requestsOf: kinesisRequests(cloud.iam),
+    limits: kinesisLimits,
     service: 'local-kinesis',
     log,
-  });
+    port,
+  }).catch((error: unknown) => Promise.reject(portError(error, 'Kinesis', port)));
   closers.add(() => front.close());
   const region = cloud.iam.resolver.region;
   const writer = new KinesisClient(front.endpoint, region, cloud.ruleStreamRole?.accessKeyId);
@@ -261,7 +263,7 @@ export async function kinesisClients(cloud: CloudIam, endpoint: string, closers:
     writer.destroy();
     reader.destroy();
   });
-  return { writer, reader };
+  return { writer, reader, endpoint: front.endpoint, port: front.port };
 }
 
 /** The DynamoDB endpoint everyone is given: IAM's front of the embedded server, on the twin's DynamoDB port. */

@@ -8,6 +8,7 @@
  * Requests not signed with a role's key (the operator's) pass unevaluated.
  */
 import { Agent, createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
+import { AWS_LIMITS } from '../contract/index.ts';
 import type { IamDenial, IamRequest, TwinIam } from './iam.ts';
 import { listen } from './listen.ts';
 
@@ -65,6 +66,30 @@ export function dynamoDbRequests(iam: TwinIam): IamRequestsOf {
   };
 }
 
+/**
+ * Kinesis's record limits, stricter than the embedded server's: a record's
+ * data (decoded) and partition key together, the records of one PutRecords,
+ * and their total (`AWS_LIMITS`). The reason for refusing, or undefined.
+ */
+export function kinesisLimits(operation: string, body: Record<string, unknown>): string | undefined {
+  const size = (record: { Data?: unknown; PartitionKey?: unknown }) =>
+    Buffer.from(String(record.Data ?? ''), 'base64').length + Buffer.byteLength(String(record.PartitionKey ?? ''));
+  const records =
+    operation === 'PutRecord' ? [body as { Data?: unknown }] : operation === 'PutRecords' ? (body['Records'] as object[]) : [];
+  if (!Array.isArray(records)) return undefined;
+  if (records.length > AWS_LIMITS.kinesisPutRecordsEntries) {
+    return `1 validation error detected: Value at 'records' failed to satisfy constraint: Member must have length less than or equal to ${AWS_LIMITS.kinesisPutRecordsEntries}`;
+  }
+  const sizes = records.map(size);
+  const over = sizes.findIndex((bytes) => bytes > AWS_LIMITS.kinesisRecordBytes);
+  if (over >= 0)
+    return `record ${over}: data and partition key are ${sizes[over]} bytes, over the ${AWS_LIMITS.kinesisRecordBytes}-byte limit`;
+  const total = sizes.reduce((sum, bytes) => sum + bytes, 0);
+  if (total > AWS_LIMITS.kinesisPutRecordsBytes)
+    return `the records are ${total} bytes, over the ${AWS_LIMITS.kinesisPutRecordsBytes}-byte limit of one request`;
+  return undefined;
+}
+
 /** Kinesis: the stream each operation names (by name or ARN). */
 export function kinesisRequests(iam: TwinIam): IamRequestsOf {
   return (operation, body) => {
@@ -88,6 +113,8 @@ export async function startIamFront(options: {
   readonly upstream: string;
   readonly iam: TwinIam;
   readonly requestsOf: IamRequestsOf;
+  /** The service's own limits the embedded server does not keep: a reason refuses the call (`ValidationException`). */
+  readonly limits?: (operation: string, body: Record<string, unknown>) => string | undefined;
   /** The service's name in log lines (`local-dynamodb`). */
   readonly service: string;
   readonly log: (line: string) => void;
@@ -119,13 +146,19 @@ export async function startIamFront(options: {
       const body = await readAll(req);
       const role = options.iam.roleOfAccessKey(accessKeyOf(req.headers.authorization));
       const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1];
+      let parsed: Record<string, unknown> = {};
+      try {
+        parsed = operation ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
+      } catch {
+        // The service itself answers a body that is not JSON.
+      }
+      const tooLarge = operation ? options.limits?.(operation, parsed) : undefined;
+      if (tooLarge !== undefined) {
+        res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': 'ValidationException' });
+        res.end(JSON.stringify({ __type: 'ValidationException', message: tooLarge }));
+        return;
+      }
       if (role !== undefined && operation) {
-        let parsed: Record<string, unknown> = {};
-        try {
-          parsed = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
-        } catch {
-          // The service itself answers a body that is not JSON.
-        }
         const denial = await options.iam.authorize(role, options.requestsOf(operation, parsed));
         if (denial !== undefined) {
           refuse(res, denial);

@@ -55,7 +55,11 @@ export interface StreamIngestOptions {
    * given the embedded Kinesis endpoint (on the twin: signed with their roles,
    * through the IAM front). @default the embedded Kinesis's own client for both
    */
-  readonly clients?: (endpoint: string) => Promise<{ readonly writer: KinesisClient; readonly reader: KinesisClient }>;
+  readonly clients?: (
+    endpoint: string,
+    /** The port asked for (`port`): the front listens there, the embedded server on a free one. */
+    port: number,
+  ) => Promise<{ readonly writer: KinesisClient; readonly reader: KinesisClient; readonly endpoint?: string; readonly port?: number }>;
 }
 
 function isStreamResult(value: unknown): value is StreamResult {
@@ -74,12 +78,14 @@ function parsed(data: string): unknown {
 export async function startStreamIngest(options: StreamIngestOptions): Promise<StreamIngest> {
   const kinesis = await startKinesis({
     host: options.host,
-    port: options.port,
+    port: options.clients ? 0 : options.port,
     path: options.stateDir?.kinesisDir,
     streamName: options.streamName,
     shards: options.shards,
   });
-  const clients = options.clients ? await options.clients(kinesis.endpoint) : { writer: kinesis.client, reader: kinesis.client };
+  const clients = options.clients
+    ? await options.clients(kinesis.endpoint, options.port)
+    : { writer: kinesis.client, reader: kinesis.client };
   // As the event source mapping does before it polls: describe the stream and list its shards, with the consumer's role.
   for (const operation of ['DescribeStreamSummary', 'DescribeStream', 'ListShards']) {
     await clients.reader.call(operation, { StreamName: kinesis.streamName }).catch(async (error: unknown) => {
@@ -92,6 +98,9 @@ export async function startStreamIngest(options: StreamIngestOptions): Promise<S
 
 /** The rule's Kinesis action, the stream's pollers and what they did. */
 export class StreamIngest {
+  /** The Kinesis endpoint everyone is given (`aws kinesis --endpoint-url`): the IAM front when there is one. */
+  readonly endpoint: string;
+  readonly port: number;
   private readonly writer: StreamWriter;
   private readonly pollers: ShardPoller[];
   private readonly puts = new Set<Promise<unknown>>();
@@ -101,8 +110,10 @@ export class StreamIngest {
   constructor(
     readonly kinesis: EmbeddedKinesis,
     private readonly options: StreamIngestOptions,
-    clients: { readonly writer: KinesisClient; readonly reader: KinesisClient },
+    clients: { readonly writer: KinesisClient; readonly reader: KinesisClient; readonly endpoint?: string; readonly port?: number },
   ) {
+    this.endpoint = clients.endpoint ?? kinesis.endpoint;
+    this.port = clients.port ?? kinesis.port;
     this.tally = new IntakeTally(options.events);
     this.writer = new StreamWriter(clients.writer, kinesis.streamName);
     const checkpoints = new StreamCheckpoints(options.stateDir?.checkpointsFile);

@@ -288,7 +288,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
         events,
         log,
         // The rule's Kinesis action puts with its role; the event source mapping reads with the consumer's.
-        clients: (endpoint) => kinesisClients(cloud, endpoint, closers, log),
+        clients: (endpoint, port) => kinesisClients(cloud, endpoint, port, closers, log),
       });
       const started = stream;
       closers.add(() => started.kinesis.close());
@@ -324,7 +324,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
         dashboard: `${http.url}/`,
         table: tableName,
         eventsTable: eventsTableName,
-        ...(stream ? { kinesis: stream.kinesis.endpoint } : {}),
+        ...(stream ? { kinesis: stream.endpoint } : {}),
         ...(logFile !== undefined ? { logFile: logFile.path } : {}),
       };
       closers.add(writeDiscoveryFile(discoveryFile, record));
@@ -339,8 +339,8 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       dynamoDbPort: dynamoDbFront.port,
       iotDataEndpoint: iotData.endpoint,
       ingest: ingestMode,
-      kinesisEndpoint: stream?.kinesis.endpoint,
-      kinesisPort: stream?.kinesis.port,
+      kinesisEndpoint: stream?.endpoint,
+      kinesisPort: stream?.port,
       streamName: stream?.kinesis.streamName,
       httpUrl: http.url,
       httpPort: http.port,

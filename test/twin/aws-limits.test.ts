@@ -3,9 +3,11 @@
  * each at the limit and one byte past it. AWS IoT Core carries a PUBLISH of
  * exactly 128 KB (a batch that size is applied) and rejects a larger one,
  * disconnecting the client, so nothing reaches the rule; the SNS stand-in
- * takes a message of exactly 256 KB and refuses a larger one; and the largest
- * notification the product can make stays far below SNS's limit.
+ * takes a message of exactly 256 KB and refuses a larger one; the largest
+ * notification the product can make stays far below SNS's limit; the
+ * embedded DynamoDB and Kinesis keep AWS's item and record limits.
  */
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -13,6 +15,7 @@ import { AWS_LIMITS, DETECT_TOPIC, MAX_PRINTER_ID_LENGTH, type ProfileInput } fr
 import { connect, disconnect, newConnection } from '../../emitter/connection.ts';
 import { notificationOf } from '../../lambda/core/outbox.ts';
 import { LOCAL_AWS } from '../../twin/dynamodb.ts';
+import { KinesisClient } from '../../twin/kinesis-client.ts';
 import { startTwin, type Twin } from '../../twin/twin.ts';
 
 let twin: Twin | undefined;
@@ -103,5 +106,38 @@ describe('SNS message limit', () => {
     expect(notification).toBeDefined();
     const bytes = Buffer.byteLength(JSON.stringify(notification!.Message)) + Buffer.byteLength(notification!.Subject);
     expect(bytes).toBeLessThan(AWS_LIMITS.snsMessageBytes / 8);
+  });
+});
+
+describe('DynamoDB item limit', () => {
+  it('the twin stores an item of exactly 400 KB and refuses one byte more, as DynamoDB does', async () => {
+    twin = await startTwin({ logFile: false, sweepSeconds: 0 });
+    // An item's size is its attribute names' and values' UTF-8 lengths together.
+    const item = (bytes: number) => ({
+      PrinterId: { S: 'X' },
+      Pad: { S: 'x'.repeat(bytes - 'PrinterId'.length - 'X'.length - 'Pad'.length) },
+    });
+    const put = (bytes: number) => twin!.dynamoDb.send(new PutItemCommand({ TableName: twin!.tableName, Item: item(bytes) }));
+    await expect(put(AWS_LIMITS.dynamoDbItemBytes)).resolves.toBeDefined();
+    await expect(put(AWS_LIMITS.dynamoDbItemBytes + 1)).rejects.toThrow(/Item size has exceeded the maximum allowed size/);
+  });
+});
+
+describe('Kinesis record limits', () => {
+  it('the twin takes a record of exactly 1 MB and 500 records in one PutRecords, and refuses more, as Kinesis does', async () => {
+    twin = await startTwin({ ingest: 'stream', logFile: false, sweepSeconds: 0 });
+    const kinesis = new KinesisClient(twin.kinesisEndpoint!);
+    try {
+      const record = (dataBytes: number) => ({ Data: Buffer.alloc(dataBytes, 'x').toString('base64'), PartitionKey: 'k' });
+      const put = (records: object[]) => kinesis.call('PutRecords', { StreamName: twin!.streamName, Records: records });
+      // The limit counts the data and the partition key together.
+      await expect(put([record(AWS_LIMITS.kinesisRecordBytes - 1)])).resolves.toMatchObject({ FailedRecordCount: 0 });
+      await expect(put([record(AWS_LIMITS.kinesisRecordBytes)])).rejects.toThrow();
+      const many = (n: number) => Array.from({ length: n }, () => record(10));
+      await expect(put(many(AWS_LIMITS.kinesisPutRecordsEntries))).resolves.toMatchObject({ FailedRecordCount: 0 });
+      await expect(put(many(AWS_LIMITS.kinesisPutRecordsEntries + 1))).rejects.toThrow();
+    } finally {
+      kinesis.destroy();
+    }
   });
 });
