@@ -264,7 +264,9 @@ export function createApi(operations: FleetOperations, options: ApiOptions): Hon
 
   const routes = app.routes.filter((route) => route.method !== 'ALL').map((route) => ({ ...route, pattern: pathPattern(route.path) }));
   app.notFound((c) => {
-    const allowed = [...new Set(routes.filter((route) => route.pattern.test(c.req.path)).map((route) => route.method))];
+    // HEAD is answered wherever GET is (as HTTP has it), so it is allowed there too.
+    const methods = routes.filter((route) => route.pattern.test(c.req.path)).map((route) => route.method);
+    const allowed = [...new Set(methods.flatMap((method) => (method === 'GET' ? ['GET', 'HEAD'] : [method])))];
     if (allowed.length === 0) return c.json({ error: `no such route: ${c.req.method} ${c.req.path}` }, 404);
     c.header('allow', allowed.join(', '));
     return c.json({ error: `${c.req.method} is not allowed on ${c.req.path} (allowed: ${allowed.join(', ')})` }, 405);

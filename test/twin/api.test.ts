@@ -234,8 +234,8 @@ describe('what no route answers', () => {
     expectError(await call('GET', '/api/nothing'), 404, /no such route: GET \/api\/nothing/);
     expectError(await call('GET', '/api/printers/E-act1/alarm/extra'), 404, /no such route/);
     const wrong = await call('DELETE', '/api/printers/E-act1');
-    expectError(wrong, 405, /DELETE is not allowed on \/api\/printers\/E-act1 \(allowed: GET, PUT, PATCH\)/);
-    expect(wrong.headers.get('allow')).toBe('GET, PUT, PATCH');
+    expectError(wrong, 405, /DELETE is not allowed on \/api\/printers\/E-act1 \(allowed: GET, HEAD, PUT, PATCH\)/);
+    expect(wrong.headers.get('allow')).toBe('GET, HEAD, PUT, PATCH');
     expectError(await call('GET', '/api/printers/E-act1/alarm'), 405, /allowed: POST/);
     expectError(await call('POST', '/api/health', { body: {} }), 405, /allowed: GET/);
     expectError(await call('POST', '/api/events', { body: {} }), 405, /allowed: GET/);

@@ -329,8 +329,8 @@ describe('everything else', () => {
     await expectError(await send('GET', '/api/nothing'), 404, /no such route: GET \/api\/nothing/);
     await expectError(await send('GET', '/elsewhere'), 404, /no such route/);
     const wrong = await send('DELETE', '/api/printers/P1');
-    await expectError(wrong, 405, /DELETE is not allowed on \/api\/printers\/P1 \(allowed: GET, PUT, PATCH\)/);
-    expect(wrong.headers.get('allow')).toBe('GET, PUT, PATCH');
+    await expectError(wrong, 405, /DELETE is not allowed on \/api\/printers\/P1 \(allowed: GET, HEAD, PUT, PATCH\)/);
+    expect(wrong.headers.get('allow')).toBe('GET, HEAD, PUT, PATCH');
     await expectError(await send('GET', '/api/printers/P1/alarm'), 405, /allowed: POST/);
     await expectError(await send('POST', '/api/health', {}), 405, /allowed: GET/);
   });
