@@ -151,7 +151,7 @@ export interface ReadingRun {
 }
 
 /** One run on fresh tables; `historyInWrite`: the detector's switch of the same name (`lambda/app.ts`). */
-export async function runReadings(endpoint: string, fleet: FleetUnderTest, label: string, historyInWrite = false): Promise<ReadingRun> {
+export async function runReadings(endpoint: string, fleet: FleetUnderTest, label: string, historyInWrite = true): Promise<ReadingRun> {
   const tableName = `bench-alarms-${fleet.form}-${fleet.printers}-${label}`;
   const eventsTableName = `${tableName}-events`;
   const admin = localDynamoDbClient(endpoint);

@@ -34,8 +34,10 @@ export interface DetectorDependencies {
   readonly thingRegistry?: ThingRegistry;
   /**
    * Where history is recorded: in the same request as the state change
-   * (`TransactWriteItems`), or by the outbox after it (`BatchWriteItem`).
-   * @default false
+   * (`TransactWriteItems`, `docs/design.md` "Alarms, the outbox and the
+   * clock"), or, when false, by the outbox after it (`BatchWriteItem`): the
+   * earlier design, kept for the bench's side-by-side figures.
+   * @default true
    */
   readonly historyInWrite?: boolean;
   /** Overrides for the processor (clock, backoff, history, notifier, ...), for tests. */
@@ -104,7 +106,7 @@ export function createDetector(deps: DetectorDependencies) {
 export function profileStore(deps: Pick<DetectorDependencies, 'config' | 'dynamoDb' | 'historyInWrite'>): DynamoDbProfileStore {
   const { config } = deps;
   const history =
-    deps.historyInWrite === true && config.eventsTableName
+    deps.historyInWrite !== false && config.eventsTableName
       ? { tableName: config.eventsTableName, historyDays: config.historyDays ?? DEFAULT_HISTORY_DAYS }
       : undefined;
   return new DynamoDbProfileStore(deps.dynamoDb, config.tableName, history);

@@ -79,7 +79,8 @@ export class OutboxDelivery {
     }
     readable.sort((a, b) => compareEntries(a.entry, b.entry));
     // History first, all of a round in one request, so that what consumers hear of is already readable.
-    const toRecord = context.ownRecorded ? readable.filter(({ json }) => !context.ownEvents.includes(json) || pending.has(json)) : readable;
+    // What was recorded with the state change is not recorded again; entries redelivered or left pending are (idempotent, rare).
+    const toRecord = context.ownRecorded ? readable.filter(({ json }) => !context.ownEvents.includes(json)) : readable;
     const recorded = await this.record(toRecord.map(({ entry }) => entry));
     for (const { json, entry } of readable) {
       try {

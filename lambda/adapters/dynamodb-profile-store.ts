@@ -1,5 +1,8 @@
 /**
- * The DynamoDB adapter: one guarded UpdateItem per reading.
+ * The DynamoDB adapter: one guarded UpdateItem per reading, or, for a write
+ * that counts events or alarm transitions, one TransactWriteItems carrying
+ * that update and the history items (`docs/design.md`, "Alarms, the outbox
+ * and the clock").
  *
  * Every write is conditional on the state the detector computed from (profile
  * unchanged, ordering rules, and for events the exact counters), so concurrent
@@ -28,6 +31,12 @@ import { writtenState } from '../core/profile.ts';
 import { buildUpdate, mainValue, type UpdateParts } from './profile-updates.ts';
 
 const toNative = (item: Record<string, AttributeValue>): ProfileItem => fromItem<ProfileItem>(item);
+
+/** The outbox entries pending on an item (JSON). */
+const pendingOf = (item: ProfileItem): string[] => {
+  const pending = item[ATTR.pendingEvents];
+  return pending instanceof Set ? [...pending].filter((e): e is string => typeof e === 'string') : [];
+};
 
 /**
  * The expression values, which are mostly strings and numbers: those are
@@ -148,8 +157,31 @@ export class DynamoDbProfileStore implements ProfileStore {
    * already is recognised by the guard, as without history.
    */
   private async transact(transition: Transition, update: UpdateParts, history: Record<string, AttributeValue>[]): Promise<ApplyResult> {
+    // A reading's write returns no item, so it is applied only while nothing is pending: entries another invocation
+    // left pending are then seen (the guard fails on them), and the write goes through knowing them.
+    const blind = transition.kind === 'full' && transition.record === 'request';
+    const first = await this.transactOnce(transition, update, history, blind);
+    if (first.applied || !blind || first.item === undefined) return first;
+    const pending = pendingOf(first.item);
+    if (pending.length === 0) return first;
+    const again = await this.transactOnce(transition, update, history, false);
+    return again.applied && again.item === undefined ? { ...again, printer: { ...again.printer, pendingEvents: pending } } : again;
+  }
+
+  private async transactOnce(
+    transition: Transition,
+    update: UpdateParts,
+    history: Record<string, AttributeValue>[],
+    nothingPending: boolean,
+  ): Promise<ApplyResult> {
     const { printerId } = transition.expected;
     const key = { [ATTR.printerId]: { S: printerId } };
+    const guard = nothingPending
+      ? {
+          ConditionExpression: `${update.ConditionExpression} AND attribute_not_exists(#pendingEntries)`,
+          ExpressionAttributeNames: { ...update.ExpressionAttributeNames, '#pendingEntries': ATTR.pendingEvents },
+        }
+      : { ConditionExpression: update.ConditionExpression, ExpressionAttributeNames: update.ExpressionAttributeNames };
     try {
       await this.client.send(
         new TransactWriteItemsCommand({
@@ -159,8 +191,7 @@ export class DynamoDbProfileStore implements ProfileStore {
                 TableName: this.tableName,
                 Key: key,
                 UpdateExpression: update.UpdateExpression,
-                ConditionExpression: update.ConditionExpression,
-                ExpressionAttributeNames: update.ExpressionAttributeNames,
+                ...guard,
                 ExpressionAttributeValues: toAttributeValues(update.ExpressionAttributeValues),
                 ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
               },
@@ -178,8 +209,7 @@ export class DynamoDbProfileStore implements ProfileStore {
       throw new ProfileStoreError(`updating profile ${printerId} failed: ${(error as Error).message}`, { cause: error });
     }
     if (transition.kind === 'full' && transition.record === 'request') {
-      // A transaction returns no item. The state it wrote is known; entries other invocations left pending are
-      // delivered by the next write that returns the item (every other write does).
+      // A transaction returns no item: the state it wrote is known, and so are the pending entries (see `transact`).
       const setsRecent = transition.last !== undefined && mainValue(transition.last) !== undefined;
       const { expected, next, streamSequence } = transition;
       const state = writtenState(expected, next, { setsRecent, ...(streamSequence !== undefined ? { streamSequence } : {}) });
