@@ -49,7 +49,7 @@ export const PRIMING_READINGS = { min: 30, max: 60 } as const;
 export const READS_AMORTISED_OVER = 30;
 
 /** A fleet's messages: one batch per printer to prime it, then the measured single readings (round-robin). */
-interface FleetUnderTest {
+export interface FleetUnderTest {
   readonly form: ProfileForm;
   /** Profiles as the detector sees them (`*` first when there is one). */
   readonly profiles: readonly ProfileInput[];
@@ -60,7 +60,7 @@ interface FleetUnderTest {
   readonly expectedEvents: number;
 }
 
-function buildFleet(form: ProfileForm, printers: number, perPrinter: number, seed: string): FleetUnderTest {
+export function buildFleet(form: ProfileForm, printers: number, perPrinter: number, seed: string): FleetUnderTest {
   const own =
     form === 'extended'
       ? Array.from(
@@ -99,8 +99,13 @@ function tableCounter(client: DynamoDBClient) {
   let counts: Record<string, number> = {};
   client.middlewareStack.add(
     (next) => async (args) => {
-      const input = args.input as { TableName?: string; RequestItems?: Record<string, unknown> };
-      for (const table of input.TableName ? [input.TableName] : Object.keys(input.RequestItems ?? {}))
+      const input = args.input as {
+        TableName?: string;
+        RequestItems?: Record<string, unknown>;
+        TransactItems?: Record<string, { TableName?: string }>[];
+      };
+      const transact = (input.TransactItems ?? []).flatMap((item) => Object.values(item).map((op) => op.TableName ?? ''));
+      for (const table of new Set(input.TableName ? [input.TableName] : [...Object.keys(input.RequestItems ?? {}), ...transact]))
         counts[table] = (counts[table] ?? 0) + 1;
       return next(args);
     },
@@ -141,9 +146,12 @@ export interface ReadingRun {
   readonly transitions: number;
   readonly notifications: number;
   readonly failures: number;
+  /** Each measured reading's handler time (ms), as its sender waited for it. */
+  readonly latenciesMs: readonly number[];
 }
 
-async function runReadings(endpoint: string, fleet: FleetUnderTest, label: string): Promise<ReadingRun> {
+/** One run on fresh tables; `historyInWrite`: the detector's switch of the same name (`lambda/app.ts`). */
+export async function runReadings(endpoint: string, fleet: FleetUnderTest, label: string, historyInWrite = true): Promise<ReadingRun> {
   const tableName = `bench-alarms-${fleet.form}-${fleet.printers}-${label}`;
   const eventsTableName = `${tableName}-events`;
   const admin = localDynamoDbClient(endpoint);
@@ -178,12 +186,14 @@ async function runReadings(endpoint: string, fleet: FleetUnderTest, label: strin
     dynamoDb: counting.client,
     iotData,
     processor: { notifier: localNotifier(server.endpoint) },
+    historyInWrite,
     logger: new Logger({ serviceName: SERVICE_NAME, logLevel: 'INFO' }),
   });
   await counting.client.send(new DescribeTableCommand({ TableName: tableName }));
   await iotData.send(new PublishCommand({ topic: 'bench/warm-up', qos: 1, payload: Buffer.from('{}') }));
 
   let failures = 0;
+  const latenciesMs: number[] = [];
   // Messages are sharded by printer: each worker owns some printers and sends their messages in order.
   const send = async (messages: readonly (GeneratedReading | BatchPayload)[]) => {
     const workers = Math.min(16, fleet.printers);
@@ -192,11 +202,13 @@ async function runReadings(endpoint: string, fleet: FleetUnderTest, label: strin
     await Promise.all(
       shards.map(async (shard) => {
         for (const message of shard) {
+          const started = performance.now();
           try {
             await handler(message, { awsRequestId: randomUUID() });
           } catch {
             failures += 1;
           }
+          latenciesMs.push(performance.now() - started);
         }
       }),
     );
@@ -208,6 +220,7 @@ async function runReadings(endpoint: string, fleet: FleetUnderTest, label: strin
     const priming = { requests: counting.counts(), ...seen, seconds: (performance.now() - primingStarted) / 1000 };
     counting.reset();
     tables.reset();
+    latenciesMs.length = 0;
     Object.assign(seen, { events: 0, transitions: 0, notifications: 0 });
     const started = performance.now();
     await send(fleet.readings);
@@ -232,6 +245,7 @@ async function runReadings(endpoint: string, fleet: FleetUnderTest, label: strin
     measuredByTable: { profiles: result.byTable[tableName] ?? 0, history: result.byTable[eventsTableName] ?? 0 },
     ...seen,
     failures,
+    latenciesMs: [...latenciesMs],
   };
 }
 

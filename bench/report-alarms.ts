@@ -34,12 +34,14 @@ function perReadingWhy(rows: readonly ReadingRow[], over: number): string {
   const worst = extended.reduce((a, b) => (b.requestsPerReadingWithRead > a.requestsPerReadingWithRead ? b : a));
   const original = rows.find((row) => row.form === 'original' && row.fleetSize === worst.fleetSize);
   const updates = worst.requestsPerReadingByCommand['UpdateItem'] ?? 0;
+  const transactions = worst.requestsPerReadingByCommand['TransactWriteItems'] ?? 0;
+  const after = worst.requestsPerReadingByCommand['BatchWriteItem'] ?? 0;
   const reads = (worst.requestsPerReadingByCommand['GetItem'] ?? 0) + (worst.requestsPerReadingByCommand['BatchGetItem'] ?? 0);
   return (
     `at ${fmt(worst.fleetSize)} printers a reading costs ${updates.toFixed(3)} UpdateItem on the profile (one guarded write: mode memory, adaptive statistics, ` +
-    `alarm and silence deadline ride on it), ${worst.requestsPerReadingByTable.history.toFixed(3)} BatchWriteItem in the history table (one per write ` +
-    `that counted anomaly events (${worst.eventsPerReading.toFixed(4)} per reading) or alarm transitions (${worst.transitionsPerReading.toFixed(4)}), all of ` +
-    `a write's items in one request: history is a second table, so its items cannot ride on the profile's write)` +
+    `alarm and silence deadline ride on it), ${transactions.toFixed(3)} TransactWriteItems instead for a write ` +
+    `that counted anomaly events (${worst.eventsPerReading.toFixed(4)} per reading) or alarm transitions (${worst.transitionsPerReading.toFixed(4)}): the profile's ` +
+    `update and its history items in one request), ${after.toFixed(3)} BatchWriteItem in the history table after a write` +
     (reads > 0 ? `, ${reads.toFixed(4)} reads of the fleet defaults (every 30 s)` : '') +
     ` and ${(worst.readsPerPrinter / over).toFixed(3)} for the container's read of the printer (1 per ${over} readings): ${worst.requestsPerReadingWithRead.toFixed(3)}. ` +
     `Once the container has read the printer it is ${worst.requestsPerReading.toFixed(3)}. The original-form profiles, history on too: ` +

@@ -10,6 +10,7 @@ import os from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { alarmsBench } from './alarms.ts';
+import { historyWriteBench } from './history-write.ts';
 import { bundleBench } from './bundle.ts';
 import { fleetChart } from './chart.ts';
 import { startDynamoDbProcess } from './dynamodb.ts';
@@ -23,7 +24,7 @@ import { fmt } from './stats.ts';
 import { rankingBench } from './ranking.ts';
 import { checkTargets, readmeSection, summaryMarkdown, type Results, type RunContext } from './report.ts';
 
-const SECTIONS = ['per-reading', 'ingest', 'e2e', 'e2e-batched', 'ranking', 'alarms', 'bundle'] as const;
+const SECTIONS = ['per-reading', 'ingest', 'e2e', 'e2e-batched', 'ranking', 'alarms', 'history-write', 'bundle'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const HELP = `Usage: npm run bench -- [options]
@@ -135,7 +136,7 @@ async function main(): Promise<void> {
   };
 
   if (options.reportOnly) options.sections.clear();
-  const needsDb = ['per-reading', 'ranking', 'ingest', 'alarms'].some((s) => options.sections.has(s as Section));
+  const needsDb = ['per-reading', 'ranking', 'ingest', 'alarms', 'history-write'].some((s) => options.sections.has(s as Section));
   const db = needsDb ? await startDynamoDbProcess() : undefined;
   try {
     await section('per-reading', 'Per-reading work against fleet size (ours vs the original pattern)', () =>
@@ -196,6 +197,15 @@ async function main(): Promise<void> {
         routeFleetSizes: options.quick ? [1000, 10_000] : [1000, 100_000],
         runs: options.runs,
         progress: log,
+      }),
+    );
+    await section('history-write', 'History in the write (TransactWriteItems) vs after it (outbox), every option on', () =>
+      historyWriteBench({
+        endpoint: db!.endpoint,
+        fleetSizes: options.quick ? [100, 1000] : [100, 1000, 10_000],
+        readingsPerRun: options.quick ? 2000 : 3000,
+        runs: options.runs,
+        log,
       }),
     );
     await section('bundle', 'Lambda bundle: size and cold module load', () =>

@@ -7,7 +7,7 @@
  * with the reason written next to it in `lib/` ({@link KEPT_GRANTS}). Run by
  * `npm run preflight` and test/twin/iam.test.ts.
  */
-import { PENDING_DELIVERY_REASON } from '../lib/alarm-delivery.ts';
+import { HISTORY_AFTER_WRITE_REASON, PENDING_DELIVERY_REASON } from '../lib/alarm-delivery.ts';
 import { DEPLOY_TIME_LOOKUP_REASON } from '../lib/iot-data-endpoint.ts';
 import type { ProfileInput } from '../contract/index.ts';
 import { replay } from '../emitter/replay.ts';
@@ -68,6 +68,7 @@ export const KEPT_GRANTS: readonly { readonly role: RegExp; readonly grant: RegE
     grant: /^(PublishEventsAndAlarmTransitions iot:Publish .*topic\/anom\/pred|PublishAlarmNotifications |EncryptAlarmNotifications )/,
     reason: PENDING_DELIVERY_REASON,
   },
+  { role: /^(Detector|Sweep|OperatorApi)Role/, grant: /^RecordHistory dynamodb:BatchWriteItem /, reason: HISTORY_AFTER_WRITE_REASON },
 ];
 
 /** What the scenario found: refusals, routes that failed, and grants no request needed and no reason keeps. */

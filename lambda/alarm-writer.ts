@@ -79,10 +79,16 @@ export class AlarmWriter {
         ...(dueBy !== undefined ? { dueBy } : {}),
       });
       if (result.applied) {
-        const written = parseProfile(result.item, defaults);
+        const written = result.item === undefined ? { ok: true as const, printer: result.printer } : parseProfile(result.item, defaults);
         if (!written.ok) return { kind: 'bad-profile', reason: written.reason };
         const publishing = await this.delivery
-          .publish(written.printer, { retry: false, again: [], ownEvents: entries, retrySafe: false })
+          .publish(written.printer, {
+            retry: false,
+            again: [],
+            ownEvents: entries,
+            ownRecorded: result.recorded === true,
+            retrySafe: false,
+          })
           .catch(() => ({ unpublished: entries.length }));
         if (dueBy !== undefined && publishing.unpublished === 0) {
           // Delivered: the clock need not come back for them; its deadline is the alarm's again.

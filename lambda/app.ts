@@ -32,6 +32,14 @@ export interface DetectorDependencies {
   readonly metrics?: Metrics;
   /** The thing registry for gateways in device identity mode `thing`. @default IoT DescribeThing, cached */
   readonly thingRegistry?: ThingRegistry;
+  /**
+   * Where history is recorded: in the same request as the state change
+   * (`TransactWriteItems`, `docs/design.md` "Alarms, the outbox and the
+   * clock"), or, when false, by the outbox after it (`BatchWriteItem`): the
+   * earlier design, kept for the bench's side-by-side figures.
+   * @default true
+   */
+  readonly historyInWrite?: boolean;
   /** Overrides for the processor (clock, backoff, history, notifier, ...), for tests. */
   readonly processor?: Partial<Omit<ProcessorOptions, 'store' | 'publisher'>>;
 }
@@ -84,7 +92,7 @@ export function createDetector(deps: DetectorDependencies) {
   const processor = new ReadingProcessor({
     ...outboxSinks(deps),
     ...deps.processor,
-    store: new DynamoDbProfileStore(deps.dynamoDb, deps.config.tableName),
+    store: profileStore(deps),
     publisher: new IotDataEventPublisher(deps.iotData, deps.config.predictionTopic),
     identity:
       deps.config.deviceIdentity === 'thing'
@@ -92,6 +100,16 @@ export function createDetector(deps: DetectorDependencies) {
         : { mode: 'any' },
   });
   return { logger, processor, telemetry: new ReadingTelemetry(logger, metrics) };
+}
+
+/** The profile store, recording history in its writes when {@link DetectorDependencies.historyInWrite} says so. */
+export function profileStore(deps: Pick<DetectorDependencies, 'config' | 'dynamoDb' | 'historyInWrite'>): DynamoDbProfileStore {
+  const { config } = deps;
+  const history =
+    deps.historyInWrite !== false && config.eventsTableName
+      ? { tableName: config.eventsTableName, historyDays: config.historyDays ?? DEFAULT_HISTORY_DAYS }
+      : undefined;
+  return new DynamoDbProfileStore(deps.dynamoDb, config.tableName, history);
 }
 
 /** The history table and the notifications topic, when the configuration names them. */

@@ -38,6 +38,8 @@ export interface PublishContext {
    * failed delivery fail the invocation.
    */
   readonly retrySafe: boolean;
+  /** The write recorded the history of its own entries with the state change: only the other sinks are left for them. */
+  readonly ownRecorded?: boolean;
 }
 
 export interface OutboxSinks {
@@ -79,7 +81,9 @@ export class OutboxDelivery {
     }
     readable.sort((a, b) => compareEntries(a.entry, b.entry));
     // History first, all of a round in one request, so that what consumers hear of is already readable.
-    const recorded = await this.record(readable.map(({ entry }) => entry));
+    // What was recorded with the state change is not recorded again; entries redelivered or left pending are (idempotent, rare).
+    const toRecord = context.ownRecorded ? readable.filter(({ json }) => !context.ownEvents.includes(json)) : readable;
+    const recorded = await this.record(toRecord.map(({ entry }) => entry));
     for (const { json, entry } of readable) {
       try {
         if (!recorded.ok && historyItemOf(entry) !== undefined) throw recorded.error;

@@ -5,6 +5,7 @@
  */
 import type { AlarmNotification, AlarmTransitionPayload, AnomalyEvent, HistoryItem } from '../contract/index.ts';
 import type { PrinterState, Reading } from './core/detector.ts';
+import type { StoredPrinter } from './core/profile.ts';
 
 /** A profile item as plain JS values (numbers as numbers, sets as `Set`). */
 export type ProfileItem = Record<string, unknown>;
@@ -61,7 +62,14 @@ export interface FullTransition {
 export type Transition = ReadingTransition | FullTransition;
 
 export type ApplyResult =
-  | { readonly applied: true; readonly item: ProfileItem }
+  | {
+      readonly applied: true;
+      readonly item: ProfileItem;
+      /** The write recorded its entries' history in the same request (the outbox does not record them again). */
+      readonly recorded?: boolean;
+    }
+  /** A write whose request returns no item (a transaction): the printer as the write left it, pending entries unknown. */
+  | { readonly applied: true; readonly item?: undefined; readonly printer: StoredPrinter; readonly recorded: true }
   | { readonly applied: false; readonly item: ProfileItem | undefined };
 
 /** Where printer profiles live. The processor depends on this, not on DynamoDB. */

@@ -305,12 +305,8 @@ export class ReadingProcessor {
 
       const written = await this.write(planned.transition, defaults);
       if (written.kind === 'applied') {
-        const publishing = await this.publishing.publish(written.printer, {
-          retry: false,
-          again: [],
-          ownEvents: planned.events,
-          retrySafe,
-        });
+        const own = { ownEvents: planned.events, ownRecorded: written.recorded };
+        const publishing = await this.publishing.publish(written.printer, { retry: false, again: [], ...own, retrySafe });
         if (planned.events.length > 0 && publishing.unpublished === 0) this.delivered.add(requestTag(requestId));
         const invalid = planned.invalid ? { invalid: planned.invalid } : {};
         return { kind: 'written', state: written.printer.state, readings: planned.readings, ...invalid, publishing, conflicts };
@@ -333,13 +329,19 @@ export class ReadingProcessor {
     transition: Transition,
     defaults: ProfileItem | undefined,
   ): Promise<
-    { kind: 'applied'; printer: StoredPrinter } | { kind: 'changed'; printer: StoredPrinter } | { kind: 'rejected'; rejection: Rejection }
+    | { kind: 'applied'; printer: StoredPrinter; recorded: boolean }
+    | { kind: 'changed'; printer: StoredPrinter }
+    | { kind: 'rejected'; rejection: Rejection }
   > {
     const result = await this.store.apply(transition);
+    if (result.applied && result.item === undefined) {
+      this.cache.set(result.printer.state);
+      return { kind: 'applied', printer: result.printer, recorded: true };
+    }
     const current = result.item === undefined ? undefined : parseProfile(result.item, defaults);
     if (result.applied && current?.ok) {
       this.cache.set(current.printer.state);
-      return { kind: 'applied', printer: current.printer };
+      return { kind: 'applied', printer: current.printer, recorded: result.recorded === true };
     }
     this.cache.delete(transition.expected.printerId);
     if (current === undefined) return { kind: 'rejected', rejection: { kind: 'unknown-printer' } };

@@ -9,20 +9,19 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { METRICS_NAMESPACE, SERVICE_NAME, SWEEP_METRIC } from '../contract/index.ts';
 import { AlarmWriter } from './alarm-writer.ts';
-import { DynamoDbProfileStore } from './adapters/dynamodb-profile-store.ts';
 import { IotDataEventPublisher } from './adapters/iot-data-publisher.ts';
-import { type DetectorDependencies, outboxSinks } from './app.ts';
+import { type DetectorDependencies, outboxSinks, profileStore } from './app.ts';
 import { FleetDefaults } from './fleet-defaults.ts';
 import { OutboxDelivery } from './outbox.ts';
 import { type SweepResult, sweep } from './sweep.ts';
 
 /** The alarm writer on the deployed (or the twin's) table, publisher, history and topic. */
 export function createAlarmWriter(
-  deps: Pick<DetectorDependencies, 'config' | 'dynamoDb' | 'iotData'>,
+  deps: Pick<DetectorDependencies, 'config' | 'dynamoDb' | 'iotData' | 'historyInWrite'>,
   now = () => new Date(),
   snsConfig: SNSClientConfig = {},
 ): AlarmWriter {
-  const store = new DynamoDbProfileStore(deps.dynamoDb, deps.config.tableName);
+  const store = profileStore(deps);
   const delivery = new OutboxDelivery(store, {
     publisher: new IotDataEventPublisher(deps.iotData, deps.config.predictionTopic),
     ...outboxSinks(deps, snsConfig),

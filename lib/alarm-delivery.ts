@@ -13,7 +13,12 @@ import type { NotificationsTopic } from './notifications-topic.ts';
 
 /** Where anomaly events and alarm transitions are delivered besides their MQTT topics. */
 export interface AlarmDeliveryTargets {
-  /** The history table: the events and transitions of a delivery are one BatchWriteItem. */
+  /**
+   * The history table: a write records what it counted in the same request
+   * (`TransactWriteItems`, authorized per item: `PutItem`); a delivery
+   * records again, in one `BatchWriteItem`, what its write could not carry
+   * (a redelivery, entries left pending, more items than a transaction holds).
+   */
   readonly historyTable: ITable;
   /** Days a history item is kept (its TTL, computed by the function). */
   readonly historyDays: number;
@@ -44,6 +49,14 @@ export function iotTopicArn(scope: Stack, topic: string): string {
  * delivery failed on every attempt); their own writes never count events or
  * notifiable transitions, bar the sweep's silence alarm.
  */
+/**
+ * Why the history table's `BatchWriteItem` can go unused in a run without
+ * faults: a write records what it counted in its own transaction; a delivery
+ * records again only what a write could not carry.
+ */
+export const HISTORY_AFTER_WRITE_REASON =
+  'records history after the write only for a redelivered invocation, entries left pending, or a write counting more items than one transaction holds';
+
 export const PENDING_DELIVERY_REASON =
   "delivers the entries a failed delivery left pending on the printer, of any kind, on the printer's next write";
 
@@ -62,7 +75,11 @@ export function grantAlarmDelivery(role: IRole, targets: AlarmDeliveryTargets): 
     }),
   );
   role.addToPrincipalPolicy(
-    new PolicyStatement({ sid: 'RecordHistory', actions: ['dynamodb:BatchWriteItem'], resources: [targets.historyTable.tableArn] }),
+    new PolicyStatement({
+      sid: 'RecordHistory',
+      actions: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem'],
+      resources: [targets.historyTable.tableArn],
+    }),
   );
   targets.notifications.grantPublish(role);
   Validations.of(role).acknowledge({

@@ -76,7 +76,7 @@ interface DetectorFunctionSettings {
   readonly deviceIdentity?: DeviceIdentityMode;
   /**
    * Where events and alarm transitions are recorded and notified besides
-   * their MQTT topics (the function may BatchWriteItem on the history table and
+   * their MQTT topics (the function may PutItem and BatchWriteItem on the history table and
    * publish to the notifications topic, nothing else there).
    * @default - none: events are only published on `anom/pred`, transitions on `anom/alarm/<PrinterId>`
    */

@@ -6,6 +6,7 @@
 import dynalite from 'dynalite';
 import type { AddressInfo } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
+import { acceptTransactions } from './dynamodb-transactions.ts';
 
 export interface DynamoDbThreadData {
   readonly host: string;
@@ -21,6 +22,7 @@ export type FromDynamoDbThread =
 const port = parentPort!;
 const data = workerData as DynamoDbThreadData;
 const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(data.path ? { path: data.path } : {}) });
+acceptTransactions(server);
 server.once('error', (error: NodeJS.ErrnoException) => {
   port.postMessage({ type: 'listen-error', code: error.code, message: error.message } satisfies FromDynamoDbThread);
 });

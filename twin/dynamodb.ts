@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { createEventsTableRequest, createProfilesTableRequest } from '../contract/index.ts';
+import { acceptTransactions } from './dynamodb-transactions.ts';
 import { listen } from './listen.ts';
 
 /** Credentials and region for local endpoints: never real ones. */
@@ -35,6 +36,7 @@ export async function startDynamoDb(options: { host?: string; port?: number; pat
     updateTableMs: 0,
     ...(options.path ? { path: options.path } : {}),
   });
+  acceptTransactions(server);
   const { host: address, port } = await listen(server, options);
   return {
     endpoint: `http://${address}:${port}`,

@@ -50,6 +50,19 @@ function toHistoryItem(item: Record<string, AttributeValue>): HistoryItem {
   return plain as unknown as HistoryItem;
 }
 
+/** The item as stored: its keys, the fleet-wide index's keys and its expiry (`historyDays` after it happened). */
+export function storedHistoryItem(item: HistoryItem, number: number, historyDays: number): Record<string, AttributeValue> {
+  const key = historyKey(item, number);
+  const at = timeOf(item);
+  return toItem({
+    ...item,
+    [EVENT_ATTR.key]: key,
+    [EVENT_ATTR.feed]: FEED_PARTITION_VALUE,
+    [EVENT_ATTR.feedKey]: `${at}#${item.PrinterId}#${key}`,
+    [EVENT_ATTR.expiresAt]: Math.floor(Date.parse(at) / 1000) + historyDays * 86_400,
+  });
+}
+
 export class DynamoDbHistory implements HistoryRecorder {
   constructor(
     private readonly client: DynamoDBClient,
@@ -75,15 +88,7 @@ export class DynamoDbHistory implements HistoryRecorder {
   }
 
   private stored(item: HistoryItem, number: number): Record<string, AttributeValue> {
-    const key = historyKey(item, number);
-    const at = timeOf(item);
-    return toItem({
-      ...item,
-      [EVENT_ATTR.key]: key,
-      [EVENT_ATTR.feed]: FEED_PARTITION_VALUE,
-      [EVENT_ATTR.feedKey]: `${at}#${item.PrinterId}#${key}`,
-      [EVENT_ATTR.expiresAt]: Math.floor(Date.parse(at) / 1000) + this.historyDays * 86_400,
-    });
+    return storedHistoryItem(item, number, this.historyDays);
   }
 
   /** A printer's history, newest first, within the range. */

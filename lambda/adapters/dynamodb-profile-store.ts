@@ -1,5 +1,8 @@
 /**
- * The DynamoDB adapter: one guarded UpdateItem per reading.
+ * The DynamoDB adapter: one guarded UpdateItem per reading, or, for a write
+ * that counts events or alarm transitions, one TransactWriteItems carrying
+ * that update and the history items (`docs/design.md`, "Alarms, the outbox
+ * and the clock").
  *
  * Every write is conditional on the state the detector computed from (profile
  * unchanged, ordering rules, and for events the exact counters), so concurrent
@@ -12,6 +15,8 @@ import {
   BatchGetItemCommand,
   GetItemCommand,
   PutItemCommand,
+  TransactionCanceledException,
+  TransactWriteItemsCommand,
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
@@ -20,9 +25,18 @@ import { ATTR, FLEET_DEFAULTS_ID, RANK_PARTITION_VALUE, rankKey } from '../../co
 import { ProfileStoreError } from '../errors.ts';
 import type { ApplyResult, ProfileItem, ProfileStore, Transition } from '../ports.ts';
 import { fromItem, toAttribute, toItem } from './dynamodb-values.ts';
-import { buildUpdate } from './profile-updates.ts';
+import { historyItemOf, parseEntry } from '../core/outbox.ts';
+import { storedHistoryItem } from './dynamodb-history.ts';
+import { writtenState } from '../core/profile.ts';
+import { buildUpdate, mainValue, type UpdateParts } from './profile-updates.ts';
 
 const toNative = (item: Record<string, AttributeValue>): ProfileItem => fromItem<ProfileItem>(item);
+
+/** The outbox entries pending on an item (JSON). */
+const pendingOf = (item: ProfileItem): string[] => {
+  const pending = item[ATTR.pendingEvents];
+  return pending instanceof Set ? [...pending].filter((e): e is string => typeof e === 'string') : [];
+};
 
 /**
  * The expression values, which are mostly strings and numbers: those are
@@ -41,11 +55,22 @@ export function toAttributeValues(values: Record<string, unknown>): Record<strin
   return out;
 }
 
+/** The history table, when a write records its entries' history in the same request. */
+export interface HistoryInWrite {
+  readonly tableName: string;
+  readonly historyDays: number;
+}
+
+/** Items of one `TransactWriteItems`: the profile's update and at most this many history items. */
+const MAX_HISTORY_PER_WRITE = 99;
+
 /** {@link ProfileStore} on a DynamoDB table. The client is passed in. */
 export class DynamoDbProfileStore implements ProfileStore {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
+    /** @default none: the outbox records history after the write */
+    private readonly history?: HistoryInWrite,
   ) {}
 
   async read(printerId: string): Promise<ProfileItem | undefined> {
@@ -82,6 +107,8 @@ export class DynamoDbProfileStore implements ProfileStore {
 
   async apply(transition: Transition): Promise<ApplyResult> {
     const update = buildUpdate(transition);
+    const history = this.historyOf(transition);
+    if (history.length > 0) return this.transact(transition, update, history);
     try {
       const { Attributes } = await this.client.send(
         new UpdateItemCommand({
@@ -106,6 +133,92 @@ export class DynamoDbProfileStore implements ProfileStore {
         cause: error,
       });
     }
+  }
+
+  /**
+   * The history items a write records with it: its entries' (none without a
+   * history table, or more than one transaction holds: the outbox records those).
+   */
+  private historyOf(transition: Transition): Record<string, AttributeValue>[] {
+    if (this.history === undefined || transition.kind !== 'full') return [];
+    const items = transition.entries.flatMap((json) => {
+      const entry = parseEntry(json);
+      return (entry && historyItemOf(entry)) ?? [];
+    });
+    if (items.length > MAX_HISTORY_PER_WRITE) return [];
+    const { historyDays } = this.history;
+    return items.map(({ item, number }) => storedHistoryItem(item, number, historyDays));
+  }
+
+  /**
+   * The guarded update and the history items in one `TransactWriteItems`: all
+   * or nothing. The puts are unconditional (deterministic keys): only the
+   * profile's guard can cancel the transaction, so a write that went through
+   * already is recognised by the guard, as without history.
+   */
+  private async transact(transition: Transition, update: UpdateParts, history: Record<string, AttributeValue>[]): Promise<ApplyResult> {
+    // A reading's write returns no item, so it is applied only while nothing is pending: entries another invocation
+    // left pending are then seen (the guard fails on them), and the write goes through knowing them.
+    const blind = transition.kind === 'full' && transition.record === 'request';
+    const first = await this.transactOnce(transition, update, history, blind);
+    if (first.applied || !blind || first.item === undefined) return first;
+    const pending = pendingOf(first.item);
+    if (pending.length === 0) return first;
+    const again = await this.transactOnce(transition, update, history, false);
+    return again.applied && again.item === undefined ? { ...again, printer: { ...again.printer, pendingEvents: pending } } : again;
+  }
+
+  private async transactOnce(
+    transition: Transition,
+    update: UpdateParts,
+    history: Record<string, AttributeValue>[],
+    nothingPending: boolean,
+  ): Promise<ApplyResult> {
+    const { printerId } = transition.expected;
+    const key = { [ATTR.printerId]: { S: printerId } };
+    const guard = nothingPending
+      ? {
+          ConditionExpression: `${update.ConditionExpression} AND attribute_not_exists(#pendingEntries)`,
+          ExpressionAttributeNames: { ...update.ExpressionAttributeNames, '#pendingEntries': ATTR.pendingEvents },
+        }
+      : { ConditionExpression: update.ConditionExpression, ExpressionAttributeNames: update.ExpressionAttributeNames };
+    try {
+      await this.client.send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: key,
+                UpdateExpression: update.UpdateExpression,
+                ...guard,
+                ExpressionAttributeValues: toAttributeValues(update.ExpressionAttributeValues),
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+              },
+            },
+            ...history.map((Item) => ({ Put: { TableName: this.history!.tableName, Item } })),
+          ],
+        }),
+      );
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) {
+        // A failed guard, or a concurrent transaction on the item: either way the current item decides.
+        const old = error.CancellationReasons?.[0]?.Item;
+        return { applied: false, item: old ? toNative(old) : await this.read(printerId) };
+      }
+      throw new ProfileStoreError(`updating profile ${printerId} failed: ${(error as Error).message}`, { cause: error });
+    }
+    if (transition.kind === 'full' && transition.record === 'request') {
+      // A transaction returns no item: the state it wrote is known, and so are the pending entries (see `transact`).
+      const setsRecent = transition.last !== undefined && mainValue(transition.last) !== undefined;
+      const { expected, next, streamSequence } = transition;
+      const state = writtenState(expected, next, { setsRecent, ...(streamSequence !== undefined ? { streamSequence } : {}) });
+      const printer = { state, pendingEvents: [], lastEvents: transition.entries, lastEventRequestId: transition.requestId };
+      return { applied: true, printer, recorded: true };
+    }
+    // The clock's and the actions' writes add to the pending entries: the written item is read back (strongly consistent).
+    const item = await this.read(printerId);
+    return item === undefined ? { applied: false, item } : { applied: true, item, recorded: true };
   }
 
   /** A conditional put: two concurrent first readings of a printer create one item. */

@@ -220,3 +220,37 @@ function recordedEntries(lastEvent: string): string[] {
     return [lastEvent];
   }
 }
+
+/** What a full write changes besides the state it was computed to leave. */
+export interface FullWrite {
+  /** The write sets the printer's last value (the ring of recent values exists after it). */
+  readonly setsRecent: boolean;
+  /** Stream ingest: the position it records. */
+  readonly streamSequence?: string;
+}
+
+/**
+ * The state a full write leaves on the item, as {@link parseProfile} reads
+ * it back: for a write whose request returns no item (a transaction). The
+ * memory and the alarm go through their stored forms; the profile and its
+ * guard are the ones the write was guarded by; the revision is the next.
+ */
+export function writtenState(expected: PrinterState, next: PrinterState, write: FullWrite): PrinterState {
+  const lastSeq = next.lastSeq ?? expected.lastSeq;
+  const lastTimestamp = next.lastTimestamp ?? expected.lastTimestamp;
+  const lastStreamSequence = write.streamSequence ?? expected.lastStreamSequence;
+  return {
+    printerId: expected.printerId,
+    rules: expected.rules,
+    outOfBoundsCount: next.outOfBoundsCount,
+    eventCount: next.eventCount,
+    ...(lastSeq !== undefined ? { lastSeq } : {}),
+    ...(lastTimestamp !== undefined ? { lastTimestamp } : {}),
+    ...(lastStreamSequence !== undefined ? { lastStreamSequence } : {}),
+    memory: readMemory(storedMemory(next.memory)),
+    alarm: readAlarm(storedAlarm(next.alarm), next.alarm.silenceAt),
+    rev: expected.rev + 1,
+    guard: expected.guard,
+    ...(expected.hasRecent === true || write.setsRecent ? { hasRecent: true } : {}),
+  };
+}

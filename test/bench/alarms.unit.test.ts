@@ -135,7 +135,7 @@ describe("the alarms bench's targets", () => {
   it('say why when requests per reading are above 1.05, and miss a sweep that grows with the fleet', () => {
     const checks = alarmsTargets(result([1.03, 1.08], false, [42, 50]));
     expect(checks.map((c) => c.met)).toEqual([false, false, false, true]);
-    expect(checks[0]!.why).toMatch(/BatchWriteItem in the history table/);
+    expect(checks[0]!.why).toMatch(/TransactWriteItems instead for a write that counted/);
     expect(checks[0]!.why).toMatch(/original-form profiles, history on too: 1\.010/);
   });
 

@@ -113,7 +113,10 @@ describe('the functions that move alarms', () => {
             stackArn('iot', `topic/${ALARM_TOPIC_PREFIX}*`),
           ]),
         },
-        { actions: ['dynamodb:BatchWriteItem'], resources: [getAttOf(template, 'AWS::DynamoDB::Table', 'Arn', HISTORY)] },
+        {
+          actions: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem'],
+          resources: [getAttOf(template, 'AWS::DynamoDB::Table', 'Arn', HISTORY)],
+        },
         { actions: ['sns:Publish'], resources: [notificationsTopic()] },
         { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [arnOf(keyIdOf(template, NOTIFICATIONS_TOPIC))] },
       ]),

@@ -150,7 +150,7 @@ describe('API function', () => {
           ]),
         },
         { actions: ['dynamodb:Query'], resources: expect.arrayContaining([history, index(history, EVENTS_TABLE.feedIndex.indexName)]) },
-        { actions: ['dynamodb:BatchWriteItem'], resources: [history] },
+        { actions: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem'], resources: [history] },
         {
           actions: ['iot:Publish'],
           resources: expect.arrayContaining([

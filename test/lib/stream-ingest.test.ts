@@ -228,7 +228,10 @@ describe('IAM (stream ingest)', () => {
             stackArn('iot', `topic/${ALARM_TOPIC_PREFIX}*`),
           ]),
         },
-        { actions: ['dynamodb:BatchWriteItem'], resources: [getAttOf(template, 'AWS::DynamoDB::Table', 'Arn', HISTORY)] },
+        {
+          actions: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem'],
+          resources: [getAttOf(template, 'AWS::DynamoDB::Table', 'Arn', HISTORY)],
+        },
         { actions: ['sns:Publish'], resources: [refTo(template, 'AWS::SNS::Topic', NOTIFICATIONS_TOPIC)] },
         { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [arnOf(keyIdOf(template, NOTIFICATIONS_TOPIC))] },
         { actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [{ 'Fn::GetAtt': [logGroupId, 'Arn'] }] },

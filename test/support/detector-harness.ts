@@ -3,7 +3,7 @@
  * Data Plane endpoint, with what tests need to observe it: the published
  * events, the DynamoDB requests per operation, and the structured log lines.
  */
-import { GetItemCommand, ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, GetItemCommand, ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { randomUUID } from 'node:crypto';
@@ -13,14 +13,21 @@ import { createHandler, type DetectorDependencies } from '../../lambda/app.ts';
 import { createSweepHandler } from '../../lambda/sweep-app.ts';
 import type { AnomalyEvent } from '../../contract/index.ts';
 import { PREDICTION_TOPIC } from '../../contract/index.ts';
-import { ensureProfilesTable, LOCAL_AWS, localDynamoDbClient, startDynamoDb } from '../../twin/dynamodb.ts';
+import { ensureEventsTable, ensureProfilesTable, LOCAL_AWS, localDynamoDbClient, startDynamoDb } from '../../twin/dynamodb.ts';
 import { startIotDataServer } from '../../twin/iot-data-server.ts';
 import { captureTelemetry } from './capture.ts';
 
 export type Fault = (commandName: string, phase: 'before' | 'after') => Error | undefined;
 
-export async function startDetectorHarness(options: { processor?: DetectorDependencies['processor'] } = {}) {
+export async function startDetectorHarness(
+  options: {
+    processor?: DetectorDependencies['processor'];
+    /** A history table, recorded after the write (`outbox`) or in it (`in-write`). @default none */
+    history?: 'outbox' | 'in-write';
+  } = {},
+) {
   const tableName = 'PrinterProfiles';
+  const eventsTableName = 'PrinterEvents';
   const dynamo = await startDynamoDb();
   const published: AnomalyEvent[] = [];
   let publishFault: (() => Error | undefined) | undefined;
@@ -50,11 +57,13 @@ export async function startDetectorHarness(options: { processor?: DetectorDepend
   // The admin client (setup and inspection) is separate, so it is never counted.
   const admin = localDynamoDbClient(dynamo.endpoint);
   await ensureProfilesTable(admin, tableName);
+  if (options.history) await ensureEventsTable(admin, eventsTableName);
 
   const logs = captureTelemetry();
   const iotData = new IoTDataPlaneClient({ ...LOCAL_AWS, endpoint: iotDataServer.endpoint, maxAttempts: 1 });
   const deps: DetectorDependencies = {
-    config: { tableName, predictionTopic: PREDICTION_TOPIC },
+    config: { tableName, predictionTopic: PREDICTION_TOPIC, ...(options.history ? { eventsTableName } : {}) },
+    historyInWrite: options.history === 'in-write',
     dynamoDb: client,
     iotData,
     logger: logs.logger,
@@ -93,6 +102,19 @@ export async function startDetectorHarness(options: { processor?: DetectorDepend
     allItems: async () => {
       const { Items = [] } = await admin.send(new ScanCommand({ TableName: tableName, ConsistentRead: true }));
       return Items.map((item) => unmarshall(item));
+    },
+    /** Every history item recorded, as stored. */
+    historyItems: async () => {
+      const items: Record<string, unknown>[] = [];
+      let start: Record<string, AttributeValue> | undefined;
+      do {
+        const page = await admin.send(
+          new ScanCommand({ TableName: eventsTableName, ConsistentRead: true, ...(start ? { ExclusiveStartKey: start } : {}) }),
+        );
+        items.push(...(page.Items ?? []).map((raw) => unmarshall(raw)));
+        start = page.LastEvaluatedKey;
+      } while (start);
+      return items;
     },
     close: async () => {
       client.destroy();

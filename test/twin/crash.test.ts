@@ -19,6 +19,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { replay } from '../../emitter/replay.ts';
 import { startTwin, type Twin } from '../../twin/twin.ts';
+import { historyEvents, historyOf } from '../support/alarms.ts';
 import { allItems } from '../support/twin.ts';
 import { countsOf, makeFleet } from '../support/fleet.ts';
 import { runModel, type ModelProfile } from '../support/model.ts';
@@ -127,6 +128,12 @@ describe('the twin killed with SIGKILL mid-replay and restarted on its state dir
     await twin.waitUntilProcessed(fleet.readings.length, { timeoutMs: 120_000 });
     const stats = twin.stats();
     expect(stats.outcomes.duplicate + stats.outcomes.late).toBe(applied);
-    expect(countsOf(await allItems(twin.dynamoDb, twin.tableName))).toEqual(fleet.expected.printers);
+    const final = await allItems(twin.dynamoDb, twin.tableName);
+    expect(countsOf(final)).toEqual(fleet.expected.printers);
+    // History: each event a printer counted, recorded exactly once (one item per EventCount, none missing).
+    for (const item of final) {
+      const events = historyEvents(await historyOf(twin, String(item['PrinterId']))).map((e) => e.events);
+      expect(events, String(item['PrinterId'])).toEqual(Array.from({ length: Number(item['EventCount'] ?? 0) }, (_, i) => i + 1));
+    }
   });
 });

@@ -22,6 +22,7 @@ import { replay } from '../../emitter/replay.ts';
 import { subscribeTopic, type TopicSubscription } from '../../emitter/subscriber.ts';
 import { startTwin, type Twin } from '../../twin/twin.ts';
 import { eventKey, expectFor, makeModeFleet, printerCounts, validReadings } from '../support/mode-fleet.ts';
+import { historyEvents, historyOf } from '../support/alarms.ts';
 import { allItems } from '../support/twin.ts';
 
 const fleet = makeModeFleet({ perKind: 2, readingsPerPrinter: 20, seed: 54 });
@@ -131,5 +132,14 @@ describe('the twin killed with SIGKILL mid-replay and restarted on its state dir
     // event of a printer per execution environment; none of them stays pending.
     expect(missing.length).toBeLessThanOrEqual(ENVIRONMENTS);
     for (const e of missing) expect(e.events, eventKey(e)).toBe(atCrash[e.PrinterId]?.eventCount);
+
+    // History: recorded in the same request as the state change, so every event the model counts is there
+    // exactly once, the ones whose publish the kill interrupted included.
+    const recorded = new Map<string, number>();
+    for (const id of fleet.kinds.keys()) {
+      for (const event of historyEvents(await historyOf(twin, id))) recorded.set(eventKey(event), (recorded.get(eventKey(event)) ?? 0) + 1);
+    }
+    expect([...recorded.keys()].sort()).toEqual(fleet.expected.events.map(eventKey).sort());
+    expect([...recorded.values()].filter((n) => n !== 1)).toEqual([]);
   });
 });
