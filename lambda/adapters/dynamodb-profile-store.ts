@@ -28,7 +28,7 @@ import { fromItem, toAttribute, toItem } from './dynamodb-values.ts';
 import { historyItemOf, parseEntry } from '../core/outbox.ts';
 import { storedHistoryItem } from './dynamodb-history.ts';
 import { writtenState } from '../core/profile.ts';
-import { buildUpdate, mainValue, type UpdateParts } from './profile-updates.ts';
+import { buildUpdate, mainValue, requestsAfter, type UpdateParts } from './profile-updates.ts';
 
 const toNative = (item: Record<string, AttributeValue>): ProfileItem => fromItem<ProfileItem>(item);
 
@@ -212,7 +212,11 @@ export class DynamoDbProfileStore implements ProfileStore {
       // A transaction returns no item: the state it wrote is known, and so are the pending entries (see `transact`).
       const setsRecent = transition.last !== undefined && mainValue(transition.last) !== undefined;
       const { expected, next, streamSequence } = transition;
-      const state = writtenState(expected, next, { setsRecent, ...(streamSequence !== undefined ? { streamSequence } : {}) });
+      const state = writtenState(expected, next, {
+        setsRecent,
+        ...(streamSequence !== undefined ? { streamSequence } : {}),
+        ...requestsAfter(transition),
+      });
       const printer = { state, pendingEvents: [], lastEvents: transition.entries, lastEventRequestId: transition.requestId };
       return { applied: true, printer, recorded: true };
     }

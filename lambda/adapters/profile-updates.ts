@@ -122,6 +122,18 @@ function appendRequest(u: Update, requestId: string): void {
   u.sets.push(`${recent} = list_append(if_not_exists(${recent}, ${u.value([])}), ${u.value([requestTag(requestId)])})`);
 }
 
+/** The request ids a full write leaves listed (the latest ones and its own), and the entries kept under them. */
+export function requestsAfter(t: FullTransition): { requests: readonly string[]; recorded: Record<string, readonly string[]> } {
+  const own = requestTag(t.requestId);
+  const requests = [...(t.expected.requests ?? []).slice(-(RECENT_REQUEST_IDS - 1)), own];
+  const recorded: Record<string, readonly string[]> = {};
+  for (const id of requests) {
+    const list = id === own ? t.entries : t.expected.recorded?.[id];
+    if (list !== undefined && list.length > 0) recorded[id] = list;
+  }
+  return { requests, recorded };
+}
+
 /**
  * A full write sets the list to its latest ids and its own, guarded by the
  * length it read (only appends change it meanwhile), and keeps the entries of
@@ -132,15 +144,11 @@ function recordRequest(u: Update, t: FullTransition): void {
   const recent = u.name(ATTR.recentRequests);
   const was = t.expected.requests;
   u.conditions.push(was === undefined ? `attribute_not_exists(${recent})` : `size(${recent}) = ${u.value(was.length)}`);
-  const own = requestTag(t.requestId);
-  const kept = [...(was ?? []).slice(-(RECENT_REQUEST_IDS - 1)), own];
-  u.set(ATTR.recentRequests, kept);
+  const { requests, recorded } = requestsAfter(t);
+  u.set(ATTR.recentRequests, [...requests]);
   const entries: Record<string, string> = {};
   const stored = (list: readonly string[]) => (list.length === 1 ? list[0]! : `[${list.join(',')}]`);
-  for (const id of kept) {
-    const list = id === own ? t.entries : t.expected.recorded?.[id];
-    if (list !== undefined && list.length > 0) entries[id] = stored(list);
-  }
+  for (const [id, list] of Object.entries(recorded)) entries[id] = stored(list);
   u.set(ATTR.requestEntries, Object.keys(entries).length > 0 ? entries : undefined);
   u.set(ATTR.lastEvent, undefined);
   u.set(ATTR.lastEventRequestId, undefined);

@@ -227,6 +227,9 @@ export interface FullWrite {
   readonly setsRecent: boolean;
   /** Stream ingest: the position it records. */
   readonly streamSequence?: string;
+  /** The request ids the write leaves listed, and the entries recorded under them (`adapters/profile-updates.ts`). */
+  readonly requests?: readonly string[];
+  readonly recorded?: Readonly<Record<string, readonly string[]>>;
 }
 
 /**
@@ -252,5 +255,7 @@ export function writtenState(expected: PrinterState, next: PrinterState, write: 
     rev: expected.rev + 1,
     guard: expected.guard,
     ...(expected.hasRecent === true || write.setsRecent ? { hasRecent: true } : {}),
+    ...(write.requests !== undefined ? { requests: write.requests } : {}),
+    ...(write.recorded !== undefined && Object.keys(write.recorded).length > 0 ? { recorded: write.recorded } : {}),
   };
 }
