@@ -123,6 +123,8 @@ export interface AlarmNotification {
   readonly Message: AlarmTransitionPayload;
   /** Re-notifications of an activation only: 1 for the first. */
   readonly Renotify?: number;
+  /** How many earlier notified transitions of the same write this one stands for (absent when none). */
+  readonly Folded?: number;
 }
 
 /** The payload published on `anom/pred` (QoS 1) when a window completes. */

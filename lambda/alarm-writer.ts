@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { ATTR } from '../contract/index.ts';
 import { type AlarmInput, type AlarmStep, type AlarmTransition, alarmDeadline, stepAlarm } from './core/alarm.ts';
 import type { PrinterState } from './core/detector.ts';
-import { renotifyEntry, transitionEntry } from './core/outbox.ts';
+import { renotifyEntry, transitionEntries } from './core/outbox.ts';
 import { parseProfile, type StoredPrinter } from './core/profile.ts';
 import { alarmRules } from './core/step.ts';
 import { WriteConflictError } from './errors.ts';
@@ -58,7 +58,7 @@ export class AlarmWriter {
       const stepped = stepAlarm(state.alarm, alarmRules(state.rules), alarmInput);
       if (!stepped.ok) return { kind: 'refused', step: stepped };
       const next: PrinterState = { ...state, alarm: stepped.alarm };
-      const entries = stepped.transitions.map((t) => transitionEntry(printerId, t));
+      const entries = transitionEntries(printerId, stepped.transitions);
       if (stepped.renotify !== undefined && stepped.alarm.activation) {
         entries.push(renotifyEntry(printerId, stepped.alarm.activation, stepped.renotify));
       }

@@ -6,8 +6,8 @@
 import type { AnomalyEvent } from '../contract/index.ts';
 import type { PrinterState, Reading } from './core/detector.ts';
 import { type FoldEvent, foldReadings } from './core/fold.ts';
-import { eventEntry, transitionEntry } from './core/outbox.ts';
-import { type Step, step } from './core/step.ts';
+import { eventEntry, transitionEntries } from './core/outbox.ts';
+import { readingTime, type Step, step } from './core/step.ts';
 import { isAfter } from './core/stream.ts';
 import type { Transition } from './ports.ts';
 
@@ -132,8 +132,10 @@ export function batchPlan(state: PrinterState, readings: readonly Reading[], req
   if (last === undefined)
     return { kind: 'skip', readings: fold.counts, ...invalid, ...(resendsLast(state, readings) ? { resent: true } : {}) };
   const appliedAt = new Date(arrival).toISOString();
-  const events = fold.events.map((event) => eventEntry(anomalyEvent(state, event, appliedAt)));
-  const entries = [...events, ...fold.transitions.map((t) => transitionEntry(state.printerId, t))];
+  const events = fold.events.map((event) =>
+    eventEntry(anomalyEvent(state, event, new Date(readingTime(event.reading, arrival)).toISOString())),
+  );
+  const entries = [...events, ...transitionEntries(state.printerId, fold.transitions)];
   return {
     kind: 'write',
     transition: { kind: 'full', expected: state, next: fold.next, last, requestId, appliedAt, entries, record: 'request' },

@@ -12,7 +12,13 @@ import type { AlarmTransition } from './alarm.ts';
 
 export type OutboxEntry =
   | { readonly kind: 'event'; readonly event: AnomalyEvent }
-  | { readonly kind: 'transition'; readonly seq: number; readonly payload: AlarmTransitionPayload }
+  | {
+      readonly kind: 'transition';
+      readonly seq: number;
+      readonly payload: AlarmTransitionPayload;
+      /** Notified as one write's group (see {@link transitionEntries}); absent in entries written before grouping. */
+      readonly group?: { readonly notify: false } | { readonly notify: true; readonly folded: number };
+    }
   | { readonly kind: 'renotify'; readonly seq: number; readonly renotify: number; readonly payload: AlarmTransitionPayload };
 
 /** The `anom/alarm` payload of a printer's transition. */
@@ -25,8 +31,25 @@ export function eventEntry(event: AnomalyEvent): string {
   return JSON.stringify(event);
 }
 
-export function transitionEntry(printerId: string, t: AlarmTransition): string {
-  return JSON.stringify({ Type: 'transition', Seq: t.seq, ...transitionPayload(printerId, t) });
+export function transitionEntry(printerId: string, t: AlarmTransition, group?: { notify: boolean; folded: number }): string {
+  const grouping = group === undefined ? {} : group.notify ? { Folded: group.folded } : { Notify: false };
+  return JSON.stringify({ Type: 'transition', Seq: t.seq, ...grouping, ...transitionPayload(printerId, t) });
+}
+
+/**
+ * The entries of the transitions one write made, notified as one group (`docs/design.md`, "Alarms"): every
+ * transition is recorded and published, but only the last notifiable one is notified, carrying how many earlier
+ * notifiable ones of the write it stands for. A batch that flaps an alarm notifies its net effect once.
+ */
+export function transitionEntries(printerId: string, transitions: readonly AlarmTransition[]): string[] {
+  const payloads = transitions.map((t) => transitionPayload(printerId, t));
+  const notifiable = payloads.filter(isNotified).length;
+  let seen = 0;
+  return transitions.map((t, i) => {
+    if (!isNotified(payloads[i]!)) return transitionEntry(printerId, t);
+    seen += 1;
+    return transitionEntry(printerId, t, { notify: seen === notifiable, folded: notifiable - 1 });
+  });
 }
 
 export function renotifyEntry(printerId: string, activation: AlarmTransition, renotify: number): string {
@@ -43,8 +66,15 @@ export function parseEntry(json: string): OutboxEntry | undefined {
   }
   if (typeof value !== 'object' || value === null) return undefined;
   if (value['Type'] === 'transition' && typeof value['Seq'] === 'number' && typeof value['PrinterId'] === 'string') {
-    const { Type: _type, Seq: seq, ...payload } = value;
-    return { kind: 'transition', seq: seq as number, payload: payload as unknown as AlarmTransitionPayload };
+    const { Type: _type, Seq: seq, Notify: notify, Folded: folded, ...payload } = value;
+    const group =
+      notify === false ? { notify: false as const } : typeof folded === 'number' ? { notify: true as const, folded } : undefined;
+    return {
+      kind: 'transition',
+      seq: seq as number,
+      payload: payload as unknown as AlarmTransitionPayload,
+      ...(group === undefined ? {} : { group }),
+    };
   }
   if (value['Type'] === 'renotify' && typeof value['Renotify'] === 'number' && typeof value['Message'] === 'object') {
     return {
@@ -82,11 +112,12 @@ export function isNotified(t: AlarmTransitionPayload): boolean {
 }
 
 /** A notification's subject: printer, state, cause and severity, on one line. */
-export function notificationSubject(t: AlarmTransitionPayload, renotify?: number): string {
+export function notificationSubject(t: AlarmTransitionPayload, renotify?: number, folded?: number): string {
   const escalated = t.From === t.To && t.Cause === 'threshold';
   const what = `${t.To} (${t.Cause}${escalated ? `, escalated to ${t.Severity}` : ''})`;
   const again = renotify !== undefined ? ` [reminder ${renotify}]` : '';
-  return `[${t.Severity ?? 'none'}] ${t.PrinterId} alarm ${what}${again}`;
+  const group = folded !== undefined ? ` [after ${folded} more change${folded === 1 ? '' : 's'}]` : '';
+  return `[${t.Severity ?? 'none'}] ${t.PrinterId} alarm ${what}${again}${group}`;
 }
 
 /** The notification an entry makes, if any. */
@@ -94,8 +125,10 @@ export function notificationOf(entry: OutboxEntry): AlarmNotification | undefine
   if (entry.kind === 'renotify') {
     return { Subject: notificationSubject(entry.payload, entry.renotify), Message: entry.payload, Renotify: entry.renotify };
   }
-  if (entry.kind === 'transition' && isNotified(entry.payload)) {
-    return { Subject: notificationSubject(entry.payload), Message: entry.payload };
+  if (entry.kind === 'transition' && isNotified(entry.payload) && entry.group?.notify !== false) {
+    const folded = entry.group?.notify === true && entry.group.folded > 0 ? entry.group.folded : undefined;
+    if (folded === undefined) return { Subject: notificationSubject(entry.payload), Message: entry.payload };
+    return { Subject: notificationSubject(entry.payload, undefined, folded), Message: entry.payload, Folded: folded };
   }
   return undefined;
 }
