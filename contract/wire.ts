@@ -49,6 +49,8 @@ export interface ProfileInput {
   readonly Latch?: boolean;
   readonly SilenceSeconds?: number;
   readonly RenotifyMinutes?: number;
+  /** At least this long between two notifications of the alarm, unless the severity rises (integer >= 1). */
+  readonly NotifyMinIntervalSeconds?: number;
   /** Fleet defaults (`PrinterId` `*`) only: a valid reading of a printer without a profile creates its profile. */
   readonly Enrol?: boolean;
 }

@@ -50,6 +50,13 @@ export interface PrinterState {
   readonly guard: readonly ProfileGuard[];
   /** The item has its ring of recent values (a write then sets one slot of it). */
   readonly hasRecent?: boolean;
+  /** When (epoch ms) and at what severity the alarm was last notified (`NotifyMinIntervalSeconds` paces by it). */
+  readonly lastNotified?: LastNotified;
+}
+
+export interface LastNotified {
+  readonly at: number;
+  readonly severity: Severity | null;
 }
 
 /** One reading (see `reading.ts`): its valid metrics, and its metrics whose values are invalid. */

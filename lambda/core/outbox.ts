@@ -8,7 +8,8 @@
  * until a later invocation delivers it. Pure.
  */
 import type { AlarmNotification, AlarmTransitionPayload, AnomalyEvent, HistoryItem } from '../../contract/index.ts';
-import type { AlarmTransition } from './alarm.ts';
+import { type AlarmTransition, moreSevere } from './alarm.ts';
+import type { LastNotified, PrinterState } from './detector.ts';
 
 export type OutboxEntry =
   | { readonly kind: 'event'; readonly event: AnomalyEvent }
@@ -36,20 +37,61 @@ export function transitionEntry(printerId: string, t: AlarmTransition, group?: {
   return JSON.stringify({ Type: 'transition', Seq: t.seq, ...grouping, ...transitionPayload(printerId, t) });
 }
 
+/** The transitions' entries with no pacing (see {@link groupTransitions}). */
+export function transitionEntries(printerId: string, transitions: readonly AlarmTransition[]): string[] {
+  return groupTransitions(printerId, transitions).entries;
+}
+
+/** What paces a printer's notifications: its `NotifyMinIntervalSeconds` (ms), when it was last notified, the write's time. */
+export interface Pacing {
+  readonly minIntervalMs?: number;
+  readonly last?: LastNotified;
+  /** The write's time (epoch ms): a reading's arrival, the sweep's or the action's time. */
+  readonly at: number;
+}
+
 /**
  * The entries of the transitions one write made, notified as one group (`docs/design.md`, "Alarms"): every
  * transition is recorded and published, but only the last notifiable one is notified, carrying how many earlier
- * notifiable ones of the write it stands for. A batch that flaps an alarm notifies its net effect once.
+ * notifiable ones of the write it stands for. A batch that flaps an alarm notifies its net effect once. With a
+ * minimum interval, that one is held too (recorded and published, not notified) when the alarm was notified less
+ * than the interval before, unless its severity is higher than that notification's. `lastNotified`: the
+ * printer's pacing record after the write (kept only when the rules pace).
  */
-export function transitionEntries(printerId: string, transitions: readonly AlarmTransition[]): string[] {
+export function groupTransitions(
+  printerId: string,
+  transitions: readonly AlarmTransition[],
+  pacing?: Pacing,
+): { entries: string[]; lastNotified?: LastNotified } {
   const payloads = transitions.map((t) => transitionPayload(printerId, t));
-  const notifiable = payloads.filter(isNotified).length;
+  const notifiable = payloads.filter(isNotified);
+  const kept = pacing?.last === undefined ? {} : { lastNotified: pacing.last };
+  const last = notifiable.at(-1);
+  if (last === undefined) return { entries: transitions.map((t) => transitionEntry(printerId, t)), ...kept };
+  const held = pacing !== undefined && isHeld(last, pacing);
   let seen = 0;
-  return transitions.map((t, i) => {
+  const entries = transitions.map((t, i) => {
     if (!isNotified(payloads[i]!)) return transitionEntry(printerId, t);
     seen += 1;
-    return transitionEntry(printerId, t, { notify: seen === notifiable, folded: notifiable - 1 });
+    return transitionEntry(printerId, t, { notify: !held && seen === notifiable.length, folded: notifiable.length - 1 });
   });
+  if (held || pacing?.minIntervalMs === undefined) return { entries, ...kept };
+  return { entries, lastNotified: { at: pacing.at, severity: last.Severity } };
+}
+
+/** A printer's pacing for a write at `at` (epoch ms). */
+export function pacingOf(state: PrinterState, at: number): Pacing {
+  const { notifyMinIntervalMs } = state.rules;
+  return {
+    at,
+    ...(notifyMinIntervalMs !== undefined ? { minIntervalMs: notifyMinIntervalMs } : {}),
+    ...(state.lastNotified !== undefined ? { last: state.lastNotified } : {}),
+  };
+}
+
+function isHeld(t: AlarmTransitionPayload, { minIntervalMs, last, at }: Pacing): boolean {
+  if (minIntervalMs === undefined || last === undefined || at - last.at >= minIntervalMs) return false;
+  return t.Severity === null || !moreSevere(t.Severity, last.severity);
 }
 
 export function renotifyEntry(printerId: string, activation: AlarmTransition, renotify: number): string {

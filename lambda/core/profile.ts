@@ -7,7 +7,7 @@
 import { isRecord } from '../../common/guards.ts';
 import { ATTR, type AlarmCause, type AlarmState, type Severity } from '../../contract/index.ts';
 import { type Alarm, type AlarmTransition, INITIAL_ALARM } from './alarm.ts';
-import type { Memory, MetricStats, PrinterState } from './detector.ts';
+import type { LastNotified, Memory, MetricStats, PrinterState } from './detector.ts';
 import { parseRules } from './rules.ts';
 
 /**
@@ -70,6 +70,7 @@ export function parseProfile(item: Record<string, unknown>, defaults?: Record<st
     rev: isCount(rev) ? rev : 0,
     guard: profileGuard(item),
     ...(isRecord(item[ATTR.recent]) ? { hasRecent: true } : {}),
+    ...readLastNotified(item[ATTR.lastNotified]),
   };
   return {
     ok: true,
@@ -173,6 +174,17 @@ export function storedAlarm(alarm: Alarm): Record<string, unknown> {
     ...(alarm.until !== undefined ? { Until: alarm.until } : {}),
     ...(alarm.activation ? { Activation: JSON.stringify(alarm.activation) } : {}),
   };
+}
+
+/** When and at what severity the alarm was last notified, as stored by {@link storedLastNotified}. */
+function readLastNotified(value: unknown): { lastNotified?: LastNotified } {
+  if (!isRecord(value) || typeof value['At'] !== 'number') return {};
+  const severity = typeof value['Severity'] === 'string' ? (value['Severity'] as Severity) : null;
+  return { lastNotified: { at: value['At'], severity } };
+}
+
+export function storedLastNotified(last: LastNotified | undefined): Record<string, unknown> | undefined {
+  return last === undefined ? undefined : { At: last.at, Severity: last.severity };
 }
 
 /**

@@ -10,7 +10,7 @@ import { compareEntries, historyItemOf, notificationOf, type OutboxEntry, parseE
 import { originalRules, parseRules, type Rules } from '../../lambda/core/rules.ts';
 import { initialState } from '../../lambda/core/step.ts';
 import { batchPlan } from '../../lambda/plans.ts';
-import { groupedNotification, type ModelTransition } from '../support/alarm-model.ts';
+import { groupedNotification, type ModelTransition, NotificationPacer } from '../support/alarm-model.ts';
 
 const T0 = Date.parse('2026-11-27T10:00:00.000Z');
 const rules = (item: Record<string, unknown>): Rules => {
@@ -28,14 +28,15 @@ interface Applied {
   readonly transitions: HistoryItem[][];
 }
 
-/** Applies the readings in writes of `size` (1: one by one) at `arrival`, as the processor's plans do. */
-function apply(start: PrinterState, readings: readonly Reading[], size: number, arrival: number): Applied {
+/** Applies the readings in writes of `size` (1: one by one), the i-th write arriving at `arrival(i)`, as the processor's plans do. */
+function apply(start: PrinterState, readings: readonly Reading[], size: number, arrival: number | ((write: number) => number)): Applied {
   let state = start;
   const history: HistoryItem[] = [];
   const notifications: AlarmNotification[][] = [];
   const transitions: HistoryItem[][] = [];
   for (let i = 0; i < readings.length; i += size) {
-    const plan = batchPlan(state, readings.slice(i, i + size), `r${i}`, arrival);
+    const at = typeof arrival === 'number' ? arrival : arrival(i / size);
+    const plan = batchPlan(state, readings.slice(i, i + size), `r${i}`, at);
     if (plan.kind !== 'write' || plan.transition.kind !== 'full') continue;
     state = plan.transition.next;
     // Delivered in the outbox's order, as `lambda/outbox.ts` does.
@@ -136,3 +137,64 @@ function toModel(h: unknown): ModelTransition {
   const t = h as { From: never; To: never; Cause: never; Severity: never; By: string; Note: null; At: string };
   return { from: t.From, to: t.To, cause: t.Cause, severity: t.Severity, by: t.By, note: t.Note, at: t.At, seq: 0 };
 }
+
+describe('NotifyMinIntervalSeconds: notifications paced per printer', () => {
+  it('holds a notification within the interval of the last one unless the severity rises; history keeps everything', () => {
+    const paced = rules({ Thresholds: { Lower: 20, Upper: 80 }, Window: 1, NotifyMinIntervalSeconds: 60 });
+    const readings = flapping([90, 50, 90, 50, 90], T0);
+    // One reading per write, 10 s apart: ACTIVE at 0 s notified; clear, ACTIVE, clear, ACTIVE held; the clear at 60 s sent; ACTIVE at 70 s held.
+    const applied = apply(
+      initialState('P1', paced),
+      [...readings, ...flapping([50, 90], T0 + 60_000).map((r, i) => ({ ...r, seq: 6 + i }))],
+      1,
+      (w) => (w < 5 ? T0 + w * 10_000 : T0 + 50_000 + (w - 4) * 10_000),
+    );
+    expect(applied.history.filter((h) => h.Type === 'transition')).toHaveLength(7);
+    expect(applied.notifications.flat().map((n) => `${n.Message.To}@${n.Message.At}`)).toEqual([
+      `ACTIVE@${new Date(T0).toISOString()}`,
+      `NORMAL@${new Date(T0 + 60_000).toISOString()}`,
+    ]);
+    // A more severe band raises through the interval.
+    const escalating = rules({
+      Thresholds: { value: { Lower: 20, Upper: 80 }, temp: { Upper: 200, Severity: 'critical' } },
+      Window: 1,
+      NotifyMinIntervalSeconds: 600,
+    });
+    const two: Reading[] = [
+      { printerId: 'P1', metrics: { value: 90, temp: 10 }, seq: 1 },
+      { printerId: 'P1', metrics: { value: 50, temp: 10 }, seq: 2 },
+      { printerId: 'P1', metrics: { value: 50, temp: 250 }, seq: 3 },
+    ];
+    const raised = apply(initialState('P1', escalating), two, 1, (w) => T0 + w * 1000);
+    expect(raised.notifications.flat().map((n) => `${n.Message.To}/${n.Message.Severity}`)).toEqual(['ACTIVE/major', 'ACTIVE/critical']);
+  });
+
+  it('any writes, any interval: each write notifies what the pacing model says', () => {
+    fc.assert(
+      fc.property(
+        profileArb,
+        fc.option(fc.integer({ min: 1, max: 30 }), { nil: undefined }),
+        readingsArb,
+        fc.integer({ min: 1, max: 6 }),
+        fc.array(fc.integer({ min: 0, max: 20_000 }), { minLength: 40, maxLength: 40 }),
+        (profile, interval, readings, size, gaps) => {
+          const item = {
+            Thresholds: { Lower: 20, Upper: 80 },
+            ...profile,
+            ...(profile.Mode === 'm-of-n' ? { Of: profile.Window + 1 } : {}),
+            ...(interval !== undefined ? { NotifyMinIntervalSeconds: interval } : {}),
+          };
+          const arrivals = gaps.map((_, i) => T0 + 1_000_000 + gaps.slice(0, i + 1).reduce((a, b) => a + b, 0));
+          const applied = apply(initialState('P1', rules(item)), readings, size, (w) => arrivals[w]!);
+          const pacer = new NotificationPacer(interval === undefined ? undefined : interval * 1000);
+          applied.transitions.forEach((written, i) => {
+            const expected = pacer.write(written.map(toModel), arrivals[i]!);
+            const got = applied.notifications[i]!.map((n) => ({ at: n.Message.At, to: n.Message.To, folded: n.Folded ?? 0 }));
+            expect(got).toEqual(expected === undefined ? [] : [{ at: expected.last.at, to: expected.last.to, folded: expected.folded }]);
+          });
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -309,3 +309,28 @@ export function groupedNotification(
   }
   return last === undefined ? undefined : { last, folded };
 }
+
+/**
+ * The notifications of a printer's writes, one write at a time, with an optional minimum interval: a write's group
+ * (`groupedNotification`) is sent unless one was sent less than `minIntervalMs` before and its severity is not higher
+ * than that one's. Written from `docs/design.md` ("Alarms"), apart from the product's code.
+ */
+export class NotificationPacer {
+  private sentAt: number | undefined;
+  private sentSeverity: Severity | null = null;
+
+  constructor(private readonly minIntervalMs: number | undefined) {}
+
+  write(transitions: readonly ModelTransition[], at: number): { readonly last: ModelTransition; readonly folded: number } | undefined {
+    const group = groupedNotification(transitions);
+    if (group === undefined) return undefined;
+    const recent = this.minIntervalMs !== undefined && this.sentAt !== undefined && at < this.sentAt + this.minIntervalMs;
+    const order = (s: Severity | null) => (s === null ? -1 : SEVERITY_ORDER.indexOf(s));
+    if (recent && !(group.last.severity !== null && order(group.last.severity) > order(this.sentSeverity))) return undefined;
+    if (this.minIntervalMs !== undefined) {
+      this.sentAt = at;
+      this.sentSeverity = group.last.severity;
+    }
+    return group;
+  }
+}

@@ -45,14 +45,19 @@ export class Device {
   }
 
   /**
-   * Publishes the readings as one batched message (each `data.value` with its `timestamp`, epoch ms) and resolves
-   * once the twin has handled it.
+   * Publishes the readings as one batched message (each `data.value`, or `data`, with its `timestamp`, epoch ms) and
+   * resolves once the twin has handled it.
    */
-  async sendBatch(printerId: string, readings: readonly { readonly value: number; readonly timestamp: number }[]): Promise<void> {
-    const elements = readings.map(({ value, timestamp }) => {
+  async sendBatch(
+    printerId: string,
+    readings: readonly (({ readonly value: number } | { readonly data: Readonly<Record<string, number>> }) & {
+      readonly timestamp: number;
+    })[],
+  ): Promise<void> {
+    const elements = readings.map((reading) => {
       const seq = (this.seqs.get(printerId) ?? 0) + 1;
       this.seqs.set(printerId, seq);
-      return { data: { value }, seq, timestamp };
+      return { data: 'data' in reading ? reading.data : { value: reading.value }, seq, timestamp: reading.timestamp };
     });
     const summary = await replay([{ PrinterId: printerId, readings: elements }], { endpoint: this.twin.mqttUrl, qos: 1 });
     if (summary.acked !== 1) throw new Error(`the batch of ${elements.length} readings was not acknowledged`);

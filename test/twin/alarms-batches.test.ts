@@ -117,3 +117,49 @@ describe('batches of 10 on the twin', () => {
     ]);
   });
 });
+
+describe('NotifyMinIntervalSeconds on the twin', () => {
+  it('paces notifications across writes (the record survives in the table) unless the severity rises; history keeps every transition', async () => {
+    await twin.seed([
+      {
+        PrinterId: 'Paced1',
+        Thresholds: { value: { Lower: 20, Upper: 80 }, temp: { Upper: 200, Severity: 'critical' } },
+        Window: 1,
+        NotifyMinIntervalSeconds: 3600,
+      },
+    ]);
+    const send = (values: readonly { value: number; temp: number }[], from: number) =>
+      device.sendBatch(
+        'Paced1',
+        values.map((data, i) => ({ data, timestamp: T0 + (from + i) * 1000 })),
+      );
+    await send(
+      [
+        { value: 90, temp: 10 },
+        { value: 50, temp: 10 },
+        { value: 90, temp: 10 },
+      ],
+      0,
+    );
+    await send(
+      [
+        { value: 50, temp: 10 },
+        { value: 90, temp: 10 },
+      ],
+      3,
+    );
+    await send(
+      [
+        { value: 50, temp: 10 },
+        { value: 50, temp: 250 },
+      ],
+      5,
+    );
+    await watch.settle();
+    expect(historyTransitions(await historyOf(twin, 'Paced1'))).toHaveLength(7);
+    expect(notificationsOf(twin, 'Paced1').map((n) => `${n.Message.To}/${n.Message.Severity}/${n.Folded ?? 0}`)).toEqual([
+      'ACTIVE/major/2',
+      'ACTIVE/critical/1',
+    ]);
+  });
+});
