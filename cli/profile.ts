@@ -106,6 +106,7 @@ const ATTRIBUTE_FLAGS = {
   latch: ATTR.latch,
   'silence-seconds': ATTR.silenceSeconds,
   'renotify-minutes': ATTR.renotifyMinutes,
+  'notify-min-interval-seconds': ATTR.notifyMinIntervalSeconds,
 } as const;
 
 const setSpec = {
@@ -137,6 +138,8 @@ const setSpec = {
     latch: 'Latch: true or false',
     'silence-seconds': 'SilenceSeconds: the alarm goes ACTIVE (silent) when no reading comes for this long (>= 60)',
     'renotify-minutes': 'RenotifyMinutes: re-notify an unacknowledged ACTIVE alarm this often (>= 5)',
+    'notify-min-interval-seconds':
+      'NotifyMinIntervalSeconds: at least this long between notifications of the alarm, unless its severity rises (>= 1)',
     json: 'attributes to set, as a JSON object (a metric map of Thresholds, Adaptive, Clear, ...)',
     unset: `remove this attribute (one of ${REMOVABLE_ATTRIBUTES.join(', ')}); repeatable`,
     file: 'a JSON file with one partial profile or an array of them, instead of PRINTER_ID and the flags',

@@ -30,6 +30,9 @@ export const ATTR = {
   latch: 'Latch',
   silenceSeconds: 'SilenceSeconds',
   renotifyMinutes: 'RenotifyMinutes',
+  notifyMinIntervalSeconds: 'NotifyMinIntervalSeconds',
+  /** When (epoch ms) and at what severity the alarm was last notified: what `NotifyMinIntervalSeconds` paces by. */
+  lastNotified: 'LastNotified',
   /** Fleet defaults only: a valid reading of a printer without a profile creates its profile. */
   enrol: 'Enrol',
   lastValue: 'LastValue',

@@ -49,6 +49,8 @@ export interface ProfileInput {
   readonly Latch?: boolean;
   readonly SilenceSeconds?: number;
   readonly RenotifyMinutes?: number;
+  /** At least this long between two notifications of the alarm, unless the severity rises (integer >= 1). */
+  readonly NotifyMinIntervalSeconds?: number;
   /** Fleet defaults (`PrinterId` `*`) only: a valid reading of a printer without a profile creates its profile. */
   readonly Enrol?: boolean;
 }
@@ -125,6 +127,8 @@ export interface AlarmNotification {
   readonly Message: AlarmTransitionPayload;
   /** Re-notifications of an activation only: 1 for the first. */
   readonly Renotify?: number;
+  /** How many earlier notified transitions of the same write this one stands for (absent when none). */
+  readonly Folded?: number;
 }
 
 /** The payload published on `anom/pred` (QoS 1) when a window completes. */

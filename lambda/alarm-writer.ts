@@ -13,12 +13,13 @@ import { randomUUID } from 'node:crypto';
 import { ATTR } from '../contract/index.ts';
 import { type AlarmInput, type AlarmStep, type AlarmTransition, alarmDeadline, stepAlarm } from './core/alarm.ts';
 import type { PrinterState } from './core/detector.ts';
-import { renotifyEntry, transitionEntry } from './core/outbox.ts';
+import { groupTransitions, pacingOf, renotifyEntry } from './core/outbox.ts';
 import { parseProfile, type StoredPrinter } from './core/profile.ts';
 import { alarmRules } from './core/step.ts';
 import { WriteConflictError } from './errors.ts';
 import type { FleetDefaults } from './fleet-defaults.ts';
 import type { OutboxDelivery } from './outbox.ts';
+import { withLastNotified } from './plans.ts';
 import type { ProfileItem, ProfileStore } from './ports.ts';
 
 /** How soon the clock comes back to a printer whose transitions are pending delivery. */
@@ -57,8 +58,9 @@ export class AlarmWriter {
       const alarmInput = input(state);
       const stepped = stepAlarm(state.alarm, alarmRules(state.rules), alarmInput);
       if (!stepped.ok) return { kind: 'refused', step: stepped };
-      const next: PrinterState = { ...state, alarm: stepped.alarm };
-      const entries = stepped.transitions.map((t) => transitionEntry(printerId, t));
+      const grouped = groupTransitions(printerId, stepped.transitions, pacingOf(state, alarmInput.at));
+      const next: PrinterState = withLastNotified({ ...state, alarm: stepped.alarm }, grouped.lastNotified);
+      const entries = grouped.entries;
       if (stepped.renotify !== undefined && stepped.alarm.activation) {
         entries.push(renotifyEntry(printerId, stepped.alarm.activation, stepped.renotify));
       }

@@ -6,8 +6,8 @@
 import { type AnomalyEvent, MAX_RECENT_REQUEST_IDS } from '../contract/index.ts';
 import type { PrinterState, Reading } from './core/detector.ts';
 import { type FoldEvent, foldReadings } from './core/fold.ts';
-import { eventEntry, transitionEntry } from './core/outbox.ts';
-import { type Step, step } from './core/step.ts';
+import { eventEntry, groupTransitions, pacingOf } from './core/outbox.ts';
+import { readingTime, type Step, step } from './core/step.ts';
 import { isAfter } from './core/stream.ts';
 import type { Transition } from './ports.ts';
 
@@ -134,15 +134,26 @@ export function batchPlan(state: PrinterState, readings: readonly Reading[], req
   if (last === undefined)
     return { kind: 'skip', readings: fold.counts, ...invalid, ...(resendsLast(state, readings) ? { resent: true } : {}) };
   const appliedAt = new Date(arrival).toISOString();
-  const events = fold.events.map((event) => eventEntry(anomalyEvent(state, event, appliedAt)));
-  const entries = [...events, ...fold.transitions.map((t) => transitionEntry(state.printerId, t))];
+  const events = fold.events.map((event) =>
+    eventEntry(anomalyEvent(state, event, new Date(readingTime(event.reading, arrival)).toISOString())),
+  );
+  const grouped = groupTransitions(state.printerId, fold.transitions, pacingOf(state, arrival));
+  const entries = [...events, ...grouped.entries];
+  const next = withLastNotified(fold.next, grouped.lastNotified);
   return {
     kind: 'write',
-    transition: { kind: 'full', expected: state, next: fold.next, last, requestId, appliedAt, entries, record: 'request' },
+    transition: { kind: 'full', expected: state, next, last, requestId, appliedAt, entries, record: 'request' },
     events: entries,
     readings: fold.counts,
     ...invalid,
   };
+}
+
+/** The state with the pacing record a write's notifications left (`groupTransitions`). */
+export function withLastNotified(state: PrinterState, lastNotified: PrinterState['lastNotified']): PrinterState {
+  if (lastNotified === state.lastNotified) return state;
+  const { lastNotified: _before, ...rest } = state;
+  return lastNotified === undefined ? rest : { ...rest, lastNotified };
 }
 
 /** Stream records of one printer: the new ones (after its last applied position) folded into one write. */

@@ -4,7 +4,8 @@
  * the sweep and the operator API publish each notified alarm transition here
  * (`lambda/adapters/sns-notifier.ts`: a subject naming printer, state, cause
  * and severity; the transition as JSON; a `Renotify` number attribute on a
- * re-notification). Encrypted with a key of its own, TLS only, with an
+ * re-notification, a `Folded` one on a write's notification that stands for
+ * several transitions, `docs/design.md` "Alarms"). Encrypted with a key of its own, TLS only, with an
  * optional email subscription; anything else (a chat webhook, a ticketing
  * queue) subscribes to the topic.
  */

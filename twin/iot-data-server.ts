@@ -24,12 +24,13 @@ export interface DataPlanePublish {
   readonly retain: boolean;
 }
 
-/** One SNS `Publish` call: the subject, the message text and its `Renotify` attribute, if any. */
+/** One SNS `Publish` call: the subject, the message text and its `Renotify` and `Folded` attributes, if any. */
 export interface SnsPublish {
   readonly topicArn: string;
   readonly subject: string | undefined;
   readonly message: string;
   readonly renotify?: number;
+  readonly folded?: number;
 }
 
 export interface IotDataServer {
@@ -88,10 +89,11 @@ async function snsPublish(
     return;
   }
   let renotify: number | undefined;
+  let folded: number | undefined;
   for (let i = 1; form.has(`MessageAttributes.entry.${i}.Name`); i += 1) {
-    if (form.get(`MessageAttributes.entry.${i}.Name`) === 'Renotify') {
-      renotify = Number(form.get(`MessageAttributes.entry.${i}.Value.StringValue`));
-    }
+    const value = Number(form.get(`MessageAttributes.entry.${i}.Value.StringValue`));
+    if (form.get(`MessageAttributes.entry.${i}.Name`) === 'Renotify') renotify = value;
+    if (form.get(`MessageAttributes.entry.${i}.Name`) === 'Folded') folded = value;
   }
   try {
     await onNotify({
@@ -99,6 +101,7 @@ async function snsPublish(
       subject: form.get('Subject') ?? undefined,
       message,
       ...(renotify !== undefined ? { renotify } : {}),
+      ...(folded !== undefined ? { folded } : {}),
     });
   } catch (error) {
     xmlError(500, 'InternalError', (error as Error).message ?? String(error));

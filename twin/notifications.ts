@@ -41,6 +41,7 @@ export class LocalNotifications {
       Subject: publish.subject ?? '',
       Message: JSON.parse(publish.message) as AlarmTransitionPayload,
       ...(publish.renotify !== undefined ? { Renotify: publish.renotify } : {}),
+      ...(publish.folded !== undefined ? { Folded: publish.folded } : {}),
     };
     this.received.push(notification);
     this.file?.write(JSON.stringify(notification));

@@ -15,7 +15,7 @@ import {
 } from '../../contract/index.ts';
 import { alarmDeadline } from '../core/alarm.ts';
 import type { PrinterState, Reading } from '../core/detector.ts';
-import { storedAlarm, storedMemory } from '../core/profile.ts';
+import { storedAlarm, storedLastNotified, storedMemory } from '../core/profile.ts';
 import { requestTag } from '../core/request-tag.ts';
 import { alarmRules } from '../core/step.ts';
 import type { FullTransition, ReadingTransition, Transition } from '../ports.ts';
@@ -249,6 +249,7 @@ function buildFullUpdate(t: FullTransition, hasRecent: boolean): UpdateParts {
   }
   u.set(ATTR.memory, storedMemory(next.memory));
   u.set(ATTR.alarm, storedAlarm(next.alarm));
+  if (next.lastNotified !== expected.lastNotified) u.set(ATTR.lastNotified, storedLastNotified(next.lastNotified));
   const listed = next.alarm.state !== 'NORMAL';
   u.set(ATTR.alarmPartition, listed ? ALARM_PARTITION_VALUE : undefined);
   u.set(ATTR.alarmKey, next.alarm.state !== 'NORMAL' ? alarmKey(next.alarm.state, next.printerId) : undefined);

@@ -1,7 +1,8 @@
 /**
  * Alarm notifications through SNS: the subject names printer, state, cause
  * and severity; the message is the transition's JSON, and a re-notification
- * carries its number in the `Renotify` message attribute. The client module is
+ * carries its number in the `Renotify` message attribute, and a write's one
+ * notification standing for several transitions their count in `Folded`. The client module is
  * loaded on the first notification (alarms are rare next to readings), which
  * keeps it out of the cold start. The twin serves the same API through an
  * endpoint override (it appends to a file and calls a webhook).
@@ -12,6 +13,8 @@ import type { Notifier } from '../ports.ts';
 
 /** The message attribute a re-notification's number travels in. */
 export const RENOTIFY_ATTRIBUTE = 'Renotify';
+/** The message attribute that says how many earlier transitions of the same write a notification stands for. */
+export const FOLDED_ATTRIBUTE = 'Folded';
 
 /** SNS subjects are at most 100 printable ASCII characters. */
 function snsSubject(subject: string): string {
@@ -43,14 +46,19 @@ export class SnsNotifier implements Notifier {
 
   async notify(notification: AlarmNotification): Promise<void> {
     const { client, Publish } = await this.load();
+    const numbers: [string, number | undefined][] = [
+      [RENOTIFY_ATTRIBUTE, notification.Renotify],
+      [FOLDED_ATTRIBUTE, notification.Folded],
+    ];
+    const attributes = numbers.flatMap(([name, value]) =>
+      value === undefined ? [] : [[name, { DataType: 'Number', StringValue: String(value) }] as const],
+    );
     await client.send(
       new Publish({
         TopicArn: this.topicArn,
         Subject: snsSubject(notification.Subject),
         Message: JSON.stringify(notification.Message),
-        ...(notification.Renotify !== undefined
-          ? { MessageAttributes: { [RENOTIFY_ATTRIBUTE]: { DataType: 'Number', StringValue: String(notification.Renotify) } } }
-          : {}),
+        ...(attributes.length > 0 ? { MessageAttributes: Object.fromEntries(attributes) } : {}),
       }),
     );
   }

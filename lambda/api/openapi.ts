@@ -67,6 +67,7 @@ const PROFILE_PROPERTIES: Record<string, object> = {
   Latch: { type: 'boolean' },
   SilenceSeconds: { type: 'integer', minimum: 60 },
   RenotifyMinutes: { type: 'integer', minimum: 5 },
+  NotifyMinIntervalSeconds: { type: 'integer', minimum: 1 },
   Enrol: { type: 'boolean', description: 'fleet defaults (PrinterId *) only' },
 };
 

@@ -67,8 +67,18 @@ export interface AlarmRules {
 }
 
 export type AlarmInput =
-  /** A valid reading was applied at `at` (arrival, epoch ms); `inClear`: inside the clear band; `event`: it completed a window. */
-  | { readonly kind: 'reading'; readonly at: number; readonly inClear: boolean; readonly event?: { readonly severity: Severity } }
+  /**
+   * A valid reading was applied: `at` is its time (its `timestamp`, else its arrival; epoch ms), which its transitions
+   * carry; `arrival` (default `at`) is when it arrived, which the silence deadline counts from.
+   * `inClear`: inside the clear band; `event`: it completed a window.
+   */
+  | {
+      readonly kind: 'reading';
+      readonly at: number;
+      readonly arrival?: number;
+      readonly inClear: boolean;
+      readonly event?: { readonly severity: Severity };
+    }
   /** The clock at `at` (epoch ms): silence, snooze expiry and re-notification. */
   | { readonly kind: 'tick'; readonly at: number }
   /** An operator's action; `until` (epoch ms) for snooze. */
@@ -100,7 +110,7 @@ export const MAX_NOTE_LENGTH = 1000;
 export function stepAlarm(alarm: Alarm, rules: AlarmRules, input: AlarmInput): AlarmStep {
   switch (input.kind) {
     case 'reading':
-      return onReading(alarm, rules, input.at, input.inClear, input.event?.severity);
+      return onReading(alarm, rules, input.at, input.arrival ?? input.at, input.inClear, input.event?.severity);
     case 'tick':
       return onTick(alarm, rules, input.at);
     case 'action':
@@ -201,10 +211,10 @@ class Steps {
   }
 }
 
-function onReading(alarm: Alarm, rules: AlarmRules, at: number, inClear: boolean, event: Severity | undefined): AlarmStep {
+function onReading(alarm: Alarm, rules: AlarmRules, at: number, arrival: number, inClear: boolean, event: Severity | undefined): AlarmStep {
   // Without a silence rule no deadline is kept: one left from an older profile must not fire later.
   const { silenceAt: _previous, ...unarmed } = alarm;
-  const steps = new Steps(rules.silenceMs === undefined ? unarmed : { ...alarm, silenceAt: at + rules.silenceMs });
+  const steps = new Steps(rules.silenceMs === undefined ? unarmed : { ...alarm, silenceAt: arrival + rules.silenceMs });
   // Data is back: an activation by silence ends whatever the value says, latch or not.
   if (isRaised(steps.alarm.state) && steps.alarm.silent) {
     steps.move(transition(steps.alarm, 'NORMAL', 'clear', steps.alarm.severity, 'detector', at));

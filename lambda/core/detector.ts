@@ -54,6 +54,13 @@ export interface PrinterState {
   readonly requests?: readonly string[];
   /** The outbox entries (JSON) of the latest writes that counted any, by request tag (`core/request-tag.ts`): what a redelivery of one delivers again. */
   readonly recorded?: Readonly<Record<string, readonly string[]>>;
+  /** When (epoch ms) and at what severity the alarm was last notified (`NotifyMinIntervalSeconds` paces by it). */
+  readonly lastNotified?: LastNotified;
+}
+
+export interface LastNotified {
+  readonly at: number;
+  readonly severity: Severity | null;
 }
 
 /** One reading (see `reading.ts`): its valid metrics, and its metrics whose values are invalid. */

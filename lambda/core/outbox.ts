@@ -8,11 +8,18 @@
  * until a later invocation delivers it. Pure.
  */
 import type { AlarmNotification, AlarmTransitionPayload, AnomalyEvent, HistoryItem } from '../../contract/index.ts';
-import type { AlarmTransition } from './alarm.ts';
+import { type AlarmTransition, moreSevere } from './alarm.ts';
+import type { LastNotified, PrinterState } from './detector.ts';
 
 export type OutboxEntry =
   | { readonly kind: 'event'; readonly event: AnomalyEvent }
-  | { readonly kind: 'transition'; readonly seq: number; readonly payload: AlarmTransitionPayload }
+  | {
+      readonly kind: 'transition';
+      readonly seq: number;
+      readonly payload: AlarmTransitionPayload;
+      /** Notified as one write's group (see {@link transitionEntries}); absent in entries written before grouping. */
+      readonly group?: { readonly notify: false } | { readonly notify: true; readonly folded: number };
+    }
   | { readonly kind: 'renotify'; readonly seq: number; readonly renotify: number; readonly payload: AlarmTransitionPayload };
 
 /** The `anom/alarm` payload of a printer's transition. */
@@ -25,8 +32,66 @@ export function eventEntry(event: AnomalyEvent): string {
   return JSON.stringify(event);
 }
 
-export function transitionEntry(printerId: string, t: AlarmTransition): string {
-  return JSON.stringify({ Type: 'transition', Seq: t.seq, ...transitionPayload(printerId, t) });
+export function transitionEntry(printerId: string, t: AlarmTransition, group?: { notify: boolean; folded: number }): string {
+  const grouping = group === undefined ? {} : group.notify ? { Folded: group.folded } : { Notify: false };
+  return JSON.stringify({ Type: 'transition', Seq: t.seq, ...grouping, ...transitionPayload(printerId, t) });
+}
+
+/** The transitions' entries with no pacing (see {@link groupTransitions}). */
+export function transitionEntries(printerId: string, transitions: readonly AlarmTransition[]): string[] {
+  return groupTransitions(printerId, transitions).entries;
+}
+
+/** What paces a printer's notifications: its `NotifyMinIntervalSeconds` (ms), when it was last notified, the write's time. */
+export interface Pacing {
+  readonly minIntervalMs?: number;
+  readonly last?: LastNotified;
+  /** The write's time (epoch ms): a reading's arrival, the sweep's or the action's time. */
+  readonly at: number;
+}
+
+/**
+ * The entries of the transitions one write made, notified as one group (`docs/design.md`, "Alarms"): every
+ * transition is recorded and published, but only the last notifiable one is notified, carrying how many earlier
+ * notifiable ones of the write it stands for. A batch that flaps an alarm notifies its net effect once. With a
+ * minimum interval, that one is held too (recorded and published, not notified) when the alarm was notified less
+ * than the interval before, unless its severity is higher than that notification's. `lastNotified`: the
+ * printer's pacing record after the write (kept only when the rules pace).
+ */
+export function groupTransitions(
+  printerId: string,
+  transitions: readonly AlarmTransition[],
+  pacing?: Pacing,
+): { entries: string[]; lastNotified?: LastNotified } {
+  const payloads = transitions.map((t) => transitionPayload(printerId, t));
+  const notifiable = payloads.filter(isNotified);
+  const kept = pacing?.last === undefined ? {} : { lastNotified: pacing.last };
+  const last = notifiable.at(-1);
+  if (last === undefined) return { entries: transitions.map((t) => transitionEntry(printerId, t)), ...kept };
+  const held = pacing !== undefined && isHeld(last, pacing);
+  let seen = 0;
+  const entries = transitions.map((t, i) => {
+    if (!isNotified(payloads[i]!)) return transitionEntry(printerId, t);
+    seen += 1;
+    return transitionEntry(printerId, t, { notify: !held && seen === notifiable.length, folded: notifiable.length - 1 });
+  });
+  if (held || pacing?.minIntervalMs === undefined) return { entries, ...kept };
+  return { entries, lastNotified: { at: pacing.at, severity: last.Severity } };
+}
+
+/** A printer's pacing for a write at `at` (epoch ms). */
+export function pacingOf(state: PrinterState, at: number): Pacing {
+  const { notifyMinIntervalMs } = state.rules;
+  return {
+    at,
+    ...(notifyMinIntervalMs !== undefined ? { minIntervalMs: notifyMinIntervalMs } : {}),
+    ...(state.lastNotified !== undefined ? { last: state.lastNotified } : {}),
+  };
+}
+
+function isHeld(t: AlarmTransitionPayload, { minIntervalMs, last, at }: Pacing): boolean {
+  if (minIntervalMs === undefined || last === undefined || at - last.at >= minIntervalMs) return false;
+  return t.Severity === null || !moreSevere(t.Severity, last.severity);
 }
 
 export function renotifyEntry(printerId: string, activation: AlarmTransition, renotify: number): string {
@@ -43,8 +108,15 @@ export function parseEntry(json: string): OutboxEntry | undefined {
   }
   if (typeof value !== 'object' || value === null) return undefined;
   if (value['Type'] === 'transition' && typeof value['Seq'] === 'number' && typeof value['PrinterId'] === 'string') {
-    const { Type: _type, Seq: seq, ...payload } = value;
-    return { kind: 'transition', seq: seq as number, payload: payload as unknown as AlarmTransitionPayload };
+    const { Type: _type, Seq: seq, Notify: notify, Folded: folded, ...payload } = value;
+    const group =
+      notify === false ? { notify: false as const } : typeof folded === 'number' ? { notify: true as const, folded } : undefined;
+    return {
+      kind: 'transition',
+      seq: seq as number,
+      payload: payload as unknown as AlarmTransitionPayload,
+      ...(group === undefined ? {} : { group }),
+    };
   }
   if (value['Type'] === 'renotify' && typeof value['Renotify'] === 'number' && typeof value['Message'] === 'object') {
     return {
@@ -82,11 +154,12 @@ export function isNotified(t: AlarmTransitionPayload): boolean {
 }
 
 /** A notification's subject: printer, state, cause and severity, on one line. */
-export function notificationSubject(t: AlarmTransitionPayload, renotify?: number): string {
+export function notificationSubject(t: AlarmTransitionPayload, renotify?: number, folded?: number): string {
   const escalated = t.From === t.To && t.Cause === 'threshold';
   const what = `${t.To} (${t.Cause}${escalated ? `, escalated to ${t.Severity}` : ''})`;
   const again = renotify !== undefined ? ` [reminder ${renotify}]` : '';
-  return `[${t.Severity ?? 'none'}] ${t.PrinterId} alarm ${what}${again}`;
+  const group = folded !== undefined ? ` [after ${folded} more change${folded === 1 ? '' : 's'}]` : '';
+  return `[${t.Severity ?? 'none'}] ${t.PrinterId} alarm ${what}${again}${group}`;
 }
 
 /** The notification an entry makes, if any. */
@@ -94,8 +167,10 @@ export function notificationOf(entry: OutboxEntry): AlarmNotification | undefine
   if (entry.kind === 'renotify') {
     return { Subject: notificationSubject(entry.payload, entry.renotify), Message: entry.payload, Renotify: entry.renotify };
   }
-  if (entry.kind === 'transition' && isNotified(entry.payload)) {
-    return { Subject: notificationSubject(entry.payload), Message: entry.payload };
+  if (entry.kind === 'transition' && isNotified(entry.payload) && entry.group?.notify !== false) {
+    const folded = entry.group?.notify === true && entry.group.folded > 0 ? entry.group.folded : undefined;
+    if (folded === undefined) return { Subject: notificationSubject(entry.payload), Message: entry.payload };
+    return { Subject: notificationSubject(entry.payload, undefined, folded), Message: entry.payload, Folded: folded };
   }
   return undefined;
 }

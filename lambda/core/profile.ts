@@ -7,7 +7,7 @@
 import { isRecord } from '../../common/guards.ts';
 import { ATTR, type AlarmCause, type AlarmState, type Severity } from '../../contract/index.ts';
 import { type Alarm, type AlarmTransition, INITIAL_ALARM } from './alarm.ts';
-import type { Memory, MetricStats, PrinterState } from './detector.ts';
+import type { LastNotified, Memory, MetricStats, PrinterState } from './detector.ts';
 import { requestTag } from './request-tag.ts';
 import { parseRules } from './rules.ts';
 
@@ -82,6 +82,7 @@ export function parseProfile(item: Record<string, unknown>, defaults?: Record<st
     ...(isRecord(item[ATTR.recent]) ? { hasRecent: true } : {}),
     ...recentRequests(item[ATTR.recentRequests]),
     ...recordedWrites(item),
+    ...readLastNotified(item[ATTR.lastNotified]),
   };
   return {
     ok: true,
@@ -207,6 +208,17 @@ export function storedAlarm(alarm: Alarm): Record<string, unknown> {
   };
 }
 
+/** When and at what severity the alarm was last notified, as stored by {@link storedLastNotified}. */
+function readLastNotified(value: unknown): { lastNotified?: LastNotified } {
+  if (!isRecord(value) || typeof value['At'] !== 'number') return {};
+  const severity = typeof value['Severity'] === 'string' ? (value['Severity'] as Severity) : null;
+  return { lastNotified: { at: value['At'], severity } };
+}
+
+export function storedLastNotified(last: LastNotified | undefined): Record<string, unknown> | undefined {
+  return last === undefined ? undefined : { At: last.at, Severity: last.severity };
+}
+
 /**
  * A write's recorded entries: one entry's JSON, or a JSON array of them:
  * either way, the entries' JSON one by one (as delivered).
@@ -255,6 +267,7 @@ export function writtenState(expected: PrinterState, next: PrinterState, write: 
     rev: expected.rev + 1,
     guard: expected.guard,
     ...(expected.hasRecent === true || write.setsRecent ? { hasRecent: true } : {}),
+    ...(next.lastNotified !== undefined ? { lastNotified: next.lastNotified } : {}),
     ...(write.requests !== undefined ? { requests: write.requests } : {}),
     ...(write.recorded !== undefined && Object.keys(write.recorded).length > 0 ? { recorded: write.recorded } : {}),
   };

@@ -71,6 +71,8 @@ export interface Rules {
   readonly silenceMs?: number;
   /** While ACTIVE and unacknowledged, the activation is notified again this often (ms). */
   readonly renotifyMs?: number;
+  /** At least this long (ms) between two notifications of the alarm, unless the severity rises. */
+  readonly notifyMinIntervalMs?: number;
 }
 
 /** The rules of a profile written by the original `aws dynamodb put-item` commands. */
@@ -95,6 +97,8 @@ export const WINDOW_MODES: readonly WindowMode[] = ['consecutive', 'm-of-n', 'du
 export const MAX_OF = 1000;
 export const MIN_SILENCE_SECONDS = 60;
 export const MIN_RENOTIFY_MINUTES = 5;
+/** The least `NotifyMinIntervalSeconds`. */
+export const MIN_NOTIFY_INTERVAL_SECONDS = 1;
 
 /** The rule attributes: what a printer's profile may omit and take from the fleet defaults. */
 export const INHERITED_ATTRIBUTES: readonly string[] = [
@@ -110,6 +114,7 @@ export const INHERITED_ATTRIBUTES: readonly string[] = [
   ATTR.latch,
   ATTR.silenceSeconds,
   ATTR.renotifyMinutes,
+  ATTR.notifyMinIntervalSeconds,
 ];
 
 /** What a user writes on a profile; counters and bookkeeping are the function's. */
@@ -185,6 +190,12 @@ function judge(item: Record<string, unknown>, inherited: ReadonlySet<string>, pa
   const latch = booleanAttribute(item, ATTR.latch, failOn(ATTR.latch));
   const silenceSeconds = integerAttribute(item, ATTR.silenceSeconds, MIN_SILENCE_SECONDS, failOn(ATTR.silenceSeconds));
   const renotifyMinutes = integerAttribute(item, ATTR.renotifyMinutes, MIN_RENOTIFY_MINUTES, failOn(ATTR.renotifyMinutes));
+  const notifyInterval = integerAttribute(
+    item,
+    ATTR.notifyMinIntervalSeconds,
+    MIN_NOTIFY_INTERVAL_SECONDS,
+    failOn(ATTR.notifyMinIntervalSeconds),
+  );
   if (partial) booleanAttribute(item, ATTR.enrol, failOn(ATTR.enrol));
 
   if (reasons.length > 0 || partial || !thresholds || !mode) return { reasons };
@@ -204,6 +215,7 @@ function judge(item: Record<string, unknown>, inherited: ReadonlySet<string>, pa
       latch: latch ?? false,
       ...(silenceSeconds !== undefined ? { silenceMs: silenceSeconds * 1000 } : {}),
       ...(renotifyMinutes !== undefined ? { renotifyMs: renotifyMinutes * 60_000 } : {}),
+      ...(notifyInterval !== undefined ? { notifyMinIntervalMs: notifyInterval * 1000 } : {}),
     },
   };
 }

@@ -29,13 +29,22 @@ export function alarmRules(rules: Rules): AlarmRules {
   };
 }
 
+/**
+ * A reading's time (epoch ms): its `timestamp`, else its arrival. Its event and its alarm transitions carry it, so a
+ * batch reads exactly as its readings published one by one (`docs/design.md`, "Alarms").
+ */
+export function readingTime(reading: Reading, arrival: number): number {
+  return reading.timestamp ?? arrival;
+}
+
 /** Applies one reading that arrived at `arrival` (epoch ms). */
 export function step(state: PrinterState, reading: Reading, arrival: number): Step {
   const verdict = detect(state, reading, arrival);
   if (!verdict.applied) return { applied: false, verdict };
   const alarmStep = stepAlarm(state.alarm, alarmRules(state.rules), {
     kind: 'reading',
-    at: arrival,
+    at: readingTime(reading, arrival),
+    arrival,
     inClear: verdict.inClear,
     ...(verdict.event ? { event: { severity: verdict.severity } } : {}),
   });

@@ -15,7 +15,13 @@ export interface ModelRules {
 }
 
 export type ModelInput =
-  | { readonly kind: 'reading'; readonly at: number; readonly inClear: boolean; readonly event?: { readonly severity: Severity } }
+  | {
+      readonly kind: 'reading';
+      readonly at: number;
+      readonly arrival?: number;
+      readonly inClear: boolean;
+      readonly event?: { readonly severity: Severity };
+    }
   | { readonly kind: 'tick'; readonly at: number }
   | {
       readonly kind: 'action';
@@ -144,7 +150,7 @@ export class AlarmModel {
     }
     const before = this.log.length;
     let renotify: number | undefined;
-    if (input.kind === 'reading') this.reading(input.at, input.inClear, input.event?.severity);
+    if (input.kind === 'reading') this.reading(input.at, input.arrival ?? input.at, input.inClear, input.event?.severity);
     if (input.kind === 'tick') renotify = this.tick(input.at);
     if (input.kind === 'action') {
       this.fire(input.action, input.action, this.severity, input.by, input.at, input.note ?? null);
@@ -171,9 +177,10 @@ export class AlarmModel {
     return 'ok';
   }
 
-  private reading(at: number, inClear: boolean, event: Severity | undefined): void {
-    this.lastReadingAt = at;
-    if (this.rules.silenceMs !== undefined) this.silenceDeadline = at + this.rules.silenceMs;
+  /** `at`: the reading's own time, which its transitions carry; `arrival`: when it came, which silence counts from. */
+  private reading(at: number, arrival: number, inClear: boolean, event: Severity | undefined): void {
+    this.lastReadingAt = arrival;
+    if (this.rules.silenceMs !== undefined) this.silenceDeadline = arrival + this.rules.silenceMs;
     else this.silenceDeadline = undefined;
     if (this.raisedBySilence && (this.state === 'ACTIVE' || this.state === 'ACKNOWLEDGED')) {
       this.fire('dataBack', 'clear', this.severity, 'detector', at);
@@ -274,5 +281,56 @@ export class AlarmModel {
     this.lastActivation = undefined;
     this.renotifications = 0;
     this.snoozeEnd = undefined;
+  }
+}
+
+/** Whether the spec's list of notified transitions holds `t`: written from its words, not from the product's rule. */
+export function notifiedByModel(t: Pick<ModelTransition, 'from' | 'to' | 'cause'>): boolean {
+  const activation = t.from !== t.to && t.to === 'ACTIVE' && ['threshold', 'silent'].includes(t.cause);
+  const escalation = t.from === t.to && t.cause === 'threshold';
+  const latch = t.to === 'LATCHED';
+  const cleared = (t.from === 'ACTIVE' || t.from === 'ACKNOWLEDGED') && t.to === 'NORMAL' && t.cause === 'clear';
+  return activation || escalation || latch || cleared;
+}
+
+/**
+ * The one notification a write makes of the transitions it recorded (`docs/design.md`, "Alarms"): the last notified
+ * one, carrying how many earlier notified ones of the same write it stands for; none when none is notified.
+ */
+export function groupedNotification(
+  transitions: readonly ModelTransition[],
+): { readonly last: ModelTransition; readonly folded: number } | undefined {
+  let last: ModelTransition | undefined;
+  let folded = -1;
+  for (let i = transitions.length - 1; i >= 0; i--) {
+    if (!notifiedByModel(transitions[i]!)) continue;
+    last ??= transitions[i];
+    folded++;
+  }
+  return last === undefined ? undefined : { last, folded };
+}
+
+/**
+ * The notifications of a printer's writes, one write at a time, with an optional minimum interval: a write's group
+ * (`groupedNotification`) is sent unless one was sent less than `minIntervalMs` before and its severity is not higher
+ * than that one's. Written from `docs/design.md` ("Alarms"), apart from the product's code.
+ */
+export class NotificationPacer {
+  private sentAt: number | undefined;
+  private sentSeverity: Severity | null = null;
+
+  constructor(private readonly minIntervalMs: number | undefined) {}
+
+  write(transitions: readonly ModelTransition[], at: number): { readonly last: ModelTransition; readonly folded: number } | undefined {
+    const group = groupedNotification(transitions);
+    if (group === undefined) return undefined;
+    const recent = this.minIntervalMs !== undefined && this.sentAt !== undefined && at < this.sentAt + this.minIntervalMs;
+    const order = (s: Severity | null) => (s === null ? -1 : SEVERITY_ORDER.indexOf(s));
+    if (recent && !(group.last.severity !== null && order(group.last.severity) > order(this.sentSeverity))) return undefined;
+    if (this.minIntervalMs !== undefined) {
+      this.sentAt = at;
+      this.sentSeverity = group.last.severity;
+    }
+    return group;
   }
 }

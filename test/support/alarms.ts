@@ -9,6 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { AlarmNotification, AlarmTransitionPayload, AnomalyEvent, HistoryItem } from '../../contract/index.ts';
 import { withTimeout } from '../../common/async.ts';
+import { replay } from '../../emitter/replay.ts';
 import { subscribeTopic, type TopicSubscription } from '../../emitter/subscriber.ts';
 import type { Twin } from '../../twin/twin.ts';
 import { publishReadings } from './twin.ts';
@@ -39,6 +40,28 @@ export class Device {
     });
     await publishReadings(this.twin.mqttUrl, readings);
     this.sent += readings.length;
+    await this.twin.waitUntilProcessed(this.sent, { timeoutMs: WAIT_MS });
+    await this.twin.waitForIdle({ timeoutMs: WAIT_MS });
+  }
+
+  /**
+   * Publishes the readings as one batched message (each `data.value`, or `data`, with its `timestamp`, epoch ms) and
+   * resolves once the twin has handled it.
+   */
+  async sendBatch(
+    printerId: string,
+    readings: readonly (({ readonly value: number } | { readonly data: Readonly<Record<string, number>> }) & {
+      readonly timestamp: number;
+    })[],
+  ): Promise<void> {
+    const elements = readings.map((reading) => {
+      const seq = (this.seqs.get(printerId) ?? 0) + 1;
+      this.seqs.set(printerId, seq);
+      return { data: 'data' in reading ? reading.data : { value: reading.value }, seq, timestamp: reading.timestamp };
+    });
+    const summary = await replay([{ PrinterId: printerId, readings: elements }], { endpoint: this.twin.mqttUrl, qos: 1 });
+    if (summary.acked !== 1) throw new Error(`the batch of ${elements.length} readings was not acknowledged`);
+    this.sent += 1;
     await this.twin.waitUntilProcessed(this.sent, { timeoutMs: WAIT_MS });
     await this.twin.waitForIdle({ timeoutMs: WAIT_MS });
   }

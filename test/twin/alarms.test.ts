@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { AlarmTransitionPayload, AnomalyEvent, ProfileInput } from '../../contract/index.ts';
+import type { AlarmNotification, AlarmTransitionPayload, AnomalyEvent, ProfileInput } from '../../contract/index.ts';
 import { startTwin, type Twin } from '../../twin/twin.ts';
 import {
   type BrokerWatch,
@@ -83,9 +83,11 @@ async function expectTransitions(printerId: string, expected: readonly Expected[
   expect(recorded).toHaveLength(published.length);
   for (const transition of published) expect(recorded.filter((r) => equal(r, transition))).toHaveLength(1);
 
+  // One write's notifiable transitions are notified once, by the last, which says how many earlier ones it folds.
   const notified = published.filter(notifiable);
   const sent = notificationsOf(twin, printerId).filter((n) => n.Renotify === undefined);
-  expect(sent.map((n) => n.Message)).toEqual(notified);
+  expect(sent.map((n) => n.Message)).toEqual(notified.filter((_, i) => !folds(sent, i)));
+  expect(sent.reduce((n, s) => n + 1 + (s.Folded ?? 0), 0)).toBe(notified.length);
   for (const n of sent) {
     // The subject names the printer, the state, the cause and the severity.
     for (const part of [printerId, n.Message.To, n.Message.Cause, n.Message.Severity ?? 'none']) expect.soft(n.Subject).toContain(part);
@@ -94,6 +96,18 @@ async function expectTransitions(printerId: string, expected: readonly Expected[
     timeout: WAIT_MS,
   });
   return published;
+}
+
+/** Whether notifiable transition `i` was folded into a later notification (it stands for the `Folded` before it). */
+function folds(sent: readonly AlarmNotification[], i: number): boolean {
+  let at = 0;
+  for (const n of sent) {
+    const last = at + (n.Folded ?? 0);
+    if (i < last) return true;
+    if (i === last) return false;
+    at = last + 1;
+  }
+  return false;
 }
 
 const equal = (a: object, b: object) => JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
@@ -235,7 +249,7 @@ describe('operator actions and the clock', () => {
     ]);
   });
 
-  it('silence: the first sweep after the deadline -> ACTIVE silent by the clock; the next reading -> NORMAL; a reading that ends a silence and completes a window gives both transitions in order', async () => {
+  it('silence: the first sweep after the deadline -> ACTIVE silent by the clock; the next reading -> NORMAL; a reading that ends a silence and completes a window gives both transitions in order, notified once', async () => {
     await twin.seed([profile('Quiet1', { SilenceSeconds: 60, Severity: 'minor', Window: 2 })]);
     await device.send('Quiet1', 50);
     const arrival = ms((await twin.fleet.printer('Quiet1'))!.state['LastSeenAt'] as string);
@@ -269,12 +283,12 @@ describe('operator actions and the clock', () => {
     // The last two come from one reading: one time, clear first.
     expect(published[3]!.At).toBe(published[4]!.At);
     expect(watch.events('Quiet1').map((e) => e.events)).toEqual([1]);
-    expect(notificationsOf(twin, 'Quiet1').map((n) => `${n.Message.To}/${n.Message.Cause}`)).toEqual([
-      'ACTIVE/silent',
-      'NORMAL/clear',
-      'ACTIVE/silent',
-      'NORMAL/clear',
-      'ACTIVE/threshold',
+    // Both are recorded and published; the reading's write notifies once, its net effect, folding the clear into it.
+    expect(notificationsOf(twin, 'Quiet1').map((n) => `${n.Message.To}/${n.Message.Cause}/${n.Folded ?? 0}`)).toEqual([
+      'ACTIVE/silent/0',
+      'NORMAL/clear/0',
+      'ACTIVE/silent/0',
+      'ACTIVE/threshold/1',
     ]);
   });
 

@@ -292,6 +292,8 @@ const plannedArb = fc.oneof(
       kind: fc.constant('reading' as const),
       inClear: fc.boolean(),
       event: fc.option(severities, { nil: undefined }),
+      // A reading's own time (its timestamp) this long before its arrival: transitions carry it, silence counts from arrival.
+      stampedBefore: fc.option(fc.integer({ min: 0, max: 3_000 }), { nil: undefined }),
     }),
   },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('tick' as const) }) },
@@ -319,7 +321,10 @@ const stepsArb = fc.array(
 
 /** Turns a planned step into an input at its time; a snooze to 'same' re-uses the current end, to provoke that refusal. */
 function inputOf(planned: Exclude<Planned, { kind: 'profile' }>, at: number, alarm: Alarm): AlarmInput {
-  if (planned.kind === 'reading') return reading(at - T0, planned.inClear, planned.event);
+  if (planned.kind === 'reading') {
+    const input = reading(at - T0, planned.inClear, planned.event) as Extract<AlarmInput, { kind: 'reading' }>;
+    return planned.stampedBefore === undefined ? input : { ...input, at: at - planned.stampedBefore, arrival: at };
+  }
   if (planned.kind === 'tick') return { kind: 'tick', at };
   const until = planned.until === 'same' ? (alarm.until ?? at + 1_000) : planned.until === undefined ? undefined : at + planned.until;
   return {
@@ -351,7 +356,7 @@ function runBoth(initial: AlarmRules, planned: readonly { delta: number; planned
       continue;
     }
     const input = inputOf(p, at, alarm);
-    if (input.kind === 'reading') lastReadingAt = input.at;
+    if (input.kind === 'reading') lastReadingAt = input.arrival ?? input.at;
     const before = structuredClone(alarm);
     const modelBefore = model.view();
     const step = stepAlarm(deepFreeze(alarm), rules, input);

@@ -9,6 +9,7 @@ import {
   notificationOf,
   parseEntry,
   renotifyEntry,
+  transitionEntries,
   transitionEntry,
 } from '../../../lambda/core/outbox.ts';
 
@@ -93,5 +94,30 @@ describe('outbox entries', () => {
 
   it('text this code did not write is not an entry', () => {
     for (const text of ['not json', '[]', 'null', '{"Type":"transition"}', '{"PrinterId":"P1"}']) expect(parseEntry(text)).toBeUndefined();
+  });
+});
+
+describe('the transitions of one write, notified as a group', () => {
+  const notified = (entries: readonly string[]) => entries.flatMap((json) => notificationOf(parseEntry(json)!) ?? []);
+  it('notifies only the last notifiable one, saying how many it stands for; every one is still recorded', () => {
+    const made = [
+      t('NORMAL', 'ACTIVE', 'threshold', 1),
+      t('ACTIVE', 'ACKNOWLEDGED', 'acknowledge', 2),
+      t('ACKNOWLEDGED', 'NORMAL', 'clear', 3),
+      t('NORMAL', 'ACTIVE', 'threshold', 4),
+      t('ACTIVE', 'SNOOZE_DISABLED', 'snooze', 5),
+    ];
+    const entries = transitionEntries('P1', made);
+    expect(entries.map((json) => historyItemOf(parseEntry(json)!)?.item)).toEqual(made.map((x) => ({ ...payload(x), Type: 'transition' })));
+    expect(notified(entries)).toEqual([
+      { Subject: '[major] P1 alarm ACTIVE (threshold) [after 2 more changes]', Message: payload(made[3]!), Folded: 2 },
+    ]);
+  });
+
+  it('a lone notifiable transition is notified as before, and entries written before grouping still notify', () => {
+    const one = t('NORMAL', 'ACTIVE', 'threshold');
+    expect(notified(transitionEntries('P1', [one]))).toEqual([{ Subject: '[major] P1 alarm ACTIVE (threshold)', Message: payload(one) }]);
+    expect(notified([transitionEntry('P1', one)])).toEqual(notified(transitionEntries('P1', [one])));
+    expect(notified(transitionEntries('P1', [t('ACTIVE', 'NORMAL', 'reset')]))).toEqual([]);
   });
 });

@@ -138,6 +138,7 @@ const FULL = {
   Latch: true,
   SilenceSeconds: 300,
   RenotifyMinutes: 15,
+  NotifyMinIntervalSeconds: 300,
 };
 
 describe('checkProfiles: the extended attributes', () => {

@@ -272,17 +272,20 @@ describe('parseRules: clear condition and alarm options', () => {
     expect(reasons({ ...base, Clear: clear })).toEqual([reason]);
   });
 
-  it('reads ClearAfter, Latch, SilenceSeconds and RenotifyMinutes', () => {
-    expect(rules({ ...ORIGINAL, ClearAfter: 3, Latch: true, SilenceSeconds: 60, RenotifyMinutes: 5 })).toMatchObject({
+  it('reads ClearAfter, Latch, SilenceSeconds, RenotifyMinutes and NotifyMinIntervalSeconds', () => {
+    const item = { ...ORIGINAL, ClearAfter: 3, Latch: true, SilenceSeconds: 60, RenotifyMinutes: 5, NotifyMinIntervalSeconds: 1 };
+    expect(rules(item)).toMatchObject({
       clearAfter: 3,
       latch: true,
       silenceMs: 60_000,
       renotifyMs: 300_000,
+      notifyMinIntervalMs: 1000,
     });
     const defaults = rules(ORIGINAL);
     expect(defaults).toMatchObject({ clearAfter: 1, latch: false });
     expect(defaults).not.toHaveProperty('silenceMs');
     expect(defaults).not.toHaveProperty('renotifyMs');
+    expect(defaults).not.toHaveProperty('notifyMinIntervalMs');
   });
 
   it.each([
@@ -292,6 +295,8 @@ describe('parseRules: clear condition and alarm options', () => {
     [{ SilenceSeconds: 90.5 }, 'SilenceSeconds must be an integer >= 60, got 90.5'],
     [{ RenotifyMinutes: 4 }, 'RenotifyMinutes must be an integer >= 5, got 4'],
     [{ RenotifyMinutes: null }, 'RenotifyMinutes must be an integer >= 5, got null'],
+    [{ NotifyMinIntervalSeconds: 0 }, 'NotifyMinIntervalSeconds must be an integer >= 1, got 0'],
+    [{ NotifyMinIntervalSeconds: '60' }, 'NotifyMinIntervalSeconds must be an integer >= 1, got "60"'],
   ])('refuses %j', (field, reason) => {
     expect(reasons({ ...ORIGINAL, ...field })).toEqual([reason]);
   });
@@ -328,6 +333,7 @@ describe('fleet defaults', () => {
       'Latch',
       'SilenceSeconds',
       'RenotifyMinutes',
+      'NotifyMinIntervalSeconds',
       'Enrol',
     ]);
   });
