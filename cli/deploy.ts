@@ -3,6 +3,7 @@
  * only when they all pass, `cdk deploy --outputs-file cdk-outputs.json` with
  * the same arguments, so that the CLIs find the deployed stack afterwards.
  */
+import { TWIN_ENV } from '../twin/locate.ts';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { CliError, runCli } from './kit.ts';
@@ -15,7 +16,7 @@ const spec = {
   usage: 'npm run deploy -- [-c KEY=VALUE ...] [cdk deploy options]',
   summary:
     'Runs npm run preflight for the mode the -c options give and stops with one line per finding when any check fails; ' +
-    'otherwise runs cdk deploy --outputs-file cdk-outputs.json with the same arguments.',
+    `otherwise runs cdk deploy --outputs-file cdk-outputs.json with the same arguments. The IAM check starts a twin of its own, so no running twin (${TWIN_ENV}) is used.`,
   options: {},
   help: {},
   allowPositionals: true,
