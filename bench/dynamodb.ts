@@ -79,6 +79,7 @@ const DATA_COMMANDS = new Set([
   'ScanCommand',
   'BatchGetItemCommand',
   'BatchWriteItemCommand',
+  'TransactWriteItemsCommand',
 ]);
 
 /** Adds consumed capacity to the read or write total (dynalite reports only `CapacityUnits`). */
