@@ -344,7 +344,12 @@ export function readmeSection(r: Results): string {
       '',
     );
   const checks = checkTargets(r);
+  const runs = Object.entries(r)
+    .filter(([, v]) => v !== undefined)
+    .map(([name, v]) => `${name} ${v!.context.machine.date.slice(0, 10)} (load ${v!.context.loadAverage.start.toFixed(1)})`);
   out.push(
+    `Sections are rerun one at a time (\`--only\`); when each ran, with the 1-minute load average on 2 cores: ${runs.join(', ')}.`,
+    '',
     '| target | measured | |',
     '|---|---|---|',
     ...checks.map((c) => `| ${c.target} | ${c.measured} | ${verdict(c)} |`),
