@@ -79,18 +79,26 @@ export function checkTargets(r: Results): TargetCheck[] {
     const sdkOnly = b.variants.find((v) => v.name === 'sdk-only');
     const target = `Cold module load <= ${BUNDLE.maxLoadVsSdkOnly}x a handler that imports only the SDK clients the detector imports at load`;
     if (sdkOnly && b.ratio.importVsSdkOnly !== undefined) {
-      const ratio = b.ratio.importVsSdkOnly;
+      // The medians' own ratio, not the rounded one in the JSON: a load at 1.204x must not read as 1.2x and pass.
+      const ratio = detector.importMs / sdkOnly.importMs;
+      const met = ratio <= BUNDLE.maxLoadVsSdkOnly;
       checks.push({
         target,
         measured:
-          `${detector.importMs} ms vs ${sdkOnly.importMs} ms = ${ratio}x (${(b.sdkOnlyImports ?? []).join(', ')}; ` +
+          `${detector.importMs} ms vs ${sdkOnly.importMs} ms = ${fmt(ratio, 3)}x (${(b.sdkOnlyImports ?? []).join(', ')}; ` +
           `whole process to ready: ${fmt(detector.readyMs / sdkOnly.readyMs, 2)}x; an empty handler: ${empty.importMs} ms)`,
-        met: ratio <= BUNDLE.maxLoadVsSdkOnly,
-        ...(ratio > BUNDLE.maxLoadVsSdkOnly
-          ? {
-              why: `our own code (Powertools, the detector, the alarm layer) adds ${fmt(detector.importMs - sdkOnly.importMs, 1)} ms to the SDK's ${sdkOnly.importMs} ms`,
-            }
-          : {}),
+        met,
+        ...(met
+          ? {}
+          : {
+              why:
+                `the detector adds ${fmt(detector.importMs - sdkOnly.importMs, 1)} ms to the SDK client's ${sdkOnly.importMs} ms: its other SDK imports at load ` +
+                `(${(b.sdkOtherImports ?? []).join(', ') || 'none'}), Powertools and our own code (largest inputs: ` +
+                `${b.topInputs
+                  .slice(0, 3)
+                  .map((i) => `${i.path} ${i.kb} KB`)
+                  .join(', ')})`,
+            }),
       });
     } else checks.push({ target, measured: 'not measured (bundle.json has no SDK-only handler: rerun `--only bundle`)', met: undefined });
   }

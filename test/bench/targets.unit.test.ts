@@ -69,10 +69,14 @@ describe("the per-reading section's targets", () => {
       fc.property(fc.double({ min: 0.05, max: 5, noNaN: true }), fc.double({ min: 0.05, max: 5, noNaN: true }), (ours, bare) => {
         const p = perReading(ours, bare);
         const check = cpuCheck(p);
-        expect(check.met).toBe(p.rows[0]!.ratio.cpuVsBareUpdate! <= HANDLER_CPU.maxRatio);
+        expect(check.met).toBe(ours / bare <= HANDLER_CPU.maxRatio);
         expect(check.why !== undefined).toBe(!check.met);
       }),
     );
+  });
+
+  it('miss the CPU target just above 1.5x, whatever the rounded ratio in the JSON says', () => {
+    expect(cpuCheck(perReading(0.7522, 0.5)).met).toBe(false);
   });
 
   it('leave the CPU target pending without a bare UpdateItem at the target fleet size', () => {
@@ -116,9 +120,14 @@ describe("the bundle section's cold-load target", () => {
     fc.assert(
       fc.property(fc.double({ min: 10, max: 500, noNaN: true }), fc.double({ min: 10, max: 500, noNaN: true }), (detector, sdkOnly) => {
         const b = bundle(detector, sdkOnly);
-        expect(coldLoad(b).met).toBe(b.ratio.importVsSdkOnly! <= BUNDLE.maxLoadVsSdkOnly);
+        expect(coldLoad(b).met).toBe(detector / sdkOnly <= BUNDLE.maxLoadVsSdkOnly);
       }),
     );
+  });
+
+  it('is missed just above the limit, whatever the rounded ratio in the JSON says', () => {
+    expect(coldLoad(bundle(120.4, 100)).met).toBe(false);
+    expect(coldLoad(bundle(120, 100)).met).toBe(true);
   });
 
   it('is pending for results without the SDK-only handler', () => {
