@@ -94,27 +94,43 @@ export function buildFleet(form: ProfileForm, printers: number, perPrinter: numb
   return { form, profiles, printers, priming, readings, expectedEvents };
 }
 
-/** Counts requests per table (a BatchGetItem once per table it reads). */
-function tableCounter(client: DynamoDBClient) {
+/** The tables one request names: its own, a batch's, or every item's of a transaction. */
+function tablesOf(input: {
+  TableName?: string;
+  RequestItems?: Record<string, unknown>;
+  TransactItems?: Record<string, { TableName?: string }>[];
+}) {
+  if (input.TableName) return [input.TableName];
+  if (input.TransactItems)
+    return [...new Set(input.TransactItems.flatMap((item) => Object.values(item).map((op) => op.TableName ?? '')))].filter(Boolean);
+  return Object.keys(input.RequestItems ?? {});
+}
+
+/**
+ * Counts requests per table (a request once per table it names) and, for `history`, the requests that write it
+ * together with `profiles` (one request: a transaction) and those that write it apart.
+ */
+function tableCounter(client: DynamoDBClient, names: { readonly profiles: string; readonly history: string }) {
   let counts: Record<string, number> = {};
+  let history = { withProfile: 0, apart: 0 };
   client.middlewareStack.add(
     (next) => async (args) => {
-      const input = args.input as {
-        TableName?: string;
-        RequestItems?: Record<string, unknown>;
-        TransactItems?: Record<string, { TableName?: string }>[];
-      };
-      const transact = (input.TransactItems ?? []).flatMap((item) => Object.values(item).map((op) => op.TableName ?? ''));
-      for (const table of new Set(input.TableName ? [input.TableName] : [...Object.keys(input.RequestItems ?? {}), ...transact]))
-        counts[table] = (counts[table] ?? 0) + 1;
+      const tables = tablesOf(args.input as Parameters<typeof tablesOf>[0]);
+      for (const table of tables) counts[table] = (counts[table] ?? 0) + 1;
+      if (tables.includes(names.history)) {
+        if (tables.includes(names.profiles)) history.withProfile += 1;
+        else history.apart += 1;
+      }
       return next(args);
     },
     { step: 'initialize', name: 'benchCountTables' },
   );
   return {
     counts: () => ({ ...counts }),
+    history: () => ({ ...history }),
     reset: () => {
       counts = {};
+      history = { withProfile: 0, apart: 0 };
     },
   };
 }
@@ -142,6 +158,8 @@ export interface ReadingRun {
   readonly primingSeconds: number;
   readonly measured: RequestCounts;
   readonly measuredByTable: { readonly profiles: number; readonly history: number };
+  /** Requests that wrote history: in the same request as the profile (a transaction), or apart. */
+  readonly historyWrites: { readonly withProfile: number; readonly apart: number };
   readonly events: number;
   readonly transitions: number;
   readonly notifications: number;
@@ -176,7 +194,7 @@ export async function runReadings(endpoint: string, fleet: FleetUnderTest, label
   );
   const iotData = new IoTDataPlaneClient({ ...LOCAL_AWS, endpoint: server.endpoint });
   const counting = countingClient(endpoint, { create: createDynamoDbClient });
-  const tables = tableCounter(counting.client);
+  const tables = tableCounter(counting.client, { profiles: tableName, history: eventsTableName });
   const handler = createHandler({
     config: {
       tableName,
@@ -225,7 +243,7 @@ export async function runReadings(endpoint: string, fleet: FleetUnderTest, label
     const started = performance.now();
     await send(fleet.readings);
     const seconds = (performance.now() - started) / 1000;
-    return { priming, seconds, measured: counting.counts(), byTable: tables.counts() };
+    return { priming, seconds, measured: counting.counts(), byTable: tables.counts(), history: tables.history() };
   });
   counting.client.destroy();
   iotData.destroy();
@@ -243,6 +261,7 @@ export async function runReadings(endpoint: string, fleet: FleetUnderTest, label
     primingSeconds: result.priming.seconds,
     measured: result.measured,
     measuredByTable: { profiles: result.byTable[tableName] ?? 0, history: result.byTable[eventsTableName] ?? 0 },
+    historyWrites: result.history,
     ...seen,
     failures,
     latenciesMs: [...latenciesMs],
@@ -258,6 +277,8 @@ export interface ReadingRow {
   readonly requestsPerReading: number;
   readonly requestsPerReadingByCommand: Record<string, number>;
   readonly requestsPerReadingByTable: { readonly profiles: number; readonly history: number };
+  /** Per reading, requests that wrote history in the profile's request and requests that wrote it apart. */
+  readonly historyWritesPerReading: { readonly withProfile: number; readonly apart: number };
   /** Reads per printer in a fresh container (while priming): the measured readings then read nothing. */
   readonly readsPerPrinter: number;
   /** The same with the container's read of each printer spread over {@link READS_AMORTISED_OVER} readings. */
@@ -291,6 +312,10 @@ function summarise(runs: readonly ReadingRun[], fleet: FleetUnderTest): ReadingR
     requestsPerReadingByTable: {
       profiles: m((r) => r.measuredByTable.profiles / r.readings),
       history: m((r) => r.measuredByTable.history / r.readings),
+    },
+    historyWritesPerReading: {
+      withProfile: m((r) => r.historyWrites.withProfile / r.readings),
+      apart: m((r) => r.historyWrites.apart / r.readings),
     },
     readsPerPrinter: m((r) => reads(r.priming) / r.fleetSize, 3),
     requestsPerReadingWithRead: m((r) => r.measured.total / r.readings + reads(r.priming) / r.fleetSize / READS_AMORTISED_OVER),

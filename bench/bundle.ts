@@ -2,10 +2,10 @@
  * The bundle figures of README, "Performance": the detector bundled exactly
  * as the stack bundles it (the shared {@link DETECTOR_BUNDLE} settings and
  * {@link DETECTOR_EXTERNALS}), its size, and its cold module-load time, with
- * the function's environment as deployed, in fresh Node processes next to an
- * empty handler bundled the same way (and to a handler that only loads the
- * two AWS SDK clients, and to one that only loads the DynamoDB client, to show
- * where the time goes).
+ * the function's environment as deployed, in fresh Node processes next to a
+ * handler that imports only the SDK clients the detector's bundle imports at
+ * load and creates them (the baseline of the cold-load target), and
+ * next to an empty handler (to show what the SDK itself costs).
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -23,7 +23,7 @@ import { median, round } from './stats.ts';
 const run = promisify(execFile);
 
 export interface BundleVariant {
-  readonly name: 'detector' | 'empty' | 'sdk-clients-only' | 'dynamodb-client-only';
+  readonly name: 'detector' | 'sdk-only' | 'empty';
   readonly file: string;
   readonly bytes: number;
   readonly gzipBytes: number;
@@ -42,12 +42,17 @@ export interface BundleResult {
   readonly sourceMapKb: number;
   /** The synthesized stack's asset (cdk.out), when a synth has run. */
   readonly cdkAsset?: { readonly path: string; readonly kb: number };
+  /** SDK client packages the detector's bundle imports at load (the SDK-only handler imports exactly these). */
+  readonly sdkOnlyImports?: readonly string[];
+  /** Other SDK packages it imports at load (utilities): counted on the detector's side. */
+  readonly sdkOtherImports?: readonly string[];
+  /** SDK packages the detector's bundle imports on first use (`import()`), outside its cold load. */
+  readonly sdkLazyImports?: readonly string[];
   readonly ratio: {
     readonly importVsEmpty: number;
     readonly readyVsEmpty: number;
-    readonly importVsSdkOnly: number;
-    /** Against a handler that only loads the DynamoDB client: the floor of any handler that calls DynamoDB. */
-    readonly importVsDynamoDbOnly?: number;
+    /** The cold-load target's ratio: against the SDK-only handler. */
+    readonly importVsSdkOnly?: number;
   };
   /** Largest inputs of the detector bundle, KB. */
   readonly topInputs: { readonly path: string; readonly kb: number }[];
@@ -61,18 +66,33 @@ const SHARED = {
 };
 
 const EMPTY_HANDLER = `export const handler = async () => ({});\n`;
-const SDK_ONLY_HANDLER = `import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
-const dynamoDb = new DynamoDBClient({});
-const iotData = new IoTDataPlaneClient({});
-export const handler = async () => ({ clients: [dynamoDb, iotData].length });
-`;
+/** The client class of each SDK client package, for the SDK-only handler to create as the detector does at init. */
+const SDK_CLIENT_CLASS: Readonly<Record<string, string>> = {
+  '@aws-sdk/client-dynamodb': 'DynamoDBClient',
+  '@aws-sdk/client-iot-data-plane': 'IoTDataPlaneClient',
+  '@aws-sdk/client-sns': 'SNSClient',
+  '@aws-sdk/client-iot': 'IoTClient',
+};
 
-/** The DynamoDB client alone: what any handler that reads or writes the table loads before its first invocation. */
-const DYNAMODB_ONLY_HANDLER = `import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-const dynamoDb = new DynamoDBClient({});
-export const handler = async () => ({ clients: [dynamoDb].length });
-`;
+/**
+ * A handler that imports only `packages` (the SDK clients the detector imports at load) and creates a client of each
+ * client package at module scope, as the detector creates its DynamoDB client: any handler that calls those services
+ * loads at least this much, so it is the floor the cold-load target is measured against.
+ */
+export function sdkOnlyHandler(packages: readonly string[]): string {
+  const lines = packages.map((pkg, i) => `import * as sdk${i} from '${pkg}';`);
+  const made = packages.map((pkg, i) => (SDK_CLIENT_CLASS[pkg] ? `new sdk${i}.${SDK_CLIENT_CLASS[pkg]}({})` : `sdk${i}`));
+  return `${lines.join('\n')}\nconst loaded = [${made.join(', ')}];\nexport const handler = async () => ({ loaded: loaded.length });\n`;
+}
+
+/** SDK packages an output imports, at load (`import` statements) and on first use (`import()`). */
+function sdkImports(metafile: Metafile | undefined): { atLoad: string[]; lazy: string[] } {
+  const output = metafile ? Object.entries(metafile.outputs).find(([file]) => file.endsWith('.mjs'))?.[1] : undefined;
+  const sdk = (output?.imports ?? []).filter((i) => i.external && i.path.startsWith('@aws-sdk/'));
+  const atLoad = [...new Set(sdk.filter((i) => i.kind === 'import-statement').map((i) => i.path))].sort();
+  const lazy = [...new Set(sdk.filter((i) => i.kind === 'dynamic-import').map((i) => i.path))].filter((p) => !atLoad.includes(p)).sort();
+  return { atLoad, lazy };
+}
 
 /** The child: imports the bundle and reports, from inside, how long the import took. */
 const CHILD = `
@@ -126,20 +146,23 @@ export async function bundleBench(options: { spawns: number; progress?: (line: s
   const sources = join(BENCH_BUILD_DIR, 'sources');
   await mkdir(sources, { recursive: true });
   await writeFile(join(sources, 'empty.mjs'), EMPTY_HANDLER);
-  await writeFile(join(sources, 'sdk-clients-only.mjs'), SDK_ONLY_HANDLER);
-  await writeFile(join(sources, 'dynamodb-client-only.mjs'), DYNAMODB_ONLY_HANDLER);
 
   const metafile: { value?: Metafile } = {};
+  const detector = await bundleTo('detector', {
+    ...SHARED,
+    entryPoints: [DETECTOR_ENTRY],
+    metafile: true,
+    plugins: [captureMetafile(metafile)],
+  });
+  const imports = sdkImports(metafile.value);
+  // The baseline imports the SDK *clients* the detector imports at load; other SDK packages (util-dynamodb) count as ours.
+  const clients = imports.atLoad.filter((pkg) => pkg.startsWith('@aws-sdk/client-'));
+  if (clients.length === 0) throw new Error('the detector bundle imports no SDK client at load: the SDK-only baseline would be empty');
+  await writeFile(join(sources, 'sdk-only.mjs'), sdkOnlyHandler(clients));
   const files = {
-    detector: await bundleTo('detector', {
-      ...SHARED,
-      entryPoints: [DETECTOR_ENTRY],
-      metafile: true,
-      plugins: [captureMetafile(metafile)],
-    }),
+    detector,
+    'sdk-only': await bundleTo('sdk-only', { ...SHARED, entryPoints: [join(sources, 'sdk-only.mjs')] }),
     empty: await bundleTo('empty', { ...SHARED, entryPoints: [join(sources, 'empty.mjs')] }),
-    'sdk-clients-only': await bundleTo('sdk-clients-only', { ...SHARED, entryPoints: [join(sources, 'sdk-clients-only.mjs')] }),
-    'dynamodb-client-only': await bundleTo('dynamodb-client-only', { ...SHARED, entryPoints: [join(sources, 'dynamodb-client-only.mjs')] }),
   } as const;
   const names = Object.keys(files) as (keyof typeof files)[];
 
@@ -165,7 +188,6 @@ export async function bundleBench(options: { spawns: number; progress?: (line: s
     };
   });
   const by = (name: BundleVariant['name']) => variants.find((v) => v.name === name)!;
-  const detector = by('detector');
   const mapFile = `${files.detector}.map`;
   const inputs = Object.entries(
     metafile.value?.outputs[Object.keys(metafile.value.outputs).find((k) => k.endsWith('.mjs')) ?? '']?.inputs ?? {},
@@ -179,14 +201,16 @@ export async function bundleBench(options: { spawns: number; progress?: (line: s
     spawns: options.spawns,
     node: process.version,
     variants,
-    detectorKb: round(detector.bytes / 1024, 1),
+    sdkOnlyImports: clients,
+    sdkOtherImports: imports.atLoad.filter((pkg) => !clients.includes(pkg)),
+    sdkLazyImports: imports.lazy,
+    detectorKb: round(by('detector').bytes / 1024, 1),
     sourceMapKb: existsSync(mapFile) ? round(statSync(mapFile).size / 1024, 1) : 0,
     ...(asset ? { cdkAsset: asset } : {}),
     ratio: {
-      importVsEmpty: round(detector.importMs / by('empty').importMs, 1),
-      readyVsEmpty: round(detector.readyMs / by('empty').readyMs, 2),
-      importVsSdkOnly: round(detector.importMs / by('sdk-clients-only').importMs, 2),
-      importVsDynamoDbOnly: round(detector.importMs / by('dynamodb-client-only').importMs, 2),
+      importVsEmpty: round(by('detector').importMs / by('empty').importMs, 1),
+      readyVsEmpty: round(by('detector').readyMs / by('empty').readyMs, 2),
+      importVsSdkOnly: round(by('detector').importMs / by('sdk-only').importMs, 2),
     },
     topInputs: inputs,
   };

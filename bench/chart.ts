@@ -4,6 +4,7 @@
  * handler next to the original's access pattern.
  */
 import type { PerReadingResult } from './per-reading.ts';
+import { REQUESTS_PER_READING } from './targets.ts';
 
 interface Series {
   readonly label: string;
@@ -111,7 +112,7 @@ export function fleetChart(result: PerReadingResult, caption: string): string {
         yLabel: 'requests per reading',
         log: false,
         series: series((d) => d.requestsPerReading),
-        target: { y: 1.05, label: 'target ≤ 1.05' },
+        target: { y: REQUESTS_PER_READING.max, label: `target ≤ ${REQUESTS_PER_READING.max}` },
       },
       0,
       xs,

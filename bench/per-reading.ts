@@ -12,12 +12,15 @@ import { PREDICTION_TOPIC, SERVICE_NAME, type ReadingPayload } from '../contract
 import { LOCAL_AWS, localDynamoDbClient } from '../twin/dynamodb.ts';
 import { startIotDataServer } from '../twin/iot-data-server.ts';
 import { countingClient, createTable, dropTable, processCpuMs, type RequestCounts } from './dynamodb.ts';
+import { createBareUpdateHandler } from './bare-update.ts';
 import { createOriginalHandler } from './original.ts';
 import { withMutedStdout } from './output.ts';
 import { median, round } from './stats.ts';
+import { HANDLER_CPU } from './targets.ts';
 import { batchWrite, generateWorkload, profileItem, type Workload } from './workload.ts';
 
-export type Design = 'ours' | 'original';
+/** `bare-update`: one bare UpdateItem per reading, same client (the handler-cost baseline, `bare-update.ts`). */
+export type Design = 'ours' | 'original' | 'bare-update';
 
 /** Fleets this large use `largeRuns`. */
 export const LARGE_FLEET = 10_000;
@@ -94,6 +97,12 @@ export async function runPerReading(config: PerReadingConfig): Promise<PerReadin
     processReading = async (reading) => {
       const result = await handler(reading, { awsRequestId: randomUUID() });
       outcomes[result.outcome] = (outcomes[result.outcome] ?? 0) + 1;
+    };
+  } else if (design === 'bare-update') {
+    const update = createBareUpdateHandler({ dynamoDb: counting.client, tableName });
+    processReading = async (reading) => {
+      await update(reading);
+      outcomes['applied'] = (outcomes['applied'] ?? 0) + 1;
     };
   } else {
     const handler = createOriginalHandler({ dynamoDb: counting.client, iotData, tableName, predictionTopic: PREDICTION_TOPIC });
@@ -193,6 +202,8 @@ export interface PerReadingRow {
   readonly fleetSize: number;
   readonly ours: DesignSummary;
   readonly original: DesignSummary;
+  /** One bare UpdateItem per reading, same client, same run: at {@link HANDLER_CPU}'s fleet size only. */
+  readonly bareUpdate: DesignSummary | null;
   /** ours / original, per figure. */
   readonly ratio: {
     readonly requestsPerReading: number;
@@ -202,6 +213,8 @@ export interface PerReadingRow {
     readonly readingsPerSecondRange: readonly [number, number];
     /** Original ÷ ours, CPU per reading of both processes together (bench + dynalite): machine-load independent. */
     readonly cpuPerReading: number | null;
+    /** Ours ÷ the bare UpdateItem, CPU per reading of the bench process only (dynalite runs in its own process). */
+    readonly cpuVsBareUpdate: number | null;
   };
 }
 
@@ -219,67 +232,30 @@ export interface PerReadingResult {
 
 function summarise(runs: PerReadingRun[], fleetSize: number): DesignSummary {
   const m = (pick: (r: PerReadingRun) => number) => median(runs.map(pick));
+  const md = (digits: number, pick: (r: PerReadingRun) => number) => round(m(pick), digits);
   const commands = new Set(runs.flatMap((r) => Object.keys(r.requests.byCommand)));
   const first = runs[0]!;
   return {
     readings: first.readings,
     readingsPerPrinter: round(first.readings / fleetSize, 2),
-    readingsPerSecond: round(
-      m((r) => r.readingsPerSecond),
-      1,
-    ),
-    requestsPerReading: round(
-      m((r) => r.requestsPerReading),
-      4,
-    ),
+    readingsPerSecond: md(1, (r) => r.readingsPerSecond),
+    requestsPerReading: md(4, (r) => r.requestsPerReading),
     requestsPerReadingByCommand: Object.fromEntries(
-      [...commands].sort().map((c) => [
-        c.replace(/Command$/, ''),
-        round(
-          m((r) => (r.requests.byCommand[c] ?? 0) / r.readings),
-          4,
-        ),
-      ]),
+      [...commands].sort().map((c) => [c.replace(/Command$/, ''), md(4, (r) => (r.requests.byCommand[c] ?? 0) / r.readings)]),
     ),
-    itemsReadPerReading: round(
-      m((r) => r.itemsReadPerReading),
-      3,
-    ),
-    readCapacityUnitsPerReading: round(
-      m((r) => r.readCapacityUnitsPerReading),
-      3,
-    ),
-    writeCapacityUnitsPerReading: round(
-      m((r) => r.writeCapacityUnitsPerReading),
-      3,
-    ),
-    eventsPerReading: round(
-      m((r) => r.eventsPublished / r.readings),
-      4,
-    ),
+    itemsReadPerReading: md(3, (r) => r.itemsReadPerReading),
+    readCapacityUnitsPerReading: md(3, (r) => r.readCapacityUnitsPerReading),
+    writeCapacityUnitsPerReading: md(3, (r) => r.writeCapacityUnitsPerReading),
+    eventsPerReading: md(4, (r) => r.eventsPublished / r.readings),
     eventsPublished: m((r) => r.eventsPublished),
     eventsExpected: first.eventsExpected,
     failures: Math.max(...runs.map((r) => r.failures)),
-    logBytesPerReading: round(
-      m((r) => r.logBytesPerReading),
-      1,
-    ),
+    logBytesPerReading: md(1, (r) => r.logBytesPerReading),
     cpuMsPerReading: {
-      handler: round(
-        m((r) => r.cpuMsPerReading.handler),
-        3,
-      ),
-      dynamoDb: runs.every((r) => r.cpuMsPerReading.dynamoDb !== undefined)
-        ? round(
-            m((r) => r.cpuMsPerReading.dynamoDb!),
-            3,
-          )
-        : null,
+      handler: md(3, (r) => r.cpuMsPerReading.handler),
+      dynamoDb: runs.every((r) => r.cpuMsPerReading.dynamoDb !== undefined) ? md(3, (r) => r.cpuMsPerReading.dynamoDb!) : null,
     },
-    secondsPerRun: round(
-      m((r) => r.seconds),
-      2,
-    ),
+    secondsPerRun: md(2, (r) => r.seconds),
   };
 }
 
@@ -294,6 +270,8 @@ export interface PerReadingBenchOptions {
   readonly largeRuns?: number;
   readonly concurrency?: number;
   readonly dynamoDbPid?: number;
+  /** Fleet size at which the bare UpdateItem runs beside the designs. @default the handler-cost target's */
+  readonly handlerCpuFleetSize?: number;
   /** A discarded warm-up run per design first (JIT). @default true */
   readonly warmUp?: boolean;
   readonly progress?: (line: string) => void;
@@ -306,7 +284,7 @@ export async function perReadingBench(options: PerReadingBenchOptions): Promise<
   const concurrency = options.concurrency ?? 16;
   // Warm-up, discarded: JIT-compiles the handler, the SDK and the original model before anything is timed.
   const warmUp = generateWorkload(100, 10, 99);
-  for (const design of options.warmUp === false ? [] : (['ours', 'original'] as const)) {
+  for (const design of options.warmUp === false ? [] : (['ours', 'bare-update', 'original'] as const)) {
     await runPerReading({
       endpoint: options.endpoint,
       design,
@@ -322,12 +300,14 @@ export async function perReadingBench(options: PerReadingBenchOptions): Promise<
       workload.readings.length,
       Math.max(Math.min(fleetSize, 30), Math.floor(options.originalItemsScannedBudget / fleetSize)),
     );
-    const ours: PerReadingRun[] = [];
-    const original: PerReadingRun[] = [];
+    const byDesign: Record<Design, PerReadingRun[]> = { ours: [], original: [], 'bare-update': [] };
+    const { ours, original } = byDesign;
     const runs = fleetSize >= LARGE_FLEET ? (options.largeRuns ?? options.runs) : options.runs;
+    // At the handler-cost fleet size the bare UpdateItem runs too, between the two designs in every run (side by side).
+    const withBare = fleetSize === (options.handlerCpuFleetSize ?? HANDLER_CPU.fleetSize);
     for (let run = 1; run <= runs; run += 1) {
-      const designs: Design[] = run % 2 === 1 ? ['ours', 'original'] : ['original', 'ours'];
-      for (const design of designs) {
+      const order: Design[] = withBare ? ['ours', 'bare-update', 'original'] : ['ours', 'original'];
+      for (const design of run % 2 === 1 ? order : [...order].reverse()) {
         const result = await runPerReading({
           endpoint: options.endpoint,
           design,
@@ -337,21 +317,24 @@ export async function perReadingBench(options: PerReadingBenchOptions): Promise<
           ...(options.dynamoDbPid === undefined ? {} : { dynamoDbPid: options.dynamoDbPid }),
           ...(design === 'original' ? { maxReadings: originalReadings } : {}),
         });
-        (design === 'ours' ? ours : original).push(result);
+        byDesign[design].push(result);
         rawRuns.push(result);
         options.progress?.(
-          `  ${String(fleetSize).padStart(6)} printers  ${design.padEnd(8)} run ${run}: ${result.readings} readings, ` +
+          `  ${String(fleetSize).padStart(6)} printers  ${design.padEnd(11)} run ${run}: ${result.readings} readings, ` +
             `${result.readingsPerSecond.toFixed(1)} readings/s, ${result.requestsPerReading.toFixed(4)} requests/reading, ` +
-            `${result.itemsReadPerReading.toFixed(result.itemsReadPerReading < 10 ? 3 : 0)} items read/reading`,
+            `${result.itemsReadPerReading.toFixed(result.itemsReadPerReading < 10 ? 3 : 0)} items read/reading, ` +
+            `${result.cpuMsPerReading.handler.toFixed(3)} ms CPU/reading (bench process)`,
         );
       }
     }
     const o = summarise(ours, fleetSize);
     const g = summarise(original, fleetSize);
+    const bare = withBare ? summarise(byDesign['bare-update'], fleetSize) : null;
     rows.push({
       fleetSize,
       ours: o,
       original: g,
+      bareUpdate: bare,
       ratio: {
         requestsPerReading: round(o.requestsPerReading / g.requestsPerReading, 3),
         itemsReadPerReading: round(o.itemsReadPerReading / g.itemsReadPerReading, 5),
@@ -364,6 +347,7 @@ export async function perReadingBench(options: PerReadingBenchOptions): Promise<
           o.cpuMsPerReading.dynamoDb === null || g.cpuMsPerReading.dynamoDb === null
             ? null
             : round((g.cpuMsPerReading.handler + g.cpuMsPerReading.dynamoDb) / (o.cpuMsPerReading.handler + o.cpuMsPerReading.dynamoDb), 1),
+        cpuVsBareUpdate: bare ? round(o.cpuMsPerReading.handler / bare.cpuMsPerReading.handler, 2) : null,
       },
     });
   }

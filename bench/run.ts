@@ -234,7 +234,9 @@ async function main(): Promise<void> {
   log('');
   log('## Targets');
   for (const check of checkTargets(results)) {
-    log(`  ${check.met === undefined ? 'PENDING' : check.met ? 'MET    ' : 'MISSED '} ${check.target}: ${check.measured}`);
+    log(
+      `  ${check.reported ? 'INFO   ' : check.met === undefined ? 'PENDING' : check.met ? 'MET    ' : 'MISSED '} ${check.target}: ${check.measured}`,
+    );
   }
   log('');
   log(`summary: ${relative(process.cwd(), join(options.out, 'summary.md'))}`);

@@ -43,7 +43,20 @@ describe('per-reading bench', () => {
       originalItemsScannedBudget: 10_000,
       runs: 1,
       warmUp: false,
+      handlerCpuFleetSize: 10,
     });
+  });
+
+  it('runs a bare UpdateItem per reading beside our handler, through the same client, and compares their CPU', () => {
+    const row = result.rows[0]!;
+    expect(row.bareUpdate).toMatchObject({
+      readings: 100,
+      requestsPerReading: 1,
+      requestsPerReadingByCommand: { UpdateItem: 1 },
+      failures: 0,
+    });
+    expect(row.bareUpdate!.cpuMsPerReading.handler).toBeGreaterThan(0);
+    expect(row.ratio.cpuVsBareUpdate).toBeCloseTo(row.ours.cpuMsPerReading.handler / row.bareUpdate!.cpuMsPerReading.handler, 1);
   });
 
   it('counts one UpdateItem per reading and one GetItem per printer for our handler', () => {
