@@ -17,7 +17,6 @@ import { AWS_LIMITS } from '../contract/index.ts';
 import { isRecord } from '../common/guards.ts';
 import { DETECTOR_FUNCTION } from '../contract/index.ts';
 import type { DetectorResult } from '../lambda/app.ts';
-import type { Outcome } from '../lambda/processor.ts';
 import { JsonEvent } from './rule.ts';
 import type { DeadLetterCondition, DeadLetters } from './dead-letters.ts';
 import type { InvokerEventSink } from './invoker-events.ts';
@@ -42,31 +41,8 @@ export interface AsyncInvokerOptions {
   readonly events: InvokerEventSink;
 }
 
-/** Counters of what the invoker did since it started. */
-export interface InvokerStats {
-  /** Messages submitted or refused. */
-  readonly received: number;
-  /** Messages whose handling is over: processed, dead-lettered or refused. */
-  readonly done: number;
-  /** Messages the function processed (the invocation succeeded). */
-  readonly processed: number;
-  /** Readings per handler outcome (a batched message counts each of its readings). */
-  readonly outcomes: Readonly<Record<Outcome, number>>;
-  /** Anomaly events the function reported as published. */
-  readonly eventsPublished: number;
-  /** Invocations, retries included. */
-  readonly invocations: number;
-  /** Invocations that failed (function error, crash, timeout). */
-  readonly functionErrors: number;
-  readonly retries: number;
-  readonly deadLettered: number;
-  /** Messages refused before any invocation. */
-  readonly refused: number;
-  /** Most invocations seen running at the same time. */
-  readonly maxConcurrentInvocations: number;
-  /** Invocations running now. */
-  readonly inFlight: number;
-}
+import type { InvokerStats } from './invoker-events.ts';
+export type { InvokerStats };
 
 interface Message {
   readonly requestId: string;

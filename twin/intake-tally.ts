@@ -6,8 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { OUTCOMES, type Outcome, type OutcomeCounts } from '../lambda/processor.ts';
-import type { InvokerStats } from './async-invoker.ts';
-import type { HandledMessage, InvokerEventSink } from './invoker-events.ts';
+import type { HandledMessage, InvokerEventSink, InvokerStats } from './invoker-events.ts';
 import { Waiters } from './waiters.ts';
 
 export class IntakeTally {

@@ -4,6 +4,7 @@
  * handling is over, and each dead letter. The twin's `events` carry them.
  */
 import type { DetectorResult } from '../lambda/app.ts';
+import type { Outcome } from '../lambda/processor.ts';
 import type { DeadLetterRecord } from './dead-letters.ts';
 import type { SerializedError } from './lambda-runtime.ts';
 
@@ -43,4 +44,30 @@ export interface InvokerEvents {
 /** The part of an `EventEmitter<InvokerEvents>` the invoker uses. */
 export interface InvokerEventSink {
   emit<K extends keyof InvokerEvents>(event: K, ...args: InvokerEvents[K]): unknown;
+}
+
+/** Counters of what the invoker did since it started. */
+export interface InvokerStats {
+  /** Messages submitted or refused. */
+  readonly received: number;
+  /** Messages whose handling is over: processed, dead-lettered or refused. */
+  readonly done: number;
+  /** Messages the function processed (the invocation succeeded). */
+  readonly processed: number;
+  /** Readings per handler outcome (a batched message counts each of its readings). */
+  readonly outcomes: Readonly<Record<Outcome, number>>;
+  /** Anomaly events the function reported as published. */
+  readonly eventsPublished: number;
+  /** Invocations, retries included. */
+  readonly invocations: number;
+  /** Invocations that failed (function error, crash, timeout). */
+  readonly functionErrors: number;
+  readonly retries: number;
+  readonly deadLettered: number;
+  /** Messages refused before any invocation. */
+  readonly refused: number;
+  /** Most invocations seen running at the same time. */
+  readonly maxConcurrentInvocations: number;
+  /** Invocations running now. */
+  readonly inFlight: number;
 }
