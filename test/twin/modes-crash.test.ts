@@ -26,7 +26,7 @@ import { historyEvents, historyOf } from '../support/alarms.ts';
 import { allItems } from '../support/twin.ts';
 
 const fleet = makeModeFleet({ perKind: 2, readingsPerPrinter: 20, seed: 54 });
-/** Events the killed twin publishes first. */
+/** Events the twin publishes (awaited) before the rest of the readings is replayed and it is killed. */
 const KILL_AFTER_EVENTS = 6;
 /** Execution environments of the twin (its default concurrency): invocations in flight when it is killed. */
 const ENVIRONMENTS = 4;
@@ -72,28 +72,30 @@ describe('the twin killed with SIGKILL mid-replay and restarted on its state dir
   it('keeps every printer at the model after a prefix of its readings, and a replay with seq completes it exactly once', async () => {
     const mqttPort = await freePort();
     child = await startLocalTwin(mqttPort);
-    // Killed once it has published a few events, so that it has applied readings of several printers,
-    // while the replay is still sending; its broker dies with it (a short timeout for the goodbye).
+    // Killed mid-replay, whatever the machine's speed: a first part of the readings is applied and some of its
+    // events published (awaited), then the rest is replayed and the twin is killed at its first acknowledgement,
+    // with publishes in flight; its broker dies with it (a short timeout for the goodbye).
+    const before = await subscribeTopic(`mqtt://127.0.0.1:${mqttPort}`, PREDICTION_TOPIC, { timeoutMs: 1_000 });
+    subscriptions.push(before);
+    const split = Math.floor(fleet.readings.length * 0.6);
+    const endpoint = `mqtt://127.0.0.1:${mqttPort}`;
+    const part = await replay(fleet.readings.slice(0, split), { endpoint, qos: 1, rate: 120, publishTimeoutMs: 10_000 });
+    expect(part).toMatchObject({ acked: split, failed: 0 });
+    await before.waitFor(KILL_AFTER_EVENTS, 60_000);
     const crash = new AbortController();
     let killed: Promise<unknown> | undefined;
-    let heard = 0;
-    const before = await subscribeTopic(`mqtt://127.0.0.1:${mqttPort}`, PREDICTION_TOPIC, {
-      timeoutMs: 1_000,
-      onMessage: () => {
-        heard += 1;
-        if (killed !== undefined || heard < KILL_AFTER_EVENTS) return;
-        killed = new Promise((resolve) => child!.once('exit', resolve));
-        child!.kill('SIGKILL');
-        crash.abort();
-      },
-    });
-    subscriptions.push(before);
-    const first = await replay(fleet.readings, {
-      endpoint: `mqtt://127.0.0.1:${mqttPort}`,
+    const first = await replay(fleet.readings.slice(split), {
+      endpoint,
       qos: 1,
       rate: 120,
       publishTimeoutMs: 2_000,
       signal: crash.signal,
+      onProgress: (progress) => {
+        if (killed !== undefined || progress.acked < 1) return;
+        killed = new Promise((resolve) => child!.once('exit', resolve));
+        child!.kill('SIGKILL');
+        crash.abort();
+      },
     });
     expect(await killed).toBeNull();
     child = undefined;
