@@ -97,15 +97,28 @@ export class DynamoDbHistory implements HistoryRecorder {
       range.cursor === undefined
         ? undefined
         : decodeCursor(range.cursor, { names: PRINTER_PAGE, pinned: { [EVENT_ATTR.printerId]: printerId } });
+    return this.newestFirst(range, start, { partition: [EVENT_ATTR.printerId, printerId], sortKey: EVENT_ATTR.key });
+  }
+
+  /**
+   * One page of a partition's items whose sort key (starting with the ISO time) lies in the range, newest
+   * first: every key of the `until` millisecond sorts below the upper bound.
+   */
+  private async newestFirst(
+    range: HistoryRange,
+    start: Record<string, AttributeValue> | undefined,
+    on: { readonly partition: readonly [string, string]; readonly sortKey: string; readonly indexName?: string },
+  ): Promise<HistoryPage> {
     const lower = range.since === undefined ? '' : new Date(range.since).toISOString();
     const upper = range.until === undefined ? '\uffff' : `${new Date(range.until).toISOString()}\uffff`;
     const page = await fromCursor(start, () =>
       this.client.send(
         new QueryCommand({
           TableName: this.tableName,
+          ...(on.indexName ? { IndexName: on.indexName } : {}),
           KeyConditionExpression: '#p = :p AND #k BETWEEN :lo AND :hi',
-          ExpressionAttributeNames: { '#p': EVENT_ATTR.printerId, '#k': EVENT_ATTR.key },
-          ExpressionAttributeValues: toItem({ ':p': printerId, ':lo': lower, ':hi': upper }),
+          ExpressionAttributeNames: { '#p': on.partition[0], '#k': on.sortKey },
+          ExpressionAttributeValues: toItem({ ':p': on.partition[1], ':lo': lower, ':hi': upper }),
           ScanIndexForward: false,
           Limit: range.limit,
           ...(start ? { ExclusiveStartKey: start } : {}),
@@ -123,24 +136,10 @@ export class DynamoDbHistory implements HistoryRecorder {
       range.cursor === undefined
         ? undefined
         : decodeCursor(range.cursor, { names: FEED_PAGE, pinned: { [EVENT_ATTR.feed]: FEED_PARTITION_VALUE } });
-    const lower = range.since === undefined ? '' : new Date(range.since).toISOString();
-    // Feed keys start with the ISO time: every key of the `until` millisecond sorts below this bound.
-    const upper = range.until === undefined ? '\uffff' : `${new Date(range.until).toISOString()}\uffff`;
-    const page = await fromCursor(start, () =>
-      this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: feedIndex.indexName,
-          KeyConditionExpression: '#f = :f AND #k BETWEEN :lo AND :hi',
-          ExpressionAttributeNames: { '#f': EVENT_ATTR.feed, '#k': EVENT_ATTR.feedKey },
-          ExpressionAttributeValues: toItem({ ':f': FEED_PARTITION_VALUE, ':lo': lower, ':hi': upper }),
-          ScanIndexForward: false,
-          Limit: range.limit,
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      ),
-    );
-    const last = page.LastEvaluatedKey;
-    return { items: (page.Items ?? []).map(toHistoryItem), next: last ? encodeCursor(last) : null };
+    return this.newestFirst(range, start, {
+      partition: [EVENT_ATTR.feed, FEED_PARTITION_VALUE],
+      sortKey: EVENT_ATTR.feedKey,
+      indexName: feedIndex.indexName,
+    });
   }
 }
