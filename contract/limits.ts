@@ -1,4 +1,4 @@
-/** Size limits of what printers send (README, "Data formats"). */
+/** Size limits of what printers send (`docs/design.md`, "Data formats"). */
 import { AWS_LIMITS } from './aws-limits.ts';
 
 /** Largest accepted reading payload, in bytes, as received. */

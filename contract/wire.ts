@@ -21,7 +21,7 @@ export type BatchElement = Omit<ReadingPayload, 'PrinterId'>;
 
 /**
  * Several readings of one printer in one message on `anom/detect`, applied in
- * array order exactly as if published one by one (README, "Batched readings").
+ * array order exactly as if published one by one (`docs/emitter.md`, "Batched readings").
  */
 export interface BatchPayload {
   readonly PrinterId: string;

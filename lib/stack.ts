@@ -106,7 +106,7 @@ export interface PrinterAnomalyStackProps extends StackProps {
    */
   readonly detectorConcurrency?: number;
   /**
-   * Who may report for a printer (README, "Device identity"): `any`, or
+   * Who may report for a printer (`docs/deploy.md`, "Device identity"): `any`, or
    * `thing`: only the connected thing itself, or a gateway thing listing the
    * printer in its `printers` attribute.
    * @default context `deviceIdentity`, else 'any'

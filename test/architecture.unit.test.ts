@@ -1,6 +1,6 @@
 /**
- * The layout's rules, checked on every file git knows (README, "Layout";
- * `docs/design.md`, "Layout and dependencies"): top-level folders import
+ * The layout's rules, checked on every file git knows (`docs/design.md`,
+ * "Project layout" and "Layout and dependencies"): top-level folders import
  * only the folders below them, so there is no cycle; source files stay short
  * enough to hold in mind; comments point at things a reader of this
  * repository can open.

@@ -1,5 +1,5 @@
 /**
- * Batched readings (README, "Batched readings") on the embedded DynamoDB: a
+ * Batched readings (`docs/emitter.md`, "Batched readings") on the embedded DynamoDB: a
  * batch of one printer's readings is applied in array order exactly as if
  * published one by one, with one guarded write, and keeps every guarantee of
  * single readings (ordering, duplicates, retries, concurrency).
