@@ -33,6 +33,7 @@ import { type ProfileChange, writeProfileChanges } from './profile-writer.ts';
 import { comparePrinterIds, topPrinters } from './ranking-query.ts';
 import { fromItem, toItem } from './dynamodb-values.ts';
 import { CursorError, decodeCursor, encodeCursor, fromCursor } from './cursors.ts';
+import { alarmIdPage, type IdPage, searchIdPage } from './fleet-pages.ts';
 
 type Item = Record<string, unknown>;
 
@@ -115,7 +116,12 @@ export class DynamoDbFleet implements FleetOperations {
     });
   }
 
-  async list(cursor: string | undefined, limit: number): Promise<Page<PrinterSummary> | Refusal> {
+  async list(cursor: string | undefined, limit: number, search?: string): Promise<Page<PrinterSummary> | Refusal> {
+    if (search !== undefined)
+      return this.pageOf(
+        () => searchIdPage(this.options.client, this.options.tableName, { search, limit, ...(cursor === undefined ? {} : { cursor }) }),
+        'sorted',
+      );
     let page: ScanCommandOutput;
     try {
       const start = cursor === undefined ? undefined : decodeCursor(cursor, { names: [ATTR.printerId] });
@@ -133,6 +139,25 @@ export class DynamoDbFleet implements FleetOperations {
       items: items.map(printerSummary).sort((a, b) => comparePrinterIds(a.PrinterId, b.PrinterId)),
       next: page.LastEvaluatedKey ? encodeCursor(page.LastEvaluatedKey) : null,
     };
+  }
+
+  async alarmPage(state: AlarmState | undefined, cursor: string | undefined, limit: number): Promise<Page<PrinterSummary> | Refusal> {
+    const query = { limit, ...(state === undefined ? {} : { state }), ...(cursor === undefined ? {} : { cursor }) };
+    return this.pageOf(() => alarmIdPage(this.options.client, this.options.tableName, query), 'as-listed');
+  }
+
+  /** A page of ids made summaries (one batch read), in the ids' order or by PrinterId; a forged cursor is a 400. */
+  private async pageOf(ids: () => Promise<IdPage>, order: 'as-listed' | 'sorted'): Promise<Page<PrinterSummary> | Refusal> {
+    let page: IdPage;
+    try {
+      page = await ids();
+    } catch (error) {
+      if (error instanceof CursorError) return refusal(400, error.message);
+      throw error;
+    }
+    const items = await this.batchGet(page.ids);
+    const listed = order === 'sorted' ? [...page.ids].sort(comparePrinterIds) : page.ids;
+    return { items: listed.flatMap((id) => (items.has(id) ? [printerSummary(items.get(id)!)] : [])), next: page.next };
   }
 
   /** The sparse alarm index holds only alarms that are not NORMAL, already in listing order: one Query, then their items. */

@@ -52,10 +52,15 @@ export interface Refusal {
 export interface FleetOperations {
   /** Printers by EventCount descending, then PrinterId: one Query, flat in fleet size. */
   ranked(limit: number): Promise<PrinterSummary[]>;
-  /** Every printer, a page at a time (the one listing that reads the whole table, paginated). */
-  list(cursor: string | undefined, limit: number): Promise<Page<PrinterSummary> | Refusal>;
+  /**
+   * Every printer, a page at a time (the one listing that reads the whole table, paginated); with `search`, only
+   * those whose PrinterId contains it, case-insensitively (a page then reads a bounded share of the table).
+   */
+  list(cursor: string | undefined, limit: number, search?: string): Promise<Page<PrinterSummary> | Refusal>;
   /** Alarms not NORMAL (or in `state`), ACTIVE, LATCHED, ACKNOWLEDGED, SNOOZE_DISABLED, DISABLED, then PrinterId. */
   alarms(state?: AlarmState): Promise<PrinterSummary[]>;
+  /** The same, a page of `limit` at a time from `cursor`. */
+  alarmPage(state: AlarmState | undefined, cursor: string | undefined, limit: number): Promise<Page<PrinterSummary> | Refusal>;
   /** One printer, or undefined when it has no profile. */
   printer(printerId: string): Promise<PrinterDetail | undefined>;
   /** Replaces a printer's user attributes through the profile validator; counters, bookkeeping and alarm kept. */
