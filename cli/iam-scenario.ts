@@ -57,6 +57,7 @@ export async function exerciseEveryPath(twin: Twin): Promise<Record<string, numb
     note: 'seen',
     until: new Date(Date.now() + 3_600_000).toISOString(),
   });
+  await call('preview', 'POST', '/api/printers/Hot/preview?n=5', { Thresholds: { Lower: 20, Upper: 95 }, Window: 1 });
   await call('bulk', 'POST', '/api/alarms/actions', { printers: ['Hot', 'Ghost'], action: 'acknowledge', note: 'both' });
   await call('history', 'GET', '/api/printers/Hot/history?limit=5');
   await call('events', 'GET', '/api/events?limit=5');

@@ -25,9 +25,12 @@ import {
   type ProfileInput,
 } from '../../contract/index.ts';
 import type { AlarmWriter } from '../alarm-writer.ts';
-import type { FleetOperations, Page, PrinterDetail, Refusal } from '../api/operations.ts';
+import type { FleetOperations, Page, PrinterDetail, ProfilePreview, Refusal } from '../api/operations.ts';
 import { isRecord } from '../../common/guards.ts';
-import { USER_ATTRIBUTES, withDefaults } from '../core/rules.ts';
+import { checkProfile } from '../core/profile-input.ts';
+import { userAttributesOf } from '../core/profile-change.ts';
+import { parseRules, USER_ATTRIBUTES, withDefaults } from '../core/rules.ts';
+import { previewProfile } from './profile-preview.ts';
 import type { DynamoDbHistory } from './dynamodb-history.ts';
 import { type ProfileChange, writeProfileChanges } from './profile-writer.ts';
 import { comparePrinterIds, topPrinters } from './ranking-query.ts';
@@ -208,6 +211,21 @@ export class DynamoDbFleet implements FleetOperations {
       alarm: alarmSummary(item),
       recent: recentValues(item),
     };
+  }
+
+  async preview(printerId: string, body: unknown, n?: number): Promise<ProfilePreview | Refusal | undefined> {
+    const [item, defaultsItem] = await Promise.all([this.get(printerId), this.get(FLEET_DEFAULTS_ID)]);
+    if (item === undefined) return undefined;
+    const defaults = defaultsItem === undefined ? undefined : userAttributesOf(defaultsItem);
+    // Judged as a PUT would judge it: the one validator, the fleet defaults merged in.
+    const checked = checkProfile(body, printerId, defaults === undefined ? {} : { defaults });
+    if (!checked.ok) return refusal(400, checked.reasons.join('; '));
+    const proposed = parseRules(checked.profile as unknown as Item, defaults);
+    const current = parseRules(item, defaults);
+    if (!current.ok) return refusal(409, `printer ${printerId} has a profile error: ${current.reasons.join('; ')}`);
+    if (!proposed.ok) return refusal(400, proposed.reasons.join('; '));
+    const values = recentValues(item);
+    return previewProfile(printerId, n === undefined ? values : values.slice(-n), current.rules, proposed.rules);
   }
 
   async putProfile(printerId: string, body: unknown): Promise<{ ok: true; created: boolean; profile: ProfileInput } | Refusal> {

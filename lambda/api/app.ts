@@ -287,6 +287,21 @@ export function createApi(operations: FleetOperations, options: ApiOptions): Hon
     return c.json(result.profile, result.created ? 201 : 200);
   });
 
+  app.post('/api/printers/:id/preview', async (c) => {
+    const id = printerId(c, { defaults: 'refused' });
+    const text = c.req.query('n');
+    if (text !== undefined && (!/^\d{1,4}$/.test(text) || Number(text) < 1 || Number(text) > LIMITS.max)) {
+      refuse(400, `n must be a whole number from 1 to ${LIMITS.max}, got "${text}"`);
+    }
+    const body = await jsonBody(c);
+    if (body['PrinterId'] !== undefined && body['PrinterId'] !== id) {
+      refuse(400, `PrinterId ${JSON.stringify(body['PrinterId'])} in the body does not match the path's ${JSON.stringify(id)}`);
+    }
+    const preview = await operations.preview(id, { ...body, PrinterId: id }, text === undefined ? undefined : Number(text));
+    if (preview === undefined) refuse(404, `no printer ${JSON.stringify(id)}`);
+    return c.json(accepted(preview));
+  });
+
   app.post('/api/printers/:id/alarm', async (c) => {
     const id = printerId(c, { defaults: 'refused' });
     const request = parseAlarmAction(await jsonBody(c), options.by(c));

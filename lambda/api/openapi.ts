@@ -161,6 +161,19 @@ const SCHEMAS = {
       },
     },
   }),
+  Preview: object({
+    values: {
+      type: 'array',
+      description: 'the values judged, oldest first',
+      items: { type: 'array', prefixItems: [{ type: 'number', description: 'epoch ms' }, { type: 'number' }], minItems: 2, maxItems: 2 },
+    },
+    current: ref('PreviewRun'),
+    proposed: ref('PreviewRun'),
+  }),
+  PreviewRun: object({
+    flags: { type: 'array', items: { type: 'boolean' }, description: 'per value: out of bounds (a value it cannot judge: false)' },
+    events: { type: 'integer', description: 'anomaly events raised on these values, from fresh counters' },
+  }),
   HistoryItem: {
     oneOf: [
       object(
@@ -275,6 +288,24 @@ const PATHS = {
         200: json('Changed: the whole profile now stored', ref('Profile')),
         201: json('Created: the new profile', ref('Profile')),
         ...errors(400, 413, 415, 500),
+      },
+    },
+  },
+  '/api/printers/{id}/preview': {
+    post: {
+      summary:
+        "What a profile (as for PUT) would have done on the printer's recent values, beside its stored profile: each run by " +
+        'the detector from fresh counters, in order; nothing is written. The values are those of GET /api/printers/{id} ' +
+        '(recent: the main metric, value unless the stored profile watches other metrics only)',
+      parameters: [
+        PARAM.id,
+        param('n', 'query', 'only the last n recent values (default: all kept)', { type: 'integer', minimum: 1, maximum: 100 }),
+      ],
+      requestBody: { required: true, content: { 'application/json': { schema: ref('Profile') } } },
+      responses: {
+        200: json('Both runs', ref('Preview')),
+        ...errors(400, 404, 413, 415, 500),
+        409: json('The stored profile has an error: there is nothing to compare with', ref('Error')),
       },
     },
   },

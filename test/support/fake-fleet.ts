@@ -150,6 +150,11 @@ export class FakeFleet implements FleetOperations {
     return page(await this.alarms(state), cursor, limit);
   }
 
+  /** The detector is not faked: a preview is only on the real fleet (test/twin/api-preview.test.ts). */
+  async preview(): Promise<undefined> {
+    return undefined;
+  }
+
   async printer(printerId: string): Promise<PrinterDetail | undefined> {
     this.check();
     const p = this.printers.get(printerId);

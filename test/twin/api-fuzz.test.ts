@@ -60,6 +60,7 @@ describe('the operator API fuzzed from its OpenAPI document', () => {
         'GET /api/printers/{id}/history',
         'GET /api/events',
         'POST /api/alarms/actions',
+        'POST /api/printers/{id}/preview',
       ].sort(),
     );
   });

@@ -127,6 +127,7 @@ describe('health and the OpenAPI document', () => {
         'GET /api/printers/{id}/history',
         'GET /api/events',
         'POST /api/alarms/actions',
+        'POST /api/printers/{id}/preview',
       ].sort(),
     );
     // The writes are sent bodies the API refuses, so that probing changes nothing.
