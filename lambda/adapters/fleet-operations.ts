@@ -65,7 +65,13 @@ export function alarmSummary(item: Item): AlarmSummary {
     Cause: text('Cause') as AlarmSummary['Cause'],
     Since: text('Since'),
     ...snoozeEnd(alarm?.['State'], alarm?.['Until']),
+    ...owner(text('By'), text('Note')),
   };
+}
+
+/** `By` and `Note` of an alarm an operator holds (acknowledged, snoozed, disabled), each when present. */
+function owner(by: string | null | undefined, note: string | null | undefined): { By?: string; Note?: string } {
+  return { ...(typeof by === 'string' ? { By: by } : {}), ...(typeof note === 'string' ? { Note: note } : {}) };
 }
 
 /** `Until` (ISO-8601) while snoozed: stored as epoch ms in the alarm map. */
@@ -281,6 +287,7 @@ export class DynamoDbFleet implements FleetOperations {
             Cause: alarm.cause,
             Since: alarm.since,
             ...snoozeEnd(alarm.state, alarm.until),
+            ...owner(alarm.owner?.by, alarm.owner?.note),
           },
         };
       }

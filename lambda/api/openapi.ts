@@ -83,6 +83,11 @@ const SCHEMAS = {
       Cause: { oneOf: [CAUSE, { type: 'null' }] },
       Since: { ...nullable('string'), format: 'date-time' },
       Until: { type: 'string', format: 'date-time', description: 'when a snooze ends; present only while SNOOZE_DISABLED by a snooze' },
+      By: {
+        type: 'string',
+        description: "who acknowledged, snoozed or disabled it (the caller's IAM ARN; local on the twin); present only while so held",
+      },
+      Note: { type: 'string', description: "that operator's note, when one was given" },
     },
     ['State', 'Severity', 'Cause', 'Since'],
   ),

@@ -54,6 +54,28 @@ describe('POST /api/alarms/actions', () => {
       expect(last).toMatchObject({ PrinterId: id, From: 'ACTIVE', To: 'ACKNOWLEDGED', By: 'local', Note: 'on it' });
     }
     expect(historyTransitions(await historyOf(twin, 'Bulk-n'))).toEqual([]);
+    // The alarm list shows who holds each alarm, with their note; an ACTIVE one has no owner.
+    const owners = (await alarmsNow()).map((p: { PrinterId: string; Alarm: { By?: string; Note?: string } }) => [
+      p.PrinterId,
+      p.Alarm.By,
+      p.Alarm.Note,
+    ]);
+    expect(owners).toEqual([
+      ['Bulk-c', undefined, undefined],
+      ['Bulk-d', undefined, undefined],
+      ['Bulk-a', 'local', 'on it'],
+      ['Bulk-b', 'local', 'on it'],
+    ]);
+  });
+
+  it('another event while acknowledged keeps the owner (stored with the alarm); clearing forgets them', async () => {
+    await device.send('Bulk-a', 95);
+    const printer = expectOk(await call('GET', '/api/printers/Bulk-a'));
+    expect(printer.alarm).toMatchObject({ State: 'ACKNOWLEDGED', By: 'local', Note: 'on it' });
+    await device.send('Bulk-a', 50);
+    const cleared = expectOk(await call('GET', '/api/printers/Bulk-a')).alarm;
+    expect([cleared.State, cleared.By, cleared.Note]).toEqual(['NORMAL', undefined, undefined]);
+    await device.send('Bulk-a', 95);
   });
 
   it('snoozes several alarms until one time', async () => {
