@@ -106,6 +106,10 @@ export interface AlarmSummary {
   readonly Since: string | null;
   /** A snoozed alarm's end (ISO-8601); absent otherwise. */
   readonly Until?: string;
+  /** Who acknowledged, snoozed or disabled the alarm while it is held so (the caller's IAM ARN, `local` on the twin). */
+  readonly By?: string;
+  /** Their note, when they gave one. */
+  readonly Note?: string;
 }
 
 /** One printer in a listing. */

@@ -42,6 +42,13 @@ export interface Alarm {
   readonly renotified: number;
   /** When silence is next due (epoch ms): the last reading's arrival plus the silence time; consumed by the clock. */
   readonly silenceAt?: number;
+  /** ACKNOWLEDGED, SNOOZE_DISABLED or DISABLED by an operator: who put it there, with their note (the alarm list's owner). */
+  readonly owner?: AlarmOwner;
+}
+
+export interface AlarmOwner {
+  readonly by: string;
+  readonly note: string | null;
 }
 
 /** A printer's alarm before anything happened. */
@@ -155,13 +162,24 @@ const isRaised = (state: AlarmState) => state === 'ACTIVE' || state === 'ACKNOWL
 
 /** An alarm with every optional field that is undefined left out, so equal alarms compare equal. */
 function compact(alarm: Alarm): Alarm {
-  const { until, activation, silenceAt, ...rest } = alarm;
+  const { until, activation, silenceAt, owner, ...rest } = alarm;
   return {
     ...rest,
     ...(until === undefined ? {} : { until }),
     ...(activation === undefined ? {} : { activation }),
     ...(silenceAt === undefined ? {} : { silenceAt }),
+    ...(owner === undefined ? {} : { owner }),
   };
+}
+
+/** States an operator holds an alarm in: the alarm keeps who did it. */
+const HELD: ReadonlySet<AlarmState> = new Set<AlarmState>(['ACKNOWLEDGED', 'SNOOZE_DISABLED', 'DISABLED']);
+
+/** Who holds the alarm after `t`: the operator whose action it is, or, while an acknowledged alarm escalates, the same one. */
+function ownerAfter(alarm: Alarm, t: AlarmTransition): AlarmOwner | undefined {
+  if (!HELD.has(t.to)) return undefined;
+  if (Object.hasOwn(ACTIONS, t.cause)) return { by: t.by, note: t.note };
+  return t.from === t.to ? alarm.owner : undefined;
 }
 
 function transition(
@@ -182,7 +200,15 @@ function transition(
  * re-arms re-notification but keeps counting; acknowledging only changes the state.
  */
 function after(alarm: Alarm, t: AlarmTransition, until?: number): Alarm {
-  const summary = { state: t.to, severity: t.severity, cause: t.cause, since: t.at, seq: t.seq, silenceAt: alarm.silenceAt };
+  const summary = {
+    state: t.to,
+    severity: t.severity,
+    cause: t.cause,
+    since: t.at,
+    seq: t.seq,
+    silenceAt: alarm.silenceAt,
+    owner: ownerAfter(alarm, t),
+  };
   if (RESTING.has(t.to)) {
     return compact({ ...summary, clearCount: 0, silent: false, renotified: 0, until: t.to === 'SNOOZE_DISABLED' ? until : undefined });
   }

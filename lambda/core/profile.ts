@@ -177,6 +177,7 @@ function readAlarm(value: unknown, silenceAt: unknown): Alarm {
   const count = (key: string) => (isCount(value[key]) ? (value[key] as number) : 0);
   const activation = text('Activation');
   const until = value['Until'];
+  const by = text('By');
   return {
     state: value['State'] as AlarmState,
     severity: text('Severity') as Severity | null,
@@ -188,6 +189,7 @@ function readAlarm(value: unknown, silenceAt: unknown): Alarm {
     renotified: count('Renotified'),
     ...(typeof until === 'number' ? { until } : {}),
     ...(activation ? { activation: JSON.parse(activation) as AlarmTransition } : {}),
+    ...(by !== null ? { owner: { by, note: text('Note') } } : {}),
     ...silence,
   };
 }
@@ -205,6 +207,7 @@ export function storedAlarm(alarm: Alarm): Record<string, unknown> {
     Renotified: alarm.renotified,
     ...(alarm.until !== undefined ? { Until: alarm.until } : {}),
     ...(alarm.activation ? { Activation: JSON.stringify(alarm.activation) } : {}),
+    ...(alarm.owner ? { By: alarm.owner.by, Note: alarm.owner.note } : {}),
   };
 }
 

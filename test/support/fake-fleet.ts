@@ -146,6 +146,15 @@ export class FakeFleet implements FleetOperations {
       .sort((a, b) => rank(a.Alarm.State) - rank(b.Alarm.State) || byId(a.PrinterId, b.PrinterId));
   }
 
+  async alarmPage(state: AlarmState | undefined, cursor: string | undefined, limit: number): Promise<Page<PrinterSummary> | Refusal> {
+    return page(await this.alarms(state), cursor, limit);
+  }
+
+  /** The detector is not faked: a preview is only on the real fleet (test/twin/api-preview.test.ts). */
+  async preview(): Promise<undefined> {
+    return undefined;
+  }
+
   async printer(printerId: string): Promise<PrinterDetail | undefined> {
     this.check();
     const p = this.printers.get(printerId);
