@@ -11,10 +11,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ATTR } from '../contract/index.ts';
-import { type AlarmInput, type AlarmStep, type AlarmTransition, alarmDeadline, stepAlarm } from './core/alarm.ts';
-import type { PrinterState } from './core/detector.ts';
+import { type AlarmInput, type AlarmStep, alarmDeadline, stepAlarm } from './core/alarm.ts';
+import type { AlarmTransition, PrinterState, StoredPrinter } from './core/types.ts';
 import { groupTransitions, pacingOf, renotifyEntry } from './core/outbox.ts';
-import { parseProfile, type StoredPrinter } from './core/profile.ts';
+import { parseProfile } from './core/profile.ts';
 import { alarmRules } from './core/step.ts';
 import { WriteConflictError } from './errors.ts';
 import type { FleetDefaults } from './fleet-defaults.ts';

@@ -12,7 +12,7 @@
  */
 import type { AlarmTransitionPayload, AnomalyEvent } from '../contract/index.ts';
 import { compareEntries, historyItemOf, notificationOf, type OutboxEntry, parseEntry } from './core/outbox.ts';
-import type { StoredPrinter } from './core/profile.ts';
+import type { StoredPrinter } from './core/types.ts';
 import { EventPublishError } from './errors.ts';
 import type { EventPublisher, HistoryRecorder, Notifier, ProfileStore } from './ports.ts';
 

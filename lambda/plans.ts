@@ -4,7 +4,7 @@
  * reading a duplicate, late or already applied) or is one guarded write.
  */
 import { type AnomalyEvent, MAX_RECENT_REQUEST_IDS } from '../contract/index.ts';
-import type { PrinterState, Reading } from './core/detector.ts';
+import type { Reading, PrinterState } from './core/types.ts';
 import { type FoldEvent, foldReadings } from './core/fold.ts';
 import { eventEntry, groupTransitions, pacingOf } from './core/outbox.ts';
 import { readingTime, type Step, step } from './core/step.ts';

@@ -4,8 +4,7 @@
  * the IoT registry and SNS; tests and the benchmarks can pass their own.
  */
 import type { AlarmNotification, AlarmTransitionPayload, AnomalyEvent, HistoryItem } from '../contract/index.ts';
-import type { PrinterState, Reading } from './core/detector.ts';
-import type { StoredPrinter } from './core/profile.ts';
+import type { Reading, PrinterState, StoredPrinter } from './core/types.ts';
 
 /** A profile item as plain JS values (numbers as numbers, sets as `Set`). */
 export type ProfileItem = Record<string, unknown>;

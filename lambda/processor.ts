@@ -16,10 +16,10 @@
  *   retry (same request id) is recognised as already applied and only
  *   publishes. Any invocation that sees pending events publishes them.
  */
-import { type AlarmTransitionPayload, type AnomalyEvent, type DeviceIdentityMode, FLEET_DEFAULTS_ID } from '../contract/index.ts';
-import type { PrinterState } from './core/detector.ts';
+import { type AlarmTransitionPayload, type AnomalyEvent, type DeviceIdentityMode, FLEET_DEFAULTS_ID, ATTR } from '../contract/index.ts';
+import type { PrinterState, StoredPrinter } from './core/types.ts';
 import { foreignSender, needsRegistry } from './core/identity.ts';
-import { latestEntries, parseProfile, type StoredPrinter, wroteBefore } from './core/profile.ts';
+import { latestEntries, parseProfile, wroteBefore } from './core/profile.ts';
 import { requestTag } from './core/request-tag.ts';
 import { type InvalidElement, parseMessage } from './core/reading.ts';
 import { ConfigurationError, WriteConflictError } from './errors.ts';
@@ -40,7 +40,6 @@ import {
 
 export { invalidMessage, OUTCOMES, type Outcome, type OutcomeCounts, type StreamRecordReadings } from './plans.ts';
 import { StateCache } from './state-cache.ts';
-import { ATTR } from '../contract/index.ts';
 
 /** What processing one message did. */
 export interface ProcessResult {

@@ -14,7 +14,7 @@ import {
   rankKey,
 } from '../../contract/index.ts';
 import { alarmDeadline } from '../core/alarm.ts';
-import type { PrinterState, Reading } from '../core/detector.ts';
+import type { Reading, PrinterState } from '../core/types.ts';
 import { storedAlarm, storedLastNotified, storedMemory } from '../core/profile.ts';
 import { requestTag } from '../core/request-tag.ts';
 import { alarmRules } from '../core/step.ts';

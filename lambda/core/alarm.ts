@@ -7,42 +7,7 @@
  * No I/O, no clock: times come in with the input.
  */
 import type { AlarmActionName, AlarmCause, AlarmState, Severity } from '../../contract/index.ts';
-
-/** One alarm transition (the `anom/alarm` payload, less the PrinterId), numbered per printer. */
-export interface AlarmTransition {
-  readonly from: AlarmState;
-  readonly to: AlarmState;
-  readonly cause: AlarmCause;
-  readonly severity: Severity | null;
-  readonly by: string;
-  readonly note: string | null;
-  /** ISO time. */
-  readonly at: string;
-  /** 1 for a printer's first transition, then 2, 3, ...: with PrinterId, its identity. */
-  readonly seq: number;
-}
-
-export interface Alarm {
-  readonly state: AlarmState;
-  /** The transition into the current state's severity, cause and time; null while NORMAL from the start. */
-  readonly severity: Severity | null;
-  readonly cause: AlarmCause | null;
-  readonly since: string | null;
-  /** Transitions so far (the last one's `seq`). */
-  readonly seq: number;
-  /** ACTIVE or ACKNOWLEDGED: consecutive readings inside the clear band since activation (or since the last outside it). */
-  readonly clearCount: number;
-  /** The current activation came from silence: the next reading clears it whatever its value. */
-  readonly silent: boolean;
-  /** SNOOZE_DISABLED: when the snooze ends (epoch ms). */
-  readonly until?: number;
-  /** ACTIVE or ACKNOWLEDGED: the transition that activated (or last escalated) the alarm, re-sent by re-notifications. */
-  readonly activation?: AlarmTransition;
-  /** Re-notifications sent for the current activation. */
-  readonly renotified: number;
-  /** When silence is next due (epoch ms): the last reading's arrival plus the silence time; consumed by the clock. */
-  readonly silenceAt?: number;
-}
+import type { Alarm, AlarmTransition } from './types.ts';
 
 /** A printer's alarm before anything happened. */
 export const INITIAL_ALARM: Alarm = {

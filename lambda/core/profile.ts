@@ -6,27 +6,10 @@
  */
 import { isRecord } from '../../common/guards.ts';
 import { ATTR, type AlarmCause, type AlarmState, type Severity } from '../../contract/index.ts';
-import { type Alarm, type AlarmTransition, INITIAL_ALARM } from './alarm.ts';
-import type { LastNotified, Memory, MetricStats, PrinterState } from './detector.ts';
+import { INITIAL_ALARM } from './alarm.ts';
+import type { Alarm, AlarmTransition, LastNotified, ProfileGuard, StoredPrinter, PrinterState, Memory, MetricStats } from './types.ts';
 import { requestTag } from './request-tag.ts';
 import { parseRules } from './rules.ts';
-
-/**
- * One scalar of the printer's own profile that a write is guarded by: the
- * attribute path and the value the state was computed with. A profile changed
- * under a writer fails its guard, and the writer recomputes.
- */
-export interface ProfileGuard {
-  readonly path: readonly string[];
-  readonly value: number | string;
-}
-
-/** A printer as stored: detector state plus the bookkeeping the handler needs. */
-export interface StoredPrinter {
-  readonly state: PrinterState;
-  /** Outbox entries (events, alarm transitions, re-notifications) not delivered yet (JSON, as stored). */
-  readonly pendingEvents: readonly string[];
-}
 
 /** Whether the item records a write of this request id: a redelivery of an invocation whose write went through. */
 export function wroteBefore(printer: StoredPrinter, requestId: string): boolean {

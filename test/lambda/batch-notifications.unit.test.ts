@@ -5,9 +5,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AlarmNotification, HistoryItem } from '../../contract/index.ts';
-import type { PrinterState, Reading } from '../../lambda/core/detector.ts';
+import type { Reading, PrinterState, Rules } from '../../lambda/core/types.ts';
 import { compareEntries, historyItemOf, notificationOf, type OutboxEntry, parseEntry } from '../../lambda/core/outbox.ts';
-import { originalRules, parseRules, type Rules } from '../../lambda/core/rules.ts';
+import { originalRules, parseRules } from '../../lambda/core/rules.ts';
 import { initialState } from '../../lambda/core/step.ts';
 import { batchPlan } from '../../lambda/plans.ts';
 import { groupedNotification, type ModelTransition, NotificationPacer } from '../support/alarm-model.ts';

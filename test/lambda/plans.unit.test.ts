@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildUpdate } from '../../lambda/adapters/profile-updates.ts';
-import type { Reading } from '../../lambda/core/detector.ts';
-import { originalRules, parseRules, type Rules } from '../../lambda/core/rules.ts';
+import type { Reading, Rules } from '../../lambda/core/types.ts';
+import { originalRules, parseRules } from '../../lambda/core/rules.ts';
 import { initialState } from '../../lambda/core/step.ts';
 import { FleetDefaults } from '../../lambda/fleet-defaults.ts';
 import { batchPlan, singlePlan } from '../../lambda/plans.ts';

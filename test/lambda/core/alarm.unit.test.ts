@@ -2,16 +2,15 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AlarmActionName, AlarmCause, AlarmState, Severity } from '../../../contract/index.ts';
 import {
-  type Alarm,
   type AlarmInput,
   type AlarmRules,
   type AlarmStep,
-  type AlarmTransition,
   alarmDeadline,
   INITIAL_ALARM,
   rederiveSilence,
   stepAlarm,
 } from '../../../lambda/core/alarm.ts';
+import type { Alarm, AlarmTransition } from '../../../lambda/core/types.ts';
 import { AlarmModel } from '../../support/alarm-model.ts';
 
 const T0 = Date.parse('2026-03-01T00:00:00.000Z');
