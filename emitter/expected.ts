@@ -11,7 +11,8 @@
  * clock sweeps at every deadline (silence, re-notification) as it falls.
  */
 import type { AlarmState, ProfileInput, Severity } from '../contract/index.ts';
-import { alarmDeadline, moreSevere, stepAlarm } from '../lambda/core/alarm.ts';
+import { alarmDeadline, stepAlarm } from '../lambda/core/alarm.ts';
+import { moreSevere } from '../lambda/core/severity.ts';
 import type { AlarmTransition, Reading, PrinterState, Rules } from '../lambda/core/types.ts';
 import type { Verdict } from '../lambda/core/detector.ts';
 import { isNotified, transitionPayload } from '../lambda/core/outbox.ts';

@@ -14,7 +14,7 @@ import { ATTR } from '../contract/index.ts';
 import { type AlarmInput, type AlarmStep, alarmDeadline, stepAlarm } from './core/alarm.ts';
 import type { AlarmTransition, PrinterState, StoredPrinter } from './core/types.ts';
 import { groupTransitions, pacingOf, renotifyEntry } from './core/outbox.ts';
-import { parseProfile } from './core/profile.ts';
+import { parseProfile } from './adapters/profile-item.ts';
 import { alarmRules } from './core/step.ts';
 import { WriteConflictError } from './errors.ts';
 import type { FleetDefaults } from './fleet-defaults.ts';

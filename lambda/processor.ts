@@ -19,7 +19,8 @@
 import { type AlarmTransitionPayload, type AnomalyEvent, type DeviceIdentityMode, FLEET_DEFAULTS_ID, ATTR } from '../contract/index.ts';
 import type { PrinterState, StoredPrinter } from './core/types.ts';
 import { foreignSender, needsRegistry } from './core/identity.ts';
-import { latestEntries, parseProfile, wroteBefore } from './core/profile.ts';
+import { parseProfile } from './adapters/profile-item.ts';
+import { latestEntries, wroteBefore } from './core/recorded.ts';
 import { requestTag } from './core/request-tag.ts';
 import { type InvalidElement, parseMessage } from './core/reading.ts';
 import { ConfigurationError, WriteConflictError } from './errors.ts';

@@ -27,7 +27,7 @@ import type { ApplyResult, ProfileItem, ProfileStore, Transition } from '../port
 import { fromItem, toAttribute, toItem } from './dynamodb-values.ts';
 import { historyItemOf, parseEntry } from '../core/outbox.ts';
 import { storedHistoryItem } from './dynamodb-history.ts';
-import { writtenState } from '../core/profile.ts';
+import { writtenState } from './profile-item.ts';
 import { buildUpdate, mainValue, requestsAfter, type UpdateParts } from './profile-updates.ts';
 
 const toNative = (item: Record<string, AttributeValue>): ProfileItem => fromItem<ProfileItem>(item);

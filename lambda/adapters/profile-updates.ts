@@ -15,7 +15,7 @@ import {
 } from '../../contract/index.ts';
 import { alarmDeadline } from '../core/alarm.ts';
 import type { Reading, PrinterState } from '../core/types.ts';
-import { storedAlarm, storedLastNotified, storedMemory } from '../core/profile.ts';
+import { storedAlarm, storedLastNotified, storedMemory } from './profile-item.ts';
 import { requestTag } from '../core/request-tag.ts';
 import { alarmRules } from '../core/step.ts';
 import type { FullTransition, ReadingTransition, Transition } from '../ports.ts';
@@ -138,7 +138,7 @@ export function requestsAfter(t: FullTransition): { requests: readonly string[];
  * A full write sets the list to its latest ids and its own, guarded by the
  * length it read (only appends change it meanwhile), and keeps the entries of
  * the writes still listed, with its own: one entry as itself, several as a
- * JSON array (read back by `core/profile.ts`).
+ * JSON array (read back by `profile-item.ts`).
  */
 function recordRequest(u: Update, t: FullTransition): void {
   const recent = u.name(ATTR.recentRequests);

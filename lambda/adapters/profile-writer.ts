@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { alarmDeadline, rederiveSilence } from '../core/alarm.ts';
 import { judgeChange, REMOVABLE_ATTRIBUTES, type ProfileChange, userAttributesOf } from '../core/profile-change.ts';
-import { parseProfile } from '../core/profile.ts';
+import { parseProfile } from './profile-item.ts';
 import { alarmRules } from '../core/step.ts';
 import { InvalidProfileError, WriteConflictError } from '../errors.ts';
 import { ATTR, DUE_PARTITION_VALUE, FLEET_DEFAULTS_ID, type ProfileInput, RANK_PARTITION_VALUE, rankKey } from '../../contract/index.ts';

@@ -7,6 +7,7 @@
  * No I/O, no clock: times come in with the input.
  */
 import type { AlarmActionName, AlarmCause, AlarmState, Severity } from '../../contract/index.ts';
+import { moreSevere } from './severity.ts';
 import type { Alarm, AlarmTransition } from './types.ts';
 
 /** A printer's alarm before anything happened. */
@@ -105,12 +106,6 @@ export function rederiveSilence(alarm: Alarm, rules: AlarmRules, lastAt: number 
   const { silenceAt: _stale, ...rest } = alarm;
   if (rules.silenceMs === undefined) return rest;
   return lastAt === undefined ? alarm : { ...rest, silenceAt: lastAt + rules.silenceMs };
-}
-
-/** Whether `a` is more severe than `b`. */
-export function moreSevere(a: Severity, b: Severity | null): boolean {
-  const rank: Record<Severity, number> = { critical: 4, major: 3, minor: 2, warning: 1 };
-  return b === null || rank[a] > rank[b];
 }
 
 /** States the alarm rests in: no activation, nothing counted towards clearing. */

@@ -8,7 +8,7 @@
  * I/O and reads no clock: the reading's arrival time comes in.
  */
 import { clampStorable, type Severity } from '../../contract/index.ts';
-import { moreSevere } from './alarm.ts';
+import { moreSevere } from './severity.ts';
 import type { Memory, MetricStats, PrinterState, Reading, Rules, Band, Adaptive } from './types.ts';
 
 /** What a reading does to a printer. */

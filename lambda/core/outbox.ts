@@ -8,7 +8,7 @@
  * until a later invocation delivers it. Pure.
  */
 import type { AlarmNotification, AlarmTransitionPayload, AnomalyEvent, HistoryItem } from '../../contract/index.ts';
-import { moreSevere } from './alarm.ts';
+import { moreSevere } from './severity.ts';
 import type { AlarmTransition, LastNotified, PrinterState } from './types.ts';
 
 export type OutboxEntry =

@@ -125,7 +125,7 @@ export interface PrinterState {
   readonly alarm: Alarm;
   /** Revision of the mode memory and the alarm: every write that changes either adds one. */
   readonly rev: number;
-  /** The printer's own profile scalars a write is guarded by (see `profile.ts`). */
+  /** The printer's own profile scalars a write is guarded by (see `adapters/profile-item.ts`). */
   readonly guard: readonly ProfileGuard[];
   /** The item has its ring of recent values (a write then sets one slot of it). */
   readonly hasRecent?: boolean;

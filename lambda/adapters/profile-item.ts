@@ -1,30 +1,27 @@
 /**
- * Reading a stored profile item (already converted to plain JS values) into
- * the detector's state. Pure. A profile that breaks the profile rules
- * (`docs/design.md`, "Data formats") is a configuration error for that
- * printer, reported with a one-line reason.
+ * The item codec: a stored profile item (already converted to plain JS
+ * values) to the core's printer state, and the state's parts to their stored
+ * forms. The only place that knows the DynamoDB attribute names inside the
+ * memory, the alarm and the last notification (`Bits`, `RunStart`,
+ * `Activation`, ...); the core works on `core/types.ts`. A profile that
+ * breaks the profile rules (`docs/design.md`, "Data formats") is a
+ * configuration error for that printer, reported with a one-line reason.
  */
 import { isRecord } from '../../common/guards.ts';
 import { ATTR, type AlarmCause, type AlarmState, type Severity } from '../../contract/index.ts';
-import { INITIAL_ALARM } from './alarm.ts';
-import type { Alarm, AlarmTransition, LastNotified, ProfileGuard, StoredPrinter, PrinterState, Memory, MetricStats } from './types.ts';
-import { requestTag } from './request-tag.ts';
-import { parseRules } from './rules.ts';
-
-/** Whether the item records a write of this request id: a redelivery of an invocation whose write went through. */
-export function wroteBefore(printer: StoredPrinter, requestId: string): boolean {
-  const tag = requestTag(requestId);
-  return Object.hasOwn(printer.state.recorded ?? {}, tag) || printer.state.requests?.includes(tag) === true;
-}
-
-/** The entries the printer's latest write counted, as recorded (none when it counted none). */
-export function latestEntries(printer: StoredPrinter): readonly string[] {
-  const latest = printer.state.requests?.at(-1);
-  const recorded = printer.state.recorded ?? {};
-  if (latest !== undefined) return recorded[latest] ?? [];
-  // An item written before request ids were listed: its one recorded write is the latest that recorded any.
-  return Object.values(recorded)[0] ?? [];
-}
+import { INITIAL_ALARM } from '../core/alarm.ts';
+import type {
+  Alarm,
+  AlarmTransition,
+  LastNotified,
+  ProfileGuard,
+  StoredPrinter,
+  PrinterState,
+  Memory,
+  MetricStats,
+} from '../core/types.ts';
+import { requestTag } from '../core/request-tag.ts';
+import { parseRules } from '../core/rules.ts';
 
 export type ParsedProfile = { readonly ok: true; readonly printer: StoredPrinter } | { readonly ok: false; readonly reason: string };
 
