@@ -15,7 +15,7 @@ export type ProfileItem = Record<string, unknown>;
  * writes of this kind commute, so it is guarded by the profile and the
  * revision but not by the exact count.
  */
-export interface ReadingTransition {
+export interface ReadingWrite {
   readonly kind: 'reset' | 'increment';
   /** The state the detector computed from: the write is guarded by it. */
   readonly expected: PrinterState;
@@ -33,7 +33,7 @@ export interface ReadingTransition {
  * from `expected` and guarded by it exactly: a batch, an event, anything the
  * alarm or a window mode remembers, a clock sweep or an operator's action.
  */
-export interface FullTransition {
+export interface FullWrite {
   readonly kind: 'full';
   readonly expected: PrinterState;
   readonly next: PrinterState;
@@ -58,7 +58,7 @@ export interface FullTransition {
   readonly dueBy?: number;
 }
 
-export type Transition = ReadingTransition | FullTransition;
+export type GuardedWrite = ReadingWrite | FullWrite;
 
 export type ApplyResult =
   | {
@@ -77,8 +77,8 @@ export interface ProfileStore {
   read(printerId: string): Promise<ProfileItem | undefined>;
   /** The same, and the fleet defaults (`*`) with it, in one request. */
   readWithDefaults(printerId: string): Promise<{ item: ProfileItem | undefined; defaults: ProfileItem | undefined }>;
-  /** Applies a transition if the stored state still matches; else returns the current item. */
-  apply(transition: Transition): Promise<ApplyResult>;
+  /** Applies a guarded write if the stored state still matches; else returns the current item. */
+  apply(write: GuardedWrite): Promise<ApplyResult>;
   /** Creates a printer's profile with zero counters unless it exists (fleet defaults with `Enrol`); returns the item. */
   enrol(printerId: string): Promise<ProfileItem>;
   /** Keeps outbox entries whose delivery failed (pending), until a later invocation delivers them. */

@@ -26,7 +26,7 @@ import { type InvalidElement, parseMessage } from './core/reading.ts';
 import { ConfigurationError, WriteConflictError } from './errors.ts';
 import { FleetDefaults } from './fleet-defaults.ts';
 import { OutboxDelivery, type Publishing } from './outbox.ts';
-import type { EventPublisher, HistoryRecorder, Notifier, ProfileItem, ProfileStore, ThingRegistry, Transition } from './ports.ts';
+import type { EventPublisher, HistoryRecorder, Notifier, ProfileItem, ProfileStore, ThingRegistry, GuardedWrite } from './ports.ts';
 import {
   batchPlan,
   invalidMessage,
@@ -303,7 +303,7 @@ export class ReadingProcessor {
         return { kind: 'skipped', state: view.state, readings: planned.readings, ...invalid, publishing, conflicts };
       }
 
-      const written = await this.write(planned.transition, defaults);
+      const written = await this.write(planned.write, defaults);
       if (written.kind === 'applied') {
         const own = { ownEvents: planned.events, ownRecorded: written.recorded };
         const publishing = await this.publishing.publish(written.printer, { retry: false, again: [], ...own, retrySafe });
@@ -322,18 +322,18 @@ export class ReadingProcessor {
 
   /**
    * One guarded write. `applied`: it went through; `changed`: the item changed
-   * since the transition's state was read, here is the current one;
+   * since the write's expected state was read, here is the current one;
    * `rejected`: the item is gone or no longer a valid profile.
    */
   private async write(
-    transition: Transition,
+    write: GuardedWrite,
     defaults: ProfileItem | undefined,
   ): Promise<
     | { kind: 'applied'; printer: StoredPrinter; recorded: boolean }
     | { kind: 'changed'; printer: StoredPrinter }
     | { kind: 'rejected'; rejection: Rejection }
   > {
-    const result = await this.store.apply(transition);
+    const result = await this.store.apply(write);
     if (result.applied && result.item === undefined) {
       this.cache.set(result.printer.state);
       return { kind: 'applied', printer: result.printer, recorded: true };
@@ -343,7 +343,7 @@ export class ReadingProcessor {
       this.cache.set(current.printer.state);
       return { kind: 'applied', printer: current.printer, recorded: result.recorded === true };
     }
-    this.cache.delete(transition.expected.printerId);
+    this.cache.delete(write.expected.printerId);
     if (current === undefined) return { kind: 'rejected', rejection: { kind: 'unknown-printer' } };
     if (!current.ok) return { kind: 'rejected', rejection: { kind: 'bad-profile', reason: current.reason } };
     return { kind: 'changed', printer: current.printer };

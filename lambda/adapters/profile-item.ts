@@ -214,7 +214,7 @@ function recordedEntries(lastEvent: string): string[] {
 }
 
 /** What a full write changes besides the state it was computed to leave. */
-export interface FullWrite {
+export interface FullWriteExtras {
   /** The write sets the printer's last value (the ring of recent values exists after it). */
   readonly setsRecent: boolean;
   /** Stream ingest: the position it records. */
@@ -230,7 +230,7 @@ export interface FullWrite {
  * memory and the alarm go through their stored forms; the profile and its
  * guard are the ones the write was guarded by; the revision is the next.
  */
-export function writtenState(expected: PrinterState, next: PrinterState, write: FullWrite): PrinterState {
+export function writtenState(expected: PrinterState, next: PrinterState, write: FullWriteExtras): PrinterState {
   const lastSeq = next.lastSeq ?? expected.lastSeq;
   const lastTimestamp = next.lastTimestamp ?? expected.lastTimestamp;
   const lastStreamSequence = write.streamSequence ?? expected.lastStreamSequence;

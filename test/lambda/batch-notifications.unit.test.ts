@@ -37,8 +37,8 @@ function apply(start: PrinterState, readings: readonly Reading[], size: number, 
   for (let i = 0; i < readings.length; i += size) {
     const at = typeof arrival === 'number' ? arrival : arrival(i / size);
     const plan = batchPlan(state, readings.slice(i, i + size), `r${i}`, at);
-    if (plan.kind !== 'write' || plan.transition.kind !== 'full') continue;
-    state = plan.transition.next;
+    if (plan.kind !== 'write' || plan.write.kind !== 'full') continue;
+    state = plan.write.next;
     // Delivered in the outbox's order, as `lambda/outbox.ts` does.
     const entries = plan.events
       .map((json) => parseEntry(json))
