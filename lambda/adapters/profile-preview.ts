@@ -5,8 +5,7 @@
  * so an operator can compare before saving. Pure; nothing is written.
  */
 import { initialState, step } from '../core/step.ts';
-import type { Reading } from '../core/detector.ts';
-import type { Rules } from '../core/rules.ts';
+import type { Reading, Rules } from '../core/types.ts';
 
 /** What a profile did on the values: per value, whether it was out of bounds; and the anomaly events it raised. */
 export interface PreviewRun {

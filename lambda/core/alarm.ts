@@ -7,49 +7,8 @@
  * No I/O, no clock: times come in with the input.
  */
 import type { AlarmActionName, AlarmCause, AlarmState, Severity } from '../../contract/index.ts';
-
-/** One alarm transition (the `anom/alarm` payload, less the PrinterId), numbered per printer. */
-export interface AlarmTransition {
-  readonly from: AlarmState;
-  readonly to: AlarmState;
-  readonly cause: AlarmCause;
-  readonly severity: Severity | null;
-  readonly by: string;
-  readonly note: string | null;
-  /** ISO time. */
-  readonly at: string;
-  /** 1 for a printer's first transition, then 2, 3, ...: with PrinterId, its identity. */
-  readonly seq: number;
-}
-
-export interface Alarm {
-  readonly state: AlarmState;
-  /** The transition into the current state's severity, cause and time; null while NORMAL from the start. */
-  readonly severity: Severity | null;
-  readonly cause: AlarmCause | null;
-  readonly since: string | null;
-  /** Transitions so far (the last one's `seq`). */
-  readonly seq: number;
-  /** ACTIVE or ACKNOWLEDGED: consecutive readings inside the clear band since activation (or since the last outside it). */
-  readonly clearCount: number;
-  /** The current activation came from silence: the next reading clears it whatever its value. */
-  readonly silent: boolean;
-  /** SNOOZE_DISABLED: when the snooze ends (epoch ms). */
-  readonly until?: number;
-  /** ACTIVE or ACKNOWLEDGED: the transition that activated (or last escalated) the alarm, re-sent by re-notifications. */
-  readonly activation?: AlarmTransition;
-  /** Re-notifications sent for the current activation. */
-  readonly renotified: number;
-  /** When silence is next due (epoch ms): the last reading's arrival plus the silence time; consumed by the clock. */
-  readonly silenceAt?: number;
-  /** ACKNOWLEDGED, SNOOZE_DISABLED or DISABLED by an operator: who put it there, with their note (the alarm list's owner). */
-  readonly owner?: AlarmOwner;
-}
-
-export interface AlarmOwner {
-  readonly by: string;
-  readonly note: string | null;
-}
+import { moreSevere } from './severity.ts';
+import type { Alarm, AlarmOwner, AlarmTransition } from './types.ts';
 
 /** A printer's alarm before anything happened. */
 export const INITIAL_ALARM: Alarm = {
@@ -57,7 +16,7 @@ export const INITIAL_ALARM: Alarm = {
   severity: null,
   cause: null,
   since: null,
-  seq: 0,
+  transitionCount: 0,
   clearCount: 0,
   silent: false,
   renotified: 0,
@@ -149,12 +108,6 @@ export function rederiveSilence(alarm: Alarm, rules: AlarmRules, lastAt: number 
   return lastAt === undefined ? alarm : { ...rest, silenceAt: lastAt + rules.silenceMs };
 }
 
-/** Whether `a` is more severe than `b`. */
-export function moreSevere(a: Severity, b: Severity | null): boolean {
-  const rank: Record<Severity, number> = { critical: 4, major: 3, minor: 2, warning: 1 };
-  return b === null || rank[a] > rank[b];
-}
-
 /** States the alarm rests in: no activation, nothing counted towards clearing. */
 const RESTING: ReadonlySet<AlarmState> = new Set<AlarmState>(['NORMAL', 'LATCHED', 'DISABLED', 'SNOOZE_DISABLED']);
 
@@ -191,7 +144,7 @@ function transition(
   at: number,
   note: string | null = null,
 ): AlarmTransition {
-  return { from: alarm.state, to, cause, severity, by, note, at: new Date(at).toISOString(), seq: alarm.seq + 1 };
+  return { from: alarm.state, to, cause, severity, by, note, at: new Date(at).toISOString(), seq: alarm.transitionCount + 1 };
 }
 
 /**
@@ -205,7 +158,7 @@ function after(alarm: Alarm, t: AlarmTransition, until?: number): Alarm {
     severity: t.severity,
     cause: t.cause,
     since: t.at,
-    seq: t.seq,
+    transitionCount: t.seq,
     silenceAt: alarm.silenceAt,
     owner: ownerAfter(alarm, t),
   };

@@ -7,7 +7,8 @@
  */
 import type { AlarmState, AlarmSummary, HistoryItem, PrinterSummary, ProfileInput, Severity } from '../../contract/index.ts';
 import type { AlarmActionRequest, FleetOperations, HistoryQuery, Page, PrinterDetail, Refusal } from '../../lambda/api/operations.ts';
-import { type Alarm, INITIAL_ALARM, stepAlarm, type AlarmTransition } from '../../lambda/core/alarm.ts';
+import { INITIAL_ALARM, stepAlarm } from '../../lambda/core/alarm.ts';
+import type { Alarm, AlarmTransition } from '../../lambda/core/types.ts';
 
 interface FakePrinter {
   profile: ProfileInput;

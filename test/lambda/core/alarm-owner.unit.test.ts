@@ -7,14 +7,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AlarmActionName, AlarmState, Severity } from '../../../contract/index.ts';
-import {
-  type Alarm,
-  type AlarmInput,
-  type AlarmRules,
-  type AlarmTransition,
-  INITIAL_ALARM,
-  stepAlarm,
-} from '../../../lambda/core/alarm.ts';
+import { type AlarmInput, type AlarmRules, INITIAL_ALARM, stepAlarm } from '../../../lambda/core/alarm.ts';
+import type { Alarm, AlarmTransition } from '../../../lambda/core/types.ts';
 
 const T0 = Date.parse('2026-03-01T00:00:00.000Z');
 const ACTIONS: readonly AlarmActionName[] = ['acknowledge', 'snooze', 'disable', 'enable', 'reset'];
