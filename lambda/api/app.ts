@@ -50,7 +50,20 @@ function refuse(status: ContentfulStatusCode, message: string): never {
   throw new HTTPException(status, { message });
 }
 
+/** A refused profile: also answered with the validator's reasons per attribute, `{"error", "fields"}`. */
+class FieldsRefusal extends HTTPException {
+  constructor(
+    status: ContentfulStatusCode,
+    message: string,
+    readonly fields: Readonly<Record<string, string>>,
+  ) {
+    super(status, { message });
+  }
+}
+
 const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
+const oneLineFields = (fields: Readonly<Record<string, string>>) =>
+  Object.fromEntries(Object.entries(fields).map(([name, reason]) => [name, oneLine(reason)]));
 
 function isRefusal(value: unknown): value is Refusal {
   return typeof value === 'object' && value !== null && (value as { ok?: unknown }).ok === false;
@@ -58,6 +71,7 @@ function isRefusal(value: unknown): value is Refusal {
 
 /** The value of an operation, or its refusal thrown as the HTTP error it names. */
 function accepted<T>(result: T | Refusal): T {
+  if (isRefusal(result) && result.fields !== undefined) throw new FieldsRefusal(result.status, result.reason, result.fields);
   if (isRefusal(result)) refuse(result.status, result.reason);
   return result;
 }
@@ -348,7 +362,8 @@ export function createApi(operations: FleetOperations, options: ApiOptions): Hon
   });
   app.onError((error, c) => {
     if (error instanceof HTTPException && error.status < 500) {
-      return c.json({ error: oneLine(error.message) || 'bad request' }, error.status as ContentfulStatusCode);
+      const fields = error instanceof FieldsRefusal ? { fields: oneLineFields(error.fields) } : {};
+      return c.json({ error: oneLine(error.message) || 'bad request', ...fields }, error.status as ContentfulStatusCode);
     }
     console.error('operator API: request failed', c.req.method, c.req.path, error);
     return c.json({ error: 'internal error' }, 500);

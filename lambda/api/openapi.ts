@@ -73,7 +73,20 @@ const PROFILE_PROPERTIES: Record<string, object> = {
 };
 
 const SCHEMAS = {
-  Error: { ...object({ error: { type: 'string', description: 'one line' } }), additionalProperties: false },
+  Error: {
+    ...object(
+      {
+        error: { type: 'string', description: 'one line' },
+        fields: {
+          type: 'object',
+          additionalProperties: { type: 'string' },
+          description: 'a refused profile only: the reasons per attribute (one line each), where a reason is about one',
+        },
+      },
+      ['error'],
+    ),
+    additionalProperties: false,
+  },
   AlarmState: STATE,
   Severity: SEVERITY,
   Alarm: object(

@@ -54,6 +54,8 @@ export interface Refusal {
   readonly ok: false;
   readonly status: 400 | 404 | 409;
   readonly reason: string;
+  /** A refused profile: the validator's reasons per attribute (answered as `fields` beside `error`). */
+  readonly fields?: Readonly<Record<string, string>>;
 }
 
 export interface FleetOperations {
