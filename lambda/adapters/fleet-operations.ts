@@ -322,6 +322,14 @@ export class DynamoDbFleet implements FleetOperations {
     }
   }
 
+  async eventCounts(since: number, until: number, buckets: number) {
+    if (this.options.history === undefined) {
+      const width = Math.max(1, Math.ceil((until - since + 1) / buckets));
+      return Array.from({ length: buckets }, (_, i) => ({ start: new Date(since + i * width).toISOString(), events: 0, transitions: 0 }));
+    }
+    return this.options.history.counts(since, until, buckets);
+  }
+
   private async get(printerId: string, keysOnly = false): Promise<Item | undefined> {
     if (printerId === FLEET_DEFAULTS_ID && keysOnly) return undefined;
     const { Item } = await this.options.client.send(

@@ -31,7 +31,9 @@ export interface ApiOptions {
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
 
 /** `limit` bounds and defaults of the listings (the alarm list's pages may be longer: an operator reads it whole). */
-export const LIMITS = { max: 100, ranked: 10, list: 100, history: 50, alarms: 100, alarmsMax: 500 } as const;
+export const LIMITS = { max: 100, ranked: 10, list: 100, history: 50, alarms: 100, alarmsMax: 500, buckets: 24, bucketsMax: 500 } as const;
+
+const DAY_MS = 86_400_000;
 
 export const ALARM_ACTIONS: readonly AlarmActionName[] = ['acknowledge', 'snooze', 'disable', 'enable', 'reset'];
 
@@ -349,6 +351,17 @@ export function createApi(operations: FleetOperations, options: ApiOptions): Hon
       ...(until === undefined ? {} : { until }),
     };
     return c.json(pageBody('items', accepted(await operations.events(cursor === undefined ? query : { ...query, cursor }))));
+  });
+
+  app.get('/api/events/counts', async (c) => {
+    const until = timeQuery(c, 'until') ?? Date.now();
+    const since = timeQuery(c, 'since') ?? until - DAY_MS;
+    if (since > until) refuse(400, 'since is after until');
+    const text = c.req.query('buckets');
+    if (text !== undefined && (!/^\d{1,4}$/.test(text) || Number(text) < 1 || Number(text) > LIMITS.bucketsMax)) {
+      refuse(400, `buckets must be a whole number from 1 to ${LIMITS.bucketsMax}, got "${text}"`);
+    }
+    return c.json({ buckets: await operations.eventCounts(since, until, text === undefined ? LIMITS.buckets : Number(text)) });
   });
 
   const routes = app.routes.filter((route) => route.method !== 'ALL').map((route) => ({ ...route, pattern: pathPattern(route.path) }));
