@@ -156,6 +156,11 @@ export class FakeFleet implements FleetOperations {
     return undefined;
   }
 
+  /** Counted only on the real fleet (test/twin/api-counts.test.ts). */
+  async eventCounts(): Promise<never[]> {
+    return [];
+  }
+
   async printer(printerId: string): Promise<PrinterDetail | undefined> {
     this.check();
     const p = this.printers.get(printerId);
