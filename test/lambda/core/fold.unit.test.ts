@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { Reading } from '../../../lambda/core/detector.ts';
 import { type FoldEvent, type FoldOutcome, foldReadings } from '../../../lambda/core/fold.ts';
 import type { Rules } from '../../../lambda/core/rules.ts';
-import { initialState, step } from '../../../lambda/core/step.ts';
+import { alarmRules, initialState, step } from '../../../lambda/core/step.ts';
 import {
   type ModelMetricReading,
   type ModelRules,
@@ -107,5 +107,37 @@ describe('fold: a batch of one printer', () => {
       rulesOf({ form: 'original', bands: { value: { lower: 1, upper: 2 } }, mode: 'consecutive', window: 1, severity: 'major', clear: {} }),
     );
     expect(foldReadings(state, [], ARRIVAL)).toEqual({ next: state, counts: {}, applied: [], events: [], transitions: [], invalid: [] });
+  });
+});
+
+describe('step: what of the rules the alarm follows', () => {
+  it('passes severity, clearAfter and latch, and the silence and re-notification times only when the rules have them', () => {
+    const time = fc.option(fc.integer({ min: 1, max: 10 ** 9 }), { nil: undefined });
+    fc.assert(
+      fc.property(
+        modelRulesArb,
+        fc.integer({ min: 1, max: 10 }),
+        fc.boolean(),
+        time,
+        time,
+        (model, clearAfter, latch, silenceMs, renotifyMs) => {
+          const rules: Rules = {
+            ...model,
+            clearAfter,
+            latch,
+            ...(silenceMs === undefined ? {} : { silenceMs }),
+            ...(renotifyMs === undefined ? {} : { renotifyMs }),
+          };
+          // Strictly: an absent time is no key at all, never a key holding undefined.
+          expect(alarmRules(rules)).toStrictEqual({
+            severity: model.severity,
+            clearAfter,
+            latch,
+            ...(silenceMs === undefined ? {} : { silenceMs }),
+            ...(renotifyMs === undefined ? {} : { renotifyMs }),
+          });
+        },
+      ),
+    );
   });
 });
