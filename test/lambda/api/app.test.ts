@@ -153,6 +153,8 @@ describe('one printer', () => {
     }
     await expectError(await send('GET', '/api/printers/a%00b'), 400, /control characters/);
     await expectError(await send('GET', `/api/printers/${'x'.repeat(129)}`), 400, /129 characters, over 128/);
+    // Exactly the longest id is an id: looked up, not refused.
+    await expectError(await send('GET', `/api/printers/${'x'.repeat(128)}`), 404, /^no printer "x{128}"$/);
   });
 
   it('reads and writes the fleet defaults (*), which have no alarm and no history', async () => {
@@ -191,6 +193,20 @@ describe('one printer', () => {
     const plain = await app.request('/api/printers/P1', { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: '{}' });
     await expectError(plain, 415, /Content-Type: application\/json/);
     await expectError(await app.request('/api/printers/P1', { method: 'PUT', body: '{}' }), 415, /application\/json/);
+    for (const body of ['null', '"text"', '3', 'true'])
+      await expectError(await send('PUT', '/api/printers/P1', body), 400, /^the body must be a JSON object$/);
+    for (const type of ['text/application/json', 'application/jsonp', 'application/json-seq']) {
+      const other = await app.request('/api/printers/P1', {
+        method: 'PUT',
+        headers: { 'content-type': type },
+        body: JSON.stringify(profile('P1')),
+      });
+      await expectError(other, 415, /Content-Type: application\/json/);
+    }
+    const charset = { 'content-type': 'Application/JSON ; charset=utf-8' };
+    expect((await app.request('/api/printers/P1', { method: 'PUT', headers: charset, body: JSON.stringify(profile('P1')) })).status).toBe(
+      201,
+    );
   });
 
   it('refuses a body over 16 KB with 413, declared or streamed, also from a host passing a Request look-alike', async () => {
@@ -339,6 +355,28 @@ describe('history', () => {
     await expectError(await send('GET', '/api/printers/P9/history'), 404, /no printer "P9"/);
   });
 
+  it('GET /api/events filters by since and until (an instant is a range of one), and pages with its cursor', async () => {
+    const recent = await json(await send('GET', `/api/events?since=${at(4)}`), 200);
+    expect((recent['items'] as { PrinterId: string; Type: string; events?: number }[]).map((i) => [i.PrinterId, i.Type, i.events])).toEqual(
+      [
+        ['P2', 'transition', undefined],
+        ['P2', 'event', 1],
+        ['P1', 'event', 5],
+      ],
+    );
+    const instant = await json(await send('GET', `/api/events?since=${at(3)}&until=${new Date(at(3)).toISOString()}`), 200);
+    expect((instant['items'] as { events?: number }[]).map((i) => i.events)).toEqual([4]);
+    const seen: unknown[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`;
+      const body = await json(await send('GET', `/api/events?limit=2${query}`), 200);
+      seen.push(...(body['items'] as unknown[]));
+      cursor = body['next'] as string | null;
+    } while (cursor !== null && seen.length < 100);
+    expect(seen).toEqual((await json(await send('GET', '/api/events'), 200))['items']);
+  });
+
   it('GET /api/events is the same, fleet-wide, 50 by default', async () => {
     const body = await json(await send('GET', '/api/events'), 200);
     const items = body['items'] as { PrinterId: string; Type: string }[];
@@ -384,6 +422,12 @@ describe('everything else', () => {
     });
     await expectError(preflight, 405, /OPTIONS is not allowed/);
     expect([...preflight.headers.keys()].filter((h) => h.startsWith('access-control-'))).toEqual([]);
+  });
+
+  it('a failing operation is a 500 "internal error" even when the error carries a client status of its own', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    fleet.harness.setFault(() => Object.assign(new Error('secret detail'), { status: 404 }));
+    expect(await json(await send('GET', '/api/printers/ranked'), 500)).toEqual({ error: 'internal error' });
   });
 
   it('a failing operation is a 500 "internal error" with the details only in the log', async () => {
