@@ -69,6 +69,8 @@ function renderAlarms(printers: readonly PrinterSummary[]): string {
     ['Cause', (p) => alarmBadges(p.Alarm).cause ?? '-'],
     ['Since', (p) => p.Alarm.Since ?? '-'],
     ['Events', (p) => String(p.EventCount)],
+    // Who holds the alarm (acknowledged, snoozed or disabled it): the owner an operator looks for first.
+    ['Owner', (p) => p.Alarm.By ?? '-'],
     ['Snooze', (p) => snoozed(p.Alarm) ?? '-'],
   ];
   const widths = cols.map(([title, f]) => width(f, title));
