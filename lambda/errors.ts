@@ -19,9 +19,9 @@ export class WriteConflictError extends TransientError {
   override readonly name = 'WriteConflictError';
 }
 
-/** An anomaly event was counted but could not be published yet; it stays pending. */
-export class EventPublishError extends TransientError {
-  override readonly name = 'EventPublishError';
+/** An outbox entry (anomaly event, alarm transition, re-notification) was counted but could not be delivered yet; it stays pending. */
+export class DeliveryError extends TransientError {
+  override readonly name = 'DeliveryError';
 }
 
 /** A required environment variable is missing or empty. */

@@ -182,7 +182,7 @@ export function invalidMessage(reason: string, printerId: string | undefined): P
     readings: { invalid: 1 },
     reason,
     ...(printerId !== undefined ? { printerId } : {}),
-    published: [],
+    deliveredEvents: [],
     conflicts: 0,
   };
 }
@@ -193,7 +193,7 @@ export interface ProcessResultBase {
   readonly readings: OutcomeCounts;
   readonly reason?: string;
   readonly printerId?: string;
-  readonly published: readonly [];
+  readonly deliveredEvents: readonly [];
   readonly conflicts: 0;
 }
 

@@ -82,9 +82,9 @@ export interface ProfileStore {
   /** Creates a printer's profile with zero counters unless it exists (fleet defaults with `Enrol`); returns the item. */
   enrol(printerId: string): Promise<ProfileItem>;
   /** Keeps outbox entries whose delivery failed (pending), until a later invocation delivers them. */
-  addPendingEvents(printerId: string, entries: readonly string[]): Promise<void>;
+  addPendingEntries(printerId: string, entries: readonly string[]): Promise<void>;
   /** Marks pending entries as delivered. */
-  clearPendingEvents(printerId: string, entries: readonly string[]): Promise<void>;
+  clearPendingEntries(printerId: string, entries: readonly string[]): Promise<void>;
   /**
    * Puts the clock's deadline back to `due` (none: out of the deadline index)
    * if it is still `was`: once pending entries are delivered, the clock need
@@ -94,9 +94,9 @@ export interface ProfileStore {
 }
 
 /** Publishes on MQTT (QoS 1). Throws when it could not. */
-export interface EventPublisher {
+export interface MqttPublisher {
   /** An anomaly event, on `anom/pred`. */
-  publish(event: AnomalyEvent): Promise<void>;
+  publishEvent(event: AnomalyEvent): Promise<void>;
   /** An alarm transition, on `anom/alarm/<PrinterId>`. */
   publishTransition(transition: AlarmTransitionPayload): Promise<void>;
 }

@@ -44,7 +44,7 @@ export function createStreamHandler(deps: DetectorDependencies) {
           readings: { invalid: invalidElements.length },
           invalidElements,
           printerId,
-          published: [],
+          deliveredEvents: [],
           conflicts: 0,
         });
       }
@@ -55,7 +55,7 @@ export function createStreamHandler(deps: DetectorDependencies) {
           readings: { 'foreign-printer': readings.length },
           reason: refusal,
           printerId,
-          published: [],
+          deliveredEvents: [],
           conflicts: 0,
         });
         continue;

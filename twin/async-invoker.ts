@@ -185,7 +185,7 @@ export class AsyncInvoker {
 
   private succeeded(message: Message, result: DetectorResult | undefined): void {
     this.tally.counters.processed += 1;
-    if (result) this.tally.countReadings(result.readings ?? { [result.outcome]: 1 }, result.published);
+    if (result) this.tally.countReadings(result.readings ?? { [result.outcome]: 1 }, result.eventsDelivered);
     this.finish(message, 'processed', result);
   }
 

@@ -28,6 +28,7 @@ import { fromItem, toAttribute, toItem } from './dynamodb-values.ts';
 import { historyItemOf, parseEntry } from '../core/outbox.ts';
 import { storedHistoryItem } from './dynamodb-history.ts';
 import { writtenState } from './profile-item.ts';
+import type { StoredPrinter } from '../core/types.ts';
 import { buildUpdate, mainValue, requestsAfter, type UpdateParts } from './profile-updates.ts';
 
 const toNative = (item: Record<string, AttributeValue>): ProfileItem => fromItem<ProfileItem>(item);
@@ -165,7 +166,7 @@ export class DynamoDbProfileStore implements ProfileStore {
     const pending = pendingOf(first.item);
     if (pending.length === 0) return first;
     const again = await this.transactOnce(write, update, history, false);
-    return again.applied && again.item === undefined ? { ...again, printer: { ...again.printer, pendingEvents: pending } } : again;
+    return again.applied && again.item === undefined ? { ...again, printer: { ...again.printer, pendingEntries: pending } } : again;
   }
 
   private async transactOnce(
@@ -217,7 +218,7 @@ export class DynamoDbProfileStore implements ProfileStore {
         ...(streamSequence !== undefined ? { streamSequence } : {}),
         ...requestsAfter(write),
       });
-      const printer = { state, pendingEvents: [], lastEvents: write.entries, lastEventRequestId: write.requestId };
+      const printer: StoredPrinter = { state, pendingEntries: [] };
       return { applied: true, printer, recorded: true };
     }
     // The clock's and the actions' writes add to the pending entries: the written item is read back (strongly consistent).
@@ -268,11 +269,11 @@ export class DynamoDbProfileStore implements ProfileStore {
     }
   }
 
-  addPendingEvents(printerId: string, events: readonly string[]): Promise<void> {
+  addPendingEntries(printerId: string, events: readonly string[]): Promise<void> {
     return this.changePendingEvents('ADD', printerId, events);
   }
 
-  clearPendingEvents(printerId: string, events: readonly string[]): Promise<void> {
+  clearPendingEntries(printerId: string, events: readonly string[]): Promise<void> {
     return this.changePendingEvents('DELETE', printerId, events);
   }
 

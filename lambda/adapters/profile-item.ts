@@ -68,7 +68,7 @@ export function parseProfile(item: Record<string, unknown>, defaults?: Record<st
     ok: true,
     printer: {
       state,
-      pendingEvents: pendingEvents instanceof Set ? [...pendingEvents].filter((e): e is string => typeof e === 'string') : [],
+      pendingEntries: pendingEvents instanceof Set ? [...pendingEvents].filter((e): e is string => typeof e === 'string') : [],
     },
   };
 }

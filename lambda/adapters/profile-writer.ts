@@ -84,7 +84,7 @@ function deadlines(old: Item, profile: Item, defaults: Item | undefined): { sile
   let dueAt = alarmDeadline(rederived, alarmRules(rules));
   // Entries pending delivery keep the clock coming back as it was set to (`lambda/alarm-writer.ts`).
   const due = old[ATTR.dueAt];
-  if (parsed.printer.pendingEvents.length > 0 && typeof due === 'number') dueAt = Math.min(dueAt ?? due, due);
+  if (parsed.printer.pendingEntries.length > 0 && typeof due === 'number') dueAt = Math.min(dueAt ?? due, due);
   return { ...(rederived.silenceAt !== undefined ? { silenceAt: rederived.silenceAt } : {}), ...(dueAt !== undefined ? { dueAt } : {}) };
 }
 

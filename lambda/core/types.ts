@@ -168,5 +168,5 @@ export interface ProfileGuard {
 export interface StoredPrinter {
   readonly state: PrinterState;
   /** Outbox entries (events, alarm transitions, re-notifications) not delivered yet (JSON, as stored). */
-  readonly pendingEvents: readonly string[];
+  readonly pendingEntries: readonly string[];
 }

@@ -120,7 +120,7 @@ describe('history in the write', () => {
         dynamoDb: h.admin,
         historyInWrite: true,
       }),
-      publisher: { publish: async () => {}, publishTransition: async () => {} },
+      publisher: { publishEvent: async () => {}, publishTransition: async () => {} },
       now: () => NOW,
     });
     let compared = 0;
