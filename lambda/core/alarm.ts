@@ -16,7 +16,7 @@ export const INITIAL_ALARM: Alarm = {
   severity: null,
   cause: null,
   since: null,
-  seq: 0,
+  transitionCount: 0,
   clearCount: 0,
   silent: false,
   renotified: 0,
@@ -133,7 +133,7 @@ function transition(
   at: number,
   note: string | null = null,
 ): AlarmTransition {
-  return { from: alarm.state, to, cause, severity, by, note, at: new Date(at).toISOString(), seq: alarm.seq + 1 };
+  return { from: alarm.state, to, cause, severity, by, note, at: new Date(at).toISOString(), seq: alarm.transitionCount + 1 };
 }
 
 /**
@@ -142,7 +142,7 @@ function transition(
  * re-arms re-notification but keeps counting; acknowledging only changes the state.
  */
 function after(alarm: Alarm, t: AlarmTransition, until?: number): Alarm {
-  const summary = { state: t.to, severity: t.severity, cause: t.cause, since: t.at, seq: t.seq, silenceAt: alarm.silenceAt };
+  const summary = { state: t.to, severity: t.severity, cause: t.cause, since: t.at, transitionCount: t.seq, silenceAt: alarm.silenceAt };
   if (RESTING.has(t.to)) {
     return compact({ ...summary, clearCount: 0, silent: false, renotified: 0, until: t.to === 'SNOOZE_DISABLED' ? until : undefined });
   }

@@ -75,8 +75,8 @@ export interface Alarm {
   readonly severity: Severity | null;
   readonly cause: AlarmCause | null;
   readonly since: string | null;
-  /** Transitions so far (the last one's `seq`). */
-  readonly seq: number;
+  /** Transitions so far: the last one's `seq` (stored as `Seq` in the alarm's map). */
+  readonly transitionCount: number;
   /** ACTIVE or ACKNOWLEDGED: consecutive readings inside the clear band since activation (or since the last outside it). */
   readonly clearCount: number;
   /** The current activation came from silence: the next reading clears it whatever its value. */

@@ -132,7 +132,7 @@ export class AlarmModel {
       severity: this.severity,
       cause: this.cause,
       since: this.since,
-      seq: this.seq,
+      transitionCount: this.seq,
       clearCount: this.inBandRun,
       silent: this.raisedBySilence,
       renotified: this.renotifications,

@@ -56,7 +56,7 @@ describe('alarm: activation, acknowledgement and clearing', () => {
       { from: 'ACTIVE', to: 'ACKNOWLEDGED', cause: 'acknowledge', severity: 'minor', by: 'local', note: 'on it', at: iso(10), seq: 2 },
       { from: 'ACKNOWLEDGED', to: 'NORMAL', cause: 'clear', severity: 'minor', by: 'detector', note: null, at: iso(20), seq: 3 },
     ]);
-    expect(alarm).toStrictEqual({ ...INITIAL_ALARM, severity: 'minor', cause: 'clear', since: iso(20), seq: 3 });
+    expect(alarm).toStrictEqual({ ...INITIAL_ALARM, severity: 'minor', cause: 'clear', since: iso(20), transitionCount: 3 });
   });
 
   it('with ClearAfter 3 needs three in-band readings after the activation, and an outside one restarts the count', () => {
@@ -375,7 +375,7 @@ function runBoth(initial: AlarmRules, planned: readonly { delta: number; planned
     expect(alarmDeadline(alarm, rules)).toBe(model.deadline());
   }
   expect(all.map((t) => t.seq)).toEqual(all.map((_, i) => i + 1));
-  expect(alarm.seq).toBe(all.length);
+  expect(alarm.transitionCount).toBe(all.length);
   return { alarm, rules };
 }
 

@@ -92,7 +92,7 @@ describe('detector: the original thresholds', () => {
     const state = printer({
       rev: 7,
       lastStreamSequence: '49',
-      alarm: { ...INITIAL_ALARM, state: 'ACTIVE', seq: 3 },
+      alarm: { ...INITIAL_ALARM, state: 'ACTIVE', transitionCount: 3 },
       guard: [{ path: ['Window'], value: 3 }],
     });
     const { next } = applied(detect(state, reading(95), 0));
