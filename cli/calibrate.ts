@@ -19,7 +19,7 @@ import {
   suggestedProfiles,
   type CalibrationOptions,
   type MetricOutcome,
-  type Outcome,
+  type CalibrationOutcome,
   type PrinterCalibration,
 } from '../lambda/core/calibration.ts';
 import { parseReading } from '../lambda/core/reading.ts';
@@ -143,7 +143,7 @@ function metricCells(band: MetricOutcome | undefined): string[] {
   return band === undefined ? ['-', '-'] : [bandText(band), percent(band.flaggedShare)];
 }
 
-const eventsCell = (outcome: Outcome | undefined) => (outcome?.events === undefined ? '-' : String(outcome.events));
+const eventsCell = (outcome: CalibrationOutcome | undefined) => (outcome?.events === undefined ? '-' : String(outcome.events));
 
 /** One row per printer and metric; the printer's columns (id, window, events) on its first row only. */
 function rowsOf(p: PrinterCalibration): string[][] {

@@ -21,7 +21,7 @@ export class WriteConflictError extends TransientError {
 
 /** An outbox entry (anomaly event, alarm transition, re-notification) was counted but could not be delivered yet; it stays pending. */
 export class DeliveryError extends TransientError {
-  override readonly name = 'EventPublishError';
+  override readonly name = 'DeliveryError';
 }
 
 /** A required environment variable is missing or empty. */

@@ -16,23 +16,24 @@
  *   retry (same request id) is recognised as already applied and only
  *   delivers. Any invocation that sees pending entries delivers them.
  */
-import { type AlarmTransitionPayload, type AnomalyEvent, type DeviceIdentityMode, FLEET_DEFAULTS_ID, ATTR } from '../contract/index.ts';
+import { type AlarmTransitionPayload, type AnomalyEvent, FLEET_DEFAULTS_ID } from '../contract/index.ts';
 import type { PrinterState, StoredPrinter } from './core/types.ts';
-import { foreignSender, needsRegistry } from './core/identity.ts';
 import { parseProfile } from './adapters/profile-item.ts';
 import { latestEntries, wroteBefore } from './core/recorded.ts';
 import { requestTag } from './core/request-tag.ts';
 import { type InvalidElement, parseMessage } from './core/reading.ts';
-import { ConfigurationError, WriteConflictError } from './errors.ts';
+import { WriteConflictError } from './errors.ts';
 import { FleetDefaults } from './fleet-defaults.ts';
 import { OutboxDelivery, type DeliveryRound } from './outbox.ts';
-import type { MqttPublisher, HistoryRecorder, Notifier, ProfileItem, ProfileStore, ThingRegistry, GuardedWrite } from './ports.ts';
+import { DeliveryMemory } from './delivery-memory.ts';
+import type { MqttPublisher, HistoryRecorder, Notifier, ProfileItem, ProfileStore, GuardedWrite } from './ports.ts';
+import { type Planner, PrinterLoader, type Rejection } from './printer-loader.ts';
+import { type IdentityOptions, SenderCheck } from './sender-check.ts';
 import {
   batchPlan,
   invalidMessage,
   type Outcome,
   type OutcomeCounts,
-  type Plan,
   type StreamRecordReadings,
   singlePlan,
   streamPlan,
@@ -85,14 +86,11 @@ export interface ProcessorOptions {
   /** Wait before the next guarded-write attempt. @default jittered, up to 50 ms */
   readonly backoff?: (attempt: number) => Promise<void>;
   /** Who may report for a printer; the registry answers for gateways in `thing` mode. @default { mode: 'any' } */
-  readonly identity?: { readonly mode: DeviceIdentityMode; readonly registry?: ThingRegistry };
+  readonly identity?: IdentityOptions;
 }
 
 const jitteredBackoff = (attempt: number) =>
   new Promise<void>((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)));
-
-type Rejection = { kind: 'unknown-printer' } | { kind: 'bad-profile'; reason: string };
-type Loaded = { kind: 'ok'; printer: StoredPrinter } | Rejection;
 
 /** How the write loop ended. */
 type Applied =
@@ -116,17 +114,41 @@ interface View {
   printer: StoredPrinter | undefined;
 }
 
-/** The latest `capacity` strings added, oldest first out. */
-class RecentSet {
-  private readonly items = new Set<string>();
-  constructor(private readonly capacity: number) {}
-  has(item: string): boolean {
-    return this.items.has(item);
+/** `counts` with a batch's `skipped` elements added as invalid. */
+function withSkipped(counts: OutcomeCounts, skipped: number): OutcomeCounts {
+  return skipped > 0 ? { ...counts, invalid: (counts.invalid ?? 0) + skipped } : counts;
+}
+
+/**
+ * What processing `total` readings of one printer did, from how the write
+ * loop ended. `base`: the printer and a batch's skipped elements; `single`: a
+ * lone reading, whose one invalid-reading reason is the result's reason.
+ */
+function resultOf(
+  applied: Applied,
+  total: number,
+  base: { readonly printerId: string; readonly invalidElements?: readonly InvalidElement[] },
+  single: boolean,
+): ProcessResult {
+  const skipped = base.invalidElements?.length ?? 0;
+  if (applied.kind === 'rejected') {
+    const { rejection, conflicts } = applied;
+    const reason = rejection.kind === 'bad-profile' ? { reason: rejection.reason } : {};
+    const readings = withSkipped({ [rejection.kind]: total }, skipped);
+    return { ...base, ...reason, outcome: rejection.kind, readings, deliveredEvents: [], conflicts };
   }
-  add(item: string): void {
-    this.items.add(item);
-    if (this.items.size > this.capacity) this.items.delete(this.items.values().next().value as string);
-  }
+  const counts = applied.kind === 'redelivered' ? { redelivered: total } : applied.readings;
+  const invalid = applied.invalid !== undefined && applied.invalid.length > 0 ? applied.invalid : undefined;
+  return {
+    ...base,
+    ...(invalid !== undefined ? { invalidReadings: invalid } : {}),
+    ...(single && invalid !== undefined ? { reason: invalid[0] } : {}),
+    outcome: summaryOutcome(counts),
+    readings: withSkipped(counts, skipped),
+    state: applied.state,
+    ...applied.delivery,
+    conflicts: applied.conflicts,
+  };
 }
 
 /** Applies readings to printer profiles. Create one per container and reuse it. */
@@ -136,11 +158,11 @@ export class ReadingProcessor {
   private readonly maxAttempts: number;
   private readonly backoff: (attempt: number) => Promise<void>;
   private readonly cache: StateCache;
-  private readonly identity: NonNullable<ProcessorOptions['identity']>;
+  private readonly senders: SenderCheck;
   private readonly outbox: OutboxDelivery;
   private readonly defaults: FleetDefaults;
-  /** Tags of the request ids whose writes' entries this container delivered (the latest ones; `core/request-tag.ts`). */
-  private readonly delivered = new RecentSet(10_000);
+  private readonly loader: PrinterLoader;
+  private readonly delivered = new DeliveryMemory();
 
   constructor(options: ProcessorOptions) {
     this.store = options.store;
@@ -154,10 +176,8 @@ export class ReadingProcessor {
       ...(options.notifier ? { notifier: options.notifier } : {}),
     });
     this.defaults = new FleetDefaults(options.store, this.now, options.defaultsTtlMs ?? 30_000, () => this.cache.clear());
-    this.identity = options.identity ?? { mode: 'any' };
-    if (this.identity.mode === 'thing' && this.identity.registry === undefined) {
-      throw new ConfigurationError('device identity mode "thing" needs a thing registry');
-    }
+    this.loader = new PrinterLoader(options.store, this.defaults, this.cache);
+    this.senders = new SenderCheck(options.identity ?? { mode: 'any' });
   }
 
   /**
@@ -173,49 +193,23 @@ export class ReadingProcessor {
       return invalidMessage(`PrinterId "${FLEET_DEFAULTS_ID}" is reserved for the fleet defaults`, printerId);
     const single = message.kind === 'single';
     const base = { printerId, ...(invalidElements.length > 0 ? { invalidElements } : {}) };
-    const withInvalid = (counts: OutcomeCounts): OutcomeCounts =>
-      invalidElements.length > 0 ? { ...counts, invalid: (counts.invalid ?? 0) + invalidElements.length } : counts;
+    const withInvalid = (counts: OutcomeCounts) => withSkipped(counts, invalidElements.length);
 
     if (readings.length === 0) return { ...base, outcome: 'invalid', readings: withInvalid({}), deliveredEvents: [], conflicts: 0 };
-    const foreign = await this.foreignSender(printerId, message.sender);
+    const foreign = await this.senders.refusal(printerId, message.sender);
     if (foreign !== undefined) {
       const readingsOut = withInvalid({ 'foreign-printer': readings.length });
       return { ...base, outcome: 'foreign-printer', readings: readingsOut, reason: foreign, deliveredEvents: [], conflicts: 0 };
     }
 
     const arrival = () => this.now().getTime();
-    const plan = single
-      ? (state: PrinterState) => singlePlan(state, readings[0]!, requestId, arrival())
-      : (state: PrinterState) => batchPlan(state, readings, requestId, arrival());
+    const plan: Planner = single
+      ? (state) => singlePlan(state, readings[0]!, requestId, arrival())
+      : (state) => batchPlan(state, readings, requestId, arrival());
     // A batch write always records its request id, so its retry is recognised; a single reading's is by `seq`.
     const retrySafe = !single || readings[0]!.seq !== undefined;
     const result = await this.apply(printerId, requestId, plan, retrySafe);
-
-    if (result.kind === 'rejected') {
-      const { rejection, conflicts } = result;
-      const reason = rejection.kind === 'bad-profile' ? { reason: rejection.reason } : {};
-      return {
-        ...base,
-        ...reason,
-        outcome: rejection.kind,
-        readings: withInvalid({ [rejection.kind]: readings.length }),
-        deliveredEvents: [],
-        conflicts,
-      };
-    }
-    const counts = result.kind === 'redelivered' ? { redelivered: readings.length } : result.readings;
-    const invalidReadings = result.invalid !== undefined && result.invalid.length > 0 ? { invalidReadings: result.invalid } : {};
-    const onlyInvalid = single && invalidReadings.invalidReadings !== undefined ? { reason: invalidReadings.invalidReadings[0] } : {};
-    return {
-      ...base,
-      ...invalidReadings,
-      ...onlyInvalid,
-      outcome: summaryOutcome(counts),
-      readings: withInvalid(counts),
-      state: result.state,
-      ...result.delivery,
-      conflicts: result.conflicts,
-    };
+    return resultOf(result, readings.length, base, single);
   }
 
   /**
@@ -227,39 +221,25 @@ export class ReadingProcessor {
   async processStream(printerId: string, records: readonly StreamRecordReadings[], requestId: string): Promise<ProcessResult> {
     const total = records.reduce((n, record) => n + record.readings.length, 0);
     const result = await this.apply(printerId, requestId, (state) => streamPlan(state, records, requestId, this.now().getTime()), true);
-    if (result.kind === 'rejected') {
-      const { rejection, conflicts } = result;
-      const reason = rejection.kind === 'bad-profile' ? { reason: rejection.reason } : {};
-      return { printerId, ...reason, outcome: rejection.kind, readings: { [rejection.kind]: total }, deliveredEvents: [], conflicts };
-    }
-    const readings = result.kind === 'redelivered' ? { redelivered: total } : result.readings;
-    return {
-      printerId,
-      ...(result.invalid !== undefined && result.invalid.length > 0 ? { invalidReadings: result.invalid } : {}),
-      outcome: summaryOutcome(readings),
-      readings,
-      state: result.state,
-      ...result.delivery,
-      conflicts: result.conflicts,
-    };
+    return resultOf(result, total, { printerId }, false);
   }
 
   /** Why `sender` may not report for `printerId` (device identity mode `thing`), or undefined when it may. */
   senderRefusal(printerId: string, sender: string | undefined): Promise<string | undefined> {
-    return this.foreignSender(printerId, sender);
+    return this.senders.refusal(printerId, sender);
   }
 
   /**
    * The write loop: plans from the printer's state, writes with a guard, and
    * on a conflict recomputes from the item the store returned.
    */
-  private async apply(printerId: string, requestId: string, plan: (state: PrinterState) => Plan, retrySafe: boolean): Promise<Applied> {
+  private async apply(printerId: string, requestId: string, plan: Planner, retrySafe: boolean): Promise<Applied> {
     let view: View;
     const cached = this.cache.get(printerId);
     if (cached !== undefined) {
       view = { state: cached, printer: undefined };
     } else {
-      const loaded = await this.load(printerId, plan);
+      const loaded = await this.loader.load(printerId, plan);
       if (loaded.kind !== 'ok') return { kind: 'rejected', rejection: loaded, conflicts: 0 };
       view = { state: loaded.printer.state, printer: loaded.printer };
     }
@@ -267,7 +247,7 @@ export class ReadingProcessor {
     const defaults = await this.defaults.current();
     if (cached !== undefined && this.cache.get(printerId) === undefined) {
       // The defaults changed since the cached state was computed (reading them dropped the cache): its rules are stale.
-      const loaded = await this.load(printerId, plan);
+      const loaded = await this.loader.load(printerId, plan);
       if (loaded.kind !== 'ok') return { kind: 'rejected', rejection: loaded, conflicts: 0 };
       view = { state: loaded.printer.state, printer: loaded.printer };
     }
@@ -287,7 +267,7 @@ export class ReadingProcessor {
       if (planned.kind === 'skip') {
         if (printer === undefined) {
           // Never skip on a cached guess: confirm against the stored item.
-          const loaded = await this.load(printerId, plan);
+          const loaded = await this.loader.load(printerId, plan);
           if (loaded.kind !== 'ok') return { kind: 'rejected', rejection: loaded, conflicts };
           view = { state: loaded.printer.state, printer: loaded.printer };
           continue;
@@ -347,45 +327,5 @@ export class ReadingProcessor {
     if (current === undefined) return { kind: 'rejected', rejection: { kind: 'unknown-printer' } };
     if (!current.ok) return { kind: 'rejected', rejection: { kind: 'bad-profile', reason: current.reason } };
     return { kind: 'changed', printer: current.printer };
-  }
-
-  /** Why the message's sender may not report for its printer (device identity mode `thing`), or undefined. */
-  private async foreignSender(printerId: string, sender: string | undefined): Promise<string | undefined> {
-    const { mode, registry } = this.identity;
-    const gateway = needsRegistry(mode, printerId, sender) ? await registry!.gatewayPrinters(sender) : undefined;
-    return foreignSender(mode, printerId, sender, gateway);
-  }
-
-  /**
-   * Reads a printer's profile. A printer without one is enrolled when the
-   * fleet defaults say `Enrol` and `plan` would apply at least one of its
-   * readings under them (invalid readings create nothing).
-   */
-  private async load(printerId: string, plan?: (state: PrinterState) => Plan): Promise<Loaded> {
-    let item: ProfileItem | undefined;
-    let defaults: ProfileItem | undefined;
-    if (this.defaults.stale()) {
-      const read = await this.store.readWithDefaults(printerId);
-      item = read.item;
-      defaults = this.defaults.accept(read.defaults);
-    } else {
-      defaults = await this.defaults.current();
-      item = await this.store.read(printerId);
-    }
-    if (item === undefined && plan !== undefined && this.defaults.enrols(defaults)) {
-      const fresh = parseProfile({ [ATTR.printerId]: printerId }, defaults);
-      if (fresh.ok && plan(fresh.printer.state).kind === 'write') item = await this.store.enrol(printerId);
-    }
-    if (item === undefined) {
-      this.cache.delete(printerId);
-      return { kind: 'unknown-printer' };
-    }
-    const parsed = parseProfile(item, defaults);
-    if (!parsed.ok) {
-      this.cache.delete(printerId);
-      return { kind: 'bad-profile', reason: parsed.reason };
-    }
-    this.cache.set(parsed.printer.state);
-    return { kind: 'ok', printer: parsed.printer };
   }
 }

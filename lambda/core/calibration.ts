@@ -21,7 +21,7 @@
 import { type BandInput, clampStorable, type ProfileInput, type WindowMode } from '../../contract/index.ts';
 import { INITIAL_ALARM } from './alarm.ts';
 import { detect } from './detector.ts';
-import type { Reading, PrinterState, Rules, Band as RuleBand } from './types.ts';
+import type { Reading, PrinterState, Rules, Band } from './types.ts';
 import { parseRules } from './rules.ts';
 
 export interface CalibrationOptions {
@@ -36,7 +36,7 @@ export interface CalibrationOptions {
 export const DEFAULT_CALIBRATION: CalibrationOptions = { quantile: 0.005, margin: 0.1, minReadings: 20 };
 
 /** A suggested band, before it is fitted to the sides the profile uses. */
-export interface Band {
+export interface SuggestedBand {
   readonly Lower: number;
   readonly Upper: number;
 }
@@ -62,7 +62,7 @@ export interface MetricCalibration {
 }
 
 /** What the detector did with a printer's readings under one set of rules. */
-export interface Outcome {
+export interface CalibrationOutcome {
   /** Readings applied (the others were invalid for these rules, duplicate or late). */
   readonly applied: number;
   /** Share (0 to 1) of the applied readings that were out of bounds. */
@@ -86,9 +86,9 @@ export interface PrinterCalibration {
   /** The metrics its profile monitors, then the others its readings carry. */
   readonly metrics: readonly MetricCalibration[];
   /** Under its current profile. */
-  readonly current?: Outcome;
+  readonly current?: CalibrationOutcome;
   /** Under its current rules with the suggested bands. */
-  readonly suggested?: Outcome;
+  readonly suggested?: CalibrationOutcome;
   /** The Thresholds the suggestions would write (printers with a profile and a suggestion only). */
   readonly thresholds?: ProfileInput['Thresholds'];
   /** Why the profile could not be used. */
@@ -118,7 +118,7 @@ export function collapseRuns(values: readonly number[]): number[] {
  * that a suggestion reads `41.23` rather than `41.2345678`, and rounding
  * never flags a reading the exact band would not.
  */
-function roundOutwards(lower: number, upper: number): Band {
+function roundOutwards(lower: number, upper: number): SuggestedBand {
   const width = upper - lower;
   if (!(width > 0)) return { Lower: lower, Upper: upper };
   const decimals = Math.min(12, Math.max(0, 3 - Math.floor(Math.log10(width))));
@@ -129,7 +129,7 @@ function roundOutwards(lower: number, upper: number): Band {
   };
 }
 
-export type BandSuggestion = { readonly ok: true; readonly band: Band } | { readonly ok: false; readonly reason: string };
+export type BandSuggestion = { readonly ok: true; readonly band: SuggestedBand } | { readonly ok: false; readonly reason: string };
 
 /** The suggested band of one metric's values (in the order recorded), or why there is none. */
 export function suggestBand(values: readonly number[], options: CalibrationOptions = DEFAULT_CALIBRATION): BandSuggestion {
@@ -155,7 +155,7 @@ export function suggestBand(values: readonly number[], options: CalibrationOptio
 
 /** What {@link replay} found: the printer's outcome, and per metric the applied readings carrying it and those it broke. */
 export interface Replay {
-  readonly outcome: Outcome;
+  readonly outcome: CalibrationOutcome;
   readonly perMetric: ReadonlyMap<string, { readonly carried: number; readonly flagged: number }>;
 }
 
@@ -196,7 +196,7 @@ export function replay(rules: Rules, readings: readonly Reading[], countEvents =
     }
     state = verdict.next;
   }
-  const outcome: Outcome = {
+  const outcome: CalibrationOutcome = {
     applied,
     flaggedShare: applied === 0 ? 0 : flagged / applied,
     ...(countEvents ? { events: state.eventCount } : {}),
@@ -222,7 +222,7 @@ function unprofiledRules(bands: Rules['bands']): Rules {
  * The suggested bounds, on the sides the current band uses: a band the user
  * made one-sided (`{"Upper": 240}`) stays one-sided; a new band has both.
  */
-function fitSides(band: Band, current: RuleBand | undefined): { lower?: number; upper?: number } {
+function fitSides(band: SuggestedBand, current: Band | undefined): { lower?: number; upper?: number } {
   const both = current === undefined || (current.lower === undefined && current.upper === undefined);
   return {
     ...(both || current.lower !== undefined ? { lower: band.Lower } : {}),
@@ -231,7 +231,7 @@ function fitSides(band: Band, current: RuleBand | undefined): { lower?: number; 
 }
 
 /** The current bands with each suggestion put in (severity and adaptive settings kept), new metrics last. */
-function suggestedBands(current: Rules['bands'], suggestions: ReadonlyMap<string, Band>): Rules['bands'] {
+function suggestedBands(current: Rules['bands'], suggestions: ReadonlyMap<string, SuggestedBand>): Rules['bands'] {
   const names = [...new Set([...Object.keys(current), ...suggestions.keys()])];
   return Object.fromEntries(
     names.map((name) => {
@@ -245,7 +245,7 @@ function suggestedBands(current: Rules['bands'], suggestions: ReadonlyMap<string
 }
 
 /** `{Lower, Upper}` with only the bounds a band has. */
-function bounds(band: RuleBand): { Lower?: number; Upper?: number } {
+function bounds(band: Band): { Lower?: number; Upper?: number } {
   return { ...(band.lower !== undefined ? { Lower: band.lower } : {}), ...(band.upper !== undefined ? { Upper: band.upper } : {}) };
 }
 

@@ -77,7 +77,7 @@ describe('a batch is applied as if its readings were published one by one', () =
         [95, 95, 95, 95, 95, 95, 50].map((v) => element(v)),
       ),
     );
-    expect(result).toMatchObject({ outcome: 'event', readings: { event: 2, 'out-of-bounds': 4, 'in-bounds': 1 }, published: 2 });
+    expect(result).toMatchObject({ outcome: 'event', readings: { event: 2, 'out-of-bounds': 4, 'in-bounds': 1 }, eventsDelivered: 2 });
     expect(h.published.map((e) => e.events)).toEqual([1, 2]);
     expect(await counts()).toEqual({ OutOfBoundsCount: 0, EventCount: 2 });
     expect((await h.item('Printer1'))?.['PendingEvents']).toBeUndefined();
@@ -180,7 +180,7 @@ describe('ordering, duplicates and retries', () => {
     await expect(h.invoke(message, 'req-batch')).resolves.toMatchObject({
       outcome: 'redelivered',
       readings: { redelivered: 6 },
-      published: 2,
+      eventsDelivered: 2,
     });
     expect(await counts()).toEqual({ OutOfBoundsCount: 0, EventCount: 2 });
     expect(h.published.map((e) => e.events)).toEqual([1, 2]);
@@ -196,7 +196,7 @@ describe('ordering, duplicates and retries', () => {
     expect(await counts()).toEqual({ OutOfBoundsCount: 0, EventCount: 2 });
     expect((await h.item('Printer1'))?.['PendingEvents']).toBeInstanceOf(Set);
     h.setPublishFault(undefined);
-    await expect(h.invoke(message, 'req-pub')).resolves.toMatchObject({ outcome: 'redelivered', published: 2 });
+    await expect(h.invoke(message, 'req-pub')).resolves.toMatchObject({ outcome: 'redelivered', eventsDelivered: 2 });
     expect(await counts()).toEqual({ OutOfBoundsCount: 0, EventCount: 2 });
     expect(h.published.map((e) => e.events)).toEqual([1, 2]);
     expect((await h.item('Printer1'))?.['PendingEvents']).toBeUndefined();
@@ -226,7 +226,7 @@ describe('ordering, duplicates and retries', () => {
         ),
         'req-2',
       ),
-    ).resolves.toMatchObject({ outcome: 'redelivered', published: 0 });
+    ).resolves.toMatchObject({ outcome: 'redelivered', eventsDelivered: 0 });
     expect(h.published).toEqual([]);
   });
 

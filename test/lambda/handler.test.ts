@@ -209,7 +209,7 @@ describe('faults: transient errors are thrown for a retry that counts once', () 
     expect(h.published).toEqual([]);
 
     h.setPublishFault(undefined);
-    await expect(h.invoke(reading('Printer2', 95), 'req-event')).resolves.toMatchObject({ outcome: 'redelivered', published: 1 });
+    await expect(h.invoke(reading('Printer2', 95), 'req-event')).resolves.toMatchObject({ outcome: 'redelivered', eventsDelivered: 1 });
     // A Lambda redelivery is counted apart from a device's duplicate readings.
     expect(h.logs.metrics().some((m) => m['RedeliveredInvocations'] === 1)).toBe(true);
     expect(h.logs.metrics().some((m) => 'DuplicateOrLateReadings' in m)).toBe(false);
@@ -225,7 +225,7 @@ describe('faults: transient errors are thrown for a retry that counts once', () 
     await expect(h.invoke(reading('Printer2', 95))).rejects.toThrow();
     h.setPublishFault(undefined);
     const next = await h.invoke(reading('Printer2', 50)); // a different reading, not a retry
-    expect(next).toMatchObject({ outcome: 'in-bounds', published: 1 });
+    expect(next).toMatchObject({ outcome: 'in-bounds', eventsDelivered: 1 });
     expect(h.published.map((e) => [e.PrinterId, e.events])).toEqual([['Printer2', 1]]);
     expect((await h.item('Printer2'))?.['PendingEvents']).toBeUndefined();
   });
@@ -239,7 +239,7 @@ describe('faults: transient errors are thrown for a retry that counts once', () 
     );
     await expect(h.invoke(reading('Printer2', 95), 'req-lost')).rejects.toThrow();
     expect(h.published).toEqual([]);
-    await expect(h.invoke(reading('Printer2', 95), 'req-lost')).resolves.toMatchObject({ outcome: 'redelivered', published: 1 });
+    await expect(h.invoke(reading('Printer2', 95), 'req-lost')).resolves.toMatchObject({ outcome: 'redelivered', eventsDelivered: 1 });
     expect(await h.item('Printer2')).toMatchObject({ EventCount: 1, OutOfBoundsCount: 0 });
     expect(h.published.map((e) => e.events)).toEqual([1]);
   });
@@ -258,10 +258,10 @@ describe('faults: transient errors are thrown for a retry that counts once', () 
     // The device sends it again, under a new request id: a duplicate, which delivers what its write counted.
     await expect(h.invoke(reading('Resent', 95, { seq: 2 }), 'req-resent')).resolves.toMatchObject({
       outcome: 'duplicate',
-      published: 1,
+      eventsDelivered: 1,
     });
     // Once delivered, sending it again delivers nothing more.
-    await expect(h.invoke(reading('Resent', 95, { seq: 2 }), 'req-again')).resolves.toMatchObject({ outcome: 'duplicate', published: 0 });
+    await expect(h.invoke(reading('Resent', 95, { seq: 2 }), 'req-again')).resolves.toMatchObject({ outcome: 'duplicate', eventsDelivered: 0 });
     await h.invoke(reading('Resent', 50, { seq: 3 }));
     expect(h.published.map((e) => e.events)).toEqual([1]);
     expect(await h.item('Resent')).toMatchObject({ EventCount: 1, OutOfBoundsCount: 0 });
@@ -287,7 +287,7 @@ describe('DynamoDB requests per reading (counted by SDK middleware)', () => {
   it('at most 2 when a container first meets a printer with the reading that completes its window', async () => {
     await putOriginalProfile(h.admin, h.tableName, 'Once', 20, 80, 1);
     h.resetRequests();
-    await expect(h.invoke(reading('Once', 99))).resolves.toMatchObject({ outcome: 'event', published: 1 });
+    await expect(h.invoke(reading('Once', 99))).resolves.toMatchObject({ outcome: 'event', eventsDelivered: 1 });
     expect(h.totalRequests()).toBe(2);
   });
 });

@@ -167,7 +167,7 @@ describe('one printer of each kind, an event at a time', () => {
       const model = expectFor(fleet, readings.slice(0, at + 1));
       expect(await counts(id)).toEqual(model.printers[id]);
       expect(h.published).toEqual([]);
-      await expect(h.invoke(readings[at], 'req-lost')).resolves.toMatchObject({ outcome: 'redelivered', published: 1 });
+      await expect(h.invoke(readings[at], 'req-lost')).resolves.toMatchObject({ outcome: 'redelivered', eventsDelivered: 1 });
       expect(await counts(id)).toEqual(model.printers[id]);
       expect(h.published.map(eventKey)).toEqual([`${id}#1`]);
       expect(h.published[0]).toMatchObject(model.events[0]!);
@@ -187,7 +187,7 @@ describe('one printer of each kind, an event at a time', () => {
       await expect(h.invoke(readings[at], 'req-lost')).rejects.toMatchObject({ name: 'ProfileStoreError' });
       // The barrier: the retry comes only once the next reading of the same printer has been applied.
       await h.invoke(readings[at + 1], 'req-next');
-      await expect(h.invoke(readings[at], 'req-lost')).resolves.toMatchObject({ outcome: 'redelivered', published: 1 });
+      await expect(h.invoke(readings[at], 'req-lost')).resolves.toMatchObject({ outcome: 'redelivered', eventsDelivered: 1 });
       const model = expectFor(fleet, readings.slice(0, at + 2));
       expect(await counts(id)).toEqual(model.printers[id]);
       expect(h.published.map(eventKey).sort()).toEqual(model.events.map(eventKey).sort());

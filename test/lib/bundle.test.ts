@@ -27,7 +27,7 @@ import { onlyResource, synthesizeStack, type SynthesizedStack } from '../support
 import { originalProfileItem, putOriginalProfile } from '../support/profiles.ts';
 import { API_FUNCTION, DETECTOR, HISTORY, SWEEP } from './stack-parts.ts';
 
-type Handler = (event: unknown, context: { awsRequestId: string }) => Promise<{ outcome: string; published: number }>;
+type Handler = (event: unknown, context: { awsRequestId: string }) => Promise<{ outcome: string; eventsDelivered: number }>;
 type StreamHandler = (
   event: unknown,
   context: { awsRequestId: string },
@@ -168,7 +168,7 @@ describe('the synthesized bundle', () => {
     const second = await capturingStdout(() =>
       handler({ PrinterId: 'Printer1', data: { value: 95 }, seq: 2 }, { awsRequestId: 'bundle-2' }),
     );
-    expect(second.result).toMatchObject({ outcome: 'event', published: 1 });
+    expect(second.result).toMatchObject({ outcome: 'event', eventsDelivered: 1 });
     expect(await item()).toMatchObject({ OutOfBoundsCount: 0, EventCount: 1, LastSeq: 2, Thresholds: { Lower: 20, Upper: 80 }, Window: 2 });
     const events = publishes.filter((p) => p.topic === PREDICTION_TOPIC);
     expect(events).toHaveLength(1);

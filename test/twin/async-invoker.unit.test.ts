@@ -17,7 +17,7 @@ interface Call {
   settle(outcome: AttemptOutcome): void;
 }
 
-const OK: AttemptOutcome = { ok: true, value: { outcome: 'in-bounds', printerId: 'P', published: 0 } };
+const OK: AttemptOutcome = { ok: true, value: { outcome: 'in-bounds', printerId: 'P', eventsDelivered: 0 } };
 const FAILED: AttemptOutcome = { ok: false, error: { errorType: 'ProfileStoreError', errorMessage: 'table gone', trace: [] } };
 
 const reading = (PrinterId: string | undefined, seq: number) => (PrinterId === undefined ? { seq } : { PrinterId, seq });

@@ -15,7 +15,7 @@ import {
   replay,
   suggestBand,
   suggestedProfiles,
-  type Band,
+  type SuggestedBand,
 } from '../../../lambda/core/calibration.ts';
 import { INITIAL_ALARM } from '../../../lambda/core/alarm.ts';
 import { detect } from '../../../lambda/core/detector.ts';
@@ -63,7 +63,7 @@ function fold(rules: Rules, readings: readonly Reading[]) {
   return { events: state.eventCount, flagged };
 }
 
-function band(values: readonly number[], options = DEFAULT_CALIBRATION): Band {
+function band(values: readonly number[], options = DEFAULT_CALIBRATION): SuggestedBand {
   const suggestion = suggestBand(values, options);
   if (!suggestion.ok) throw new Error(suggestion.reason);
   return suggestion.band;
