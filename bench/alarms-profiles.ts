@@ -1,6 +1,6 @@
 /**
  * The profiles the alarms section measures: between them every detection
- * and alarm option (README, "Detection modes" and "Alarms").
+ * and alarm option (`docs/detection.md` and `docs/alarms.md`).
  */
 import type { ProfileInput } from '../contract/index.ts';
 

@@ -1,5 +1,5 @@
 /**
- * The handler-cost baseline of README, "Performance": per reading, one bare
+ * The handler-cost baseline of `docs/performance.md`: per reading, one bare
  * SDK UpdateItem on the printer's item and nothing else, sent through the
  * same client as the handler (`createDynamoDbClient` with the bench's request
  * counting), so that the CPU ratio measures what the handler adds around its

@@ -1,5 +1,5 @@
 /**
- * The bundle figures of README, "Performance": the detector bundled exactly
+ * The bundle figures of `docs/performance.md`: the detector bundled exactly
  * as the stack bundles it (the shared {@link DETECTOR_BUNDLE} settings and
  * {@link DETECTOR_EXTERNALS}), its size, and its cold module-load time, with
  * the function's environment as deployed, in fresh Node processes next to a

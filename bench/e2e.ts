@@ -1,5 +1,5 @@
 /**
- * End to end on the local twin (README, "Performance"): readings from the emitter
+ * End to end on the local twin (`docs/performance.md`): readings from the emitter
  * (device SDK, QoS 1) through the embedded broker, the rule and the detector
  * function to the embedded DynamoDB; the latency from a reading's publish to
  * the anomaly event it causes on `anom/pred`, seen by a device subscriber;

@@ -1,5 +1,5 @@
 /**
- * The first figure of README, "Performance": DynamoDB work per reading against fleet size,
+ * The first figure of `docs/performance.md`: DynamoDB work per reading against fleet size,
  * our handler next to the original's access pattern, on the same embedded
  * DynamoDB with the same readings.
  */

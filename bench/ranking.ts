@@ -1,5 +1,5 @@
 /**
- * The ranking figure of README, "Performance": the top 10 printers by
+ * The ranking figure of `docs/performance.md`: the top 10 printers by
  * EventCount (ties by PrinterId) at growing fleet sizes, with the ranking
  * query `npm run ranked` runs (`topPrinters`: one Query on the sparse
  * `ByEventCount` index) next to the original design's only way, a full Scan

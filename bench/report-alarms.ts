@@ -1,4 +1,4 @@
-/** The alarms section's targets and tables (README, "Performance"), from `alarms.json`. */
+/** The alarms section's targets and tables (`docs/performance.md`), from `alarms.json`. */
 import type { AlarmsResult, ReadingRow } from './alarms.ts';
 import type { CallFigures } from './alarms-fleet.ts';
 import { ITEM_PARTS, VARIETY_SLACK } from './alarms-state.ts';

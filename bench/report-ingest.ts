@@ -1,4 +1,4 @@
-/** The ingest paths' targets and table (README, "Performance"), from `ingest.json`. */
+/** The ingest paths' targets and table (`docs/performance.md`), from `ingest.json`. */
 import type { BatchedE2eResult } from './e2e-batched.ts';
 import type { IngestResult, IngestRun } from './ingest.ts';
 import { fmt } from './stats.ts';
@@ -54,7 +54,7 @@ export function ingestTargets(r: IngestResult): IngestCheck[] {
 /** The paths side by side, as a Markdown table. */
 export function ingestTable(r: IngestResult): string[] {
   return [
-    `| path | printers | readings per printer per write | readings/s | DynamoDB requests per reading | invocations per reading |`,
+    `| path | printers | readings per write | readings/s | DynamoDB requests per reading | invocations per reading |`,
     '|---|---:|---:|---:|---:|---:|',
     ...r.rows.map((x) => {
       const perWrite = x.path === 'batched' ? r.batchSize : x.path === 'stream' ? (x.readingsPerPrinterPerBatch ?? 1) : 1;

@@ -1,4 +1,4 @@
-/** The per-reading section's targets (README, "Performance"), from `per-reading.json`. */
+/** The per-reading section's targets (`docs/performance.md`), from `per-reading.json`. */
 import type { PerReadingResult } from './per-reading.ts';
 import { fmt } from './stats.ts';
 import { HANDLER_CPU, REQUESTS_PER_READING, type TargetCheck } from './targets.ts';

@@ -1,8 +1,10 @@
 /**
- * The Markdown summary (`bench/results/summary.md`) and the README section
- * (`bench/results/readme-section.md`), written from the JSON results present,
+ * The Markdown summary (`bench/results/summary.md`) and the performance page
+ * (`docs/performance.md`), written from the JSON results present,
  * so that rerunning one section keeps the others.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { BundleResult } from './bundle.ts';
 import type { E2eResult } from './e2e.ts';
 import type { BatchedE2eResult } from './e2e-batched.ts';
@@ -39,7 +41,24 @@ export interface Results {
 
 export type { TargetCheck } from './targets.ts';
 
-/** The targets (README, "Performance") against the results. */
+function readJson<T>(file: string): T | undefined {
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : undefined;
+}
+
+/** Every section's results present in a results folder (a section never run is left out). */
+export function readResults(dir: string): Results {
+  return {
+    perReading: readJson(join(dir, 'per-reading.json')),
+    e2e: readJson(join(dir, 'e2e.json')),
+    ranking: readJson(join(dir, 'ranking.json')),
+    bundle: readJson(join(dir, 'bundle.json')),
+    ingest: readJson(join(dir, 'ingest.json')),
+    e2eBatched: readJson(join(dir, 'e2e-batched.json')),
+    alarms: readJson(join(dir, 'alarms.json')),
+  };
+}
+
+/** The targets (`docs/performance.md`) against the results. */
 export function checkTargets(r: Results): TargetCheck[] {
   const checks: TargetCheck[] = [];
   if (r.perReading) checks.push(...perReadingTargets(r.perReading));
@@ -123,7 +142,7 @@ function perReadingTable(p: PerReadingResult): string[] {
   return lines;
 }
 
-function rerun(): string[] {
+export function rerun(): string[] {
   return [
     '```sh',
     'npm run bench                      # everything, 3 runs per figure (about 20 minutes on 2 cores)',
@@ -136,7 +155,7 @@ function rerun(): string[] {
 }
 
 /** One bullet per missed or borderline target, with its reason. */
-function whyLines(checks: readonly TargetCheck[]): string[] {
+export function whyLines(checks: readonly TargetCheck[]): string[] {
   const lines = checks
     .filter((c) => c.why)
     .map((c) => `- **${c.target}** — ${c.reported ? 'reported' : c.met ? 'met, but borderline' : 'missed'}: ${c.why}.`);
@@ -319,51 +338,5 @@ export function summaryMarkdown(r: Results): string {
     'JSON with every run: `bench/results/*.json`. The chart is `bench/results/fleet.svg`.',
     '',
   );
-  return out.join('\n');
-}
-
-/** `bench/results/readme-section.md`: pasted into the README. */
-export function readmeSection(r: Results): string {
-  const out: string[] = ['## Performance', ''];
-  if (r.perReading) {
-    const machine = r.perReading.context.machine;
-    out.push(
-      `Measured by \`npm run bench\` on ${describeMachine(machine)}, against the embedded DynamoDB (medians of several runs;`,
-      'full results and method in [bench/results/summary.md](bench/results/summary.md)). Per reading, this design makes one guarded',
-      'UpdateItem (plus one GetItem per printer per container); the original made a GetItem, an UpdateItem and a Scan of the whole table.',
-      '',
-      '| printers | DynamoDB requests per reading (ours / original) | items read per reading (ours / original) | readings/s (ours / original) | throughput ratio |',
-      '|---:|---:|---:|---:|---:|',
-      ...r.perReading.rows.map(
-        (row) =>
-          `| ${fmt(row.fleetSize)} | ${row.ours.requestsPerReading.toFixed(3)} / ${row.original.requestsPerReading.toFixed(3)} | ${row.ours.itemsReadPerReading.toFixed(3)} / ${fmt(row.original.itemsReadPerReading)} | ` +
-          `${fmt(row.ours.readingsPerSecond)} / ${fmt(row.original.readingsPerSecond, 1)} | ${fmt(row.ratio.readingsPerSecond, 1)}x |`,
-      ),
-      '',
-      '![DynamoDB requests per reading and readings per second against fleet size](bench/results/fleet.svg)',
-      '',
-    );
-  }
-  if (r.ingest)
-    out.push(
-      'The three ingest paths, side by side at the same fleet (batches of 10; stream batches of up to 500 records):',
-      '',
-      ...ingestTable(r.ingest),
-      '',
-    );
-  const checks = checkTargets(r);
-  const runs = Object.entries(r)
-    .filter(([, v]) => v !== undefined)
-    .map(([name, v]) => `${name} ${v!.context.machine.date.slice(0, 10)} (load ${v!.context.loadAverage.start.toFixed(1)})`);
-  out.push(
-    `Sections are rerun one at a time (\`--only\`); when each ran, with the 1-minute load average on 2 cores: ${runs.join(', ')}.`,
-    '',
-    '| target | measured | |',
-    '|---|---|---|',
-    ...checks.map((c) => `| ${c.target} | ${c.measured} | ${verdict(c)} |`),
-    '',
-    ...whyLines(checks),
-  );
-  out.push('Rerun:', '', ...rerun(), '', 'What one million readings cost on AWS, for both designs: [docs/cost.md](docs/cost.md).', '');
   return out.join('\n');
 }

@@ -1,11 +1,11 @@
 /**
- * `npm run bench`: the benchmarks behind the README's "Performance" section.
- * Writes JSON per section to `bench/results/`, then `summary.md`,
- * `readme-section.md` and `fleet.svg` from every JSON present there. Never
+ * `npm run bench`: the benchmarks behind `docs/performance.md`.
+ * Writes JSON per section to `bench/results/`, then `summary.md` and
+ * `fleet.svg` there and `docs/performance.md`, from every JSON present. Never
  * part of `npm test`; never calls AWS.
  */
 import './env.ts';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,14 +22,15 @@ import { log } from './output.ts';
 import { LARGE_FLEET, perReadingBench } from './per-reading.ts';
 import { fmt } from './stats.ts';
 import { rankingBench } from './ranking.ts';
-import { checkTargets, readmeSection, summaryMarkdown, type Results, type RunContext } from './report.ts';
+import { checkTargets, readResults, summaryMarkdown, type RunContext } from './report.ts';
+import { performancePage } from './report-page.ts';
 
 const SECTIONS = ['per-reading', 'ingest', 'e2e', 'e2e-batched', 'ranking', 'alarms', 'history-write', 'bundle'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const HELP = `Usage: npm run bench -- [options]
 
-The benchmarks behind the README's "Performance" section, against the embedded DynamoDB, broker and twin.
+The benchmarks behind docs/performance.md, against the embedded DynamoDB, broker and twin.
 
 Options:
   --quick                 short run (smaller fleets, one run each); results go to .local/bench/results-quick/
@@ -39,7 +40,9 @@ Options:
   --fleet-sizes LIST      fleet sizes of the per-reading and alarms sections (default 10,100,1000,10000)
   --readings-per-printer N  readings per printer in the per-reading section (default 30)
   --out DIR               results folder (default bench/results)
-  --report-only           only rebuild summary.md, readme-section.md and fleet.svg from the JSON in the results folder
+  --report-only           run nothing: only rebuild summary.md, fleet.svg and the performance page from the JSON
+                          in the results folder (the page is docs/performance.md for bench/results, else
+                          performance.md in --out)
   -h, --help              this help
 `;
 
@@ -92,9 +95,9 @@ function parseOptions(argv: string[]) {
   };
 }
 
-function readJson<T>(file: string): T | undefined {
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : undefined;
-}
+/** The page the README links to is rendered from `bench/results` only; other results folders get their own copy. */
+const DEFAULT_RESULTS = resolve('bench/results');
+const PERFORMANCE_PAGE = resolve('docs/performance.md');
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
@@ -215,22 +218,15 @@ async function main(): Promise<void> {
     await db?.close();
   }
 
-  const results: Results = {
-    perReading: readJson(join(options.out, 'per-reading.json')),
-    e2e: readJson(join(options.out, 'e2e.json')),
-    ranking: readJson(join(options.out, 'ranking.json')),
-    bundle: readJson(join(options.out, 'bundle.json')),
-    ingest: readJson(join(options.out, 'ingest.json')),
-    e2eBatched: readJson(join(options.out, 'e2e-batched.json')),
-    alarms: readJson(join(options.out, 'alarms.json')),
-  };
+  const results = readResults(options.out);
   if (results.perReading) {
     const p = results.perReading;
     const caption = `npm run bench · ${p.context.machine.date.slice(0, 10)} · medians of ${p.runs} run(s) (${fmt(LARGE_FLEET)}+ printers: ${p.largeRuns}) · ${p.readingsPerPrinter} readings per printer · dynalite, not AWS\n${describeMachine(p.context.machine)}`;
     writeFileSync(join(options.out, 'fleet.svg'), fleetChart(p, caption));
   }
   writeFileSync(join(options.out, 'summary.md'), summaryMarkdown(results));
-  writeFileSync(join(options.out, 'readme-section.md'), readmeSection(results));
+  const page = options.out === DEFAULT_RESULTS ? PERFORMANCE_PAGE : join(options.out, 'performance.md');
+  writeFileSync(page, performancePage(results));
   log('');
   log('## Targets');
   for (const check of checkTargets(results)) {
@@ -240,6 +236,7 @@ async function main(): Promise<void> {
   }
   log('');
   log(`summary: ${relative(process.cwd(), join(options.out, 'summary.md'))}`);
+  log(`page: ${relative(process.cwd(), page)}`);
 }
 
 main().catch((error: unknown) => {

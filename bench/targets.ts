@@ -1,5 +1,5 @@
 /**
- * The performance targets of README, "Performance" (and the product spec's
+ * The performance targets of `docs/performance.md` (and the product spec's
  * performance section), one definition each: the checks in `report*.ts`, the
  * chart and the tests read them from here.
  */
@@ -39,7 +39,7 @@ export const EVERY_OPTION = {
 /** Lambda bundles: size, and cold module load against a handler that only imports the SDK clients the detector imports. */
 export const BUNDLE = { maxKb: 250, maxLoadVsSdkOnly: 1.2 } as const;
 
-/** A target checked against the results, as the summary and the README print it. */
+/** A target checked against the results, as the summary and `docs/performance.md` print it. */
 export interface TargetCheck {
   readonly target: string;
   readonly measured: string;

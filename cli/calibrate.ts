@@ -21,7 +21,7 @@ import {
   type PrinterCalibration,
 } from '../lambda/core/calibration.ts';
 import { parseReading } from '../lambda/core/reading.ts';
-import type { Reading } from '../lambda/core/detector.ts';
+import type { Reading } from '../lambda/core/types.ts';
 import { loadReadingsFile } from '../emitter/readings-file.ts';
 import { ReadingsFileError } from '../emitter/errors.ts';
 import { loadProfilesFile, ProfilesFileError } from '../twin/profiles-file.ts';

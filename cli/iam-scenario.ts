@@ -48,6 +48,8 @@ export async function exerciseEveryPath(twin: Twin): Promise<Record<string, numb
   await call('ranked', 'GET', '/api/printers/ranked?limit=5');
   await call('printers', 'GET', '/api/printers');
   await call('alarms', 'GET', '/api/alarms');
+  await call('alarms page', 'GET', '/api/alarms?limit=1');
+  await call('search', 'GET', '/api/printers?search=hO&limit=5');
   await call('printer', 'GET', '/api/printers/Hot');
   await call('put', 'PUT', '/api/printers/Hot', { Thresholds: { Lower: 20, Upper: 85 }, Window: 1 });
   await call('snooze', 'POST', '/api/printers/Quiet/alarm', {
@@ -55,6 +57,8 @@ export async function exerciseEveryPath(twin: Twin): Promise<Record<string, numb
     note: 'seen',
     until: new Date(Date.now() + 3_600_000).toISOString(),
   });
+  await call('preview', 'POST', '/api/printers/Hot/preview?n=5', { Thresholds: { Lower: 20, Upper: 95 }, Window: 1 });
+  await call('bulk', 'POST', '/api/alarms/actions', { printers: ['Hot', 'Ghost'], action: 'acknowledge', note: 'both' });
   await call('history', 'GET', '/api/printers/Hot/history?limit=5');
   await call('events', 'GET', '/api/events?limit=5');
   return status;

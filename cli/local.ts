@@ -22,16 +22,17 @@ import { RuleSqlError } from '../twin/rule.ts';
 import { checkWritableFolder } from '../twin/state-dir.ts';
 import { loadThingsFile, ThingsFileError } from '../twin/things-file.ts';
 import { startTwin, TwinStartError, type TwinOptions } from '../twin/twin.ts';
-import { INGEST_MODES, type IngestMode } from '../contract/index.ts';
+import { INGEST_MODES, type IngestMode, type RoutingTable } from '../contract/index.ts';
+import { WebhookRouteError, webhookRoutes } from './webhook-routes.ts';
 
 const spec = {
   usage:
     'npm run local -- [--mqtt-port 1883] [--dynamodb-port 8000] [--http-port 8080] [--profiles FILE] [--state-dir DIR | --in-memory] ' +
-    '[--sweep-seconds 10] [--webhook URL] [--ingest direct|stream] [--device-identity any|thing --things FILE]',
+    '[--sweep-seconds 10] [--webhook [SEVERITY=]URL ...] [--ingest direct|stream] [--device-identity any|thing --things FILE]',
   summary:
     'Starts the local twin: an MQTT broker, a DynamoDB API with the profiles and history tables, the topic rule, the ' +
     'detector function, the clock (the sweep function, every --sweep-seconds), alarm notifications (appended to ' +
-    'notifications.jsonl in the state folder, and POSTed to --webhook), and the operator API and dashboard on ' +
+    'notifications.jsonl in the state folder, and POSTed to the --webhook routed for their severity), and the operator API and dashboard on ' +
     'http://127.0.0.1:<http-port>/, wired as in the cloud. Prints one line with its endpoints when ready and runs until ' +
     "Ctrl-C or SIGTERM. The function's log records are shown here and kept in the log file (npm run logs). " +
     'While it runs, its endpoints are written to twin.json in the state folder (.local/twin.json with --in-memory), ' +
@@ -42,7 +43,7 @@ const spec = {
     'dynamodb-port': { type: 'string' },
     'http-port': { type: 'string' },
     'sweep-seconds': { type: 'string' },
-    webhook: { type: 'string' },
+    webhook: { type: 'string', multiple: true },
     ingest: { type: 'string' },
     'kinesis-port': { type: 'string' },
     'device-identity': { type: 'string' },
@@ -60,7 +61,9 @@ const spec = {
     'dynamodb-port': `DynamoDB port on 127.0.0.1, 0 for any free one (default ${DEFAULT_DYNAMODB_PORT})`,
     'http-port': `the operator API (/api/...) and the dashboard (/) on 127.0.0.1, 0 for any free one (default ${DEFAULT_HTTP_PORT})`,
     'sweep-seconds': 'seconds between runs of the clock (silence, snooze expiry, re-notification); 0 for none (default 10)',
-    webhook: 'also POST each alarm notification as JSON to this URL (retried; never holds up detection)',
+    webhook:
+      'also POST each alarm notification as JSON to this URL (retried; never holds up detection); repeatable: ' +
+      'critical=URL (or major, minor, warning) routes only that severity there, a plain URL takes the severities not named',
     ingest: 'direct: one asynchronous invocation per message (default); stream: a Kinesis stream read in batches',
     'kinesis-port': `with --ingest stream: the Kinesis API on 127.0.0.1, 0 for any free one (default ${DEFAULT_KINESIS_PORT})`,
     'device-identity': 'any: a reading counts whoever sends it (default); thing: only from its own thing or a gateway listing it',
@@ -110,9 +113,12 @@ await runCli(spec, async (values) => {
   const httpPort = intOption('http-port', values['http-port'], { max: 65_535 }) ?? DEFAULT_HTTP_PORT;
   const concurrency = intOption('concurrency', values.concurrency, { min: 1, max: 64 });
   const sweepSeconds = intOption('sweep-seconds', values['sweep-seconds'], { max: 86_400 }) ?? 10;
-  const webhook = values.webhook;
-  if (webhook !== undefined && (!URL.canParse(webhook) || !/^https?:$/.test(new URL(webhook).protocol))) {
-    throw new UsageError(`--webhook must be an http(s) URL, got "${webhook}"`);
+  let webhook: RoutingTable<string> | undefined;
+  try {
+    webhook = values.webhook === undefined ? undefined : webhookRoutes(values.webhook);
+  } catch (error) {
+    if (error instanceof WebhookRouteError) throw new UsageError(error.message);
+    throw error;
   }
   const ingest: IngestMode = choice('ingest', values.ingest, INGEST_MODES) ?? 'direct';
   if (values['kinesis-port'] !== undefined && ingest !== 'stream') throw new UsageError('--kinesis-port goes with --ingest stream');

@@ -14,7 +14,7 @@ const spec = {
     'Synthesizes the stack in the mode the -c options give (as cdk deploy takes them), then checks it without an AWS ' +
     'account: the Control Tower proactive controls and cdk-nag on the synthesis, cfn-lint on the template, each Lambda ' +
     'bundle under 250 KB, and IAM on the local twin (every path allowed by the deployed roles, no grant unused without ' +
-    `a reason). What only a real account proves is in README "Deploying": the check passes, the deploy may still fail there. The IAM check starts a twin of its own, so no running twin (${TWIN_ENV}) is used.`,
+    `a reason). What only a real account proves is in docs/deploy.md, "2. Deploy": the check passes, the deploy may still fail there. The IAM check starts a twin of its own, so no running twin (${TWIN_ENV}) is used.`,
   options: { context: { type: 'string', short: 'c', multiple: true } },
   help: { context: 'KEY=VALUE: a stack option, as for cdk deploy (e.g. -c ingest=stream); repeatable' },
 } as const;

@@ -15,7 +15,7 @@ import { ATTR, FLEET_DEFAULTS_ID, type ProfileInput } from '../contract/index.ts
 import { describeWrittenProfile, type ProfileChange, writeProfileChanges } from '../lambda/adapters/profile-writer.ts';
 import { REMOVABLE_ATTRIBUTES, userAttributesOf } from '../lambda/core/profile-change.ts';
 import { checkProfiles } from '../lambda/core/profile-input.ts';
-import { parseProfile } from '../lambda/core/profile.ts';
+import { parseProfile } from '../lambda/adapters/profile-item.ts';
 import { withDefaults } from '../lambda/core/rules.ts';
 import { isRecord } from '../common/guards.ts';
 import { checkPrinterId } from '../lambda/core/reading.ts';

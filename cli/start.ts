@@ -17,14 +17,20 @@ import { loadProfilesFile, ProfilesFileError } from '../twin/profiles-file.ts';
 import { ReadingsFileError } from '../emitter/errors.ts';
 import { loadReadingsFile } from '../emitter/readings-file.ts';
 import { replay, type ReplaySummary } from '../emitter/replay.ts';
-import { PREDICTION_TOPIC, type PrinterSummary, type ProfileInput, type ReadingPayload } from '../contract/index.ts';
+import {
+  PREDICTION_TOPIC,
+  type PrinterSummary,
+  type ProfileInput,
+  type ReadingPayload,
+  INGEST_MODES,
+  type IngestMode,
+} from '../contract/index.ts';
 import { DEFAULT_HTTP_PORT, IN_MEMORY_LOG_FILE } from '../twin/paths.ts';
 import { subscribeTopic, type TopicSubscription } from '../emitter/subscriber.ts';
 import { startTwin, TwinStartError, type Twin } from '../twin/twin.ts';
-import { INGEST_MODES, type IngestMode } from '../contract/index.ts';
 import { describeMode, isAdaptive } from '../emitter/expected.ts';
 import { profileRules, splitDefaults } from '../emitter/fleet-profiles.ts';
-import type { Rules } from '../lambda/core/rules.ts';
+import type { Rules } from '../lambda/core/types.ts';
 
 const DEFAULT_PROFILES = 'data/printer_profiles.json';
 const DEFAULT_READINGS = 'data/printer_iot_data.json';

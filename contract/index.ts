@@ -12,3 +12,4 @@ export * from './stack-outputs.ts';
 export * from './tables.ts';
 export * from './topics.ts';
 export type * from './wire.ts';
+export * from './notification-routing.ts';

@@ -2,7 +2,7 @@
  * How readings reach the detector, as the stack deploys it and the twin runs
  * it: `direct` (the rule invokes the function once per message) or `stream`
  * (the rule puts each message on a Kinesis stream keyed by PrinterId and the
- * function consumes it in batches). README, "Stream ingest".
+ * function consumes it in batches). `docs/deploy.md`, "Stream ingest".
  */
 export type IngestMode = 'direct' | 'stream';
 

@@ -1,4 +1,4 @@
-/** Size limits of what printers send (README, "Data formats"). */
+/** Size limits of what printers send (`docs/design.md`, "Data formats"). */
 import { AWS_LIMITS } from './aws-limits.ts';
 
 /** Largest accepted reading payload, in bytes, as received. */
@@ -67,3 +67,6 @@ export const RECENT_REQUEST_IDS = 6;
 
 /** Most request ids an item holds: a counter-only write appends one while below this; a full write trims back to {@link RECENT_REQUEST_IDS}. */
 export const MAX_RECENT_REQUEST_IDS = 2 * RECENT_REQUEST_IDS;
+
+/** Most printers one bulk alarm action (`POST /api/alarms/actions`) may name. */
+export const MAX_BULK_PRINTERS = 100;

@@ -34,7 +34,7 @@ export const LOCAL_STREAM_NAME = 'PrinterReadings';
  * `thing`: a reading counts only when its `PrinterId` is the sending
  * connection's thing name (its MQTT client id, which the device policy binds
  * to the thing), or is listed in that thing's `printers` attribute (a
- * gateway). README, "Device identity", has the threat this answers.
+ * gateway). `docs/deploy.md`, "Device identity", has the threat this answers.
  */
 export type DeviceIdentityMode = 'any' | 'thing';
 

@@ -21,7 +21,7 @@ export type BatchElement = Omit<ReadingPayload, 'PrinterId'>;
 
 /**
  * Several readings of one printer in one message on `anom/detect`, applied in
- * array order exactly as if published one by one (README, "Batched readings").
+ * array order exactly as if published one by one (`docs/emitter.md`, "Batched readings").
  */
 export interface BatchPayload {
   readonly PrinterId: string;
@@ -106,6 +106,10 @@ export interface AlarmSummary {
   readonly Since: string | null;
   /** A snoozed alarm's end (ISO-8601); absent otherwise. */
   readonly Until?: string;
+  /** Who acknowledged, snoozed or disabled the alarm while it is held so (the caller's IAM ARN, `local` on the twin). */
+  readonly By?: string;
+  /** Their note, when they gave one. */
+  readonly Note?: string;
 }
 
 /** One printer in a listing. */

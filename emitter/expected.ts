@@ -11,10 +11,11 @@
  * clock sweeps at every deadline (silence, re-notification) as it falls.
  */
 import type { AlarmState, ProfileInput, Severity } from '../contract/index.ts';
-import { type AlarmTransition, alarmDeadline, moreSevere, stepAlarm } from '../lambda/core/alarm.ts';
-import type { PrinterState, Reading, Verdict } from '../lambda/core/detector.ts';
+import { alarmDeadline, stepAlarm } from '../lambda/core/alarm.ts';
+import { moreSevere } from '../lambda/core/severity.ts';
+import type { AlarmTransition, Reading, PrinterState, Rules } from '../lambda/core/types.ts';
+import type { Verdict } from '../lambda/core/detector.ts';
 import { isNotified, transitionPayload } from '../lambda/core/outbox.ts';
-import type { Rules } from '../lambda/core/rules.ts';
 import { alarmRules, initialState as startingState, step } from '../lambda/core/step.ts';
 import { profileRules, splitDefaults } from './fleet-profiles.ts';
 import type { GeneratedReading } from './generate.ts';

@@ -3,7 +3,8 @@
  * printers beyond them. Seeded, like the readings (`generate.ts`).
  */
 import { FLEET_DEFAULTS_ID, type ProfileInput } from '../contract/index.ts';
-import { parseRules, type Rules } from '../lambda/core/rules.ts';
+import { parseRules } from '../lambda/core/rules.ts';
+import type { Rules } from '../lambda/core/types.ts';
 import { Random } from './random.ts';
 import { round } from './scenarios.ts';
 

@@ -14,7 +14,7 @@
  * profile parser), so a drift makes an event in every window mode. Seeded:
  * the randomness is the caller's `Random`.
  */
-import type { Band, Rules } from '../lambda/core/rules.ts';
+import type { Rules, Band } from '../lambda/core/types.ts';
 import type { Random } from './random.ts';
 
 export const SCENARIOS = ['drift', 'spikes', 'stuck', 'noisy', 'silence', 'mixed'] as const;

@@ -2,7 +2,7 @@
  * What becomes of an IoT Events action (an alarm model's `alarmEventActions`,
  * a detector model's event actions): our alarm transitions are published on
  * `anom/alarm/<PrinterId>`, recorded in the history table and notified to
- * the stack's SNS topic (README, "Alarms"), so most actions have a place to
+ * the stack's SNS topic (`docs/alarms.md`), so most actions have a place to
  * go, set up once for the fleet rather than per model. Pure.
  */
 import { isRecord } from '../common/guards.ts';

@@ -11,10 +11,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ATTR } from '../contract/index.ts';
-import { type AlarmInput, type AlarmStep, type AlarmTransition, alarmDeadline, stepAlarm } from './core/alarm.ts';
-import type { PrinterState } from './core/detector.ts';
+import { type AlarmInput, type AlarmStep, alarmDeadline, stepAlarm } from './core/alarm.ts';
+import type { AlarmTransition, PrinterState, StoredPrinter } from './core/types.ts';
 import { groupTransitions, pacingOf, renotifyEntry } from './core/outbox.ts';
-import { parseProfile, type StoredPrinter } from './core/profile.ts';
+import { parseProfile } from './adapters/profile-item.ts';
 import { alarmRules } from './core/step.ts';
 import { WriteConflictError } from './errors.ts';
 import type { FleetDefaults } from './fleet-defaults.ts';
@@ -65,7 +65,7 @@ export class AlarmWriter {
         entries.push(renotifyEntry(printerId, stepped.alarm.activation, stepped.renotify));
       }
       // Entries left pending by an earlier delivery are delivered now; until they are, the clock keeps coming back.
-      const pending = parsed.printer.pendingEvents.length > 0;
+      const pending = parsed.printer.pendingEntries.length > 0;
       if (entries.length === 0 && !pending && !this.deadlineMoved(parsed.printer, next, item)) {
         return { kind: 'applied', state, transitions: [], undelivered: 0 };
       }
@@ -83,16 +83,16 @@ export class AlarmWriter {
       if (result.applied) {
         const written = result.item === undefined ? { ok: true as const, printer: result.printer } : parseProfile(result.item, defaults);
         if (!written.ok) return { kind: 'bad-profile', reason: written.reason };
-        const publishing = await this.delivery
-          .publish(written.printer, {
+        const round = await this.delivery
+          .deliver(written.printer, {
             retry: false,
             again: [],
-            ownEvents: entries,
+            ownEntries: entries,
             ownRecorded: result.recorded === true,
             retrySafe: false,
           })
-          .catch(() => ({ unpublished: entries.length }));
-        if (dueBy !== undefined && publishing.unpublished === 0) {
+          .catch(() => ({ undelivered: entries.length }));
+        if (dueBy !== undefined && round.undelivered === 0) {
           // Delivered: the clock need not come back for them; its deadline is the alarm's again.
           const due = alarmDeadline(written.printer.state.alarm, alarmRules(written.printer.state.rules));
           if (due === undefined || due > dueBy) await this.store.settleDeadline(printerId, dueBy, due);
@@ -102,7 +102,7 @@ export class AlarmWriter {
           state: written.printer.state,
           transitions: stepped.transitions,
           ...(stepped.renotify !== undefined ? { renotify: stepped.renotify } : {}),
-          undelivered: publishing.unpublished,
+          undelivered: round.undelivered,
         };
       }
       if (attempt >= this.maxAttempts) {

@@ -10,7 +10,7 @@ import type { Context } from 'aws-lambda';
 import type { SNSClientConfig } from '@aws-sdk/client-sns';
 import { DEFAULT_HISTORY_DAYS, METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../contract/index.ts';
 import type { DetectorConfig } from './config.ts';
-import { EventPublishError } from './errors.ts';
+import { DeliveryError } from './errors.ts';
 import { DynamoDbProfileStore } from './adapters/dynamodb-profile-store.ts';
 import { IotDataEventPublisher, type IotDataClientSource } from './adapters/iot-data-publisher.ts';
 import { IotThingRegistry } from './adapters/iot-thing-registry.ts';
@@ -50,7 +50,7 @@ export interface DetectorResult {
   /** Each reading's outcome, counted (a batch holds several). */
   readonly readings: OutcomeCounts;
   readonly printerId?: string;
-  readonly published: number;
+  readonly eventsDelivered: number;
 }
 
 /**
@@ -135,10 +135,15 @@ export function createHandler(deps: DetectorDependencies) {
     try {
       const result = await processor.process(event, context.awsRequestId);
       telemetry.record(result);
-      return { outcome: result.outcome, readings: result.readings, printerId: result.printerId, published: result.published.length };
+      return {
+        outcome: result.outcome,
+        readings: result.readings,
+        printerId: result.printerId,
+        eventsDelivered: result.deliveredEvents.length,
+      };
     } catch (error) {
       telemetry.count(METRIC.readings);
-      if (error instanceof EventPublishError) telemetry.count(METRIC.publishFailures);
+      if (error instanceof DeliveryError) telemetry.count(METRIC.publishFailures);
       logger.error('reading not processed: the invocation fails so that Lambda retries it', { error: error as Error });
       throw error;
     } finally {

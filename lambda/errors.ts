@@ -19,8 +19,8 @@ export class WriteConflictError extends TransientError {
   override readonly name = 'WriteConflictError';
 }
 
-/** An anomaly event was counted but could not be published yet; it stays pending. */
-export class EventPublishError extends TransientError {
+/** An outbox entry (anomaly event, alarm transition, re-notification) was counted but could not be delivered yet; it stays pending. */
+export class DeliveryError extends TransientError {
   override readonly name = 'EventPublishError';
 }
 

@@ -1,7 +1,7 @@
 /**
  * The fleet defaults (the `*` item), read at most once per `ttlMs` per
- * container: a change to `*` reaches every container within that time (the
- * README says 60 s; the default is 30 s). When a printer has to be read
+ * container: a change to `*` reaches every container within that time (`docs/detection.md`,
+ * "Fleet defaults", says 60 s; the default is 30 s). When a printer has to be read
  * anyway, its defaults come in the same request. When what was read differs from
  * before, the state cache is dropped, since its states were computed with
  * the old defaults.

@@ -12,26 +12,26 @@
  */
 import type { AlarmTransitionPayload, AnomalyEvent } from '../contract/index.ts';
 import { compareEntries, historyItemOf, notificationOf, type OutboxEntry, parseEntry } from './core/outbox.ts';
-import type { StoredPrinter } from './core/profile.ts';
-import { EventPublishError } from './errors.ts';
-import type { EventPublisher, HistoryRecorder, Notifier, ProfileStore } from './ports.ts';
+import type { StoredPrinter } from './core/types.ts';
+import { DeliveryError } from './errors.ts';
+import type { MqttPublisher, HistoryRecorder, Notifier, ProfileStore } from './ports.ts';
 
 /** What one delivery round did. */
-export interface Publishing {
-  readonly published: AnomalyEvent[];
+export interface DeliveryRound {
+  readonly deliveredEvents: AnomalyEvent[];
   /** Alarm transitions delivered. */
   readonly transitions: AlarmTransitionPayload[];
   /** Entries that failed to deliver and were kept pending for a later invocation. */
-  readonly unpublished: number;
+  readonly undelivered: number;
 }
 
-export interface PublishContext {
+export interface DeliveryContext {
   /** This invocation is a redelivery of one whose write went through (or of records applied before). */
   readonly retry: boolean;
   /** The entries that write counted, as recorded (JSON): delivered again, since its first attempt may have died before. */
   readonly again: readonly string[];
   /** The entries this invocation's own write counted (JSON, as recorded). */
-  readonly ownEvents: readonly string[];
+  readonly ownEntries: readonly string[];
   /**
    * Whether a Lambda retry of this invocation cannot count twice (its write is
    * recognised by request id, or every reading had a `seq`): only then does a
@@ -43,7 +43,7 @@ export interface PublishContext {
 }
 
 export interface OutboxSinks {
-  readonly publisher: EventPublisher;
+  readonly publisher: MqttPublisher;
   /** @default none: nothing is recorded */
   readonly history?: HistoryRecorder;
   /** @default none: nothing is notified */
@@ -57,17 +57,17 @@ export class OutboxDelivery {
   ) {}
 
   /**
-   * Delivers what is due, in order. Throws {@link EventPublishError} (Lambda
+   * Delivers what is due, in order. Throws {@link DeliveryError} (Lambda
    * retries) when a delivery failed and the retry cannot double-count.
    */
-  async publish(printer: StoredPrinter, context: PublishContext): Promise<Publishing> {
-    const due = new Set(printer.pendingEvents);
-    for (const entry of context.ownEvents) due.add(entry);
+  async deliver(printer: StoredPrinter, context: DeliveryContext): Promise<DeliveryRound> {
+    const due = new Set(printer.pendingEntries);
+    for (const entry of context.ownEntries) due.add(entry);
     for (const entry of context.again) due.add(entry);
-    if (due.size === 0) return { published: [], transitions: [], unpublished: 0 };
+    if (due.size === 0) return { deliveredEvents: [], transitions: [], undelivered: 0 };
 
-    const pending = new Set(printer.pendingEvents);
-    const published: AnomalyEvent[] = [];
+    const pending = new Set(printer.pendingEntries);
+    const deliveredEvents: AnomalyEvent[] = [];
     const transitions: AlarmTransitionPayload[] = [];
     const cleared: string[] = [];
     const failed: string[] = [];
@@ -82,13 +82,13 @@ export class OutboxDelivery {
     readable.sort((a, b) => compareEntries(a.entry, b.entry));
     // History first, all of a round in one request, so that what consumers hear of is already readable.
     // What was recorded with the state change is not recorded again; entries redelivered or left pending are (idempotent, rare).
-    const toRecord = context.ownRecorded ? readable.filter(({ json }) => !context.ownEvents.includes(json)) : readable;
+    const toRecord = context.ownRecorded ? readable.filter(({ json }) => !context.ownEntries.includes(json)) : readable;
     const recorded = await this.record(toRecord.map(({ entry }) => entry));
     for (const { json, entry } of readable) {
       try {
         if (!recorded.ok && historyItemOf(entry) !== undefined) throw recorded.error;
-        await this.deliver(entry);
-        if (entry.kind === 'event') published.push(entry.event);
+        await this.deliverToSinks(entry);
+        if (entry.kind === 'event') deliveredEvents.push(entry.event);
         if (entry.kind === 'transition') transitions.push(entry.payload);
         if (pending.has(json)) cleared.push(json);
       } catch (error) {
@@ -97,20 +97,20 @@ export class OutboxDelivery {
       }
     }
     const { printerId } = printer.state;
-    await this.store.addPendingEvents(
+    await this.store.addPendingEntries(
       printerId,
       failed.filter((json) => !pending.has(json)),
     );
-    await this.store.clearPendingEvents(printerId, cleared);
+    await this.store.clearPendingEntries(printerId, cleared);
 
-    const ownFailed = failed.some((json) => context.ownEvents.includes(json));
+    const ownFailed = failed.some((json) => context.ownEntries.includes(json));
     if (failed.length > 0 && (context.retry || context.retrySafe || ownFailed)) {
-      throw new EventPublishError(
+      throw new DeliveryError(
         `printer ${printerId}: ${failed.length} counted event(s) or alarm transition(s) kept pending, not delivered yet: ${(firstError as Error)?.message ?? String(firstError)}`,
         { cause: firstError },
       );
     }
-    return { published, transitions, unpublished: failed.length };
+    return { deliveredEvents, transitions, undelivered: failed.length };
   }
 
   /** Records the entries' history items (an entry whose item could not be recorded is not delivered further). */
@@ -127,9 +127,9 @@ export class OutboxDelivery {
   }
 
   /** The other sinks of one entry: MQTT, then SNS when notifiable. */
-  private async deliver(entry: OutboxEntry): Promise<void> {
+  private async deliverToSinks(entry: OutboxEntry): Promise<void> {
     const { publisher, notifier } = this.sinks;
-    if (entry.kind === 'event') await publisher.publish(entry.event);
+    if (entry.kind === 'event') await publisher.publishEvent(entry.event);
     if (entry.kind === 'transition') await publisher.publishTransition(entry.payload);
     const notification = notificationOf(entry);
     if (notification !== undefined && notifier !== undefined) await notifier.notify(notification);

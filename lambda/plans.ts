@@ -4,12 +4,12 @@
  * reading a duplicate, late or already applied) or is one guarded write.
  */
 import { type AnomalyEvent, MAX_RECENT_REQUEST_IDS } from '../contract/index.ts';
-import type { PrinterState, Reading } from './core/detector.ts';
+import type { Reading, PrinterState } from './core/types.ts';
 import { type FoldEvent, foldReadings } from './core/fold.ts';
 import { eventEntry, groupTransitions, pacingOf } from './core/outbox.ts';
 import { readingTime, type Step, step } from './core/step.ts';
 import { isAfter } from './core/stream.ts';
-import type { Transition } from './ports.ts';
+import type { GuardedWrite } from './ports.ts';
 
 /**
  * What one reading did. `duplicate` and `late`: the device sent it again or
@@ -53,7 +53,7 @@ export type OutcomeCounts = Readonly<Partial<Record<Outcome, number>>>;
 
 /**
  * What to do with the readings, computed from a printer's state: skip them
- * all (each duplicate or late), or write one transition that counts `events`.
+ * all (each duplicate or late), or make one guarded write that counts `events`.
  */
 export type Plan =
   | {
@@ -72,7 +72,7 @@ export type Plan =
     }
   | {
       readonly kind: 'write';
-      readonly transition: Transition;
+      readonly write: GuardedWrite;
       /** The outbox entries the write counts (JSON). */
       readonly events: readonly string[];
       readonly readings: OutcomeCounts;
@@ -96,7 +96,7 @@ export function singlePlan(state: PrinterState, reading: Reading, requestId: str
   if (commutes(state, stepped)) {
     return {
       kind: 'write',
-      transition: { kind: verdict.outOfBounds ? 'increment' : 'reset', expected: state, next, reading, requestId, appliedAt },
+      write: { kind: verdict.outOfBounds ? 'increment' : 'reset', expected: state, next, reading, requestId, appliedAt },
       events: [],
       readings: { [verdict.outOfBounds ? 'out-of-bounds' : 'in-bounds']: 1 },
     };
@@ -142,7 +142,7 @@ export function batchPlan(state: PrinterState, readings: readonly Reading[], req
   const next = withLastNotified(fold.next, grouped.lastNotified);
   return {
     kind: 'write',
-    transition: { kind: 'full', expected: state, next, last, requestId, appliedAt, entries, record: 'request' },
+    write: { kind: 'full', expected: state, next, last, requestId, appliedAt, entries, record: 'request' },
     events: entries,
     readings: fold.counts,
     ...invalid,
@@ -171,8 +171,8 @@ export function streamPlan(state: PrinterState, records: readonly StreamRecordRe
   );
   const readings = again > 0 ? { ...plan.readings, redelivered: again } : plan.readings;
   if (plan.kind === 'skip') return { ...plan, readings };
-  if (plan.transition.kind !== 'full') throw new TypeError('a stream plan writes the folded state');
-  return { ...plan, readings, transition: { ...plan.transition, streamSequence: lastFresh.sequence } };
+  if (plan.write.kind !== 'full') throw new TypeError('a stream plan writes the folded state');
+  return { ...plan, readings, write: { ...plan.write, streamSequence: lastFresh.sequence } };
 }
 
 /** What an invalid message (not one printer's readings at all) did: nothing but be counted. */
@@ -182,7 +182,7 @@ export function invalidMessage(reason: string, printerId: string | undefined): P
     readings: { invalid: 1 },
     reason,
     ...(printerId !== undefined ? { printerId } : {}),
-    published: [],
+    deliveredEvents: [],
     conflicts: 0,
   };
 }
@@ -193,7 +193,7 @@ export interface ProcessResultBase {
   readonly readings: OutcomeCounts;
   readonly reason?: string;
   readonly printerId?: string;
-  readonly published: readonly [];
+  readonly deliveredEvents: readonly [];
   readonly conflicts: 0;
 }
 

@@ -4,8 +4,7 @@
  * the IoT registry and SNS; tests and the benchmarks can pass their own.
  */
 import type { AlarmNotification, AlarmTransitionPayload, AnomalyEvent, HistoryItem } from '../contract/index.ts';
-import type { PrinterState, Reading } from './core/detector.ts';
-import type { StoredPrinter } from './core/profile.ts';
+import type { Reading, PrinterState, StoredPrinter } from './core/types.ts';
 
 /** A profile item as plain JS values (numbers as numbers, sets as `Set`). */
 export type ProfileItem = Record<string, unknown>;
@@ -16,7 +15,7 @@ export type ProfileItem = Record<string, unknown>;
  * writes of this kind commute, so it is guarded by the profile and the
  * revision but not by the exact count.
  */
-export interface ReadingTransition {
+export interface ReadingWrite {
   readonly kind: 'reset' | 'increment';
   /** The state the detector computed from: the write is guarded by it. */
   readonly expected: PrinterState;
@@ -34,7 +33,7 @@ export interface ReadingTransition {
  * from `expected` and guarded by it exactly: a batch, an event, anything the
  * alarm or a window mode remembers, a clock sweep or an operator's action.
  */
-export interface FullTransition {
+export interface FullWrite {
   readonly kind: 'full';
   readonly expected: PrinterState;
   readonly next: PrinterState;
@@ -59,7 +58,7 @@ export interface FullTransition {
   readonly dueBy?: number;
 }
 
-export type Transition = ReadingTransition | FullTransition;
+export type GuardedWrite = ReadingWrite | FullWrite;
 
 export type ApplyResult =
   | {
@@ -78,14 +77,14 @@ export interface ProfileStore {
   read(printerId: string): Promise<ProfileItem | undefined>;
   /** The same, and the fleet defaults (`*`) with it, in one request. */
   readWithDefaults(printerId: string): Promise<{ item: ProfileItem | undefined; defaults: ProfileItem | undefined }>;
-  /** Applies a transition if the stored state still matches; else returns the current item. */
-  apply(transition: Transition): Promise<ApplyResult>;
+  /** Applies a guarded write if the stored state still matches; else returns the current item. */
+  apply(write: GuardedWrite): Promise<ApplyResult>;
   /** Creates a printer's profile with zero counters unless it exists (fleet defaults with `Enrol`); returns the item. */
   enrol(printerId: string): Promise<ProfileItem>;
   /** Keeps outbox entries whose delivery failed (pending), until a later invocation delivers them. */
-  addPendingEvents(printerId: string, entries: readonly string[]): Promise<void>;
+  addPendingEntries(printerId: string, entries: readonly string[]): Promise<void>;
   /** Marks pending entries as delivered. */
-  clearPendingEvents(printerId: string, entries: readonly string[]): Promise<void>;
+  clearPendingEntries(printerId: string, entries: readonly string[]): Promise<void>;
   /**
    * Puts the clock's deadline back to `due` (none: out of the deadline index)
    * if it is still `was`: once pending entries are delivered, the clock need
@@ -95,9 +94,9 @@ export interface ProfileStore {
 }
 
 /** Publishes on MQTT (QoS 1). Throws when it could not. */
-export interface EventPublisher {
+export interface MqttPublisher {
   /** An anomaly event, on `anom/pred`. */
-  publish(event: AnomalyEvent): Promise<void>;
+  publishEvent(event: AnomalyEvent): Promise<void>;
   /** An alarm transition, on `anom/alarm/<PrinterId>`. */
   publishTransition(transition: AlarmTransitionPayload): Promise<void>;
 }

@@ -1,6 +1,6 @@
 /**
  * Processing one message end to end: validate, apply its readings with the
- * detector through one guarded write, publish the anomaly events the write
+ * detector through one guarded write, deliver the outbox entries the write
  * counted. A message is one reading, or a batch of one printer's readings
  * folded in order into the same single write.
  *
@@ -10,22 +10,23 @@
  * - writes are guarded by the state they were computed from; a stale view gets
  *   the current item back and is recomputed, so concurrent invocations never
  *   lose updates;
- * - the write that counts anomaly events also records them (`RequestEntries`, under
- *   the invocation's request id); the events are then published. If publishing
- *   fails, they are kept as pending events and the invocation throws; Lambda's
+ * - the write that counts outbox entries also records them (`RequestEntries`, under
+ *   the invocation's request id); they are then delivered. If a delivery
+ *   fails, they are kept as pending entries and the invocation throws; Lambda's
  *   retry (same request id) is recognised as already applied and only
- *   publishes. Any invocation that sees pending events publishes them.
+ *   delivers. Any invocation that sees pending entries delivers them.
  */
-import { type AlarmTransitionPayload, type AnomalyEvent, type DeviceIdentityMode, FLEET_DEFAULTS_ID } from '../contract/index.ts';
-import type { PrinterState } from './core/detector.ts';
+import { type AlarmTransitionPayload, type AnomalyEvent, type DeviceIdentityMode, FLEET_DEFAULTS_ID, ATTR } from '../contract/index.ts';
+import type { PrinterState, StoredPrinter } from './core/types.ts';
 import { foreignSender, needsRegistry } from './core/identity.ts';
-import { latestEntries, parseProfile, type StoredPrinter, wroteBefore } from './core/profile.ts';
+import { parseProfile } from './adapters/profile-item.ts';
+import { latestEntries, wroteBefore } from './core/recorded.ts';
 import { requestTag } from './core/request-tag.ts';
 import { type InvalidElement, parseMessage } from './core/reading.ts';
 import { ConfigurationError, WriteConflictError } from './errors.ts';
 import { FleetDefaults } from './fleet-defaults.ts';
-import { OutboxDelivery, type Publishing } from './outbox.ts';
-import type { EventPublisher, HistoryRecorder, Notifier, ProfileItem, ProfileStore, ThingRegistry, Transition } from './ports.ts';
+import { OutboxDelivery, type DeliveryRound } from './outbox.ts';
+import type { MqttPublisher, HistoryRecorder, Notifier, ProfileItem, ProfileStore, ThingRegistry, GuardedWrite } from './ports.ts';
 import {
   batchPlan,
   invalidMessage,
@@ -40,7 +41,6 @@ import {
 
 export { invalidMessage, OUTCOMES, type Outcome, type OutcomeCounts, type StreamRecordReadings } from './plans.ts';
 import { StateCache } from './state-cache.ts';
-import { ATTR } from '../contract/index.ts';
 
 /** What processing one message did. */
 export interface ProcessResult {
@@ -57,19 +57,19 @@ export interface ProcessResult {
   readonly state?: PrinterState;
   /** Why readings were invalid for the printer's profile (a monitored metric missing or bad). */
   readonly invalidReadings?: readonly string[];
-  /** Events this invocation published (its own and any left pending earlier). */
-  readonly published: readonly AnomalyEvent[];
+  /** Anomaly events this invocation delivered (its own and any left pending earlier). */
+  readonly deliveredEvents: readonly AnomalyEvent[];
   /** Alarm transitions this invocation delivered. */
   readonly transitions?: readonly AlarmTransitionPayload[];
   /** Events or transitions this invocation failed to deliver and kept pending for a later one. */
-  readonly unpublished?: number;
+  readonly undelivered?: number;
   /** Guarded writes that found the item changed and were recomputed. */
   readonly conflicts: number;
 }
 
 export interface ProcessorOptions {
   readonly store: ProfileStore;
-  readonly publisher: EventPublisher;
+  readonly publisher: MqttPublisher;
   /** Where anomaly events and alarm transitions are recorded. @default none */
   readonly history?: HistoryRecorder;
   /** Where alarm transitions are notified. @default none */
@@ -102,7 +102,7 @@ type Applied =
       readonly state: PrinterState;
       readonly readings: OutcomeCounts;
       readonly invalid?: readonly string[];
-      readonly publishing: Publishing;
+      readonly delivery: DeliveryRound;
       readonly conflicts: number;
     };
 
@@ -137,7 +137,7 @@ export class ReadingProcessor {
   private readonly backoff: (attempt: number) => Promise<void>;
   private readonly cache: StateCache;
   private readonly identity: NonNullable<ProcessorOptions['identity']>;
-  private readonly publishing: OutboxDelivery;
+  private readonly outbox: OutboxDelivery;
   private readonly defaults: FleetDefaults;
   /** Tags of the request ids whose writes' entries this container delivered (the latest ones; `core/request-tag.ts`). */
   private readonly delivered = new RecentSet(10_000);
@@ -148,7 +148,7 @@ export class ReadingProcessor {
     this.maxAttempts = options.maxAttempts ?? 60;
     this.cache = new StateCache(options.cacheSize ?? 50_000);
     this.backoff = options.backoff ?? jitteredBackoff;
-    this.publishing = new OutboxDelivery(options.store, {
+    this.outbox = new OutboxDelivery(options.store, {
       publisher: options.publisher,
       ...(options.history ? { history: options.history } : {}),
       ...(options.notifier ? { notifier: options.notifier } : {}),
@@ -176,11 +176,11 @@ export class ReadingProcessor {
     const withInvalid = (counts: OutcomeCounts): OutcomeCounts =>
       invalidElements.length > 0 ? { ...counts, invalid: (counts.invalid ?? 0) + invalidElements.length } : counts;
 
-    if (readings.length === 0) return { ...base, outcome: 'invalid', readings: withInvalid({}), published: [], conflicts: 0 };
+    if (readings.length === 0) return { ...base, outcome: 'invalid', readings: withInvalid({}), deliveredEvents: [], conflicts: 0 };
     const foreign = await this.foreignSender(printerId, message.sender);
     if (foreign !== undefined) {
       const readingsOut = withInvalid({ 'foreign-printer': readings.length });
-      return { ...base, outcome: 'foreign-printer', readings: readingsOut, reason: foreign, published: [], conflicts: 0 };
+      return { ...base, outcome: 'foreign-printer', readings: readingsOut, reason: foreign, deliveredEvents: [], conflicts: 0 };
     }
 
     const arrival = () => this.now().getTime();
@@ -199,7 +199,7 @@ export class ReadingProcessor {
         ...reason,
         outcome: rejection.kind,
         readings: withInvalid({ [rejection.kind]: readings.length }),
-        published: [],
+        deliveredEvents: [],
         conflicts,
       };
     }
@@ -213,7 +213,7 @@ export class ReadingProcessor {
       outcome: summaryOutcome(counts),
       readings: withInvalid(counts),
       state: result.state,
-      ...result.publishing,
+      ...result.delivery,
       conflicts: result.conflicts,
     };
   }
@@ -230,7 +230,7 @@ export class ReadingProcessor {
     if (result.kind === 'rejected') {
       const { rejection, conflicts } = result;
       const reason = rejection.kind === 'bad-profile' ? { reason: rejection.reason } : {};
-      return { printerId, ...reason, outcome: rejection.kind, readings: { [rejection.kind]: total }, published: [], conflicts };
+      return { printerId, ...reason, outcome: rejection.kind, readings: { [rejection.kind]: total }, deliveredEvents: [], conflicts };
     }
     const readings = result.kind === 'redelivered' ? { redelivered: total } : result.readings;
     return {
@@ -239,7 +239,7 @@ export class ReadingProcessor {
       outcome: summaryOutcome(readings),
       readings,
       state: result.state,
-      ...result.publishing,
+      ...result.delivery,
       conflicts: result.conflicts,
     };
   }
@@ -275,12 +275,12 @@ export class ReadingProcessor {
       const conflicts = attempt - 1;
       const { printer } = view;
       if (printer !== undefined && wroteBefore(printer, requestId)) {
-        // Lambda delivered this invocation again after its write went through: only publishing is left
+        // Lambda delivered this invocation again after its write went through: only delivery is left
         // (that write's entries again, unless a later write's have replaced them).
         const again = printer.state.recorded?.[requestTag(requestId)] ?? [];
-        const publishing = await this.publishing.publish(printer, { retry: true, again, ownEvents: [], retrySafe });
-        if (publishing.unpublished === 0) this.delivered.add(requestTag(requestId));
-        return { kind: 'redelivered', state: view.state, readings: {}, publishing, conflicts };
+        const delivery = await this.outbox.deliver(printer, { retry: true, again, ownEntries: [], retrySafe });
+        if (delivery.undelivered === 0) this.delivered.add(requestTag(requestId));
+        return { kind: 'redelivered', state: view.state, readings: {}, delivery, conflicts };
       }
 
       const planned = plan(view.state);
@@ -297,19 +297,19 @@ export class ReadingProcessor {
         const resent = planned.resent === true && !this.delivered.has(latest ?? '');
         const retry = planned.redelivered === true || resent;
         const again = retry ? latestEntries(printer) : [];
-        const publishing = await this.publishing.publish(printer, { retry, again, ownEvents: [], retrySafe });
-        if (retry && publishing.unpublished === 0 && latest !== undefined) this.delivered.add(latest);
+        const delivery = await this.outbox.deliver(printer, { retry, again, ownEntries: [], retrySafe });
+        if (retry && delivery.undelivered === 0 && latest !== undefined) this.delivered.add(latest);
         const invalid = planned.invalid ? { invalid: planned.invalid } : {};
-        return { kind: 'skipped', state: view.state, readings: planned.readings, ...invalid, publishing, conflicts };
+        return { kind: 'skipped', state: view.state, readings: planned.readings, ...invalid, delivery, conflicts };
       }
 
-      const written = await this.write(planned.transition, defaults);
+      const written = await this.write(planned.write, defaults);
       if (written.kind === 'applied') {
-        const own = { ownEvents: planned.events, ownRecorded: written.recorded };
-        const publishing = await this.publishing.publish(written.printer, { retry: false, again: [], ...own, retrySafe });
-        if (planned.events.length > 0 && publishing.unpublished === 0) this.delivered.add(requestTag(requestId));
+        const own = { ownEntries: planned.events, ownRecorded: written.recorded };
+        const delivery = await this.outbox.deliver(written.printer, { retry: false, again: [], ...own, retrySafe });
+        if (planned.events.length > 0 && delivery.undelivered === 0) this.delivered.add(requestTag(requestId));
         const invalid = planned.invalid ? { invalid: planned.invalid } : {};
-        return { kind: 'written', state: written.printer.state, readings: planned.readings, ...invalid, publishing, conflicts };
+        return { kind: 'written', state: written.printer.state, readings: planned.readings, ...invalid, delivery, conflicts };
       }
       if (written.kind === 'rejected') return { kind: 'rejected', rejection: written.rejection, conflicts: attempt };
       view = { state: written.printer.state, printer: written.printer };
@@ -322,18 +322,18 @@ export class ReadingProcessor {
 
   /**
    * One guarded write. `applied`: it went through; `changed`: the item changed
-   * since the transition's state was read, here is the current one;
+   * since the write's expected state was read, here is the current one;
    * `rejected`: the item is gone or no longer a valid profile.
    */
   private async write(
-    transition: Transition,
+    write: GuardedWrite,
     defaults: ProfileItem | undefined,
   ): Promise<
     | { kind: 'applied'; printer: StoredPrinter; recorded: boolean }
     | { kind: 'changed'; printer: StoredPrinter }
     | { kind: 'rejected'; rejection: Rejection }
   > {
-    const result = await this.store.apply(transition);
+    const result = await this.store.apply(write);
     if (result.applied && result.item === undefined) {
       this.cache.set(result.printer.state);
       return { kind: 'applied', printer: result.printer, recorded: true };
@@ -343,7 +343,7 @@ export class ReadingProcessor {
       this.cache.set(current.printer.state);
       return { kind: 'applied', printer: current.printer, recorded: result.recorded === true };
     }
-    this.cache.delete(transition.expected.printerId);
+    this.cache.delete(write.expected.printerId);
     if (current === undefined) return { kind: 'rejected', rejection: { kind: 'unknown-printer' } };
     if (!current.ok) return { kind: 'rejected', rejection: { kind: 'bad-profile', reason: current.reason } };
     return { kind: 'changed', printer: current.printer };

@@ -1,4 +1,4 @@
-import type { PrinterState } from './core/detector.ts';
+import type { PrinterState } from './core/types.ts';
 
 /**
  * Last known state per printer, least recently used first out: a guess that

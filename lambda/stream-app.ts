@@ -1,5 +1,5 @@
 /**
- * Stream ingest (README, "Ingest at fleet scale"): the topic rule writes each
+ * Stream ingest (`docs/deploy.md`, "Stream ingest"): the topic rule writes each
  * message to a Kinesis stream keyed by PrinterId, and this handler consumes
  * it in batches. It groups the batch's records by printer, folds each
  * printer's readings in shard order into one guarded write, and reports as
@@ -44,7 +44,7 @@ export function createStreamHandler(deps: DetectorDependencies) {
           readings: { invalid: invalidElements.length },
           invalidElements,
           printerId,
-          published: [],
+          deliveredEvents: [],
           conflicts: 0,
         });
       }
@@ -55,7 +55,7 @@ export function createStreamHandler(deps: DetectorDependencies) {
           readings: { 'foreign-printer': readings.length },
           reason: refusal,
           printerId,
-          published: [],
+          deliveredEvents: [],
           conflicts: 0,
         });
         continue;

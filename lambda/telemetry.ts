@@ -28,7 +28,7 @@ export class ReadingTelemetry {
     const readings = Object.values(result.readings).reduce((sum, k) => sum + (k ?? 0), 0);
     count(METRIC.readings, readings);
     count(METRIC.writeConflicts, result.conflicts);
-    count(METRIC.publishFailures, result.unpublished ?? 0);
+    count(METRIC.publishFailures, result.undelivered ?? 0);
     count(METRIC.invalidReadings, n('invalid'));
     count(METRIC.unknownPrinters, n('unknown-printer'));
     count(METRIC.configurationErrors, n('bad-profile'));
@@ -80,10 +80,10 @@ export class ReadingTelemetry {
         logger.debug('in-bounds reading', { printerId, ...batch });
         break;
     }
-    if ((result.unpublished ?? 0) > 0) {
+    if ((result.undelivered ?? 0) > 0) {
       logger.error('anomaly events or alarm transitions left pending: a later invocation delivers them', {
         printerId,
-        unpublished: result.unpublished,
+        unpublished: result.undelivered,
       });
     }
   }

@@ -5,26 +5,38 @@
  * (`lambda/adapters/sns-notifier.ts`: a subject naming printer, state, cause
  * and severity; the transition as JSON; a `Renotify` number attribute on a
  * re-notification, a `Folded` one on a write's notification that stands for
- * several transitions, `docs/design.md` "Alarms"). Encrypted with a key of its own, TLS only, with an
- * optional email subscription; anything else (a chat webhook, a ticketing
- * queue) subscribes to the topic.
+ * several transitions, `docs/design.md` "Alarms"). Encrypted with a key of its own, TLS only. Its
+ * subscriptions follow a routing table by severity (`notification-routes.ts`,
+ * `docs/notifications.md`): an email address and/or an HTTPS endpoint per
+ * severity and for the others, each filtered on the `Severity` attribute;
+ * anything else (a queue, a function) subscribes to the topic.
  */
 import { Validations } from 'aws-cdk-lib';
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Key } from 'aws-cdk-lib/aws-kms';
 import type { Topic } from 'aws-cdk-lib/aws-sns';
-import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { createEncryptedTopic } from './encrypted-topic.ts';
+import { type NotificationRouting, routedSubscriptions } from './notification-routes.ts';
 
 export interface NotificationsTopicProps {
   /**
-   * An address that receives every alarm notification (AWS sends a
-   * confirmation message first).
+   * Where notifications go by severity: `{ default: { email } }` sends every
+   * one to one address (AWS sends a confirmation message first).
    * @default - no subscription: subscribe to the topic yourself
    */
-  readonly email?: string;
+  readonly routing?: NotificationRouting;
 }
+
+/** Why a subscription has no dead-letter queue, by its kind of endpoint. */
+const NO_REDRIVE_REASON = {
+  email:
+    'An email delivery that fails after SNS retries is counted in NumberOfNotificationsFailed, which is alarmed; the ' +
+    'notification itself stays readable in the history table, so a dead-letter queue would only hold a second copy.',
+  https:
+    'An HTTPS delivery is retried by SNS under its delivery policy and, when it still fails, counted in ' +
+    'NumberOfNotificationsFailed, which is alarmed; the notification stays readable in the history table.',
+} as const;
 
 /** The alarm notifications topic and its key. */
 export class NotificationsTopic extends Construct {
@@ -39,13 +51,10 @@ export class NotificationsTopic extends Construct {
       keyDescription: 'printer-anomaly: encrypts the alarm notifications topic',
       displayName: 'printer-anomaly alarms',
     }));
-    if (props.email) {
-      const subscription = this.topic.addSubscription(new EmailSubscription(props.email));
-      Validations.of(subscription).acknowledge({
+    for (const { subscription, protocol } of routedSubscriptions(props.routing ?? {})) {
+      Validations.of(this.topic.addSubscription(subscription)).acknowledge({
         id: 'Serverless-SNSRedrivePolicy',
-        reason:
-          'An email delivery that fails after SNS retries is counted in NumberOfNotificationsFailed, which is alarmed; the ' +
-          'notification itself stays readable in the history table, so a dead-letter queue would only hold a second copy.',
+        reason: NO_REDRIVE_REASON[protocol],
       });
     }
   }

@@ -26,6 +26,7 @@ import { DevicePolicy } from './device-policy.ts';
 import { HistoryTable } from './history-table.ts';
 import { IotDataEndpoint } from './iot-data-endpoint.ts';
 import { DetectorMonitoring } from './monitoring.ts';
+import { type NotificationRouting, NotificationRoutingError, readNotificationRouting } from './notification-routes.ts';
 import { NotificationsTopic } from './notifications-topic.ts';
 import { OperationsTopic } from './operations-topic.ts';
 import { OperatorApi } from './operator-api.ts';
@@ -44,8 +45,10 @@ export const CONTEXT = {
   eventsTableName: 'eventsTableName',
   /** Days history items are kept (an integer >= 1). */
   historyDays: 'historyDays',
-  /** An email address subscribed to the alarm notifications topic. */
+  /** An email address subscribed to the alarm notifications topic (every notification: `notify` {"default": {"email"}}). */
   notificationEmail: 'notificationEmail',
+  /** Notifications routed by severity, as JSON (`NotificationRouting`, docs/notifications.md). */
+  notify: 'notify',
   /** ARN of an existing SNS topic the alarms notify instead of the stack's own operations topic. */
   alarmTopicArn: 'alarmTopicArn',
   /** An email address subscribed to the operations topic. */
@@ -89,6 +92,14 @@ export interface PrinterAnomalyStackProps extends StackProps {
    */
   readonly notificationEmail?: string;
   /**
+   * Notifications routed by severity: an email address and/or an HTTPS
+   * endpoint per severity, and `default` for the others, e.g.
+   * `{ critical: { email: 'oncall@example.com' }, default: { url: 'https://chat.example.com/hook' } }`
+   * (docs/notifications.md). Not with `notificationEmail`.
+   * @default context `notify` (JSON), else `notificationEmail` for every severity
+   */
+  readonly notify?: NotificationRouting;
+  /**
    * ARN of an existing SNS topic the alarms notify (ALARM and OK), for users
    * who bring their own; then no operations topic is created.
    * @default context `alarmTopicArn`, else the stack's own operations topic
@@ -106,7 +117,7 @@ export interface PrinterAnomalyStackProps extends StackProps {
    */
   readonly detectorConcurrency?: number;
   /**
-   * Who may report for a printer (README, "Device identity"): `any`, or
+   * Who may report for a printer (`docs/deploy.md`, "Device identity"): `any`, or
    * `thing`: only the connected thing itself, or a gateway thing listing the
    * printer in its `printers` attribute.
    * @default context `deviceIdentity`, else 'any'
@@ -157,7 +168,15 @@ export class PrinterAnomalyStack extends Stack {
       removalPolicy,
     });
     const notificationEmail = props.notificationEmail ?? context(CONTEXT.notificationEmail);
-    const notifications = new NotificationsTopic(this, 'Notifications', notificationEmail ? { email: notificationEmail } : {});
+    const notify = props.notify ?? this.node.tryGetContext(CONTEXT.notify);
+    if (notify !== undefined && notificationEmail) {
+      throw new NotificationRoutingError(
+        'give notify or notificationEmail, not both (notificationEmail is notify {"default": {"email": ...}})',
+      );
+    }
+    const routing =
+      notify !== undefined ? readNotificationRouting(notify) : notificationEmail ? { default: { email: notificationEmail } } : {};
+    const notifications = new NotificationsTopic(this, 'Notifications', { routing });
     const alarmDelivery: AlarmDeliveryTargets = { historyTable: history.table, historyDays: Number(historyDays), notifications };
     const { queue } = new DeadLetterQueue(this, 'DeadLetters');
     const endpoint = new IotDataEndpoint(this, 'IotEndpoint');

@@ -1,6 +1,6 @@
 /**
- * The layout's rules, checked on every file git knows (README, "Layout";
- * `docs/design.md`, "Layout and dependencies"): top-level folders import
+ * The layout's rules, checked on every file git knows (`docs/design.md`,
+ * "Project layout" and "Layout and dependencies"): top-level folders import
  * only the folders below them, so there is no cycle; source files stay short
  * enough to hold in mind; comments point at things a reader of this
  * repository can open.
@@ -36,6 +36,31 @@ const SPECIFIER = /(?:import|export)\s[^'"]*?from\s+['"](\.{1,2}\/[^'"]+)['"]|im
 function relativeImports(file: string): string[] {
   const text = readFileSync(file, 'utf8');
   return [...text.matchAll(SPECIFIER)].map((m) => normalize(join(dirname(file), (m[1] ?? m[2])!)));
+}
+
+/**
+ * Every circle of files, each written once from the file where the
+ * depth-first search met it (`docs/design.md`, "Layout and dependencies").
+ */
+function fileCycles(files: readonly string[], importsOf: (file: string) => readonly string[] = relativeImports): string[] {
+  const known = new Set(files);
+  const done = new Set<string>();
+  const path: string[] = [];
+  const cycles: string[] = [];
+  const visit = (file: string): void => {
+    const at = path.indexOf(file);
+    if (at >= 0) {
+      cycles.push([...path.slice(at), file].join(' -> '));
+      return;
+    }
+    if (done.has(file)) return;
+    path.push(file);
+    for (const target of importsOf(file)) if (known.has(target)) visit(target);
+    path.pop();
+    done.add(file);
+  };
+  for (const file of files) visit(file);
+  return cycles;
 }
 
 describe('layout', () => {
@@ -78,6 +103,16 @@ describe('layout', () => {
       );
     });
     expect(offenders).toEqual([]);
+  });
+
+  it('no source file imports itself through other files (no cycle between files, type-only imports included)', () => {
+    expect(fileCycles(sources.filter((f) => !isTest(f)))).toEqual([]);
+  });
+
+  it('the cycle check finds a circle of files and ignores a chain', () => {
+    const graph: Record<string, string[]> = { a: ['b'], b: ['c'], c: ['a', 'd'], d: [] };
+    expect(fileCycles(Object.keys(graph), (f) => graph[f] ?? [])).toEqual(['a -> b -> c -> a']);
+    expect(fileCycles(['a', 'b'], (f) => (f === 'a' ? ['b'] : []))).toEqual([]);
   });
 
   it('no source file is over 400 lines', () => {

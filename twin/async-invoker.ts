@@ -6,8 +6,8 @@
  * request id, as Lambda retries asynchronous invocations (after milliseconds,
  * not minutes), and the printer's later messages wait for it, so order is
  * kept. After the last retry the message goes to the on-failure destination:
- * nothing is silently dropped, not even at close. README "How the twin
- * delivers readings".
+ * nothing is silently dropped, not even at close. `docs/local.md`, "How the
+ * twin delivers readings".
  *
  * It knows nothing of the broker or the rule: it is handed messages and an
  * `invoke` function (the twin's Lambda service), so it can be tested alone.
@@ -185,7 +185,7 @@ export class AsyncInvoker {
 
   private succeeded(message: Message, result: DetectorResult | undefined): void {
     this.tally.counters.processed += 1;
-    if (result) this.tally.countReadings(result.readings ?? { [result.outcome]: 1 }, result.published);
+    if (result) this.tally.countReadings(result.readings ?? { [result.outcome]: 1 }, result.eventsDelivered);
     this.finish(message, 'processed', result);
   }
 

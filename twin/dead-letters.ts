@@ -3,7 +3,7 @@
  * attempt failed (or, in stream ingest, a batch of stream records whose
  * retries ran out) is kept as the record Lambda sends to an on-failure
  * destination, in memory and, when the twin has a file for it, appended to
- * that file (JSON Lines). README "How the twin delivers readings".
+ * that file (JSON Lines). `docs/local.md`, "How the twin delivers readings".
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';

@@ -8,7 +8,7 @@
  * protocol), which hands alarm notifications to the twin.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { AWS_LIMITS } from '../contract/index.ts';
+import { AWS_LIMITS, NOTIFICATION_ATTRIBUTE } from '../contract/index.ts';
 import type { IamDenial, IamRequest } from './iam.ts';
 import { accessKeyOf } from './iam-front.ts';
 import { listen } from './listen.ts';
@@ -24,11 +24,13 @@ export interface DataPlanePublish {
   readonly retain: boolean;
 }
 
-/** One SNS `Publish` call: the subject, the message text and its `Renotify` and `Folded` attributes, if any. */
+/** One SNS `Publish` call: the subject, the message text, its message attributes, and the `Renotify` and `Folded` numbers among them, if any. */
 export interface SnsPublish {
   readonly topicArn: string;
   readonly subject: string | undefined;
   readonly message: string;
+  /** Every message attribute by name (its string value): what subscription filter policies are evaluated on. */
+  readonly attributes: Readonly<Record<string, string>>;
   readonly renotify?: number;
   readonly folded?: number;
 }
@@ -88,18 +90,19 @@ async function snsPublish(
     xmlError(403, 'AuthorizationError', denial.message);
     return;
   }
-  let renotify: number | undefined;
-  let folded: number | undefined;
+  const attributes: Record<string, string> = {};
   for (let i = 1; form.has(`MessageAttributes.entry.${i}.Name`); i += 1) {
-    const value = Number(form.get(`MessageAttributes.entry.${i}.Value.StringValue`));
-    if (form.get(`MessageAttributes.entry.${i}.Name`) === 'Renotify') renotify = value;
-    if (form.get(`MessageAttributes.entry.${i}.Name`) === 'Folded') folded = value;
+    attributes[form.get(`MessageAttributes.entry.${i}.Name`) ?? ''] = form.get(`MessageAttributes.entry.${i}.Value.StringValue`) ?? '';
   }
+  const number = (name: string) => (Object.hasOwn(attributes, name) ? Number(attributes[name]) : undefined);
+  const renotify = number(NOTIFICATION_ATTRIBUTE.renotify);
+  const folded = number(NOTIFICATION_ATTRIBUTE.folded);
   try {
     await onNotify({
       topicArn: form.get('TopicArn') ?? '',
       subject: form.get('Subject') ?? undefined,
       message,
+      attributes,
       ...(renotify !== undefined ? { renotify } : {}),
       ...(folded !== undefined ? { folded } : {}),
     });

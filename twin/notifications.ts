@@ -1,11 +1,22 @@
 /**
  * Where the twin's alarm notifications go, in place of the SNS topic: each is
  * appended to `<state-dir>/notifications.jsonl` (kept in memory too), and
- * with a webhook, POSTed to it as JSON. A failing webhook is retried with
- * backoff in the background and never holds up the function: the
- * notification is acknowledged once it is in the file.
+ * POSTed as JSON to the webhooks whose route takes it. The routes are the
+ * stack's (`contract/notification-routing.ts`): a webhook per severity and a
+ * default one, each taking the notifications whose message attributes, as the
+ * function published them, match its filter policy, as SNS subscriptions do.
+ * The file's line names the webhooks (`Webhooks`) when any is set. A failing
+ * webhook is retried with backoff in the background and never holds up the
+ * function: the notification is acknowledged once it is in the file.
  */
-import type { AlarmNotification, AlarmTransitionPayload } from '../contract/index.ts';
+import {
+  type AlarmNotification,
+  type AlarmTransitionPayload,
+  matchesFilterPolicy,
+  type Route,
+  type RoutingTable,
+  routesOf,
+} from '../contract/index.ts';
 import { sleep } from '../common/async.ts';
 import type { SnsPublish } from './iot-data-server.ts';
 import { LineFile } from './line-file.ts';
@@ -13,7 +24,8 @@ import { LineFile } from './line-file.ts';
 export interface LocalNotificationsOptions {
   /** JSON Lines file. @default none (memory only) */
   readonly file?: string;
-  readonly webhook?: string;
+  /** A webhook for every notification, or one per severity (and `default` for the others). */
+  readonly webhook?: string | RoutingTable<string>;
   /** Webhook attempts per notification. @default 5 */
   readonly webhookAttempts?: number;
   /** Wait before webhook retry 1, 2, ... (then the last again). @default [200, 1000, 5000] */
@@ -25,9 +37,12 @@ export class LocalNotifications {
   private readonly received: AlarmNotification[] = [];
   private readonly file: LineFile | undefined;
   private readonly deliveries = new Set<Promise<void>>();
+  private readonly routes: readonly Route<string>[];
 
   constructor(private readonly options: LocalNotificationsOptions) {
     this.file = options.file === undefined ? undefined : new LineFile(options.file);
+    const table = typeof options.webhook === 'string' ? { default: options.webhook } : (options.webhook ?? {});
+    this.routes = routesOf(table, (url) => [url]);
   }
 
   /** The notifications so far, in order. */
@@ -44,9 +59,10 @@ export class LocalNotifications {
       ...(publish.folded !== undefined ? { Folded: publish.folded } : {}),
     };
     this.received.push(notification);
-    this.file?.write(JSON.stringify(notification));
-    if (this.options.webhook !== undefined) {
-      const delivery = this.post(this.options.webhook, notification).finally(() => this.deliveries.delete(delivery));
+    const webhooks = this.routes.filter((route) => matchesFilterPolicy(route.filterPolicy, publish.attributes)).map((r) => r.endpoint);
+    this.file?.write(JSON.stringify(this.routes.length === 0 ? notification : { ...notification, Webhooks: webhooks }));
+    for (const url of webhooks) {
+      const delivery = this.post(url, notification).finally(() => this.deliveries.delete(delivery));
       this.deliveries.add(delivery);
     }
   };

@@ -247,7 +247,7 @@ export class StreamIngest {
 
   /** Readings per outcome and events published, as the function reports them for each printer of the batch. */
   private count(result: StreamResult): void {
-    for (const printer of result.results) this.tally.countReadings(printer.readings, printer.published.length);
+    for (const printer of result.results) this.tally.countReadings(printer.readings, printer.deliveredEvents.length);
   }
 
   private done(

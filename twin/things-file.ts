@@ -2,7 +2,7 @@
  * Reading a things file for the twin's `--things`: its thing registry, a JSON
  * object of thing name -> attributes (string values), as
  * `aws iot update-thing --attribute-payload` sets them, e.g.
- * `{"Gateway1": {"printers": "Printer2,Printer3"}}` (README "Device identity").
+ * `{"Gateway1": {"printers": "Printer2,Printer3"}}` (`docs/deploy.md`, "Device identity").
  */
 import { readFile } from 'node:fs/promises';
 import { isRecord } from '../common/guards.ts';

@@ -1,5 +1,5 @@
 /** What a twin can be started with (`startTwin`). */
-import type { DeviceIdentityMode, IngestMode, ProfileInput } from '../contract/index.ts';
+import type { DeviceIdentityMode, IngestMode, ProfileInput, RoutingTable } from '../contract/index.ts';
 import type { CloudTemplate } from './cloud-template.ts';
 import type { FunctionEntry } from './lambda-bundle.ts';
 
@@ -66,8 +66,12 @@ export interface TwinOptions {
   readonly sweepSeconds?: number;
   /** The clock sweeps run for, and alarm actions are stamped with. @default () => new Date() */
   readonly now?: () => Date;
-  /** Alarm notifications are also POSTed here. */
-  readonly webhook?: string;
+  /**
+   * Alarm notifications are also POSTed here: one URL for all, or a routing
+   * table, a URL per severity and `default` for the others, applied as the
+   * stack's subscriptions apply it (`notifications.ts`).
+   */
+  readonly webhook?: string | RoutingTable<string>;
   /** Where notifications are appended (JSON Lines). @default `<stateDir>/notifications.jsonl`, memory only otherwise */
   readonly notificationsFile?: string;
   /**

@@ -1,6 +1,6 @@
 /**
  * The local twin: the product's pipeline on one machine, made of real parts
- * wired as in the cloud (README "The local twin"). This file only composes them:
+ * wired as in the cloud (`docs/local.md`). This file only composes them:
  *
  * - an MQTT broker (aedes, `broker.ts`) in place of AWS IoT Core;
  * - a DynamoDB API (dynalite, `dynamodb.ts`), tables from the stack's own

@@ -23,11 +23,12 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { ATTR, FLEET_DEFAULTS_ID, RANK_PARTITION_VALUE, rankKey } from '../../contract/index.ts';
 import { ProfileStoreError } from '../errors.ts';
-import type { ApplyResult, ProfileItem, ProfileStore, Transition } from '../ports.ts';
+import type { ApplyResult, ProfileItem, ProfileStore, GuardedWrite } from '../ports.ts';
 import { fromItem, toAttribute, toItem } from './dynamodb-values.ts';
 import { historyItemOf, parseEntry } from '../core/outbox.ts';
 import { storedHistoryItem } from './dynamodb-history.ts';
-import { writtenState } from '../core/profile.ts';
+import { writtenState } from './profile-item.ts';
+import type { StoredPrinter } from '../core/types.ts';
 import { buildUpdate, mainValue, requestsAfter, type UpdateParts } from './profile-updates.ts';
 
 const toNative = (item: Record<string, AttributeValue>): ProfileItem => fromItem<ProfileItem>(item);
@@ -105,15 +106,15 @@ export class DynamoDbProfileStore implements ProfileStore {
     }
   }
 
-  async apply(transition: Transition): Promise<ApplyResult> {
-    const update = buildUpdate(transition);
-    const history = this.historyOf(transition);
-    if (history.length > 0) return this.transact(transition, update, history);
+  async apply(write: GuardedWrite): Promise<ApplyResult> {
+    const update = buildUpdate(write);
+    const history = this.historyOf(write);
+    if (history.length > 0) return this.transact(write, update, history);
     try {
       const { Attributes } = await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
-          Key: { [ATTR.printerId]: { S: transition.expected.printerId } },
+          Key: { [ATTR.printerId]: { S: write.expected.printerId } },
           UpdateExpression: update.UpdateExpression,
           ConditionExpression: update.ConditionExpression,
           ExpressionAttributeNames: update.ExpressionAttributeNames,
@@ -126,10 +127,10 @@ export class DynamoDbProfileStore implements ProfileStore {
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
         // DynamoDB returns the current item; an emulator that does not gets one read.
-        const item = error.Item ? toNative(error.Item) : await this.read(transition.expected.printerId);
+        const item = error.Item ? toNative(error.Item) : await this.read(write.expected.printerId);
         return { applied: false, item };
       }
-      throw new ProfileStoreError(`updating profile ${transition.expected.printerId} failed: ${(error as Error).message}`, {
+      throw new ProfileStoreError(`updating profile ${write.expected.printerId} failed: ${(error as Error).message}`, {
         cause: error,
       });
     }
@@ -139,9 +140,9 @@ export class DynamoDbProfileStore implements ProfileStore {
    * The history items a write records with it: its entries' (none without a
    * history table, or more than one transaction holds: the outbox records those).
    */
-  private historyOf(transition: Transition): Record<string, AttributeValue>[] {
-    if (this.history === undefined || transition.kind !== 'full') return [];
-    const items = transition.entries.flatMap((json) => {
+  private historyOf(write: GuardedWrite): Record<string, AttributeValue>[] {
+    if (this.history === undefined || write.kind !== 'full') return [];
+    const items = write.entries.flatMap((json) => {
       const entry = parseEntry(json);
       return (entry && historyItemOf(entry)) ?? [];
     });
@@ -156,25 +157,25 @@ export class DynamoDbProfileStore implements ProfileStore {
    * profile's guard can cancel the transaction, so a write that went through
    * already is recognised by the guard, as without history.
    */
-  private async transact(transition: Transition, update: UpdateParts, history: Record<string, AttributeValue>[]): Promise<ApplyResult> {
+  private async transact(write: GuardedWrite, update: UpdateParts, history: Record<string, AttributeValue>[]): Promise<ApplyResult> {
     // A reading's write returns no item, so it is applied only while nothing is pending: entries another invocation
     // left pending are then seen (the guard fails on them), and the write goes through knowing them.
-    const blind = transition.kind === 'full' && transition.record === 'request';
-    const first = await this.transactOnce(transition, update, history, blind);
+    const blind = write.kind === 'full' && write.record === 'request';
+    const first = await this.transactOnce(write, update, history, blind);
     if (first.applied || !blind || first.item === undefined) return first;
     const pending = pendingOf(first.item);
     if (pending.length === 0) return first;
-    const again = await this.transactOnce(transition, update, history, false);
-    return again.applied && again.item === undefined ? { ...again, printer: { ...again.printer, pendingEvents: pending } } : again;
+    const again = await this.transactOnce(write, update, history, false);
+    return again.applied && again.item === undefined ? { ...again, printer: { ...again.printer, pendingEntries: pending } } : again;
   }
 
   private async transactOnce(
-    transition: Transition,
+    write: GuardedWrite,
     update: UpdateParts,
     history: Record<string, AttributeValue>[],
     nothingPending: boolean,
   ): Promise<ApplyResult> {
-    const { printerId } = transition.expected;
+    const { printerId } = write.expected;
     const key = { [ATTR.printerId]: { S: printerId } };
     const guard = nothingPending
       ? {
@@ -208,16 +209,16 @@ export class DynamoDbProfileStore implements ProfileStore {
       }
       throw new ProfileStoreError(`updating profile ${printerId} failed: ${(error as Error).message}`, { cause: error });
     }
-    if (transition.kind === 'full' && transition.record === 'request') {
+    if (write.kind === 'full' && write.record === 'request') {
       // A transaction returns no item: the state it wrote is known, and so are the pending entries (see `transact`).
-      const setsRecent = transition.last !== undefined && mainValue(transition.last) !== undefined;
-      const { expected, next, streamSequence } = transition;
+      const setsRecent = write.last !== undefined && mainValue(write.last) !== undefined;
+      const { expected, next, streamSequence } = write;
       const state = writtenState(expected, next, {
         setsRecent,
         ...(streamSequence !== undefined ? { streamSequence } : {}),
-        ...requestsAfter(transition),
+        ...requestsAfter(write),
       });
-      const printer = { state, pendingEvents: [], lastEvents: transition.entries, lastEventRequestId: transition.requestId };
+      const printer: StoredPrinter = { state, pendingEntries: [] };
       return { applied: true, printer, recorded: true };
     }
     // The clock's and the actions' writes add to the pending entries: the written item is read back (strongly consistent).
@@ -268,11 +269,11 @@ export class DynamoDbProfileStore implements ProfileStore {
     }
   }
 
-  addPendingEvents(printerId: string, events: readonly string[]): Promise<void> {
+  addPendingEntries(printerId: string, events: readonly string[]): Promise<void> {
     return this.changePendingEvents('ADD', printerId, events);
   }
 
-  clearPendingEvents(printerId: string, events: readonly string[]): Promise<void> {
+  clearPendingEntries(printerId: string, events: readonly string[]): Promise<void> {
     return this.changePendingEvents('DELETE', printerId, events);
   }
 

@@ -25,14 +25,18 @@ import {
   type ProfileInput,
 } from '../../contract/index.ts';
 import type { AlarmWriter } from '../alarm-writer.ts';
-import type { FleetOperations, Page, PrinterDetail, Refusal } from '../api/operations.ts';
+import type { FleetOperations, Page, PrinterDetail, ProfilePreview, Refusal } from '../api/operations.ts';
 import { isRecord } from '../../common/guards.ts';
-import { USER_ATTRIBUTES, withDefaults } from '../core/rules.ts';
+import { checkProfile } from '../core/profile-input.ts';
+import { userAttributesOf } from '../core/profile-change.ts';
+import { parseRules, USER_ATTRIBUTES, withDefaults } from '../core/rules.ts';
+import { previewProfile } from './profile-preview.ts';
 import type { DynamoDbHistory } from './dynamodb-history.ts';
 import { type ProfileChange, writeProfileChanges } from './profile-writer.ts';
 import { comparePrinterIds, topPrinters } from './ranking-query.ts';
 import { fromItem, toItem } from './dynamodb-values.ts';
 import { CursorError, decodeCursor, encodeCursor, fromCursor } from './cursors.ts';
+import { alarmIdPage, type IdPage, searchIdPage } from './fleet-pages.ts';
 
 type Item = Record<string, unknown>;
 
@@ -61,7 +65,13 @@ export function alarmSummary(item: Item): AlarmSummary {
     Cause: text('Cause') as AlarmSummary['Cause'],
     Since: text('Since'),
     ...snoozeEnd(alarm?.['State'], alarm?.['Until']),
+    ...owner(text('By'), text('Note')),
   };
+}
+
+/** `By` and `Note` of an alarm an operator holds (acknowledged, snoozed, disabled), each when present. */
+function owner(by: string | null | undefined, note: string | null | undefined): { By?: string; Note?: string } {
+  return { ...(typeof by === 'string' ? { By: by } : {}), ...(typeof note === 'string' ? { Note: note } : {}) };
 }
 
 /** `Until` (ISO-8601) while snoozed: stored as epoch ms in the alarm map. */
@@ -115,7 +125,12 @@ export class DynamoDbFleet implements FleetOperations {
     });
   }
 
-  async list(cursor: string | undefined, limit: number): Promise<Page<PrinterSummary> | Refusal> {
+  async list(cursor: string | undefined, limit: number, search?: string): Promise<Page<PrinterSummary> | Refusal> {
+    if (search !== undefined)
+      return this.pageOf(
+        () => searchIdPage(this.options.client, this.options.tableName, { search, limit, ...(cursor === undefined ? {} : { cursor }) }),
+        'sorted',
+      );
     let page: ScanCommandOutput;
     try {
       const start = cursor === undefined ? undefined : decodeCursor(cursor, { names: [ATTR.printerId] });
@@ -133,6 +148,25 @@ export class DynamoDbFleet implements FleetOperations {
       items: items.map(printerSummary).sort((a, b) => comparePrinterIds(a.PrinterId, b.PrinterId)),
       next: page.LastEvaluatedKey ? encodeCursor(page.LastEvaluatedKey) : null,
     };
+  }
+
+  async alarmPage(state: AlarmState | undefined, cursor: string | undefined, limit: number): Promise<Page<PrinterSummary> | Refusal> {
+    const query = { limit, ...(state === undefined ? {} : { state }), ...(cursor === undefined ? {} : { cursor }) };
+    return this.pageOf(() => alarmIdPage(this.options.client, this.options.tableName, query), 'as-listed');
+  }
+
+  /** A page of ids made summaries (one batch read), in the ids' order or by PrinterId; a forged cursor is a 400. */
+  private async pageOf(ids: () => Promise<IdPage>, order: 'as-listed' | 'sorted'): Promise<Page<PrinterSummary> | Refusal> {
+    let page: IdPage;
+    try {
+      page = await ids();
+    } catch (error) {
+      if (error instanceof CursorError) return refusal(400, error.message);
+      throw error;
+    }
+    const items = await this.batchGet(page.ids);
+    const listed = order === 'sorted' ? [...page.ids].sort(comparePrinterIds) : page.ids;
+    return { items: listed.flatMap((id) => (items.has(id) ? [printerSummary(items.get(id)!)] : [])), next: page.next };
   }
 
   /** The sparse alarm index holds only alarms that are not NORMAL, already in listing order: one Query, then their items. */
@@ -183,6 +217,21 @@ export class DynamoDbFleet implements FleetOperations {
       alarm: alarmSummary(item),
       recent: recentValues(item),
     };
+  }
+
+  async preview(printerId: string, body: unknown, n?: number): Promise<ProfilePreview | Refusal | undefined> {
+    const [item, defaultsItem] = await Promise.all([this.get(printerId), this.get(FLEET_DEFAULTS_ID)]);
+    if (item === undefined) return undefined;
+    const defaults = defaultsItem === undefined ? undefined : userAttributesOf(defaultsItem);
+    // Judged as a PUT would judge it: the one validator, the fleet defaults merged in.
+    const checked = checkProfile(body, printerId, defaults === undefined ? {} : { defaults });
+    if (!checked.ok) return refusal(400, checked.reasons.join('; '));
+    const proposed = parseRules(checked.profile as unknown as Item, defaults);
+    const current = parseRules(item, defaults);
+    if (!current.ok) return refusal(409, `printer ${printerId} has a profile error: ${current.reasons.join('; ')}`);
+    if (!proposed.ok) return refusal(400, proposed.reasons.join('; '));
+    const values = recentValues(item);
+    return previewProfile(printerId, n === undefined ? values : values.slice(-n), current.rules, proposed.rules);
   }
 
   async putProfile(printerId: string, body: unknown): Promise<{ ok: true; created: boolean; profile: ProfileInput } | Refusal> {
@@ -238,6 +287,7 @@ export class DynamoDbFleet implements FleetOperations {
             Cause: alarm.cause,
             Since: alarm.since,
             ...snoozeEnd(alarm.state, alarm.until),
+            ...owner(alarm.owner?.by, alarm.owner?.note),
           },
         };
       }

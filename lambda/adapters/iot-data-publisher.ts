@@ -9,7 +9,7 @@
  */
 import type { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { type AlarmTransitionPayload, type AnomalyEvent, alarmTopic } from '../../contract/index.ts';
-import type { EventPublisher } from '../ports.ts';
+import type { MqttPublisher } from '../ports.ts';
 
 /** A client, or a factory called once, on the first publish. */
 export type IotDataClientSource = IoTDataPlaneClient | (() => IoTDataPlaneClient | Promise<IoTDataPlaneClient>);
@@ -27,8 +27,8 @@ const loadPublishCommand = (): Promise<PublishCommandClass> =>
     },
   ));
 
-/** {@link EventPublisher} through `iot-data:Publish`. */
-export class IotDataEventPublisher implements EventPublisher {
+/** {@link MqttPublisher} through `iot-data:Publish`. */
+export class IotDataEventPublisher implements MqttPublisher {
   private client: Promise<IoTDataPlaneClient> | undefined;
 
   constructor(
@@ -48,7 +48,7 @@ export class IotDataEventPublisher implements EventPublisher {
     return created;
   }
 
-  publish(event: AnomalyEvent): Promise<void> {
+  publishEvent(event: AnomalyEvent): Promise<void> {
     return this.send(this.topic, event);
   }
 

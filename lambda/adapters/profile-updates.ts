@@ -1,5 +1,5 @@
 /**
- * The guarded `UpdateItem` of each transition: its condition (the state the
+ * The `UpdateItem` of each guarded write: its condition (the state the
  * detector computed from, so that a stale writer fails and recomputes) and
  * its update. Why each guard is there: `docs/design.md`, "Guarantees".
  */
@@ -14,11 +14,11 @@ import {
   rankKey,
 } from '../../contract/index.ts';
 import { alarmDeadline } from '../core/alarm.ts';
-import type { PrinterState, Reading } from '../core/detector.ts';
-import { storedAlarm, storedLastNotified, storedMemory } from '../core/profile.ts';
+import type { Reading, PrinterState } from '../core/types.ts';
+import { storedAlarm, storedLastNotified, storedMemory } from './profile-item.ts';
 import { requestTag } from '../core/request-tag.ts';
 import { alarmRules } from '../core/step.ts';
-import type { FullTransition, ReadingTransition, Transition } from '../ports.ts';
+import type { FullWrite, ReadingWrite, GuardedWrite } from '../ports.ts';
 
 /** An UpdateItem's expressions (values as plain JS; the store converts them). */
 export interface UpdateParts {
@@ -123,7 +123,7 @@ function appendRequest(u: Update, requestId: string): void {
 }
 
 /** The request ids a full write leaves listed (the latest ones and its own), and the entries kept under them. */
-export function requestsAfter(t: FullTransition): { requests: readonly string[]; recorded: Record<string, readonly string[]> } {
+export function requestsAfter(t: FullWrite): { requests: readonly string[]; recorded: Record<string, readonly string[]> } {
   const own = requestTag(t.requestId);
   const requests = [...(t.expected.requests ?? []).slice(-(RECENT_REQUEST_IDS - 1)), own];
   const recorded: Record<string, readonly string[]> = {};
@@ -138,9 +138,9 @@ export function requestsAfter(t: FullTransition): { requests: readonly string[];
  * A full write sets the list to its latest ids and its own, guarded by the
  * length it read (only appends change it meanwhile), and keeps the entries of
  * the writes still listed, with its own: one entry as itself, several as a
- * JSON array (read back by `core/profile.ts`).
+ * JSON array (read back by `profile-item.ts`).
  */
-function recordRequest(u: Update, t: FullTransition): void {
+function recordRequest(u: Update, t: FullWrite): void {
   const recent = u.name(ATTR.recentRequests);
   const was = t.expected.requests;
   u.conditions.push(was === undefined ? `attribute_not_exists(${recent})` : `size(${recent}) = ${u.value(was.length)}`);
@@ -181,8 +181,8 @@ function deadline(u: Update, next: PrinterState, dueBy?: number): void {
   u.set(ATTR.duePartition, due === undefined ? undefined : DUE_PARTITION_VALUE);
 }
 
-/** Builds the expression names, values, condition and update of one transition. */
-export function buildUpdate(t: Transition): UpdateParts {
+/** Builds the expression names, values, condition and update of one guarded write. */
+export function buildUpdate(t: GuardedWrite): UpdateParts {
   const hasRecent = t.expected.hasRecent === true;
   return t.kind === 'full' ? buildFullUpdate(t, hasRecent) : buildReadingUpdate(t, hasRecent);
 }
@@ -192,7 +192,7 @@ export function buildUpdate(t: Transition): UpdateParts {
  * out-of-bounds one adds one while the count stays below the window, so
  * concurrent increments commute.
  */
-function buildReadingUpdate(t: ReadingTransition, hasRecent: boolean): UpdateParts {
+function buildReadingUpdate(t: ReadingWrite, hasRecent: boolean): UpdateParts {
   const u = guarded(t.expected);
   notThisRequest(u, t.requestId);
   appendRequest(u, t.requestId);
@@ -225,7 +225,7 @@ function buildReadingUpdate(t: ReadingTransition, hasRecent: boolean): UpdatePar
  * the counters, the memory, the alarm and its indexes, the clock's deadline
  * and a new revision, and records what it counted.
  */
-function buildFullUpdate(t: FullTransition, hasRecent: boolean): UpdateParts {
+function buildFullUpdate(t: FullWrite, hasRecent: boolean): UpdateParts {
   const { expected, next } = t;
   const u = guarded(expected);
   if (t.record === 'request') notThisRequest(u, t.requestId);

@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { alarmDeadline, rederiveSilence } from '../core/alarm.ts';
 import { judgeChange, REMOVABLE_ATTRIBUTES, type ProfileChange, userAttributesOf } from '../core/profile-change.ts';
-import { parseProfile } from '../core/profile.ts';
+import { parseProfile } from './profile-item.ts';
 import { alarmRules } from '../core/step.ts';
 import { InvalidProfileError, WriteConflictError } from '../errors.ts';
 import { ATTR, DUE_PARTITION_VALUE, FLEET_DEFAULTS_ID, type ProfileInput, RANK_PARTITION_VALUE, rankKey } from '../../contract/index.ts';
@@ -84,7 +84,7 @@ function deadlines(old: Item, profile: Item, defaults: Item | undefined): { sile
   let dueAt = alarmDeadline(rederived, alarmRules(rules));
   // Entries pending delivery keep the clock coming back as it was set to (`lambda/alarm-writer.ts`).
   const due = old[ATTR.dueAt];
-  if (parsed.printer.pendingEvents.length > 0 && typeof due === 'number') dueAt = Math.min(dueAt ?? due, due);
+  if (parsed.printer.pendingEntries.length > 0 && typeof due === 'number') dueAt = Math.min(dueAt ?? due, due);
   return { ...(rederived.silenceAt !== undefined ? { silenceAt: rederived.silenceAt } : {}), ...(dueAt !== undefined ? { dueAt } : {}) };
 }
 

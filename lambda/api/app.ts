@@ -9,7 +9,13 @@ import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { ALARM_LISTING_ORDER, MAX_PRINTER_ID_LENGTH, type AlarmActionName, type AlarmState } from '../../contract/index.ts';
+import {
+  ALARM_LISTING_ORDER,
+  MAX_BULK_PRINTERS,
+  MAX_PRINTER_ID_LENGTH,
+  type AlarmActionName,
+  type AlarmState,
+} from '../../contract/index.ts';
 import type { AlarmActionRequest, FleetOperations, Page, Refusal } from './operations.ts';
 import { openApiDocument } from './openapi.ts';
 
@@ -24,8 +30,8 @@ export interface ApiOptions {
 
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
 
-/** `limit` bounds and defaults of the listings. */
-export const LIMITS = { max: 100, ranked: 10, list: 100, history: 50 } as const;
+/** `limit` bounds and defaults of the listings (the alarm list's pages may be longer: an operator reads it whole). */
+export const LIMITS = { max: 100, ranked: 10, list: 100, history: 50, alarms: 100, alarmsMax: 500 } as const;
 
 export const ALARM_ACTIONS: readonly AlarmActionName[] = ['acknowledge', 'snooze', 'disable', 'enable', 'reset'];
 
@@ -58,7 +64,10 @@ function accepted<T>(result: T | Refusal): T {
 
 /** A path's printer id, already URL-decoded by the router, checked as readings check theirs. */
 function printerId(c: Context, { defaults }: { defaults: 'allowed' | 'refused' }): string {
-  const id = c.req.param('id') ?? '';
+  return checkedId(c.req.param('id') ?? '', defaults);
+}
+
+function checkedId(id: string, defaults: 'allowed' | 'refused'): string {
   if (id.length === 0) refuse(400, 'printer id must not be empty');
   if (id.length > MAX_PRINTER_ID_LENGTH) refuse(400, `printer id is ${id.length} characters, over ${MAX_PRINTER_ID_LENGTH}`);
   if (CONTROL_CHARACTERS.test(id)) refuse(400, 'printer id must not contain control characters');
@@ -67,13 +76,22 @@ function printerId(c: Context, { defaults }: { defaults: 'allowed' | 'refused' }
   return id;
 }
 
-function limitQuery(c: Context, fallback: number): number {
+function limitQuery(c: Context, fallback: number, max: number = LIMITS.max): number {
   const text = c.req.query('limit');
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (!/^\d{1,4}$/.test(text) || n < 1 || n > LIMITS.max)
-    refuse(400, `limit must be a whole number from 1 to ${LIMITS.max}, got "${text}"`);
+  if (!/^\d{1,4}$/.test(text) || n < 1 || n > max) refuse(400, `limit must be a whole number from 1 to ${max}, got "${text}"`);
   return n;
+}
+
+/** `search`: a piece of PrinterId, 1 to 128 characters, no control characters. */
+function searchQuery(c: Context): string | undefined {
+  const search = c.req.query('search');
+  if (search === undefined) return undefined;
+  if (search.length === 0 || search.length > MAX_PRINTER_ID_LENGTH || CONTROL_CHARACTERS.test(search)) {
+    refuse(400, `search must be 1 to ${MAX_PRINTER_ID_LENGTH} characters of a PrinterId, without control characters`);
+  }
+  return search;
 }
 
 /** A time as epoch ms: given as epoch milliseconds or ISO-8601 (a date, or a date-time with its zone). */
@@ -146,6 +164,19 @@ export function parseAlarmAction(body: Record<string, unknown>, by: string): Ala
   };
 }
 
+/** A bulk action's `printers`: 1 to {@link MAX_BULK_PRINTERS} distinct printer ids, each checked as a path's. */
+function parsePrinterList(value: unknown): string[] {
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_BULK_PRINTERS) {
+    refuse(400, `printers must be a list of 1 to ${MAX_BULK_PRINTERS} PrinterIds`);
+  }
+  const ids = value.map((id) =>
+    typeof id === 'string' ? checkedId(id, 'refused') : refuse(400, 'printers must hold PrinterIds (strings)'),
+  );
+  const twice = ids.find((id, index) => ids.indexOf(id) !== index);
+  if (twice !== undefined) refuse(400, `printer ${JSON.stringify(twice)} appears more than once in printers`);
+  return ids;
+}
+
 const pageBody = <T>(key: 'printers' | 'items', page: Page<T>) => ({ [key]: page.items, next: page.next });
 
 /** `/api/printers/:id` as a regular expression matching the same paths. */
@@ -183,7 +214,10 @@ export function createApi(operations: FleetOperations, options: ApiOptions): Hon
   app.get('/api/printers/ranked', async (c) => c.json({ printers: await operations.ranked(limitQuery(c, LIMITS.ranked)) }));
 
   app.get('/api/printers', async (c) => {
-    const page = accepted(await operations.list(cursorQuery(c), limitQuery(c, LIMITS.list)));
+    const search = searchQuery(c);
+    const cursor = cursorQuery(c);
+    const limit = limitQuery(c, LIMITS.list);
+    const page = accepted(await (search === undefined ? operations.list(cursor, limit) : operations.list(cursor, limit, search)));
     return c.json(pageBody('printers', page));
   });
 
@@ -195,7 +229,33 @@ export function createApi(operations: FleetOperations, options: ApiOptions): Hon
     if (state !== undefined && !(ALARM_LISTING_ORDER as readonly string[]).includes(state)) {
       refuse(400, `state must be one of ${ALARM_LISTING_ORDER.join(', ')}, got "${state}"`);
     }
-    return c.json({ printers: await operations.alarms(state as AlarmState | undefined) });
+    const cursor = cursorQuery(c);
+    // Without limit and cursor, the whole list in one answer, as it always was.
+    if (cursor === undefined && c.req.query('limit') === undefined) {
+      return c.json({ printers: await operations.alarms(state as AlarmState | undefined), next: null });
+    }
+    const page = await operations.alarmPage(state as AlarmState | undefined, cursor, limitQuery(c, LIMITS.alarms, LIMITS.alarmsMax));
+    return c.json(pageBody('printers', accepted(page)));
+  });
+
+  app.post('/api/alarms/actions', async (c) => {
+    const body = await jsonBody(c);
+    const { printers, ...rest } = body;
+    const unknown = Object.keys(rest).find((key) => !['action', 'note', 'until'].includes(key));
+    if (unknown !== undefined) refuse(400, `unknown field ${JSON.stringify(unknown)}; expected printers, action, note and until`);
+    const ids = parsePrinterList(printers);
+    const request = parseAlarmAction(rest, options.by(c));
+    // One action per alarm, each its own guarded write and transition, in the request's order.
+    const results = [];
+    for (const id of ids) {
+      const result = await operations.act(id, request);
+      results.push(
+        isRefusal(result)
+          ? { PrinterId: id, status: result.status, error: oneLine(result.reason) }
+          : { PrinterId: id, status: 200, alarm: result.alarm },
+      );
+    }
+    return c.json({ results });
   });
 
   app.get('/api/printers/:id', async (c) => {
@@ -225,6 +285,21 @@ export function createApi(operations: FleetOperations, options: ApiOptions): Hon
     const id = printerId(c, { defaults: 'allowed' });
     const result = accepted(await operations.patchProfile(id, await jsonBody(c)));
     return c.json(result.profile, result.created ? 201 : 200);
+  });
+
+  app.post('/api/printers/:id/preview', async (c) => {
+    const id = printerId(c, { defaults: 'refused' });
+    const text = c.req.query('n');
+    if (text !== undefined && (!/^\d{1,4}$/.test(text) || Number(text) < 1 || Number(text) > LIMITS.max)) {
+      refuse(400, `n must be a whole number from 1 to ${LIMITS.max}, got "${text}"`);
+    }
+    const body = await jsonBody(c);
+    if (body['PrinterId'] !== undefined && body['PrinterId'] !== id) {
+      refuse(400, `PrinterId ${JSON.stringify(body['PrinterId'])} in the body does not match the path's ${JSON.stringify(id)}`);
+    }
+    const preview = await operations.preview(id, { ...body, PrinterId: id }, text === undefined ? undefined : Number(text));
+    if (preview === undefined) refuse(404, `no printer ${JSON.stringify(id)}`);
+    return c.json(accepted(preview));
   });
 
   app.post('/api/printers/:id/alarm', async (c) => {

@@ -3,7 +3,7 @@
  * A test reads the app's router and checks that this lists exactly its routes
  * and methods, so the two cannot drift apart.
  */
-import { ALARM_LISTING_ORDER } from '../../contract/index.ts';
+import { ALARM_LISTING_ORDER, MAX_BULK_PRINTERS } from '../../contract/index.ts';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const nullable = (type: string) => ({ type: [type, 'null'] });
@@ -35,7 +35,8 @@ const param = (name: string, where: 'path' | 'query', description: string, schem
 const TIME = { type: 'string', description: 'epoch milliseconds, or ISO-8601 (a date, or a date-time with its zone)' };
 const PARAM = {
   id: param('id', 'path', 'PrinterId, URL-encoded: 1 to 128 characters, no control characters', { type: 'string', minLength: 1 }),
-  limit: (fallback: number) => param('limit', 'query', `page size (default ${fallback})`, { type: 'integer', minimum: 1, maximum: 100 }),
+  limit: (fallback: number, maximum = 100) =>
+    param('limit', 'query', `page size (default ${fallback})`, { type: 'integer', minimum: 1, maximum }),
   cursor: param('cursor', 'query', 'the `next` of the previous page', { type: 'string' }),
   since: param('since', 'query', 'oldest time, inclusive', TIME),
   until: param('until', 'query', 'newest time, inclusive', TIME),
@@ -82,6 +83,11 @@ const SCHEMAS = {
       Cause: { oneOf: [CAUSE, { type: 'null' }] },
       Since: { ...nullable('string'), format: 'date-time' },
       Until: { type: 'string', format: 'date-time', description: 'when a snooze ends; present only while SNOOZE_DISABLED by a snooze' },
+      By: {
+        type: 'string',
+        description: "who acknowledged, snoozed or disabled it (the caller's IAM ARN; local on the twin); present only while so held",
+      },
+      Note: { type: 'string', description: "that operator's note, when one was given" },
     },
     ['State', 'Severity', 'Cause', 'Since'],
   ),
@@ -129,6 +135,50 @@ const SCHEMAS = {
     ),
     additionalProperties: false,
   },
+  BulkAction: {
+    ...object(
+      {
+        printers: {
+          type: 'array',
+          items: { type: 'string', minLength: 1, maxLength: 128 },
+          minItems: 1,
+          maxItems: MAX_BULK_PRINTERS,
+          uniqueItems: true,
+          description: 'the alarms to act on, each in its own transition, in this order',
+        },
+        action: { enum: ['acknowledge', 'snooze', 'disable', 'enable', 'reset'] },
+        note: { type: 'string', maxLength: 1000 },
+        until: { type: 'string', format: 'date-time', description: 'snooze only (required there), as for one alarm' },
+      },
+      ['printers', 'action'],
+    ),
+    additionalProperties: false,
+  },
+  BulkResults: object({
+    results: {
+      type: 'array',
+      description: "one per printer, in the request's order: the new alarm (status 200), or why this alarm was refused",
+      items: {
+        oneOf: [
+          object({ PrinterId: { type: 'string' }, status: { const: 200 }, alarm: ref('Alarm') }),
+          object({ PrinterId: { type: 'string' }, status: { enum: [400, 404, 409] }, error: { type: 'string', description: 'one line' } }),
+        ],
+      },
+    },
+  }),
+  Preview: object({
+    values: {
+      type: 'array',
+      description: 'the values judged, oldest first',
+      items: { type: 'array', prefixItems: [{ type: 'number', description: 'epoch ms' }, { type: 'number' }], minItems: 2, maxItems: 2 },
+    },
+    current: ref('PreviewRun'),
+    proposed: ref('PreviewRun'),
+  }),
+  PreviewRun: object({
+    flags: { type: 'array', items: { type: 'boolean' }, description: 'per value: out of bounds (a value it cannot judge: false)' },
+    events: { type: 'integer', description: 'anomaly events raised on these values, from fresh counters' },
+  }),
   HistoryItem: {
     oneOf: [
       object(
@@ -180,8 +230,14 @@ const PATHS = {
   },
   '/api/printers': {
     get: {
-      summary: 'Every printer, a page at a time',
-      parameters: [PARAM.cursor, PARAM.limit(100)],
+      summary:
+        'Every printer, a page at a time; with search, only printers whose PrinterId contains it (case-insensitive). ' +
+        'A search page reads at most 2,000 printers, so it may hold fewer than limit (even none) and still have a next page',
+      parameters: [
+        PARAM.cursor,
+        PARAM.limit(100),
+        param('search', 'query', 'a piece of PrinterId, any case', { type: 'string', minLength: 1, maxLength: 128 }),
+      ],
       responses: { 200: json('One page', ref('PrinterPage')), ...errors(400, 500) },
     },
   },
@@ -190,8 +246,22 @@ const PATHS = {
       summary: 'Alarms not NORMAL (or in one state): ACTIVE, LATCHED, ACKNOWLEDGED, SNOOZE_DISABLED, DISABLED, then PrinterId',
       parameters: [
         param('state', 'query', 'only this state (not NORMAL: every printer not listed is NORMAL)', { enum: [...ALARM_LISTING_ORDER] }),
+        { ...PARAM.cursor, description: 'the `next` of the previous page (with the same state)' },
+        {
+          ...PARAM.limit(100, 500),
+          description: 'page size (default 100 once paging: without limit and cursor, every alarm in one answer)',
+        },
       ],
-      responses: { 200: json('The alarms', ref('Printers')), ...errors(400, 500) },
+      responses: { 200: json('The alarms (next is null without limit and cursor)', ref('PrinterPage')), ...errors(400, 500) },
+    },
+  },
+  '/api/alarms/actions': {
+    post: {
+      summary:
+        'Acts on several alarms at once, with one note: each alarm gets its own transition (its own guarded write), and a ' +
+        'refusal is reported per alarm; 400 for a bad body (nothing changed)',
+      requestBody: { required: true, content: { 'application/json': { schema: ref('BulkAction') } } },
+      responses: { 200: json('One result per printer', ref('BulkResults')), ...errors(400, 413, 415, 500) },
     },
   },
   '/api/printers/{id}': {
@@ -223,6 +293,24 @@ const PATHS = {
         200: json('Changed: the whole profile now stored', ref('Profile')),
         201: json('Created: the new profile', ref('Profile')),
         ...errors(400, 413, 415, 500),
+      },
+    },
+  },
+  '/api/printers/{id}/preview': {
+    post: {
+      summary:
+        "What a profile (as for PUT) would have done on the printer's recent values, beside its stored profile: each run by " +
+        'the detector from fresh counters, in order; nothing is written. The values are those of GET /api/printers/{id} ' +
+        '(recent: the main metric, value unless the stored profile watches other metrics only)',
+      parameters: [
+        PARAM.id,
+        param('n', 'query', 'only the last n recent values (default: all kept)', { type: 'integer', minimum: 1, maximum: 100 }),
+      ],
+      requestBody: { required: true, content: { 'application/json': { schema: ref('Profile') } } },
+      responses: {
+        200: json('Both runs', ref('Preview')),
+        ...errors(400, 404, 413, 415, 500),
+        409: json('The stored profile has an error: there is nothing to compare with', ref('Error')),
       },
     },
   },

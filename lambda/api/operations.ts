@@ -24,6 +24,13 @@ export interface PrinterDetail {
   readonly recent: readonly (readonly [number, number])[];
 }
 
+/** A profile tried on recent values: per value whether it was out of bounds, and the anomaly events raised. */
+export interface ProfilePreview {
+  readonly values: readonly (readonly [number, number])[];
+  readonly current: { readonly flags: readonly boolean[]; readonly events: number };
+  readonly proposed: { readonly flags: readonly boolean[]; readonly events: number };
+}
+
 export interface HistoryQuery {
   /** Epoch ms, inclusive. */
   readonly since?: number;
@@ -52,16 +59,26 @@ export interface Refusal {
 export interface FleetOperations {
   /** Printers by EventCount descending, then PrinterId: one Query, flat in fleet size. */
   ranked(limit: number): Promise<PrinterSummary[]>;
-  /** Every printer, a page at a time (the one listing that reads the whole table, paginated). */
-  list(cursor: string | undefined, limit: number): Promise<Page<PrinterSummary> | Refusal>;
+  /**
+   * Every printer, a page at a time (the one listing that reads the whole table, paginated); with `search`, only
+   * those whose PrinterId contains it, case-insensitively (a page then reads a bounded share of the table).
+   */
+  list(cursor: string | undefined, limit: number, search?: string): Promise<Page<PrinterSummary> | Refusal>;
   /** Alarms not NORMAL (or in `state`), ACTIVE, LATCHED, ACKNOWLEDGED, SNOOZE_DISABLED, DISABLED, then PrinterId. */
   alarms(state?: AlarmState): Promise<PrinterSummary[]>;
+  /** The same, a page of `limit` at a time from `cursor`. */
+  alarmPage(state: AlarmState | undefined, cursor: string | undefined, limit: number): Promise<Page<PrinterSummary> | Refusal>;
   /** One printer, or undefined when it has no profile. */
   printer(printerId: string): Promise<PrinterDetail | undefined>;
   /** Replaces a printer's user attributes through the profile validator; counters, bookkeeping and alarm kept. */
   putProfile(printerId: string, body: unknown): Promise<{ ok: true; created: boolean; profile: ProfileInput } | Refusal>;
   /** Changes only the attributes the body names (a JSON merge patch: null removes one), judged as the profile it leaves. */
   patchProfile(printerId: string, body: unknown): Promise<{ ok: true; created: boolean; profile: ProfileInput } | Refusal>;
+  /**
+   * What `body` (a profile as for PUT) would have done on the printer's last `n` recent values (all kept by
+   * default), beside what its stored profile did; nothing is written. Undefined for an unknown printer.
+   */
+  preview(printerId: string, body: unknown, n?: number): Promise<ProfilePreview | Refusal | undefined>;
   /** Applies an operator action to a printer's alarm. */
   act(printerId: string, request: AlarmActionRequest): Promise<{ ok: true; alarm: AlarmSummary } | Refusal>;
   /** A printer's anomaly events and alarm transitions, newest first; undefined for an unknown printer. */

@@ -8,42 +8,8 @@
  */
 import { ALARM_ACTION_RULES as ACTIONS } from '../../contract/alarm-actions.js';
 import type { AlarmActionName, AlarmCause, AlarmState, Severity } from '../../contract/index.ts';
-
-/** One alarm transition (the `anom/alarm` payload, less the PrinterId), numbered per printer. */
-export interface AlarmTransition {
-  readonly from: AlarmState;
-  readonly to: AlarmState;
-  readonly cause: AlarmCause;
-  readonly severity: Severity | null;
-  readonly by: string;
-  readonly note: string | null;
-  /** ISO time. */
-  readonly at: string;
-  /** 1 for a printer's first transition, then 2, 3, ...: with PrinterId, its identity. */
-  readonly seq: number;
-}
-
-export interface Alarm {
-  readonly state: AlarmState;
-  /** The transition into the current state's severity, cause and time; null while NORMAL from the start. */
-  readonly severity: Severity | null;
-  readonly cause: AlarmCause | null;
-  readonly since: string | null;
-  /** Transitions so far (the last one's `seq`). */
-  readonly seq: number;
-  /** ACTIVE or ACKNOWLEDGED: consecutive readings inside the clear band since activation (or since the last outside it). */
-  readonly clearCount: number;
-  /** The current activation came from silence: the next reading clears it whatever its value. */
-  readonly silent: boolean;
-  /** SNOOZE_DISABLED: when the snooze ends (epoch ms). */
-  readonly until?: number;
-  /** ACTIVE or ACKNOWLEDGED: the transition that activated (or last escalated) the alarm, re-sent by re-notifications. */
-  readonly activation?: AlarmTransition;
-  /** Re-notifications sent for the current activation. */
-  readonly renotified: number;
-  /** When silence is next due (epoch ms): the last reading's arrival plus the silence time; consumed by the clock. */
-  readonly silenceAt?: number;
-}
+import { moreSevere } from './severity.ts';
+import type { Alarm, AlarmOwner, AlarmTransition } from './types.ts';
 
 /** A printer's alarm before anything happened. */
 export const INITIAL_ALARM: Alarm = {
@@ -51,7 +17,7 @@ export const INITIAL_ALARM: Alarm = {
   severity: null,
   cause: null,
   since: null,
-  seq: 0,
+  transitionCount: 0,
   clearCount: 0,
   silent: false,
   renotified: 0,
@@ -143,12 +109,6 @@ export function rederiveSilence(alarm: Alarm, rules: AlarmRules, lastAt: number 
   return lastAt === undefined ? alarm : { ...rest, silenceAt: lastAt + rules.silenceMs };
 }
 
-/** Whether `a` is more severe than `b`. */
-export function moreSevere(a: Severity, b: Severity | null): boolean {
-  const rank: Record<Severity, number> = { critical: 4, major: 3, minor: 2, warning: 1 };
-  return b === null || rank[a] > rank[b];
-}
-
 /** States the alarm rests in: no activation, nothing counted towards clearing. */
 const RESTING: ReadonlySet<AlarmState> = new Set<AlarmState>(['NORMAL', 'LATCHED', 'DISABLED', 'SNOOZE_DISABLED']);
 
@@ -156,13 +116,24 @@ const isRaised = (state: AlarmState) => state === 'ACTIVE' || state === 'ACKNOWL
 
 /** An alarm with every optional field that is undefined left out, so equal alarms compare equal. */
 function compact(alarm: Alarm): Alarm {
-  const { until, activation, silenceAt, ...rest } = alarm;
+  const { until, activation, silenceAt, owner, ...rest } = alarm;
   return {
     ...rest,
     ...(until === undefined ? {} : { until }),
     ...(activation === undefined ? {} : { activation }),
     ...(silenceAt === undefined ? {} : { silenceAt }),
+    ...(owner === undefined ? {} : { owner }),
   };
+}
+
+/** States an operator holds an alarm in: the alarm keeps who did it. */
+const HELD: ReadonlySet<AlarmState> = new Set<AlarmState>(['ACKNOWLEDGED', 'SNOOZE_DISABLED', 'DISABLED']);
+
+/** Who holds the alarm after `t`: the operator whose action it is, or, while an acknowledged alarm escalates, the same one. */
+function ownerAfter(alarm: Alarm, t: AlarmTransition): AlarmOwner | undefined {
+  if (!HELD.has(t.to)) return undefined;
+  if (Object.hasOwn(ACTIONS, t.cause)) return { by: t.by, note: t.note };
+  return t.from === t.to ? alarm.owner : undefined;
 }
 
 function transition(
@@ -174,7 +145,7 @@ function transition(
   at: number,
   note: string | null = null,
 ): AlarmTransition {
-  return { from: alarm.state, to, cause, severity, by, note, at: new Date(at).toISOString(), seq: alarm.seq + 1 };
+  return { from: alarm.state, to, cause, severity, by, note, at: new Date(at).toISOString(), seq: alarm.transitionCount + 1 };
 }
 
 /**
@@ -183,7 +154,15 @@ function transition(
  * re-arms re-notification but keeps counting; acknowledging only changes the state.
  */
 function after(alarm: Alarm, t: AlarmTransition, until?: number): Alarm {
-  const summary = { state: t.to, severity: t.severity, cause: t.cause, since: t.at, seq: t.seq, silenceAt: alarm.silenceAt };
+  const summary = {
+    state: t.to,
+    severity: t.severity,
+    cause: t.cause,
+    since: t.at,
+    transitionCount: t.seq,
+    silenceAt: alarm.silenceAt,
+    owner: ownerAfter(alarm, t),
+  };
   if (RESTING.has(t.to)) {
     return compact({ ...summary, clearCount: 0, silent: false, renotified: 0, until: t.to === 'SNOOZE_DISABLED' ? until : undefined });
   }

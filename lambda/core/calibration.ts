@@ -20,8 +20,9 @@
  */
 import { type BandInput, clampStorable, type ProfileInput, type WindowMode } from '../../contract/index.ts';
 import { INITIAL_ALARM } from './alarm.ts';
-import { detect, type PrinterState, type Reading } from './detector.ts';
-import { type Band as RuleBand, parseRules, type Rules } from './rules.ts';
+import { detect } from './detector.ts';
+import type { Reading, PrinterState, Rules, Band as RuleBand } from './types.ts';
+import { parseRules } from './rules.ts';
 
 export interface CalibrationOptions {
   /** The band is the `quantile` and `1 - quantile` quantiles, in (0, 0.5). */

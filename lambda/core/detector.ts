@@ -8,72 +8,8 @@
  * I/O and reads no clock: the reading's arrival time comes in.
  */
 import { clampStorable, type Severity } from '../../contract/index.ts';
-import { type Alarm, moreSevere } from './alarm.ts';
-import type { ProfileGuard } from './profile.ts';
-import type { Adaptive, Band, Rules } from './rules.ts';
-
-/** Adaptive statistics of one metric: readings seen, exponentially weighted mean and variance. */
-export interface MetricStats {
-  readonly n: number;
-  readonly mean: number;
-  readonly variance: number;
-}
-
-/** What a window mode remembers between readings, beside `OutOfBoundsCount`. Bounded whatever the window. */
-export interface Memory {
-  /** m-of-n: the current window's verdicts, oldest first, `1` for out of bounds (at most `Of` characters). */
-  readonly bits?: string;
-  /** duration: time (epoch ms) of the current run's first out-of-bounds reading. */
-  readonly runStart?: number;
-  /** Adaptive bands: per metric. */
-  readonly stats?: Readonly<Record<string, MetricStats>>;
-}
-
-/** Everything the detector needs to know about one printer. */
-export interface PrinterState {
-  readonly printerId: string;
-  readonly rules: Rules;
-  readonly outOfBoundsCount: number;
-  readonly eventCount: number;
-  /** `seq` of the last applied reading that had one. */
-  readonly lastSeq?: number;
-  /** `timestamp` (epoch ms) of the last applied reading that had one. */
-  readonly lastTimestamp?: number;
-  /** Sequence number of the last stream record applied (stream ingest only). */
-  readonly lastStreamSequence?: string;
-  readonly memory: Memory;
-  /** The printer's alarm (the detector passes it through; `step.ts` moves it). */
-  readonly alarm: Alarm;
-  /** Revision of the mode memory and the alarm: every write that changes either adds one. */
-  readonly rev: number;
-  /** The printer's own profile scalars a write is guarded by (see `profile.ts`). */
-  readonly guard: readonly ProfileGuard[];
-  /** The item has its ring of recent values (a write then sets one slot of it). */
-  readonly hasRecent?: boolean;
-  /** Tags of the request ids of the latest writes of readings, oldest first (bounded: `RECENT_REQUEST_IDS` in `contract/`). */
-  readonly requests?: readonly string[];
-  /** The outbox entries (JSON) of the latest writes that counted any, by request tag (`core/request-tag.ts`): what a redelivery of one delivers again. */
-  readonly recorded?: Readonly<Record<string, readonly string[]>>;
-  /** When (epoch ms) and at what severity the alarm was last notified (`NotifyMinIntervalSeconds` paces by it). */
-  readonly lastNotified?: LastNotified;
-}
-
-export interface LastNotified {
-  readonly at: number;
-  readonly severity: Severity | null;
-}
-
-/** One reading (see `reading.ts`): its valid metrics, and its metrics whose values are invalid. */
-export interface Reading {
-  readonly printerId: string;
-  /** Metrics with a finite numeric value. */
-  readonly metrics: Readonly<Record<string, number>>;
-  /** Metrics carried with an invalid value, each with its one-line reason. */
-  readonly invalidMetrics?: Readonly<Record<string, string>>;
-  readonly seq?: number;
-  /** Epoch milliseconds. */
-  readonly timestamp?: number;
-}
+import { moreSevere } from './severity.ts';
+import type { Memory, MetricStats, PrinterState, Reading, Rules, Band, Adaptive } from './types.ts';
 
 /** What a reading does to a printer. */
 export type Verdict =

@@ -4,8 +4,7 @@
  * a batch costs one guarded write. Pure.
  */
 import type { Severity } from '../../contract/index.ts';
-import type { AlarmTransition } from './alarm.ts';
-import type { PrinterState, Reading } from './detector.ts';
+import type { AlarmTransition, Reading, PrinterState } from './types.ts';
 import { step } from './step.ts';
 
 /** What a reading did within a fold. */

@@ -1,5 +1,5 @@
 /**
- * Device identity (README, "Device identity"): in `thing` mode a reading
+ * Device identity (`docs/deploy.md`, "Device identity"): in `thing` mode a reading
  * counts only when its sender may report for its printer. Pure.
  */
 import type { DeviceIdentityMode } from '../../contract/index.ts';

@@ -8,8 +8,8 @@
  * until a later invocation delivers it. Pure.
  */
 import type { AlarmNotification, AlarmTransitionPayload, AnomalyEvent, HistoryItem } from '../../contract/index.ts';
-import { type AlarmTransition, moreSevere } from './alarm.ts';
-import type { LastNotified, PrinterState } from './detector.ts';
+import { moreSevere } from './severity.ts';
+import type { AlarmTransition, LastNotified, PrinterState } from './types.ts';
 
 export type OutboxEntry =
   | { readonly kind: 'event'; readonly event: AnomalyEvent }

@@ -17,7 +17,7 @@ import {
   isStorableNumber,
   unstorableReason,
 } from '../../contract/index.ts';
-import type { Reading } from './detector.ts';
+import type { Reading } from './types.ts';
 
 export type ParsedReading =
   | {

@@ -4,11 +4,11 @@
  * profile gets its own line. Pure.
  */
 import { isRecord } from '../../common/guards.ts';
-import { ATTR, isStorableNumber, MAX_METRIC_NAME_LENGTH, type Severity, unstorableReason } from '../../contract/index.ts';
+import { ATTR, isStorableNumber, MAX_METRIC_NAME_LENGTH, SEVERITIES, type Severity, unstorableReason } from '../../contract/index.ts';
 import { CONTROL_CHARACTERS } from './reading.ts';
-import type { Adaptive, Band, Bands, Rules } from './rules.ts';
+import type { Rules, Bands, Band, Adaptive } from './types.ts';
 
-export const SEVERITIES: readonly Severity[] = ['critical', 'major', 'minor', 'warning'];
+export { SEVERITIES };
 export const ADAPTIVE_DEFAULTS = { alpha: 0.05, warmup: 30 } as const;
 
 /** Where a reason goes. */

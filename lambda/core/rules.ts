@@ -8,7 +8,7 @@
  * map of metric name to band. Every other attribute is optional; absent means
  * the original behaviour (`docs/design.md`, "Detection, extended").
  */
-import { ATTR, type Severity, type WindowMode } from '../../contract/index.ts';
+import { ATTR, type WindowMode } from '../../contract/index.ts';
 import {
   booleanAttribute,
   clearMisfits,
@@ -23,57 +23,9 @@ import {
   present,
   shown,
 } from './rule-fields.ts';
+import type { Adaptive, Band, Bands, Rules } from './types.ts';
 
 export { ADAPTIVE_DEFAULTS, SEVERITIES } from './rule-fields.ts';
-
-/** An adaptive band's settings. */
-export interface Adaptive {
-  /** Out of bounds beyond this many weighted standard deviations (> 0). */
-  readonly sigma: number;
-  /** Weight of the newest reading, in (0, 1]. @default 0.05 */
-  readonly alpha: number;
-  /** Readings seen before the band judges (integer >= 0). @default 30 */
-  readonly warmup: number;
-}
-
-/** One metric's band. At least one bound is present. */
-export interface Band {
-  readonly lower?: number;
-  readonly upper?: number;
-  /** This metric's severity; the profile's when absent. */
-  readonly severity?: Severity;
-  readonly adaptive?: Adaptive;
-}
-
-/** Bands by metric name. The original form is `{ value: {lower, upper} }`. */
-export type Bands = Readonly<Record<string, Band>>;
-
-export interface Rules {
-  /** `original`: `Thresholds` is `{Lower, Upper}` judging `data.value`; `metrics`: a map of metric name to band. */
-  readonly form: 'original' | 'metrics';
-  readonly bands: Bands;
-  readonly mode: WindowMode;
-  /** consecutive and m-of-n: out-of-bounds readings that make an event. duration: unused (the Window given, else 1). */
-  readonly window: number;
-  /** m-of-n: the readings a window holds (>= window). */
-  readonly of?: number;
-  /** duration: how long (ms) a run of out-of-bounds readings lasts before it is an event. */
-  readonly durationMs?: number;
-  /** The profile's severity. @default 'major' */
-  readonly severity: Severity;
-  /** The band a reading must be inside (inclusive) to count towards clearing an alarm. @default the thresholds */
-  readonly clear: Bands;
-  /** Consecutive readings inside `clear` that clear an alarm (integer >= 1). @default 1 */
-  readonly clearAfter: number;
-  /** An alarm whose condition clears while ACTIVE waits in LATCHED for an acknowledgement. @default false */
-  readonly latch: boolean;
-  /** A reading must follow the previous one within this (ms), else the alarm goes ACTIVE (`silent`). */
-  readonly silenceMs?: number;
-  /** While ACTIVE and unacknowledged, the activation is notified again this often (ms). */
-  readonly renotifyMs?: number;
-  /** At least this long (ms) between two notifications of the alarm, unless the severity rises. */
-  readonly notifyMinIntervalMs?: number;
-}
 
 /** The rules of a profile written by the original `aws dynamodb put-item` commands. */
 export function originalRules(lower: number, upper: number, window: number): Rules {

@@ -3,9 +3,9 @@
  * alarm's step on it (an anomaly event, a reading inside or outside the clear
  * band, the end of a silence). Pure.
  */
-import { type AlarmRules, type AlarmTransition, INITIAL_ALARM, stepAlarm } from './alarm.ts';
-import { detect, type PrinterState, type Reading, type Verdict } from './detector.ts';
-import type { Rules } from './rules.ts';
+import { type AlarmRules, INITIAL_ALARM, stepAlarm } from './alarm.ts';
+import type { AlarmTransition, Reading, PrinterState, Rules } from './types.ts';
+import { detect, type Verdict } from './detector.ts';
 
 export type Step =
   | { readonly applied: false; readonly verdict: Exclude<Verdict, { applied: true }> }

@@ -230,6 +230,14 @@ describe('npm run local', () => {
       ],
       ['an unknown --ingest', () => ['--ingest', 'kafka'], 2, () => 'npm run local: --ingest must be direct or stream, got "kafka"\n'],
       [
+        'a --webhook route for no severity',
+        () => ['--webhook', 'http://127.0.0.1:9/all', '--webhook', 'urgent=http://127.0.0.1:9/pager'],
+        2,
+        () =>
+          'npm run local: --webhook must be an http(s) URL, or SEVERITY=URL with SEVERITY one of critical, major, minor, warning; ' +
+          'got "urgent=http://127.0.0.1:9/pager"\n',
+      ],
+      [
         '--kinesis-port without --ingest stream',
         () => ['--kinesis-port', '0'],
         2,

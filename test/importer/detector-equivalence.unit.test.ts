@@ -13,7 +13,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { mapDetectorModel } from '../../importer/detector-model.ts';
 import { findModels } from '../../importer/sources.ts';
-import type { PrinterState } from '../../lambda/core/detector.ts';
+import type { PrinterState } from '../../lambda/core/types.ts';
 import { parseRules } from '../../lambda/core/rules.ts';
 import { initialState, step } from '../../lambda/core/step.ts';
 import { IotEventsDetector } from '../support/iot-events-detector.ts';

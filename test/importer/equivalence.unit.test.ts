@@ -15,7 +15,7 @@ import { DEFAULT_SEVERITY_MAP } from '../../importer/mapping.ts';
 import { planImport } from '../../importer/plan.ts';
 import type { AlarmModelSource } from '../../importer/sources.ts';
 import { stepAlarm } from '../../lambda/core/alarm.ts';
-import type { PrinterState } from '../../lambda/core/detector.ts';
+import type { PrinterState } from '../../lambda/core/types.ts';
 import { parseRules } from '../../lambda/core/rules.ts';
 import { alarmRules, initialState, step } from '../../lambda/core/step.ts';
 import { type IotEventsAction, IotEventsAlarm, type IotEventsAlarmModel, type IotEventsOperator } from '../support/iot-events-alarm.ts';

@@ -5,9 +5,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AlarmNotification, HistoryItem } from '../../contract/index.ts';
-import type { PrinterState, Reading } from '../../lambda/core/detector.ts';
+import type { Reading, PrinterState, Rules } from '../../lambda/core/types.ts';
 import { compareEntries, historyItemOf, notificationOf, type OutboxEntry, parseEntry } from '../../lambda/core/outbox.ts';
-import { originalRules, parseRules, type Rules } from '../../lambda/core/rules.ts';
+import { originalRules, parseRules } from '../../lambda/core/rules.ts';
 import { initialState } from '../../lambda/core/step.ts';
 import { batchPlan } from '../../lambda/plans.ts';
 import { groupedNotification, type ModelTransition, NotificationPacer } from '../support/alarm-model.ts';
@@ -37,8 +37,8 @@ function apply(start: PrinterState, readings: readonly Reading[], size: number, 
   for (let i = 0; i < readings.length; i += size) {
     const at = typeof arrival === 'number' ? arrival : arrival(i / size);
     const plan = batchPlan(state, readings.slice(i, i + size), `r${i}`, at);
-    if (plan.kind !== 'write' || plan.transition.kind !== 'full') continue;
-    state = plan.transition.next;
+    if (plan.kind !== 'write' || plan.write.kind !== 'full') continue;
+    state = plan.write.next;
     // Delivered in the outbox's order, as `lambda/outbox.ts` does.
     const entries = plan.events
       .map((json) => parseEntry(json))

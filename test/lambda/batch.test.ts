@@ -1,5 +1,5 @@
 /**
- * Batched readings (README, "Batched readings") on the embedded DynamoDB: a
+ * Batched readings (`docs/emitter.md`, "Batched readings") on the embedded DynamoDB: a
  * batch of one printer's readings is applied in array order exactly as if
  * published one by one, with one guarded write, and keeps every guarantee of
  * single readings (ordering, duplicates, retries, concurrency).
@@ -192,7 +192,7 @@ describe('ordering, duplicates and retries', () => {
       'Printer1',
       [95, 95, 95, 95, 95, 95].map((v) => element(v)),
     );
-    await expect(h.invoke(message, 'req-pub')).rejects.toMatchObject({ name: 'EventPublishError' });
+    await expect(h.invoke(message, 'req-pub')).rejects.toMatchObject({ name: 'DeliveryError' });
     expect(await counts()).toEqual({ OutOfBoundsCount: 0, EventCount: 2 });
     expect((await h.item('Printer1'))?.['PendingEvents']).toBeInstanceOf(Set);
     h.setPublishFault(undefined);

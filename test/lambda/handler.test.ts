@@ -202,7 +202,7 @@ describe('faults: transient errors are thrown for a retry that counts once', () 
   it('a publish failure keeps the counted event, throws, and the retry publishes it without counting twice', async () => {
     for (let i = 0; i < 5; i++) await h.invoke(reading('Printer2', 95));
     h.setPublishFault(() => serviceError('ServiceUnavailableException'));
-    await expect(h.invoke(reading('Printer2', 95), 'req-event')).rejects.toMatchObject({ name: 'EventPublishError' });
+    await expect(h.invoke(reading('Printer2', 95), 'req-event')).rejects.toMatchObject({ name: 'DeliveryError' });
     const pending = await h.item('Printer2');
     expect(pending).toMatchObject({ EventCount: 1, OutOfBoundsCount: 0 });
     expect(pending?.['PendingEvents']).toBeInstanceOf(Set);

@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { seedProfiles } from '../../lambda/adapters/profile-writer.ts';
 import { profileStore } from '../../lambda/app.ts';
-import { parseProfile } from '../../lambda/core/profile.ts';
+import { parseProfile } from '../../lambda/adapters/profile-item.ts';
 import { ReadingProcessor } from '../../lambda/processor.ts';
 import { type DetectorHarness, startDetectorHarness } from '../support/detector-harness.ts';
 import { coin, dynamoDbFaults, eachPrinterInOrder, invokeWithRetries, serviceError } from '../support/mode-delivery.ts';
@@ -120,7 +120,7 @@ describe('history in the write', () => {
         dynamoDb: h.admin,
         historyInWrite: true,
       }),
-      publisher: { publish: async () => {}, publishTransition: async () => {} },
+      publisher: { publishEvent: async () => {}, publishTransition: async () => {} },
       now: () => NOW,
     });
     let compared = 0;

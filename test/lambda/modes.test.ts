@@ -198,7 +198,7 @@ describe('one printer of each kind, an event at a time', () => {
     const { id, readings, at } = firstEvent(kind);
     for (const r of readings.slice(0, at)) await h.invoke(r);
     h.setPublishFault(() => serviceError('ServiceUnavailableException'));
-    await expect(h.invoke(readings[at])).rejects.toMatchObject({ name: 'EventPublishError' });
+    await expect(h.invoke(readings[at])).rejects.toMatchObject({ name: 'DeliveryError' });
     const model = expectFor(fleet, readings.slice(0, at + 1));
     expect(await counts(id)).toEqual(model.printers[id]);
     expect((await h.item(id))?.['PendingEvents']).toBeInstanceOf(Set);

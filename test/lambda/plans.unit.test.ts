@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildUpdate } from '../../lambda/adapters/profile-updates.ts';
-import type { Reading } from '../../lambda/core/detector.ts';
-import { originalRules, parseRules, type Rules } from '../../lambda/core/rules.ts';
+import type { Reading, Rules } from '../../lambda/core/types.ts';
+import { originalRules, parseRules } from '../../lambda/core/rules.ts';
 import { initialState } from '../../lambda/core/step.ts';
 import { FleetDefaults } from '../../lambda/fleet-defaults.ts';
 import { batchPlan, singlePlan } from '../../lambda/plans.ts';
@@ -19,9 +19,9 @@ describe('which write a reading gets', () => {
     const state = initialState('P1', originalRules(20, 80, 3));
     const inBounds = singlePlan(state, reading(50, 1), 'r1', T0);
     const out = singlePlan(state, reading(90, 1), 'r1', T0);
-    expect(inBounds.kind === 'write' && inBounds.transition.kind).toBe('reset');
-    expect(out.kind === 'write' && out.transition.kind).toBe('increment');
-    const update = out.kind === 'write' ? buildUpdate(out.transition) : undefined;
+    expect(inBounds.kind === 'write' && inBounds.write.kind).toBe('reset');
+    expect(out.kind === 'write' && out.write.kind).toBe('increment');
+    const update = out.kind === 'write' ? buildUpdate(out.write) : undefined;
     expect(update?.UpdateExpression).toMatch(/if_not_exists/);
     expect(update?.ConditionExpression).not.toMatch(/EventCount/);
   });
@@ -35,11 +35,11 @@ describe('which write a reading gets', () => {
       T0,
     );
     const active = initialState('P1', originalRules(20, 80, 1));
-    const afterEvent = event.kind === 'write' && event.transition.kind === 'full' ? event.transition.next : active;
+    const afterEvent = event.kind === 'write' && event.write.kind === 'full' ? event.write.next : active;
     const clearing = singlePlan(afterEvent, reading(50, 2), 'r2', T0 + 1);
     for (const plan of [event, mOfN, clearing]) {
-      expect(plan.kind === 'write' && plan.transition.kind).toBe('full');
-      const update = plan.kind === 'write' ? buildUpdate(plan.transition) : undefined;
+      expect(plan.kind === 'write' && plan.write.kind).toBe('full');
+      const update = plan.kind === 'write' ? buildUpdate(plan.write) : undefined;
       const names = Object.values(update?.ExpressionAttributeNames ?? {});
       expect(names).toEqual(expect.arrayContaining(['Rev', 'OutOfBoundsCount', 'EventCount', 'Alarm']));
       expect(update?.UpdateExpression).toMatch(/SET/);
@@ -47,7 +47,7 @@ describe('which write a reading gets', () => {
     // The event activates the alarm in the same write, and records the event and the transition for a retry.
     expect(event.kind === 'write' && event.events.length).toBe(2);
     expect(afterEvent.alarm.state).toBe('ACTIVE');
-    expect(clearing.kind === 'write' && clearing.transition.kind === 'full' && clearing.transition.next.alarm.state).toBe('NORMAL');
+    expect(clearing.kind === 'write' && clearing.write.kind === 'full' && clearing.write.next.alarm.state).toBe('NORMAL');
   });
 
   it('a reading invalid for the profile is skipped with its reason; nothing is written', () => {
@@ -61,7 +61,7 @@ describe('which write a reading gets', () => {
 
   it('a batch is one full write whatever it holds', () => {
     const plan = batchPlan(initialState('P1', originalRules(20, 80, 2)), [reading(90, 1), reading(95, 2), reading(50, 3)], 'r1', T0);
-    expect(plan.kind === 'write' && plan.transition.kind).toBe('full');
+    expect(plan.kind === 'write' && plan.write.kind).toBe('full');
     expect(plan.readings).toEqual({ 'out-of-bounds': 1, event: 1, 'in-bounds': 1 });
   });
 });

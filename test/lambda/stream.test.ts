@@ -1,5 +1,5 @@
 /**
- * Stream ingest (README, "Ingest at fleet scale") on the embedded DynamoDB:
+ * Stream ingest (`docs/deploy.md`, "Stream ingest") on the embedded DynamoDB:
  * the batch handler groups Kinesis records by printer, folds each printer's
  * readings in shard order into one guarded write, reports as failed only the
  * first record of a printer whose write failed, and recognises records Lambda

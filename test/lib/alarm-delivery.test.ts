@@ -5,9 +5,12 @@
  * email subscription), the one environment the three functions share, and
  * the delivery grants, each scoped to its resource.
  */
+import { App } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALARM_TOPIC_PREFIX, PREDICTION_TOPIC } from '../../contract/index.ts';
+import { NotificationRoutingError, readNotificationRouting } from '../../lib/notification-routes.ts';
+import { PrinterAnomalyStack } from '../../lib/stack.ts';
 import {
   actionsOf,
   allStatements,
@@ -71,7 +74,7 @@ describe('notifications topic', () => {
     });
   });
 
-  it('has no subscription by default, and subscribes the address given as context notificationEmail', () => {
+  it('has no subscription by default, and subscribes the address given as context notificationEmail to every notification', () => {
     template.resourceCountIs('AWS::SNS::Subscription', 0);
     const synth = synthesizeStack({ context: { notificationEmail: 'alarms@example.com' } });
     try {
@@ -80,10 +83,83 @@ describe('notifications topic', () => {
         Protocol: 'email',
         Endpoint: 'alarms@example.com',
         TopicArn: refTo(synth.template, 'AWS::SNS::Topic', NOTIFICATIONS_TOPIC),
+        FilterPolicy: Match.absent(),
       });
     } finally {
       synth.dispose();
     }
+  });
+});
+
+describe('notifications routed by severity (context notify)', () => {
+  /** Every subscription of the notifications topic: protocol, endpoint, filter policy (null: none). */
+  const subscriptionsOf = (t: Template) =>
+    Object.values(t.findResources('AWS::SNS::Subscription')).map(({ Properties: p }) => {
+      expect(p['TopicArn']).toEqual(refTo(t, 'AWS::SNS::Topic', NOTIFICATIONS_TOPIC));
+      return { protocol: p['Protocol'], endpoint: p['Endpoint'], filterPolicy: p['FilterPolicy'] ?? null };
+    });
+  const byEndpoint = (a: { endpoint: string }, b: { endpoint: string }) => a.endpoint.localeCompare(b.endpoint);
+
+  const ROUTING = {
+    critical: { email: 'oncall@example.com', url: 'https://pager.example.com/hook' },
+    minor: { url: 'https://chat.example.com/hook' },
+    warning: { url: 'https://chat.example.com/hook' },
+    default: { email: 'team@example.com' },
+  };
+  const EXPECTED = [
+    { protocol: 'email', endpoint: 'oncall@example.com', filterPolicy: { Severity: ['critical'] } },
+    { protocol: 'https', endpoint: 'https://pager.example.com/hook', filterPolicy: { Severity: ['critical'] } },
+    { protocol: 'https', endpoint: 'https://chat.example.com/hook', filterPolicy: { Severity: ['minor', 'warning'] } },
+    {
+      protocol: 'email',
+      endpoint: 'team@example.com',
+      filterPolicy: { Severity: [{ 'anything-but': ['critical', 'minor', 'warning'] }] },
+    },
+  ].sort(byEndpoint);
+
+  it('subscribes each endpoint once, filtered on the Severity attribute exactly as configured (JSON context or prop)', () => {
+    const fromContext = synthesizeStack({ context: { notify: JSON.stringify(ROUTING) } });
+    const fromProps = synthesizeStack({ props: { notify: ROUTING } });
+    try {
+      expect(subscriptionsOf(fromContext.template).sort(byEndpoint)).toEqual(EXPECTED);
+      expect(subscriptionsOf(fromProps.template).sort(byEndpoint)).toEqual(EXPECTED);
+    } finally {
+      fromContext.dispose();
+      fromProps.dispose();
+    }
+  });
+
+  it('gives a default that takes every severity no filter, and routes unnamed severities nowhere without a default', () => {
+    const synth = synthesizeStack({
+      context: { notify: { critical: { email: 'ops@example.com' }, default: { email: 'ops@example.com' } } },
+    });
+    const noDefault = synthesizeStack({ context: { notify: { warning: { email: 'chat@example.com' } } } });
+    try {
+      expect(subscriptionsOf(synth.template)).toEqual([{ protocol: 'email', endpoint: 'ops@example.com', filterPolicy: null }]);
+      expect(subscriptionsOf(noDefault.template)).toEqual([
+        { protocol: 'email', endpoint: 'chat@example.com', filterPolicy: { Severity: ['warning'] } },
+      ]);
+    } finally {
+      synth.dispose();
+      noDefault.dispose();
+    }
+  });
+
+  it.each([
+    [{ urgent: { email: 'a@example.com' } }, /notify\.urgent: not a route, use one of critical, major, minor, warning, default/],
+    [{ critical: { url: 'http://plain.example.com/hook' } }, /notify\.critical\.url must be an https:\/\/ URL/],
+    [{ critical: { email: 'not-an-address' } }, /notify\.critical\.email must be an email address/],
+    [{ critical: {} }, /notify\.critical needs an email or a url/],
+    [{ critical: { email: 'a@example.com', topic: 'my-other-topic' } }, /notify\.critical\.topic: unknown/],
+    ['{critical', /notify must be a JSON object/],
+  ])('refuses notify %j with one line', (notify, message) => {
+    expect(() => readNotificationRouting(notify)).toThrow(NotificationRoutingError);
+    expect(() => readNotificationRouting(notify)).toThrow(message);
+  });
+
+  it('refuses notify together with notificationEmail, before anything is built', () => {
+    const app = new App({ context: { notificationEmail: 'a@example.com', notify: { critical: { email: 'b@example.com' } } } });
+    expect(() => new PrinterAnomalyStack(app, 'Both')).toThrow(NotificationRoutingError);
   });
 });
 

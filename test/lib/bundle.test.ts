@@ -179,7 +179,13 @@ describe('the synthesized bundle', () => {
     expect(transitions.map((p) => JSON.parse(p.payload.toString('utf8')))).toEqual([
       expect.objectContaining({ PrinterId: 'Printer1', From: 'NORMAL', To: 'ACTIVE', Cause: 'threshold', By: 'detector' }),
     ]);
-    expect(notifications).toEqual([expect.objectContaining({ topicArn: NOTIFICATIONS_TOPIC_ARN })]);
+    // With the attributes subscription filter policies route on (contract/notification-routing.ts).
+    expect(notifications).toEqual([
+      expect.objectContaining({
+        topicArn: NOTIFICATIONS_TOPIC_ARN,
+        attributes: { Severity: 'major', Cause: 'threshold', State: 'ACTIVE' },
+      }),
+    ]);
 
     // The EMF document carries the namespace and the `service` dimension the dashboard and alarms use.
     type EmfDocument = Record<string, unknown> & { _aws?: { CloudWatchMetrics: unknown[] } };

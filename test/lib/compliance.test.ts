@@ -21,10 +21,10 @@ const MODES: readonly [string, Record<string, unknown>][] = [
   ['the default deployment', {}],
   // Options that change separate resources are checked together: each one's resources are in this template.
   [
-    'alarmEmail, notificationEmail, detectorConcurrency, destroyTable, historyDays and deviceIdentity=thing at once',
+    'alarmEmail, notify (email and HTTPS subscriptions by severity), detectorConcurrency, destroyTable, historyDays and deviceIdentity=thing at once',
     {
       alarmEmail: 'ops@example.com',
-      notificationEmail: 'alarms@example.com',
+      notify: JSON.stringify({ critical: { url: 'https://pager.example.com/hook' }, default: { email: 'alarms@example.com' } }),
       detectorConcurrency: 10,
       destroyTable: 'true',
       historyDays: 30,

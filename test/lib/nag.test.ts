@@ -80,6 +80,12 @@ const EXPECTED_ACKNOWLEDGMENTS = [
   'AWS679f53fac002430cb0da5b7982bd2287 Serverless-LambdaTracing',
 ].sort();
 
+/** A routing table with both kinds of endpoint (docs/notifications.md). */
+const ROUTED = {
+  critical: { email: 'oncall@example.com', url: 'https://pager.example.com/hook' },
+  default: { email: 'team@example.com' },
+};
+
 let synthesized: SynthesizedStack;
 let streamIngest: SynthesizedStack;
 beforeAll(() => {
@@ -116,6 +122,7 @@ describe('cdk-nag', () => {
       'notificationEmail and alarmEmail (email subscriptions), historyDays, eventsTableName',
       { notificationEmail: 'alarms@example.com', alarmEmail: 'ops@example.com', historyDays: 30, eventsTableName: 'OtherEvents' },
     ],
+    ['notify (email and HTTPS subscriptions routed by severity)', { notify: JSON.stringify(ROUTED) }],
   ])('finds nothing unacknowledged in the optional mode %s either', (_mode, context) => {
     const synth = synthesizeStack({ context });
     try {
@@ -164,6 +171,32 @@ describe('cdk-nag', () => {
         'Notifications/Topic/alarms@example.com Serverless-SNSRedrivePolicy',
         'Operations/Topic/ops@example.com Serverless-SNSRedrivePolicy',
       ]);
+      const raw = rawFindings(synth.stack);
+      for (const ack of nagAcknowledgments(synth.stack)) {
+        expect(
+          raw.some((f) => f.rule === ack.id && f.path.startsWith(ack.path)),
+          `${ack.id} at ${ack.path} silences nothing`,
+        ).toBe(true);
+      }
+    } finally {
+      synth.dispose();
+    }
+  });
+
+  it("acknowledges, with notifications routed by severity, only each subscription's missing redrive policy, each silencing a finding", () => {
+    const synth = synthesizeStack({ context: { notify: JSON.stringify(ROUTED) } });
+    try {
+      expect(
+        acknowledged(synth.stack)
+          .filter((a) => !EXPECTED_ACKNOWLEDGMENTS.includes(a))
+          .sort(),
+      ).toEqual(
+        [
+          'Notifications/Topic/oncall@example.com Serverless-SNSRedrivePolicy',
+          'Notifications/Topic/https:----pager.example.com--hook Serverless-SNSRedrivePolicy',
+          'Notifications/Topic/team@example.com Serverless-SNSRedrivePolicy',
+        ].sort(),
+      );
       const raw = rawFindings(synth.stack);
       for (const ack of nagAcknowledgments(synth.stack)) {
         expect(

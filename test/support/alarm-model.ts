@@ -104,6 +104,8 @@ export class AlarmModel {
   raisedBySilence = false;
   snoozeEnd: number | undefined;
   lastActivation: ModelTransition | undefined;
+  /** The operator who acknowledged, snoozed or disabled the alarm, while it stays so (an escalation keeps them). */
+  holder: { by: string; note: string | null } | undefined;
   renotifications = 0;
   silenceDeadline: number | undefined;
   /** Every transition so far, oldest first. */
@@ -132,7 +134,7 @@ export class AlarmModel {
       severity: this.severity,
       cause: this.cause,
       since: this.since,
-      seq: this.seq,
+      transitionCount: this.seq,
       clearCount: this.inBandRun,
       silent: this.raisedBySilence,
       renotified: this.renotifications,
@@ -140,6 +142,7 @@ export class AlarmModel {
     if (this.snoozeEnd !== undefined) out['until'] = this.snoozeEnd;
     if (this.lastActivation !== undefined) out['activation'] = { ...this.lastActivation };
     if (this.silenceDeadline !== undefined) out['silenceAt'] = this.silenceDeadline;
+    if (this.holder !== undefined) out['owner'] = { ...this.holder };
     return out;
   }
 
@@ -254,6 +257,11 @@ export class AlarmModel {
     this.severity = severity;
     this.cause = cause;
     this.since = t.at;
+    const held = to === 'ACKNOWLEDGED' || to === 'SNOOZE_DISABLED' || to === 'DISABLED';
+    const byOperator = (ACTION_NAMES as readonly string[]).includes(trigger);
+    if (!held) this.holder = undefined;
+    else if (byOperator) this.holder = { by, note };
+    else if (from !== to) this.holder = undefined;
     switch (trigger) {
       case 'event':
       case 'silence':

@@ -163,14 +163,22 @@ export function notificationsOf(twin: Twin, printerId: string): AlarmNotificatio
   return twin.notifications().filter((n) => n.Message.PrinterId === printerId);
 }
 
-/** The notifications of a printer in a `notifications.jsonl` file. */
-export function notificationsInFile(file: string, printerId: string): AlarmNotification[] {
+/** A `notifications.jsonl` line: the notification, and the webhooks it was routed to when the twin has any. */
+export type NotificationLine = AlarmNotification & { readonly Webhooks?: readonly string[] };
+
+/** The lines of a printer in a `notifications.jsonl` file. */
+export function notificationLines(file: string, printerId: string): NotificationLine[] {
   if (!existsSync(file)) return [];
   return readFileSync(file, 'utf8')
     .split('\n')
     .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as AlarmNotification)
+    .map((line) => JSON.parse(line) as NotificationLine)
     .filter((n) => n.Message.PrinterId === printerId);
+}
+
+/** The notifications of a printer in a `notifications.jsonl` file (without the webhooks they went to). */
+export function notificationsInFile(file: string, printerId: string): AlarmNotification[] {
+  return notificationLines(file, printerId).map(({ Webhooks: _webhooks, ...notification }) => notification);
 }
 
 /**

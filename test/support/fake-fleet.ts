@@ -7,7 +7,8 @@
  */
 import type { AlarmState, AlarmSummary, HistoryItem, PrinterSummary, ProfileInput, Severity } from '../../contract/index.ts';
 import type { AlarmActionRequest, FleetOperations, HistoryQuery, Page, PrinterDetail, Refusal } from '../../lambda/api/operations.ts';
-import { type Alarm, INITIAL_ALARM, stepAlarm, type AlarmTransition } from '../../lambda/core/alarm.ts';
+import { INITIAL_ALARM, stepAlarm } from '../../lambda/core/alarm.ts';
+import type { Alarm, AlarmTransition } from '../../lambda/core/types.ts';
 
 interface FakePrinter {
   profile: ProfileInput;
@@ -144,6 +145,15 @@ export class FakeFleet implements FleetOperations {
     return this.summaries()
       .filter((s) => (state === undefined ? s.Alarm.State !== 'NORMAL' : s.Alarm.State === state))
       .sort((a, b) => rank(a.Alarm.State) - rank(b.Alarm.State) || byId(a.PrinterId, b.PrinterId));
+  }
+
+  async alarmPage(state: AlarmState | undefined, cursor: string | undefined, limit: number): Promise<Page<PrinterSummary> | Refusal> {
+    return page(await this.alarms(state), cursor, limit);
+  }
+
+  /** The detector is not faked: a preview is only on the real fleet (test/twin/api-preview.test.ts). */
+  async preview(): Promise<undefined> {
+    return undefined;
   }
 
   async printer(printerId: string): Promise<PrinterDetail | undefined> {

@@ -7,7 +7,7 @@
  * depend on when they arrive. The expectation comes from the independent
  * model (`model.ts`, `modelStep`), never from the product's core; the
  * profiles are turned into the model's rules here, from the written rules
- * alone (README, "Fleet defaults"; `docs/design.md`, "Detection, extended").
+ * alone (`docs/detection.md`, "Fleet defaults"; `docs/design.md`, "Detection, extended").
  */
 import type { BandInput, ProfileInput } from '../../contract/index.ts';
 import { type ModelBand, type ModelMetricReading, type ModelRules, type ModelSeverity, modelStep, newModelPrinter } from './model.ts';

@@ -121,6 +121,20 @@ export function valueFor(doc: any, schema: Schema, mode: Mode, depth = 0): fc.Ar
         : fc.oneof(extremeNumber, mode === 'invalid' ? wrong : extremeNumber);
     case 'boolean':
       return mode === 'valid' ? fc.boolean() : fc.oneof(fc.boolean(), wrong);
+    case 'array': {
+      const items = (schema['items'] ?? {}) as Schema;
+      const minLength = (schema['minItems'] as number | undefined) ?? 0;
+      const maxLength = (schema['maxItems'] as number | undefined) ?? 5;
+      const valid = fc.array(valueFor(doc, items, 'valid', depth + 1), { minLength, maxLength: Math.min(maxLength, minLength + 5) });
+      if (mode === 'valid') return valid;
+      return fc.oneof(
+        valid,
+        fc.constant([]),
+        fc.array(valueFor(doc, items, mode, depth + 1), { minLength: maxLength + 1, maxLength: maxLength + 2 }),
+        valid.filter((a) => a.length > 0).map((a) => [...a, a[0]]),
+        mode === 'invalid' ? wrong : valid,
+      );
+    }
     case 'string': {
       const length = schema['maxLength'] as number | undefined;
       if (mode === 'valid')

@@ -10,12 +10,10 @@
  */
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type AlarmNotification, type AlarmTransitionPayload, ENV, type ProfileInput } from '../../contract/index.ts';
+import { type AlarmTransitionPayload, ENV, type ProfileInput } from '../../contract/index.ts';
 import { withTimeout } from '../../common/async.ts';
 import { startTwin, type Twin } from '../../twin/twin.ts';
 import {
@@ -32,6 +30,7 @@ import {
   watchBroker,
 } from '../support/alarms.ts';
 import { type FaultProxy, type ProxiedRequest, startFaultProxy } from '../support/fault-proxy.ts';
+import { startWebhook, type Webhook } from '../support/webhook.ts';
 
 type Service = 'iot' | 'dynamodb' | 'sns';
 
@@ -80,52 +79,6 @@ const notification = (printerId: string) => (r: ProxiedRequest) =>
   r.method === 'POST' &&
   r.path.split('?')[0] === '/' &&
   decodeURIComponent(r.body.replace(/\+/g, ' ')).includes(`"PrinterId":"${printerId}"`);
-
-/** A webhook receiver: records every POST; `hold` keeps the next one unanswered until released, then fails it. */
-interface Webhook {
-  readonly url: string;
-  readonly posts: { notification: AlarmNotification; status: number }[];
-  holdNext(): { held: Promise<AlarmNotification>; release: () => void };
-  close(): Promise<void>;
-}
-
-async function startWebhook(): Promise<Webhook> {
-  const posts: Webhook['posts'] = [];
-  let hold: { arrived: (notification: AlarmNotification) => void; released: Promise<void> } | undefined;
-  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    let body = '';
-    req.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
-    req.on('end', () => {
-      const notification = JSON.parse(body) as AlarmNotification;
-      const answer = (status: number) => {
-        posts.push({ notification, status });
-        res.writeHead(status).end();
-      };
-      const held = hold;
-      if (held === undefined) return answer(204);
-      hold = undefined;
-      held.arrived(notification);
-      void held.released.then(() => answer(500));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
-    posts,
-    holdNext: () => {
-      let arrived!: (notification: AlarmNotification) => void;
-      let release!: () => void;
-      const held = new Promise<AlarmNotification>((resolve) => (arrived = resolve));
-      hold = { arrived, released: new Promise<void>((resolve) => (release = resolve)) };
-      return { held, release };
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 let dir: string;
 let twin: Twin;

@@ -137,7 +137,14 @@ describe('POST /api/printers/{id}/alarm', () => {
     await twin.seed([profile('Act1')]);
     await device.send('Act1', 95);
     const acked = await act('Act1', { action: 'acknowledge', note: 'nozzle swapped' });
-    expect(expectOk(acked)).toEqual({ State: 'ACKNOWLEDGED', Severity: 'major', Cause: 'acknowledge', Since: expect.stringMatching(ISO) });
+    expect(expectOk(acked)).toEqual({
+      State: 'ACKNOWLEDGED',
+      Severity: 'major',
+      Cause: 'acknowledge',
+      Since: expect.stringMatching(ISO),
+      By: 'local',
+      Note: 'nozzle swapped',
+    });
     expectError(await act('Act1', { action: 'acknowledge' }), 409, /^alarm is ACKNOWLEDGED; acknowledge applies to ACTIVE or LATCHED$/);
     expect((await detail('Act1')).alarm).toEqual(acked.body);
 

@@ -1,5 +1,5 @@
 /**
- * A crash of the twin (README "Guarantees", G16): the twin is killed with SIGKILL in the middle
+ * A crash of the twin (`docs/guarantees.md`, G16): the twin is killed with SIGKILL in the middle
  * of a replay and restarted on the same state directory.
  *
  * - The stored state is intact: every printer's counts are exactly the

@@ -1,5 +1,5 @@
 /**
- * Faults on the twin (README "Guarantees", G14 and G15): the DynamoDB API goes away and comes back in
+ * Faults on the twin (`docs/guarantees.md`, G14 and G15): the DynamoDB API goes away and comes back in
  * the middle of a replay (readings one per message, in batched messages of
  * 10, and through the Kinesis stream), and the broker connection drops in
  * the middle of a replay. Readings are retried or resent; the final state

@@ -1,6 +1,6 @@
 /**
- * Device identity mode `thing` on the twin, end to end (README, "Device
- * identity"): the rule adds the connection's client id, and the function
+ * Device identity mode `thing` on the twin, end to end (`docs/deploy.md`,
+ * "Device identity"): the rule adds the connection's client id, and the function
  * counts a reading only when its sender is that printer's thing, or a gateway
  * thing that lists the printer; anything else is dropped, logged and counted.
  */

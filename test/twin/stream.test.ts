@@ -234,7 +234,7 @@ describe('the twin in stream mode', () => {
   });
 
   it('serves the AWS CLI: describe-stream, put-record (processed as a rule-written record), get-records', async () => {
-    // The AWS CLI comes with this machine's Python, as cfn-lint does (README, "Development").
+    // The AWS CLI comes with this machine's Python, as cfn-lint does (`docs/guarantees.md`, "Running the tests").
     expect(AWS_CLI, 'the AWS CLI (aws) must be on the PATH').toBeDefined();
     const { twin: t, handled } = await startStreamTwin({
       profiles: [{ PrinterId: 'Printer9', Thresholds: { Lower: 20, Upper: 80 }, Window: 1 }],

@@ -157,11 +157,11 @@ describe('delivery model', () => {
     await twin.waitForIdle({ timeoutMs: 30_000 });
 
     expect(attempts.map((a) => [a.attempt, a.ok, a.error?.errorType ?? a.result?.outcome])).toEqual([
-      [1, false, 'EventPublishError'],
+      [1, false, 'DeliveryError'],
       [2, true, 'redelivered'], // recognised as already applied by its request id: only the publish is left
     ]);
     expect(attempts[1]!.requestId).toBe(attempts[0]!.requestId);
-    expect(attempts[1]!.result?.published).toBe(1);
+    expect(attempts[1]!.result?.eventsDelivered).toBe(1);
     expect((await item(twin, 'P1'))?.['EventCount']).toEqual({ N: '1' });
     expect(published.map((payload) => JSON.parse(payload) as object)).toEqual([expect.objectContaining({ PrinterId: 'P1', events: 1 })]);
     expect(twin.stats()).toMatchObject({ retries: 1, deadLettered: 0, eventsPublished: 1 });

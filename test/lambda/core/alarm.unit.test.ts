@@ -2,16 +2,15 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AlarmActionName, AlarmCause, AlarmState, Severity } from '../../../contract/index.ts';
 import {
-  type Alarm,
   type AlarmInput,
   type AlarmRules,
   type AlarmStep,
-  type AlarmTransition,
   alarmDeadline,
   INITIAL_ALARM,
   rederiveSilence,
   stepAlarm,
 } from '../../../lambda/core/alarm.ts';
+import type { Alarm, AlarmTransition } from '../../../lambda/core/types.ts';
 import { AlarmModel } from '../../support/alarm-model.ts';
 
 const T0 = Date.parse('2026-03-01T00:00:00.000Z');
@@ -57,7 +56,7 @@ describe('alarm: activation, acknowledgement and clearing', () => {
       { from: 'ACTIVE', to: 'ACKNOWLEDGED', cause: 'acknowledge', severity: 'minor', by: 'local', note: 'on it', at: iso(10), seq: 2 },
       { from: 'ACKNOWLEDGED', to: 'NORMAL', cause: 'clear', severity: 'minor', by: 'detector', note: null, at: iso(20), seq: 3 },
     ]);
-    expect(alarm).toStrictEqual({ ...INITIAL_ALARM, severity: 'minor', cause: 'clear', since: iso(20), seq: 3 });
+    expect(alarm).toStrictEqual({ ...INITIAL_ALARM, severity: 'minor', cause: 'clear', since: iso(20), transitionCount: 3 });
   });
 
   it('with ClearAfter 3 needs three in-band readings after the activation, and an outside one restarts the count', () => {
@@ -376,7 +375,7 @@ function runBoth(initial: AlarmRules, planned: readonly { delta: number; planned
     expect(alarmDeadline(alarm, rules)).toBe(model.deadline());
   }
   expect(all.map((t) => t.seq)).toEqual(all.map((_, i) => i + 1));
-  expect(alarm.seq).toBe(all.length);
+  expect(alarm.transitionCount).toBe(all.length);
   return { alarm, rules };
 }
 

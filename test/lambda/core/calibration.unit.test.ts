@@ -18,8 +18,9 @@ import {
   type Band,
 } from '../../../lambda/core/calibration.ts';
 import { INITIAL_ALARM } from '../../../lambda/core/alarm.ts';
-import { detect, type PrinterState, type Reading } from '../../../lambda/core/detector.ts';
-import { originalRules, parseRules, type Rules } from '../../../lambda/core/rules.ts';
+import { detect } from '../../../lambda/core/detector.ts';
+import type { Reading, PrinterState, Rules } from '../../../lambda/core/types.ts';
+import { originalRules, parseRules } from '../../../lambda/core/rules.ts';
 
 /** Deterministic values spread over [40, 60] with no two equal neighbours (a linear congruential generator). */
 function normalValues(count: number, seed = 7): number[] {

@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { isStorableNumber, MAX_STORABLE_NUMBER, MIN_STORABLE_NUMBER } from '../../../contract/index.ts';
 import { extremeNumber } from '../../support/invalid-payloads.ts';
 import { INITIAL_ALARM } from '../../../lambda/core/alarm.ts';
-import { detect, type Memory, ordering, type PrinterState, type Reading, type Verdict } from '../../../lambda/core/detector.ts';
-import { type Band, originalRules, type Rules } from '../../../lambda/core/rules.ts';
+import { detect, ordering, type Verdict } from '../../../lambda/core/detector.ts';
+import type { Reading, PrinterState, Memory, Rules, Band } from '../../../lambda/core/types.ts';
+import { originalRules } from '../../../lambda/core/rules.ts';
 import {
   type ModelMetricReading,
   type ModelRules,
@@ -91,7 +92,7 @@ describe('detector: the original thresholds', () => {
     const state = printer({
       rev: 7,
       lastStreamSequence: '49',
-      alarm: { ...INITIAL_ALARM, state: 'ACTIVE', seq: 3 },
+      alarm: { ...INITIAL_ALARM, state: 'ACTIVE', transitionCount: 3 },
       guard: [{ path: ['Window'], value: 3 }],
     });
     const { next } = applied(detect(state, reading(95), 0));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AlarmTransitionPayload } from '../../../contract/index.ts';
-import type { AlarmTransition } from '../../../lambda/core/alarm.ts';
+import type { AlarmTransition } from '../../../lambda/core/types.ts';
 import {
   compareEntries,
   eventEntry,

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { isStorableNumber } from '../../../contract/index.ts';
 import { extremeNumber } from '../../support/invalid-payloads.ts';
 import { CONTROL_CHARACTERS } from '../../../lambda/core/reading.ts';
-import { checkDefaults, originalRules, parseRules, type Rules, USER_ATTRIBUTES, withDefaults } from '../../../lambda/core/rules.ts';
+import { checkDefaults, originalRules, parseRules, USER_ATTRIBUTES, withDefaults } from '../../../lambda/core/rules.ts';
+import type { Rules } from '../../../lambda/core/types.ts';
 
 const ORIGINAL = { Thresholds: { Lower: 20, Upper: 80 }, Window: 10 };
 const METRICS = { Thresholds: { temperature: { Upper: 240 }, humidity: { Lower: 20, Upper: 60 } }, Window: 3 };

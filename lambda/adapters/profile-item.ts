@@ -1,47 +1,27 @@
 /**
- * Reading a stored profile item (already converted to plain JS values) into
- * the detector's state. Pure. A profile that breaks the profile rules
- * (`docs/design.md`, "Data formats") is a configuration error for that
- * printer, reported with a one-line reason.
+ * The item codec: a stored profile item (already converted to plain JS
+ * values) to the core's printer state, and the state's parts to their stored
+ * forms. The only place that knows the DynamoDB attribute names inside the
+ * memory, the alarm and the last notification (`Bits`, `RunStart`,
+ * `Activation`, ...); the core works on `core/types.ts`. A profile that
+ * breaks the profile rules (`docs/design.md`, "Data formats") is a
+ * configuration error for that printer, reported with a one-line reason.
  */
 import { isRecord } from '../../common/guards.ts';
 import { ATTR, type AlarmCause, type AlarmState, type Severity } from '../../contract/index.ts';
-import { type Alarm, type AlarmTransition, INITIAL_ALARM } from './alarm.ts';
-import type { LastNotified, Memory, MetricStats, PrinterState } from './detector.ts';
-import { requestTag } from './request-tag.ts';
-import { parseRules } from './rules.ts';
-
-/**
- * One scalar of the printer's own profile that a write is guarded by: the
- * attribute path and the value the state was computed with. A profile changed
- * under a writer fails its guard, and the writer recomputes.
- */
-export interface ProfileGuard {
-  readonly path: readonly string[];
-  readonly value: number | string;
-}
-
-/** A printer as stored: detector state plus the bookkeeping the handler needs. */
-export interface StoredPrinter {
-  readonly state: PrinterState;
-  /** Outbox entries (events, alarm transitions, re-notifications) not delivered yet (JSON, as stored). */
-  readonly pendingEvents: readonly string[];
-}
-
-/** Whether the item records a write of this request id: a redelivery of an invocation whose write went through. */
-export function wroteBefore(printer: StoredPrinter, requestId: string): boolean {
-  const tag = requestTag(requestId);
-  return Object.hasOwn(printer.state.recorded ?? {}, tag) || printer.state.requests?.includes(tag) === true;
-}
-
-/** The entries the printer's latest write counted, as recorded (none when it counted none). */
-export function latestEntries(printer: StoredPrinter): readonly string[] {
-  const latest = printer.state.requests?.at(-1);
-  const recorded = printer.state.recorded ?? {};
-  if (latest !== undefined) return recorded[latest] ?? [];
-  // An item written before request ids were listed: its one recorded write is the latest that recorded any.
-  return Object.values(recorded)[0] ?? [];
-}
+import { INITIAL_ALARM } from '../core/alarm.ts';
+import type {
+  Alarm,
+  AlarmTransition,
+  LastNotified,
+  ProfileGuard,
+  StoredPrinter,
+  PrinterState,
+  Memory,
+  MetricStats,
+} from '../core/types.ts';
+import { requestTag } from '../core/request-tag.ts';
+import { parseRules } from '../core/rules.ts';
 
 export type ParsedProfile = { readonly ok: true; readonly printer: StoredPrinter } | { readonly ok: false; readonly reason: string };
 
@@ -88,7 +68,7 @@ export function parseProfile(item: Record<string, unknown>, defaults?: Record<st
     ok: true,
     printer: {
       state,
-      pendingEvents: pendingEvents instanceof Set ? [...pendingEvents].filter((e): e is string => typeof e === 'string') : [],
+      pendingEntries: pendingEvents instanceof Set ? [...pendingEvents].filter((e): e is string => typeof e === 'string') : [],
     },
   };
 }
@@ -177,17 +157,19 @@ function readAlarm(value: unknown, silenceAt: unknown): Alarm {
   const count = (key: string) => (isCount(value[key]) ? (value[key] as number) : 0);
   const activation = text('Activation');
   const until = value['Until'];
+  const by = text('By');
   return {
     state: value['State'] as AlarmState,
     severity: text('Severity') as Severity | null,
     cause: text('Cause') as AlarmCause | null,
     since: text('Since'),
-    seq: count('Seq'),
+    transitionCount: count('Seq'),
     clearCount: count('ClearCount'),
     silent: value['Silent'] === true,
     renotified: count('Renotified'),
     ...(typeof until === 'number' ? { until } : {}),
     ...(activation ? { activation: JSON.parse(activation) as AlarmTransition } : {}),
+    ...(by !== null ? { owner: { by, note: text('Note') } } : {}),
     ...silence,
   };
 }
@@ -199,12 +181,13 @@ export function storedAlarm(alarm: Alarm): Record<string, unknown> {
     Severity: alarm.severity,
     Cause: alarm.cause,
     Since: alarm.since,
-    Seq: alarm.seq,
+    Seq: alarm.transitionCount,
     ClearCount: alarm.clearCount,
     Silent: alarm.silent,
     Renotified: alarm.renotified,
     ...(alarm.until !== undefined ? { Until: alarm.until } : {}),
     ...(alarm.activation ? { Activation: JSON.stringify(alarm.activation) } : {}),
+    ...(alarm.owner ? { By: alarm.owner.by, Note: alarm.owner.note } : {}),
   };
 }
 
@@ -234,7 +217,7 @@ function recordedEntries(lastEvent: string): string[] {
 }
 
 /** What a full write changes besides the state it was computed to leave. */
-export interface FullWrite {
+export interface FullWriteExtras {
   /** The write sets the printer's last value (the ring of recent values exists after it). */
   readonly setsRecent: boolean;
   /** Stream ingest: the position it records. */
@@ -250,7 +233,7 @@ export interface FullWrite {
  * memory and the alarm go through their stored forms; the profile and its
  * guard are the ones the write was guarded by; the revision is the next.
  */
-export function writtenState(expected: PrinterState, next: PrinterState, write: FullWrite): PrinterState {
+export function writtenState(expected: PrinterState, next: PrinterState, write: FullWriteExtras): PrinterState {
   const lastSeq = next.lastSeq ?? expected.lastSeq;
   const lastTimestamp = next.lastTimestamp ?? expected.lastTimestamp;
   const lastStreamSequence = write.streamSequence ?? expected.lastStreamSequence;
