@@ -109,6 +109,13 @@ export function mainBand(profile) {
 }
 
 const bounds = (band) => [band.Lower, band.Upper].filter((b) => typeof b === 'number');
+/** `; band 20 to 80`, or the one bound of a one-sided band. */
+function bandText(name, band) {
+  if (typeof band.Lower === 'number' && typeof band.Upper === 'number') return `; ${name} ${band.Lower} to ${band.Upper}`;
+  if (typeof band.Lower === 'number') return `; ${name} from ${band.Lower}`;
+  if (typeof band.Upper === 'number') return `; ${name} up to ${band.Upper}`;
+  return '';
+}
 
 /** A y range holding the values and every bound (current and proposed), with a little room. */
 function yRange(values, bands) {
@@ -147,12 +154,13 @@ export function valuesChart(element, recent, profile, preview) {
     series.push({ label: 'Flagged', stroke: '#7c2d12', width: 0, points: { show: true, size: 9, fill: '#f97316' } });
     data.push(ys.map((v, i) => (flags[i] ? v : null)));
   }
-  const shown =
-    bounds(band).length === 2 ? `; band ${band.Lower} to ${band.Upper}` : bounds(band).length === 1 ? `; bound ${bounds(band)[0]}` : '';
+  const flagged = proposed ? `, ${(preview.proposed?.flags ?? []).filter(Boolean).length} flagged` : '';
   const label =
     ys.length === 0
       ? `No recent values of ${metric} yet`
-      : `${metric}: ${ys.length} recent values, the last ${Number(ys.at(-1).toPrecision(6))}${shown}`;
+      : `${metric}: ${ys.length} recent values, the last ${Number(ys.at(-1).toPrecision(6))}${bandText('band', band)}${
+          proposed ? bandText('proposed band', proposed) + flagged : ''
+        }`;
   chart(element, label, {
     key: series.map((s) => s.label).join('|'),
     series,

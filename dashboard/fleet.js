@@ -21,11 +21,24 @@ function query() {
   return `api/printers?${params}`;
 }
 
-/** Reads the page shown now (polled like the rest of the page). */
+/** API pages read at most for one page of search results: a search reads a bounded share of the table per answer. */
+const MAX_READS_PER_PAGE = 20;
+
+/**
+ * Reads the page shown now (polled like the rest of the page). A search's
+ * answer may hold fewer printers than asked with more to read: the reads go
+ * on until the page is full or the fleet is read.
+ */
 export async function readFleet() {
   const wanted = query();
-  const answer = await api(wanted);
-  return { wanted, answer };
+  let answer = await api(wanted);
+  const printers = [...answer.printers];
+  for (let reads = 1; page.search && printers.length < PAGE_SIZE && answer.next !== null && reads < MAX_READS_PER_PAGE; reads += 1) {
+    const params = new URLSearchParams({ limit: String(PAGE_SIZE - printers.length), search: page.search, cursor: answer.next });
+    answer = await api(`api/printers?${params}`);
+    printers.push(...answer.printers);
+  }
+  return { wanted, answer: { printers, next: answer.next } };
 }
 
 function rowFor(p, now) {

@@ -8,7 +8,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { actionsFor } from '../../contract/alarm-actions.js';
 import type { AlarmActionName, AlarmState } from '../../contract/index.ts';
-import { type Alarm, INITIAL_ALARM, stepAlarm } from '../../lambda/core/alarm.ts';
+import { INITIAL_ALARM, stepAlarm } from '../../lambda/core/alarm.ts';
+import type { Alarm } from '../../lambda/core/types.ts';
 
 const STATES: readonly AlarmState[] = ['NORMAL', 'ACTIVE', 'ACKNOWLEDGED', 'LATCHED', 'SNOOZE_DISABLED', 'DISABLED'];
 const ACTIONS: readonly AlarmActionName[] = ['acknowledge', 'snooze', 'disable', 'enable', 'reset'];
@@ -39,7 +40,12 @@ describe('actionsFor', () => {
           { nil: undefined },
         ),
         (state, action, ahead, note) => {
-          const alarm: Alarm = { ...INITIAL_ALARM, state, seq: 3, ...(state === 'SNOOZE_DISABLED' ? { until: T0 + ahead + 1 } : {}) };
+          const alarm: Alarm = {
+            ...INITIAL_ALARM,
+            state,
+            transitionCount: 3,
+            ...(state === 'SNOOZE_DISABLED' ? { until: T0 + ahead + 1 } : {}),
+          };
           const step = stepAlarm(
             alarm,
             { severity: 'major', clearAfter: 1, latch: false },

@@ -150,7 +150,11 @@ async function openPage(width = 1280, height = 900, path = '/', timezoneId?: str
 
 /** A row of the alarm list or the printer list, by its printer. */
 const alarmRow = (p: Page, id: string) => p.locator('#alarm-list tbody tr').filter({ has: p.getByRole('link', { name: id, exact: true }) });
+const printerRow = (p: Page, id: string) => p.locator('#printers tbody tr').filter({ has: p.getByRole('link', { name: id, exact: true }) });
 const message = (p: Page) => p.locator('#message');
+
+/** Retries `read` until its answer passes the matcher that follows, for up to 5 s (the page polls once a second). */
+const eventually = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 5_000 });
 
 /** Waits (up to `timeout`) until `locator` shows `text`. */
 async function shows(locator: Locator, text: string | RegExp, timeout = 5_000): Promise<void> {
@@ -181,7 +185,12 @@ async function openPrinter(p: Page, id: string): Promise<void> {
 /** The page's globals, typed just enough for the checks run in it (the project compiles without DOM types). */
 interface PageGlobals {
   readonly document: {
-    readonly activeElement: { readonly id: string; readonly tagName: string; readonly textContent: string | null } | null;
+    readonly activeElement: {
+      readonly id: string;
+      readonly tagName: string;
+      readonly textContent: string | null;
+      getAttribute(name: string): string | null;
+    } | null;
     readonly body: { readonly innerText: string };
     getElementById(id: string): ChartElement | null;
   };
@@ -206,11 +215,16 @@ const scaleOf = (p: Page, chart: string, scale: string) =>
 /** What has the keyboard focus, in the page. */
 const focused = () => {
   const active = (globalThis as unknown as PageGlobals).document.activeElement;
-  return { id: active?.id ?? '', tag: active?.tagName ?? '', text: active?.textContent ?? '' };
+  return {
+    id: active?.id ?? '',
+    tag: active?.tagName ?? '',
+    text: active?.textContent ?? '',
+    label: active?.getAttribute('aria-label') ?? '',
+  };
 };
 
 /** Presses Tab until the focus is on the element with this id, or this tag and text. */
-async function tabTo(p: Page, target: { id?: string; tag?: string; text?: string }, presses = 60): Promise<void> {
+async function tabTo(p: Page, target: { id?: string; tag?: string; text?: string; label?: string }, presses = 60): Promise<void> {
   for (let i = 0; i < presses; i += 1) {
     await p.keyboard.press('Tab');
     const now = await p.evaluate(focused);
@@ -344,6 +358,38 @@ describe('the alarm list, what the dashboard opens on', () => {
     expect(await page.getByRole('link', { name: 'Printers', exact: true }).getAttribute('aria-current')).toBe('page');
   });
 
+  it('acknowledges several alarms with one note, by keyboard alone, and lists each result with refusals and their reason', async () => {
+    for (const id of ['Printer11', 'Printer12', ACKNOWLEDGED_AT_START.id]) {
+      await tabTo(page, { label: `Select ${id}` });
+      await page.keyboard.press('Space');
+    }
+    await shows(page.locator('#selected-count'), '3 selected');
+    await tabTo(page, { id: 'bulk-note' }, 80);
+    await page.keyboard.type('line 2 maintenance');
+    await tabTo(page, { tag: 'BUTTON', text: 'Acknowledge selected' });
+    await page.keyboard.press('Enter');
+    await shows(page.locator('#bulk-message'), 'Acknowledge: 2 of 3 done.');
+    expect(await page.locator('#bulk-results li').allTextContents()).toEqual([
+      'Printer11: done, now ACKNOWLEDGED',
+      'Printer12: done, now ACKNOWLEDGED',
+      'Printer6: refused, alarm is ACKNOWLEDGED; acknowledge applies to ACTIVE or LATCHED',
+    ]);
+    for (const id of ['Printer11', 'Printer12']) {
+      expect(await lastTransition(id)).toMatchObject({ From: 'ACTIVE', To: 'ACKNOWLEDGED', By: 'local', Note: 'line 2 maintenance' });
+      await shows(alarmRow(page, id).locator('td.owner'), 'local');
+    }
+    expect(await alarmOf(ACKNOWLEDGED_AT_START.id)).toBe('ACKNOWLEDGED');
+
+    // Then both snoozed with the mouse: each gets its snooze end.
+    for (const id of ['Printer11', 'Printer12']) await page.getByLabel(`Select ${id}`).check();
+    await page.getByRole('button', { name: 'Snooze selected' }).click();
+    await shows(page.locator('#bulk-message'), 'Snooze: 2 of 2 done.');
+    for (const id of ['Printer11', 'Printer12']) {
+      expect(await alarmOf(id)).toBe('SNOOZE_DISABLED');
+      await shows(alarmRow(page, id).locator('td.until'), /^snoozed until \d\d:\d\d \(in (29|30) min\)$/);
+    }
+  });
+
   it('shows a new alarm within 2 s, without reloading the page', async () => {
     await page.evaluate(() => {
       (globalThis as unknown as PageGlobals).notReloaded = true;
@@ -429,12 +475,10 @@ describe('the alarm list, what the dashboard opens on', () => {
       ['7d', 7 * 24 * HOUR],
     ] as const) {
       await page.getByLabel('Time range').selectOption(choice);
-      await expect
-        .poll(async () => {
-          const x = await scaleOf(page, 'fleet-chart', 'x');
-          return x === null ? null : [Math.abs(x.max * 1000 - Date.now()) < MINUTE, Math.abs(x.max - x.min - span / 1000) < 60];
-        })
-        .toEqual([true, true]);
+      await eventually(async () => {
+        const x = await scaleOf(page, 'fleet-chart', 'x');
+        return x === null ? null : [Math.abs(x.max * 1000 - Date.now()) < MINUTE, Math.abs(x.max - x.min - span / 1000) < 60];
+      }).toEqual([true, true]);
     }
   });
 });
@@ -466,7 +510,7 @@ describe('a printer', () => {
     for (const [id, buttons] of Object.entries(expected)) {
       await openPrinter(page, id);
       await page.locator('#alarm-state').filter({ hasText: /\w/ }).waitFor();
-      await expect.poll(() => page.locator('#actions button:visible').allTextContents()).toEqual(buttons);
+      await eventually(() => page.locator('#actions button:visible').allTextContents()).toEqual(buttons);
       expect(await page.locator('#snooze-for').isVisible()).toBe(buttons.includes('Snooze'));
     }
   });
@@ -495,13 +539,11 @@ describe('a printer', () => {
     });
     await openPrinter(page, 'Printer4');
     await page.getByLabel('Time range').selectOption('1h');
-    await expect
-      .poll(async () => {
-        const x = await scaleOf(page, 'events-chart', 'x');
-        return x === null ? null : Math.round((x.max - x.min) / 60);
-      })
-      .toBe(60);
-    await expect.poll(() => Math.abs(Date.now() - HOUR - (sinceAsked.at(-1) ?? 0)) < MINUTE).toBe(true);
+    await eventually(async () => {
+      const x = await scaleOf(page, 'events-chart', 'x');
+      return x === null ? null : Math.round((x.max - x.min) / 60);
+    }).toBe(60);
+    await eventually(() => Math.abs(Date.now() - HOUR - (sinceAsked.at(-1) ?? 0)) < MINUTE).toBe(true);
     await shows(page.locator('#history li').last(), /Anomaly event 1/);
   });
 
@@ -520,7 +562,7 @@ describe('a printer', () => {
     await shows(page.locator('#alarm-state'), 'ACKNOWLEDGED');
     expect(await lastTransition('Printer4')).toMatchObject({ To: 'ACKNOWLEDGED', By: 'local', Note: 'checked by keyboard' });
     // The button is gone (acknowledging again cannot succeed): the focus waits on the note, not lost on the page.
-    await expect.poll(() => page.evaluate(focused)).toMatchObject({ id: 'note' });
+    await eventually(() => page.evaluate(focused)).toMatchObject({ id: 'note' });
   });
 });
 
@@ -530,15 +572,23 @@ describe('the printer list', () => {
     const first = (await cellsOf(page.locator('#printers'))).map((cells) => cells[0]);
     expect(first).toHaveLength(25);
     await page.getByRole('button', { name: 'Next page' }).click();
-    await expect.poll(async () => (await cellsOf(page.locator('#printers')))[0]?.[0]).not.toBe(first[0]);
+    await eventually(async () => (await cellsOf(page.locator('#printers')))[0]?.[0]).not.toBe(first[0]);
     const second = (await cellsOf(page.locator('#printers'))).map((cells) => cells[0]);
     expect(second.filter((id) => first.includes(id))).toEqual([]);
     expect(first.length + second.length).toBeGreaterThanOrEqual(FLEET.length + EXTRA_PRINTERS - 25);
     await page.getByRole('button', { name: 'Previous page' }).click();
-    await expect.poll(async () => (await cellsOf(page.locator('#printers'))).map((cells) => cells[0])).toEqual(first);
+    await eventually(async () => (await cellsOf(page.locator('#printers'))).map((cells) => cells[0])).toEqual(first);
     // NORMAL printers show neither severity nor cause.
     const normal = (await cellsOf(page.locator('#printers'))).find((cells) => cells[1] === 'NORMAL');
     expect(normal?.slice(2, 4)).toEqual(['none', '—']);
+  });
+  it('searches the fleet on the server, by keyboard', async () => {
+    await openPageTo('#printers');
+    await tabTo(page, { id: 'search' });
+    await page.keyboard.type('printer1');
+    const expected = FLEET.map((p) => p.id).filter((id) => id.toLowerCase().includes('printer1'));
+    await eventually(async () => (await cellsOf(page.locator('#printers'))).map((cells) => cells[0]).sort()).toEqual(expected.sort());
+    await printerRow(page, 'Printer10').waitFor();
   });
 });
 
@@ -561,13 +611,37 @@ describe('the profile editor', () => {
       Severity: 'critical',
       Window: 2,
     });
-    await expect.poll(() => page.locator('#values-chart').getAttribute('aria-label')).toMatch(/band 20 to 85$/);
+    await eventually(() => page.locator('#values-chart').getAttribute('aria-label')).toMatch(/band 20 to 85$/);
 
     await page.getByLabel('Lower', { exact: true }).fill('90');
     await page.getByRole('button', { name: 'Save profile' }).click();
     await shows(page.locator('#editor-message'), /^Not saved: /);
     expect((await twin.fleet.printer('Printer13'))?.profile).toMatchObject({ Thresholds: { Lower: 20, Upper: 85 } });
     expect(await seriousViolations(page)).toEqual([]);
+  });
+  it('previews what an edited profile would have done on the recent values, on the chart, before saving', async () => {
+    await openPrinter(page, 'Printer14');
+    const before = (await twin.fleet.printer('Printer14'))?.profile;
+    // Every recent value (30 to 70) is above 35: each would be flagged.
+    await page.getByLabel('Upper', { exact: true }).fill('35');
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await shows(
+      page.locator('#editor-message'),
+      /^Preview on the last \d+ values: the saved profile raised 0 event\(s\), this one would raise [1-9]\d*\.$/,
+    );
+    await eventually(() => page.locator('#values-chart').getAttribute('aria-label')).toMatch(
+      /; band 20 to 80; proposed band 20 to 35, \d+ flagged$/,
+    );
+    const label = await page.locator('#values-chart').getAttribute('aria-label');
+    const [, shown, flagged] = /^value: (\d+) recent values.*, (\d+) flagged$/.exec(label ?? '') ?? [];
+    expect(flagged).toBe(shown);
+    const y = await scaleOf(page, 'values-chart', 'y');
+    expect(y!.max).toBeGreaterThan(80);
+    expect(y!.min).toBeLessThan(20);
+    expect((await twin.fleet.printer('Printer14'))?.profile).toEqual(before);
+    await page.getByRole('button', { name: 'Drop edits' }).click();
+    await eventually(() => page.locator('#values-chart').getAttribute('aria-label')).toMatch(/; band 20 to 80$/);
+    expect(await page.getByLabel('Upper', { exact: true }).inputValue()).toBe('80');
   });
 });
 
