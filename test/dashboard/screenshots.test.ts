@@ -22,7 +22,7 @@ let twin: Twin;
 let page: Page;
 
 /** Sample readings replayed: the last ones, enough for every printer's recent values and a few alarms. */
-const SAMPLE_READINGS = 800;
+const SAMPLE_READINGS = 2_000;
 
 /** The sample readings, their times moved so that the last one is a minute ago (the charts show the last hours). */
 function sampleReadings(now: number): { PrinterId: string; timestamp: number }[] {
@@ -44,6 +44,27 @@ beforeAll(async () => {
   const alarmed = await twin.fleet.alarms();
   expect(alarmed.length).toBeGreaterThan(0);
   await twin.fleet.act(alarmed.at(-1)!.PrinterId, { action: 'acknowledge', note: 'toner ordered', by: 'local' });
+  // An operator's morning beside it: two printers just ran hot (a whole window above the band), one is snoozed.
+  const profiles = JSON.parse(readFileSync(repo('data/printer_profiles.json'), 'utf8')) as {
+    PrinterId: string;
+    Thresholds: { Upper: number };
+    Window: number;
+  }[];
+  const calm = profiles.filter((p) => !alarmed.some((a) => a.PrinterId === p.PrinterId));
+  const hot = calm.slice(0, 2);
+  const now = Date.now();
+  await publishReadings(
+    twin.mqttUrl,
+    hot.flatMap((p) =>
+      Array.from({ length: p.Window }, (_, i) => ({
+        PrinterId: p.PrinterId,
+        data: { value: p.Thresholds.Upper + 5 + i },
+        timestamp: now - (p.Window - i) * 1_000,
+      })),
+    ),
+  );
+  await twin.waitForIdle();
+  await twin.fleet.act(calm[2]!.PrinterId, { action: 'snooze', until: now + 45 * 60_000, note: 'recalibrating', by: 'local' });
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'UTC' });
   page = await context.newPage();
   await page.goto(new URL(twin.httpUrl).origin);
@@ -60,6 +81,7 @@ const shoot = async (file: string) => {
 
 describe('the dashboard on the sample data', () => {
   it('opens on the alarm list', async () => {
+    await page.getByLabel('Time range').selectOption('1h');
     const alarms = await twin.fleet.alarms();
     await page
       .locator('#alarm-list tbody tr')
@@ -82,12 +104,19 @@ describe('the dashboard on the sample data', () => {
   it('shows the profile editor with a preview', async () => {
     await page.locator('#editor').scrollIntoViewIfNeeded();
     const upper = page.getByLabel('Upper', { exact: true });
-    await upper.fill(String(Number(await upper.inputValue()) + 5));
+    // A narrower band: the preview flags the values it would have raised on.
+    await upper.fill(String(Number(await upper.inputValue()) - 15));
     await page.getByRole('button', { name: 'Preview' }).click();
     await page
       .locator('#editor-message')
-      .filter({ hasText: /Preview|Not saved/ })
+      .filter({ hasText: /^Preview on the last \d+ values/ })
       .waitFor();
-    await page.locator('#editor').screenshot(UPDATE_SCREENSHOTS ? { path: repo('docs/screenshot-editor.png') } : {});
+    await page.locator('#values-chart[aria-label*="proposed band"]').waitFor();
+    // The value chart with the preview drawn on it, and the editor below it (boxes measured from the page's top).
+    await page.evaluate(() => (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0));
+    const top = (await page.locator('#values-title').boundingBox())!;
+    const bottom = (await page.locator('#editor').boundingBox())!;
+    const clip = { x: 0, y: top.y - 8, width: 1280, height: bottom.y + bottom.height - top.y + 16 };
+    await page.screenshot({ fullPage: true, clip, ...(UPDATE_SCREENSHOTS ? { path: repo('docs/screenshot-editor.png') } : {}) });
   });
 });
