@@ -600,11 +600,18 @@ async function openPageTo(hash: string): Promise<void> {
 }
 
 describe('the profile editor', () => {
-  it('saves a profile, and shows the refusal of one the validator refuses', async () => {
+  it('saves a profile, and shows the refusal of one the validator refuses, by keyboard alone', async () => {
     await openPrinter(page, 'Printer13');
-    await page.getByLabel('Upper', { exact: true }).fill('85');
-    await page.getByLabel('Severity').selectOption('critical');
-    await page.getByRole('button', { name: 'Save profile' }).click();
+    const replace = async (id: string, text: string) => {
+      await tabTo(page, { id });
+      await page.keyboard.press('Control+A');
+      await page.keyboard.type(text);
+    };
+    await replace('edit-Upper', '85');
+    await tabTo(page, { id: 'edit-Severity' });
+    await page.keyboard.type('critical');
+    await tabTo(page, { tag: 'BUTTON', text: 'Save profile' });
+    await page.keyboard.press('Enter');
     await shows(page.locator('#editor-message'), 'Saved the profile of Printer13.');
     expect((await twin.fleet.printer('Printer13'))?.profile).toMatchObject({
       Thresholds: { Lower: 20, Upper: 85 },
@@ -613,9 +620,15 @@ describe('the profile editor', () => {
     });
     await eventually(() => page.locator('#values-chart').getAttribute('aria-label')).toMatch(/band 20 to 85$/);
 
-    await page.getByLabel('Lower', { exact: true }).fill('90');
-    await page.getByRole('button', { name: 'Save profile' }).click();
-    await shows(page.locator('#editor-message'), /^Not saved: /);
+    // A band upside down: the page shows the API's own refusal, and nothing is saved.
+    await replace('edit-Lower', '90');
+    await tabTo(page, { tag: 'BUTTON', text: 'Save profile' });
+    await page.keyboard.press('Enter');
+    const refusal = await page.request.put(`${origin}/api/printers/Printer13`, {
+      data: { PrinterId: 'Printer13', Thresholds: { Lower: 90, Upper: 85 }, Window: 2, Severity: 'critical' },
+    });
+    expect(refusal.status()).toBe(400);
+    await shows(page.locator('#editor-message'), `Not saved: ${(await refusal.json()).error}`);
     expect((await twin.fleet.printer('Printer13'))?.profile).toMatchObject({ Thresholds: { Lower: 20, Upper: 85 } });
     expect(await seriousViolations(page)).toEqual([]);
   });
