@@ -8,12 +8,13 @@ const shared = {
   env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
 };
 
+/** The unit project, also what `npm run mutate` runs (stryker.vitest.config.ts). */
+export const unit = { ...shared, name: 'unit', include: ['test/**/*.unit.test.ts'], testTimeout: 30_000 };
+
 export default defineConfig({
   test: {
     projects: [
-      {
-        test: { ...shared, name: 'unit', include: ['test/**/*.unit.test.ts'], testTimeout: 30_000 },
-      },
+      { test: unit },
       {
         test: {
           ...shared,

@@ -5,7 +5,7 @@
  * deployed API records who acted as the caller's IAM ARN; the twin, `local`.
  */
 import { alarmBadges, snoozeText } from '../dashboard/alarm-text.js';
-import { ALARM_LISTING_ORDER, type AlarmSummary, type PrinterSummary } from '../contract/index.ts';
+import { ALARM_LISTING_ORDER, type AlarmSummary, MAX_BULK_PRINTERS, type PrinterSummary } from '../contract/index.ts';
 import type { PrinterDetail } from '../lambda/api/operations.ts';
 import { API_TARGET_HELP, API_TARGET_OPTIONS, API_TARGET_RULE, callApi, resolveApiTarget } from './api-client.ts';
 import { runCli, UsageError } from './kit.ts';
@@ -23,11 +23,13 @@ const STATES: readonly string[] = ALARM_LISTING_ORDER;
 
 const spec = {
   usage:
-    'npm run alarm -- <list|show|ack|snooze|disable|enable|reset> [PrinterId] [--note TEXT] [--until TIME | --for 30m] [--state S] [--json]',
+    'npm run alarm -- <list|show|ack|snooze|disable|enable|reset> [PrinterId] [more PrinterIds] [--note TEXT] [--until TIME | --for 30m] [--state S] [--json]',
   summary:
     "Reads and acts on printers' alarms. list: the alarms that are not NORMAL (or in --state S), ACTIVE first. show ID: one " +
-    "printer's alarm and profile. ack|snooze|disable|enable|reset ID: the action, with an optional --note; snooze needs --until " +
-    'TIME or --for SPAN. An action that does not apply to the alarm now is refused with the reason (exit 1).',
+    "printer's alarm and profile. ack|snooze|disable|enable|reset ID [ID ...]: the action, with an optional --note; snooze needs " +
+    '--until TIME or --for SPAN. An action that does not apply to the alarm now is refused with the reason (exit 1). Given ' +
+    'several printers, each alarm gets its own transition with the one note, one line per printer is printed, and it exits 1 ' +
+    'if any was refused.',
   options: {
     note: { type: 'string' },
     until: { type: 'string' },
@@ -67,6 +69,8 @@ function renderAlarms(printers: readonly PrinterSummary[]): string {
     ['Cause', (p) => alarmBadges(p.Alarm).cause ?? '-'],
     ['Since', (p) => p.Alarm.Since ?? '-'],
     ['Events', (p) => String(p.EventCount)],
+    // Who holds the alarm (acknowledged, snoozed or disabled it): the owner an operator looks for first.
+    ['Owner', (p) => p.Alarm.By ?? '-'],
     ['Snooze', (p) => snoozed(p.Alarm) ?? '-'],
   ];
   const widths = cols.map(([title, f]) => width(f, title));
@@ -78,10 +82,23 @@ function renderAlarms(printers: readonly PrinterSummary[]): string {
   return [row(cols.map(([t]) => t)), ...printers.map((p) => row(cols.map(([, f]) => f(p))))].join('\n');
 }
 
+/** One bulk result as a line: the new alarm, or the printer and why it was refused. */
+function resultLine(result: BulkResult): string {
+  return result.alarm ? alarmLine(result.PrinterId, result.alarm) : `${result.PrinterId}: refused (${result.status}): ${result.error}`;
+}
+
+interface BulkResult {
+  readonly PrinterId: string;
+  readonly status: number;
+  readonly alarm?: AlarmSummary;
+  readonly error?: string;
+}
+
 await runCli(spec, async (values, positionals) => {
   const [command, id, ...extra] = positionals;
   if (command === undefined) throw new UsageError('say what to do: list, show, ack, snooze, disable, enable or reset (see --help)');
-  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}" (see --help)`);
+  const isAction = command in ACTIONS;
+  if (extra.length > 0 && !isAction) throw new UsageError(`unexpected argument "${extra[0]}" (see --help)`);
   const target = resolveApiTarget(values);
   const path = (printerId: string) => `/api/printers/${encodeURIComponent(printerId)}`;
 
@@ -120,7 +137,24 @@ await runCli(spec, async (values, positionals) => {
     ...(values.note !== undefined ? { note: values.note } : {}),
     ...(until !== undefined ? { until: new Date(until).toISOString() } : {}),
   };
-  const alarm = await callApi<AlarmSummary>(target, 'POST', `${path(id)}/alarm`, body);
-  process.stdout.write(values.json ? `${JSON.stringify(alarm, null, 2)}\n` : `${alarmLine(id, alarm)}\n`);
-  return 0;
+  if (extra.length === 0) {
+    const alarm = await callApi<AlarmSummary>(target, 'POST', `${path(id)}/alarm`, body);
+    process.stdout.write(values.json ? `${JSON.stringify(alarm, null, 2)}\n` : `${alarmLine(id, alarm)}\n`);
+    return 0;
+  }
+  // Several printers: the bulk route, MAX_BULK_PRINTERS at a time; each alarm still gets its own transition.
+  const ids = [id, ...extra];
+  const twice = ids.find((each, index) => ids.indexOf(each) !== index);
+  if (twice !== undefined) throw new UsageError(`printer "${twice}" is named more than once`);
+  const results: BulkResult[] = [];
+  for (let i = 0; i < ids.length; i += MAX_BULK_PRINTERS) {
+    const printers = ids.slice(i, i + MAX_BULK_PRINTERS);
+    const reply = await callApi<{ results: BulkResult[] }>(target, 'POST', '/api/alarms/actions', { printers, ...body });
+    results.push(...reply.results);
+    if (!values.json) process.stdout.write(reply.results.map((r) => `${resultLine(r)}\n`).join(''));
+  }
+  if (values.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  const refused = results.filter((r) => r.status !== 200).length;
+  if (refused > 0) process.stderr.write(`npm run alarm: ${refused} of ${results.length} refused\n`);
+  return refused > 0 ? 1 : 0;
 });

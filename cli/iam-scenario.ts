@@ -61,6 +61,7 @@ export async function exerciseEveryPath(twin: Twin): Promise<Record<string, numb
   await call('bulk', 'POST', '/api/alarms/actions', { printers: ['Hot', 'Ghost'], action: 'acknowledge', note: 'both' });
   await call('history', 'GET', '/api/printers/Hot/history?limit=5');
   await call('events', 'GET', '/api/events?limit=5');
+  await call('event counts', 'GET', '/api/events/counts?buckets=6');
   return status;
 }
 

@@ -36,6 +36,8 @@ describe('repository hygiene', () => {
     'cdk-outputs.json',
     '.local/state/detector.log',
     'cdk.out/manifest.json',
+    'reports/mutation/mutation.json',
+    '.stryker-tmp/sandbox-1/package.json',
   ])('%s is ignored by git', (path) => {
     expect(git('check-ignore', '--no-index', path).trim()).toBe(path);
   });

@@ -142,4 +142,53 @@ export class DynamoDbHistory implements HistoryRecorder {
       indexName: feedIndex.indexName,
     });
   }
+
+  /**
+   * How many events and transitions fall in each of `buckets` equal spans of [since, until] (epoch ms, inclusive),
+   * oldest first: the fleet-wide index over the range, keys only (the kind is the key's `#E#` or `#T#`).
+   */
+  async counts(since: number, until: number, buckets: number): Promise<HistoryBucket[]> {
+    const { feedIndex } = EVENTS_TABLE;
+    const width = Math.max(1, Math.ceil((until - since + 1) / buckets));
+    const out = Array.from({ length: buckets }, (_, i) => ({
+      start: new Date(since + i * width).toISOString(),
+      events: 0,
+      transitions: 0,
+    }));
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: feedIndex.indexName,
+          KeyConditionExpression: '#p = :p AND #k BETWEEN :lo AND :hi',
+          ExpressionAttributeNames: { '#p': EVENT_ATTR.feed, '#k': EVENT_ATTR.feedKey },
+          ExpressionAttributeValues: toItem({
+            ':p': FEED_PARTITION_VALUE,
+            ':lo': new Date(since).toISOString(),
+            ':hi': `${new Date(until).toISOString()}\uffff`,
+          }),
+          ProjectionExpression: '#k',
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const key = item[EVENT_ATTR.feedKey]?.S ?? '';
+        const at = Date.parse(key.slice(0, key.indexOf('#')));
+        const bucket = out[Math.min(buckets - 1, Math.floor((at - since) / width))];
+        if (bucket === undefined || Number.isNaN(at)) continue;
+        if (/#T#\d+$/.test(key)) bucket.transitions += 1;
+        else bucket.events += 1;
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+}
+
+/** One span of a time range: when it starts (ISO), and the events and transitions in it. */
+export interface HistoryBucket {
+  readonly start: string;
+  readonly events: number;
+  readonly transitions: number;
 }

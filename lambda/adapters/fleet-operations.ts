@@ -53,7 +53,12 @@ const STATE_SHOWN: readonly string[] = [
 ];
 const toNative = (item: Record<string, AttributeValue>): Item => fromItem(item);
 
-const refusal = (status: Refusal['status'], reason: string): Refusal => ({ ok: false, status, reason });
+const refusal = (status: Refusal['status'], reason: string, fields?: Readonly<Record<string, string>>): Refusal => ({
+  ok: false,
+  status,
+  reason,
+  ...(fields && Object.keys(fields).length > 0 ? { fields } : {}),
+});
 
 /** A printer's alarm as summaries show it (NORMAL with nulls when it never moved). */
 export function alarmSummary(item: Item): AlarmSummary {
@@ -225,11 +230,11 @@ export class DynamoDbFleet implements FleetOperations {
     const defaults = defaultsItem === undefined ? undefined : userAttributesOf(defaultsItem);
     // Judged as a PUT would judge it: the one validator, the fleet defaults merged in.
     const checked = checkProfile(body, printerId, defaults === undefined ? {} : { defaults });
-    if (!checked.ok) return refusal(400, checked.reasons.join('; '));
+    if (!checked.ok) return refusal(400, checked.reasons.join('; '), checked.fields);
     const proposed = parseRules(checked.profile as unknown as Item, defaults);
     const current = parseRules(item, defaults);
     if (!current.ok) return refusal(409, `printer ${printerId} has a profile error: ${current.reasons.join('; ')}`);
-    if (!proposed.ok) return refusal(400, proposed.reasons.join('; '));
+    if (!proposed.ok) return refusal(400, proposed.reasons.join('; '), proposed.fields);
     const values = recentValues(item);
     return previewProfile(printerId, n === undefined ? values : values.slice(-n), current.rules, proposed.rules);
   }
@@ -256,7 +261,9 @@ export class DynamoDbFleet implements FleetOperations {
   private async changeProfile(change: ProfileChange): Promise<{ ok: true; created: boolean; profile: ProfileInput } | Refusal> {
     const { written, refused } = await writeProfileChanges(this.options.client, this.options.tableName, [change]);
     const [done] = written;
-    if (done === undefined) return refusal(400, refused.flatMap((r) => r.reasons).join('; '));
+    if (done === undefined) {
+      return refusal(400, refused.flatMap((r) => r.reasons).join('; '), Object.assign({}, ...refused.map((r) => r.fields ?? {})));
+    }
     return { ok: true, created: done.previous === undefined, profile: done.profile };
   }
 
@@ -313,6 +320,14 @@ export class DynamoDbFleet implements FleetOperations {
       if (error instanceof CursorError) return refusal(400, error.message);
       throw error;
     }
+  }
+
+  async eventCounts(since: number, until: number, buckets: number) {
+    if (this.options.history === undefined) {
+      const width = Math.max(1, Math.ceil((until - since + 1) / buckets));
+      return Array.from({ length: buckets }, (_, i) => ({ start: new Date(since + i * width).toISOString(), events: 0, transitions: 0 }));
+    }
+    return this.options.history.counts(since, until, buckets);
   }
 
   private async get(printerId: string, keysOnly = false): Promise<Item | undefined> {

@@ -46,6 +46,8 @@ export interface WrittenProfile {
 export interface RefusedChange {
   readonly printerId: string;
   readonly reasons: readonly string[];
+  /** The same reasons per attribute, where they are about one. */
+  readonly fields?: Readonly<Record<string, string>>;
 }
 
 export interface ProfileWrites {
@@ -194,15 +196,20 @@ async function each<E, T>(entries: readonly E[], concurrency: number, work: (ent
   return results;
 }
 
+function refusedOf(judged: Extract<Judged, { ok: false }>): RefusedChange {
+  return { printerId: judged.change.printerId, reasons: judged.reasons, ...(judged.fields ? { fields: judged.fields } : {}) };
+}
+
 type Judged = { readonly change: ProfileChange; readonly old: Item | undefined } & (
   | { readonly ok: true; readonly profile: ProfileInput }
-  | { readonly ok: false; readonly reasons: string[] }
+  | { readonly ok: false; readonly reasons: string[]; readonly fields?: Readonly<Record<string, string>> }
 );
 
 async function judgeOne(client: DynamoDBClient, tableName: string, change: ProfileChange, defaults: Item | undefined): Promise<Judged> {
   const old = await readItem(client, tableName, change.printerId);
   const judged = judgeChange(old, change, defaults);
-  return judged.ok ? { change, old, ok: true, profile: judged.profile } : { change, old, ok: false, reasons: judged.reasons };
+  if (judged.ok) return { change, old, ok: true, profile: judged.profile };
+  return { change, old, ok: false, reasons: judged.reasons, ...(judged.fields ? { fields: judged.fields } : {}) };
 }
 
 /** Writes one judged change, judging it again against the item as it is now whenever another write got there first. */
@@ -214,7 +221,7 @@ async function writeOne(
 ): Promise<WrittenProfile | RefusedChange> {
   let judged: Judged = first;
   for (let attempt = 1; ; attempt += 1) {
-    if (!judged.ok) return { printerId: judged.change.printerId, reasons: judged.reasons };
+    if (!judged.ok) return refusedOf(judged);
     const { old, profile } = judged;
     const stored = profile as unknown as Item;
     try {
@@ -270,7 +277,7 @@ export async function writeProfileChanges(
 
   const refused: RefusedChange[] = [
     ...twice.map(({ printerId }) => ({ printerId, reasons: ['PrinterId appears more than once'] })),
-    ...judged.flatMap((j) => (j.ok ? [] : [{ printerId: j.change.printerId, reasons: j.reasons }])),
+    ...judged.flatMap((j) => (j.ok ? [] : [refusedOf(j)])),
   ];
   if (options.allOrNothing && refused.length > 0) return { written: [], refused };
 

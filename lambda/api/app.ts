@@ -31,7 +31,9 @@ export interface ApiOptions {
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
 
 /** `limit` bounds and defaults of the listings (the alarm list's pages may be longer: an operator reads it whole). */
-export const LIMITS = { max: 100, ranked: 10, list: 100, history: 50, alarms: 100, alarmsMax: 500 } as const;
+export const LIMITS = { max: 100, ranked: 10, list: 100, history: 50, alarms: 100, alarmsMax: 500, buckets: 24, bucketsMax: 500 } as const;
+
+const DAY_MS = 86_400_000;
 
 export const ALARM_ACTIONS: readonly AlarmActionName[] = ['acknowledge', 'snooze', 'disable', 'enable', 'reset'];
 
@@ -50,7 +52,20 @@ function refuse(status: ContentfulStatusCode, message: string): never {
   throw new HTTPException(status, { message });
 }
 
+/** A refused profile: also answered with the validator's reasons per attribute, `{"error", "fields"}`. */
+class FieldsRefusal extends HTTPException {
+  constructor(
+    status: ContentfulStatusCode,
+    message: string,
+    readonly fields: Readonly<Record<string, string>>,
+  ) {
+    super(status, { message });
+  }
+}
+
 const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
+const oneLineFields = (fields: Readonly<Record<string, string>>) =>
+  Object.fromEntries(Object.entries(fields).map(([name, reason]) => [name, oneLine(reason)]));
 
 function isRefusal(value: unknown): value is Refusal {
   return typeof value === 'object' && value !== null && (value as { ok?: unknown }).ok === false;
@@ -58,6 +73,7 @@ function isRefusal(value: unknown): value is Refusal {
 
 /** The value of an operation, or its refusal thrown as the HTTP error it names. */
 function accepted<T>(result: T | Refusal): T {
+  if (isRefusal(result) && result.fields !== undefined) throw new FieldsRefusal(result.status, result.reason, result.fields);
   if (isRefusal(result)) refuse(result.status, result.reason);
   return result;
 }
@@ -337,6 +353,17 @@ export function createApi(operations: FleetOperations, options: ApiOptions): Hon
     return c.json(pageBody('items', accepted(await operations.events(cursor === undefined ? query : { ...query, cursor }))));
   });
 
+  app.get('/api/events/counts', async (c) => {
+    const until = timeQuery(c, 'until') ?? Date.now();
+    const since = timeQuery(c, 'since') ?? until - DAY_MS;
+    if (since > until) refuse(400, 'since is after until');
+    const text = c.req.query('buckets');
+    if (text !== undefined && (!/^\d{1,4}$/.test(text) || Number(text) < 1 || Number(text) > LIMITS.bucketsMax)) {
+      refuse(400, `buckets must be a whole number from 1 to ${LIMITS.bucketsMax}, got "${text}"`);
+    }
+    return c.json({ buckets: await operations.eventCounts(since, until, text === undefined ? LIMITS.buckets : Number(text)) });
+  });
+
   const routes = app.routes.filter((route) => route.method !== 'ALL').map((route) => ({ ...route, pattern: pathPattern(route.path) }));
   app.notFound((c) => {
     // HEAD is answered wherever GET is (as HTTP has it), so it is allowed there too.
@@ -348,7 +375,8 @@ export function createApi(operations: FleetOperations, options: ApiOptions): Hon
   });
   app.onError((error, c) => {
     if (error instanceof HTTPException && error.status < 500) {
-      return c.json({ error: oneLine(error.message) || 'bad request' }, error.status as ContentfulStatusCode);
+      const fields = error instanceof FieldsRefusal ? { fields: oneLineFields(error.fields) } : {};
+      return c.json({ error: oneLine(error.message) || 'bad request', ...fields }, error.status as ContentfulStatusCode);
     }
     console.error('operator API: request failed', c.req.method, c.req.path, error);
     return c.json({ error: 'internal error' }, 500);

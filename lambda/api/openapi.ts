@@ -73,7 +73,20 @@ const PROFILE_PROPERTIES: Record<string, object> = {
 };
 
 const SCHEMAS = {
-  Error: { ...object({ error: { type: 'string', description: 'one line' } }), additionalProperties: false },
+  Error: {
+    ...object(
+      {
+        error: { type: 'string', description: 'one line' },
+        fields: {
+          type: 'object',
+          additionalProperties: { type: 'string' },
+          description: 'a refused profile only: the reasons per attribute (one line each), where a reason is about one',
+        },
+      },
+      ['error'],
+    ),
+    additionalProperties: false,
+  },
   AlarmState: STATE,
   Severity: SEVERITY,
   Alarm: object(
@@ -164,6 +177,16 @@ const SCHEMAS = {
           object({ PrinterId: { type: 'string' }, status: { enum: [400, 404, 409] }, error: { type: 'string', description: 'one line' } }),
         ],
       },
+    },
+  }),
+  EventCounts: object({
+    buckets: {
+      type: 'array',
+      items: object({
+        start: { type: 'string', format: 'date-time' },
+        events: { type: 'integer', minimum: 0 },
+        transitions: { type: 'integer', minimum: 0 },
+      }),
     },
   }),
   Preview: object({
@@ -327,6 +350,19 @@ const PATHS = {
       summary: "A printer's anomaly events and alarm transitions, newest first",
       parameters: [PARAM.id, PARAM.since, PARAM.until, PARAM.limit(50), PARAM.cursor],
       responses: { 200: json('One page', ref('HistoryPage')), ...errors(400, 404, 500) },
+    },
+  },
+  '/api/events/counts': {
+    get: {
+      summary:
+        'Anomaly events and alarm transitions of the whole fleet counted per equal span of [since, until] (for a chart): ' +
+        'one query of the fleet-wide index over the range, keys only',
+      parameters: [
+        { ...PARAM.since, description: 'oldest time, inclusive (default: until less 24 h)' },
+        { ...PARAM.until, description: 'newest time, inclusive (default: now)' },
+        param('buckets', 'query', 'how many equal spans (default 24)', { type: 'integer', minimum: 1, maximum: 500 }),
+      ],
+      responses: { 200: json('The spans, oldest first', ref('EventCounts')), ...errors(400, 500) },
     },
   },
   '/api/events': {

@@ -31,6 +31,13 @@ export interface ProfilePreview {
   readonly proposed: { readonly flags: readonly boolean[]; readonly events: number };
 }
 
+/** One span of a time range: its start (ISO-8601), and the anomaly events and alarm transitions in it. */
+export interface EventBucket {
+  readonly start: string;
+  readonly events: number;
+  readonly transitions: number;
+}
+
 export interface HistoryQuery {
   /** Epoch ms, inclusive. */
   readonly since?: number;
@@ -54,6 +61,8 @@ export interface Refusal {
   readonly ok: false;
   readonly status: 400 | 404 | 409;
   readonly reason: string;
+  /** A refused profile: the validator's reasons per attribute (answered as `fields` beside `error`). */
+  readonly fields?: Readonly<Record<string, string>>;
 }
 
 export interface FleetOperations {
@@ -85,4 +94,6 @@ export interface FleetOperations {
   history(printerId: string, query: HistoryQuery): Promise<Page<HistoryItem> | Refusal | undefined>;
   /** The same, fleet-wide. */
   events(query: HistoryQuery): Promise<Page<HistoryItem> | Refusal>;
+  /** Fleet-wide events and transitions counted in `buckets` equal spans of [since, until] (epoch ms), oldest first. */
+  eventCounts(since: number, until: number, buckets: number): Promise<EventBucket[]>;
 }

@@ -35,13 +35,13 @@ export function userAttributesOf(item: Readonly<Record<string, unknown>> | undef
 }
 
 /** Why a merge's own shape is wrong (before the profile it leaves is judged). */
-function mergeReasons(change: Extract<ProfileChange, { kind: 'merge' }>): string[] {
-  const reasons: string[] = [];
+function mergeReasons(change: Extract<ProfileChange, { kind: 'merge' }>): [field: string, reason: string][] {
+  const reasons: [string, string][] = [];
   for (const name of change.unset ?? []) {
     if (!REMOVABLE_ATTRIBUTES.includes(name)) {
-      reasons.push(`cannot unset "${name}": only ${REMOVABLE_ATTRIBUTES.join(', ')} can be removed`);
+      reasons.push([name, `cannot unset "${name}": only ${REMOVABLE_ATTRIBUTES.join(', ')} can be removed`]);
     } else if (Object.hasOwn(change.set, name)) {
-      reasons.push(`${name} is both set and unset`);
+      reasons.push([name, `${name} is both set and unset`]);
     }
   }
   return reasons;
@@ -62,7 +62,7 @@ export function judgeChange(
   if (change.kind === 'replace') return checkProfile(change.profile, change.printerId, inherit);
   if (!isRecord(change.set)) return { ok: false, reasons: ['expected an object'] };
   const shape = mergeReasons(change);
-  if (shape.length > 0) return { ok: false, reasons: shape };
+  if (shape.length > 0) return { ok: false, reasons: shape.map(([, reason]) => reason), fields: Object.fromEntries(shape) };
   const profile: Record<string, unknown> = { ...change.ifAbsent, ...userAttributesOf(stored), ...change.set };
   for (const name of change.unset ?? []) delete profile[name];
   return checkProfile(profile, change.printerId, inherit);

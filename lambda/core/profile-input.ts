@@ -8,7 +8,7 @@ import { isRecord } from '../../common/guards.ts';
 import { ATTR, FLEET_DEFAULTS_ID, type ProfileInput } from '../../contract/index.ts';
 import { InvalidProfileError } from '../errors.ts';
 import { checkPrinterId } from './reading.ts';
-import { checkDefaults, parseRules, USER_ATTRIBUTES } from './rules.ts';
+import { checkDefaults, checkDefaultsByField, type FieldReasons, parseRules, USER_ATTRIBUTES } from './rules.ts';
 
 /** The counters: accepted (the original items have them) but never returned, so a write never resets them. */
 const COUNTERS: readonly string[] = [ATTR.outOfBoundsCount, ATTR.eventCount];
@@ -18,7 +18,10 @@ const KNOWN_KEYS = new Set([...USER_ATTRIBUTES, ...COUNTERS]);
 export type ProfilesCheck = { readonly ok: true; readonly profiles: ProfileInput[] } | { readonly ok: false; readonly problems: string[] };
 
 /** The result of checking one profile: it, or every reason it is refused (one line each, naming the field). */
-export type ProfileCheck = { readonly ok: true; readonly profile: ProfileInput } | { readonly ok: false; readonly reasons: string[] };
+export type ProfileCheck =
+  | { readonly ok: true; readonly profile: ProfileInput }
+  /** `fields`: the same reasons per attribute, where a reason is about one (a form shows them beside each field). */
+  | { readonly ok: false; readonly reasons: string[]; readonly fields?: FieldReasons };
 
 export interface CheckOptions {
   /**
@@ -31,23 +34,39 @@ export interface CheckOptions {
 
 const isCount = (value: unknown) => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 
+/** Reasons, and the same per attribute. */
+interface Reasons {
+  readonly reasons: string[];
+  readonly fields: Record<string, string>;
+}
+
+function addReason(to: Reasons, field: string, reason: string): void {
+  to.reasons.push(reason);
+  to.fields[field] = to.fields[field] === undefined ? reason : `${to.fields[field]}; ${reason}`;
+}
+
 /** The reasons for an entry's attributes, its PrinterId aside. */
-function attributeReasons(entry: Record<string, unknown>, isDefaults: boolean, defaults: Record<string, unknown> | undefined): string[] {
-  const reasons = Object.keys(entry)
-    .filter((key) => !KNOWN_KEYS.has(key))
-    .map((key) => `unknown attribute "${key}"`);
+function attributeReasons(entry: Record<string, unknown>, isDefaults: boolean, defaults: Record<string, unknown> | undefined): Reasons {
+  const found: Reasons = { reasons: [], fields: {} };
+  for (const key of Object.keys(entry).filter((key) => !KNOWN_KEYS.has(key))) addReason(found, key, `unknown attribute "${key}"`);
   if (isDefaults) {
-    reasons.push(...checkDefaults(entry));
+    found.reasons.push(...checkDefaults(entry));
+    Object.assign(found.fields, checkDefaultsByField(entry));
   } else {
     const parsed = parseRules(entry, defaults);
-    if (!parsed.ok) reasons.push(...parsed.reasons);
+    if (!parsed.ok) {
+      found.reasons.push(...parsed.reasons);
+      Object.assign(found.fields, parsed.fields);
+    }
     // Only the defaults enrol printers; on a printer it would be silently without effect.
-    if (Object.hasOwn(entry, ATTR.enrol)) reasons.push(`Enrol applies only to the fleet defaults (PrinterId "${FLEET_DEFAULTS_ID}")`);
+    if (Object.hasOwn(entry, ATTR.enrol)) {
+      addReason(found, ATTR.enrol, `Enrol applies only to the fleet defaults (PrinterId "${FLEET_DEFAULTS_ID}")`);
+    }
   }
   for (const counter of COUNTERS) {
-    if (Object.hasOwn(entry, counter) && !isCount(entry[counter])) reasons.push(`${counter} must be a non-negative integer`);
+    if (Object.hasOwn(entry, counter) && !isCount(entry[counter])) addReason(found, counter, `${counter} must be a non-negative integer`);
   }
-  return reasons;
+  return found;
 }
 
 /** The user attributes the entry gives, exactly (neither counters nor inherited defaults). */
@@ -68,11 +87,13 @@ function checkEntry(
   entry: Record<string, unknown>,
   id: { ok: true; id: string } | { ok: false; reason: string },
   defaults: Record<string, unknown> | undefined,
-): { id?: string; profile?: ProfileInput; reasons: string[] } {
+): { id?: string; profile?: ProfileInput; reasons: string[]; fields: FieldReasons } {
   const isDefaults = id.ok && id.id === FLEET_DEFAULTS_ID;
-  const reasons = [...(id.ok ? [] : [id.reason]), ...attributeReasons(entry, isDefaults, defaults)];
-  if (!id.ok) return { reasons };
-  return reasons.length > 0 ? { id: id.id, reasons } : { id: id.id, profile: userAttributes(entry, id.id), reasons };
+  const attributes = attributeReasons(entry, isDefaults, defaults);
+  const reasons = [...(id.ok ? [] : [id.reason]), ...attributes.reasons];
+  const fields = id.ok ? attributes.fields : { [ATTR.printerId]: id.reason, ...attributes.fields };
+  if (!id.ok) return { reasons, fields };
+  return reasons.length > 0 ? { id: id.id, reasons, fields } : { id: id.id, profile: userAttributes(entry, id.id), reasons, fields };
 }
 
 /**
@@ -87,7 +108,7 @@ export function checkProfile(entry: unknown, printerId?: string, options: CheckO
     id = { ok: false, reason: `PrinterId is ${JSON.stringify(entry[ATTR.printerId])} but the profile is for ${JSON.stringify(printerId)}` };
   }
   const checked = checkEntry(entry, id, options.defaults);
-  return checked.profile ? { ok: true, profile: checked.profile } : { ok: false, reasons: checked.reasons };
+  return checked.profile ? { ok: true, profile: checked.profile } : { ok: false, reasons: checked.reasons, fields: checked.fields };
 }
 
 /** The fleet defaults a list brings (its `*` entry), else the given ones. */

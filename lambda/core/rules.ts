@@ -42,7 +42,12 @@ export function originalRules(lower: number, upper: number, window: number): Rul
   };
 }
 
-export type ParsedRules = { readonly ok: true; readonly rules: Rules } | { readonly ok: false; readonly reasons: string[] };
+/** Per attribute, the reasons about it (one line, `; `-joined): what a form shows beside each field. */
+export type FieldReasons = Readonly<Record<string, string>>;
+
+export type ParsedRules =
+  | { readonly ok: true; readonly rules: Rules }
+  | { readonly ok: false; readonly reasons: string[]; readonly fields: FieldReasons };
 
 export const WINDOW_MODES: readonly WindowMode[] = ['consecutive', 'm-of-n', 'duration'];
 /** The most readings an m-of-n window holds: its state lives on the profile item, which must stay small. */
@@ -115,9 +120,18 @@ function judgeWindowing(item: Record<string, unknown>, partial: boolean, failOn:
  * the fleet defaults, where nothing is required and only fields that meet each
  * other are cross-checked.
  */
-function judge(item: Record<string, unknown>, inherited: ReadonlySet<string>, partial: boolean): { reasons: string[]; rules?: Rules } {
+function judge(
+  item: Record<string, unknown>,
+  inherited: ReadonlySet<string>,
+  partial: boolean,
+): { reasons: string[]; fields: Record<string, string>; rules?: Rules } {
   const reasons: string[] = [];
-  const failOn: FailOn = (field) => (reason) => reasons.push(inherited.has(field) ? `${reason}${FROM_DEFAULTS}` : reason);
+  const fields: Record<string, string> = {};
+  const failOn: FailOn = (field) => (reason) => {
+    const line = inherited.has(field) ? `${reason}${FROM_DEFAULTS}` : reason;
+    reasons.push(line);
+    fields[field] = fields[field] === undefined ? line : `${fields[field]}; ${line}`;
+  };
   const has = (key: string) => present(item, key);
 
   const thresholds =
@@ -150,9 +164,10 @@ function judge(item: Record<string, unknown>, inherited: ReadonlySet<string>, pa
   );
   if (partial) booleanAttribute(item, ATTR.enrol, failOn(ATTR.enrol));
 
-  if (reasons.length > 0 || partial || !thresholds || !mode) return { reasons };
+  if (reasons.length > 0 || partial || !thresholds || !mode) return { reasons, fields };
   return {
     reasons,
+    fields,
     rules: {
       form: thresholds.form,
       bands: withAdaptive(thresholds.bands, adaptive),
@@ -210,10 +225,15 @@ export function parseRules(item: Record<string, unknown>, defaults?: Record<stri
   if (inherited.has(ATTR.of) && mode !== 'm-of-n') delete merged[ATTR.of];
   if (inherited.has(ATTR.durationSeconds) && mode !== 'duration') delete merged[ATTR.durationSeconds];
   const judged = judge(merged, inherited, false);
-  return judged.rules ? { ok: true, rules: judged.rules } : { ok: false, reasons: judged.reasons };
+  return judged.rules ? { ok: true, rules: judged.rules } : { ok: false, reasons: judged.reasons, fields: judged.fields };
 }
 
 /** Why the fleet defaults (the `*` item) are refused: a reason for each bad field it has. Nothing is required. */
 export function checkDefaults(item: Record<string, unknown>): string[] {
   return judge(item, new Set(), true).reasons;
+}
+
+/** The same reasons per attribute. */
+export function checkDefaultsByField(item: Record<string, unknown>): FieldReasons {
+  return judge(item, new Set(), true).fields;
 }

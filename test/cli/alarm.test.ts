@@ -92,7 +92,7 @@ describe('npm run alarm -- list', () => {
     const run = await alarm('list');
     expect(run).toMatchObject({ code: 0, stderr: '' });
     const [header, ...rows] = run.stdout.trimEnd().split('\n');
-    expect(header!.split(/\s+/)).toEqual(['Printer', 'State', 'Severity', 'Cause', 'Since', 'Events', 'Snooze']);
+    expect(header!.split(/\s+/)).toEqual(['Printer', 'State', 'Severity', 'Cause', 'Since', 'Events', 'Owner', 'Snooze']);
     const cells = rows.map((row) => row.split(/\s+/));
     expect(cells.map((c) => c.slice(0, 4))).toEqual([
       ['Ack2', 'ACTIVE', 'critical', 'threshold'],
@@ -110,7 +110,9 @@ describe('npm run alarm -- list', () => {
     );
     expect(rows.filter((row) => row.includes('snoozed until'))).toHaveLength(1);
     const active1 = await alarmOf('Active1');
-    expect(cells[1]).toEqual(['Active1', 'ACTIVE', 'major', 'threshold', active1.Since, '1', '-']);
+    expect(cells[1]).toEqual(['Active1', 'ACTIVE', 'major', 'threshold', active1.Since, '1', '-', '-']);
+    // The owner is who holds the alarm: `local` on the twin for the acknowledged, snoozed and disabled ones.
+    expect(cells.map((c) => c[6])).toEqual(['-', '-', '-', '-', 'local', 'local', 'local']);
     // Columns line up: every row starts each column where the header does.
     const starts = (line: string) => [...line.matchAll(/(^|\s{2,})(\S)/g)].map((m) => m.index! + m[1]!.length);
     for (const row of rows) expect(starts(row)).toEqual(starts(header!));

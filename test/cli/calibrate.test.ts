@@ -163,11 +163,10 @@ describe('npm run calibrate', () => {
       dynamo.endpoint,
     ]);
     expect(result.code).toBe(0);
-    const { written } = JSON.parse(result.stdout);
-    expect(written.map((w: { PrinterId: string; Window: number }) => [w.PrinterId, w.Window])).toEqual([
-      ['Fresh', 2],
-      ['Hot', 5],
-    ]);
+    // Fresh holds the suggestion since the test before: only Hot (reset before each test) changes.
+    const { written, unchanged } = JSON.parse(result.stdout);
+    expect(written.map((w: { PrinterId: string; Window: number }) => [w.PrinterId, w.Window])).toEqual([['Hot', 5]]);
+    expect(unchanged).toBe(1);
   });
 
   it('--write sets a metric map for printers whose readings carry other metrics, or whose profile has one', async () => {
@@ -269,5 +268,93 @@ describe('npm run calibrate', () => {
     const result = await runCliProcess(CLI, args);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(stderr);
+  });
+});
+
+describe('npm run calibrate against the live table', () => {
+  // LiveA leaves its Window to the fleet defaults; LiveB has its own. Neither is in any profiles file.
+  const stored = {
+    '*': { Window: 4 },
+    LiveA: { Thresholds: { Lower: 45, Upper: 55 } },
+    LiveB: { Thresholds: { Lower: 0, Upper: 100 }, Window: 2 },
+  };
+  const liveReadings = [
+    ...values(300, 11).map((value, i) => ({ PrinterId: 'LiveA', data: { value }, seq: i + 1 })),
+    ...values(100, 12).map((value, i) => ({ PrinterId: 'LiveB', data: { value }, seq: i + 1 })),
+  ];
+  /** What the core says with the table's profiles, the fleet defaults filled in. */
+  const live = () =>
+    calibrate(asReadings(liveReadings), [
+      { PrinterId: 'LiveA', Thresholds: { Lower: 45, Upper: 55 }, Window: 4 },
+      { PrinterId: 'LiveB', Thresholds: { Lower: 0, Upper: 100 }, Window: 2 },
+    ]);
+  let liveFile: string;
+
+  beforeAll(async () => {
+    liveFile = join(dir, 'live-readings.jsonl');
+    writeFileSync(liveFile, `${liveReadings.map((r) => JSON.stringify(r)).join('\n')}\n`);
+  });
+  beforeEach(async () => {
+    for (const [PrinterId, profile] of Object.entries(stored)) {
+      await admin.send(new PutItemCommand({ TableName: table, Item: marshall({ PrinterId, ...profile }) }));
+    }
+  });
+  afterAll(async () => {
+    await admin.send(new PutItemCommand({ TableName: table, Item: marshall({ PrinterId: '*' }) }));
+  });
+
+  it('judges against the profiles stored in the table, with the fleet defaults filled in', async () => {
+    const result = await runCliProcess(CLI, ['--file', liveFile, '--json', '--endpoint', dynamo.endpoint]);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const report = JSON.parse(result.stdout);
+    expect(report.profiles).toBe(`${table} at ${dynamo.endpoint}`);
+    expect(report.printers).toEqual(live());
+    expect(report.printers.map((p: { PrinterId: string; window: number }) => [p.PrinterId, p.window])).toEqual([
+      ['LiveA', 4],
+      ['LiveB', 2],
+    ]);
+    const table_ = await runCliProcess(CLI, ['--file', liveFile, '--endpoint', dynamo.endpoint]);
+    expect(table_.stdout).toContain(`Current profiles: ${table} at ${dynamo.endpoint}, with the fleet defaults (*) filled in.`);
+  });
+
+  it('warns when a suggested band flags none of what the current one flags, and counts the events it would have silenced', async () => {
+    const a = live().find((p) => p.PrinterId === 'LiveA')!;
+    expect(a.current!.events).toBeGreaterThan(0);
+    expect(a.suggested!.events).toBe(0);
+    const result = await runCliProcess(CLI, ['--file', liveFile, '--json', '--endpoint', dynamo.endpoint]);
+    expect(JSON.parse(result.stdout).warnings).toEqual([
+      `LiveA: the suggested value band flags 0% of the readings; the current one flags ${(a.metrics[0]!.current!.flaggedShare * 100).toFixed(1)}%: every past anomaly would be taken as normal`,
+      `LiveA: the suggestion would have silenced ${a.current!.events} of the ${a.current!.events} event(s) the current profile raised`,
+    ]);
+    const text = await runCliProcess(CLI, ['--file', liveFile, '--endpoint', dynamo.endpoint]);
+    expect(text.stdout).toMatch(/^warning: LiveA: the suggestion would have silenced \d+ of the \d+ event\(s\)/m);
+    // LiveB's band flagged nothing before either: nothing to warn about.
+    expect(text.stdout).not.toMatch(/^warning: LiveB/m);
+  });
+
+  it('--write writes where the suggestion differs, keeps an inherited Window inherited, and says why it wrote 0', async () => {
+    const first = await runCliProcess(CLI, ['--file', liveFile, '--write', '--endpoint', dynamo.endpoint]);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain(`wrote 2 profile(s) into ${table} at ${dynamo.endpoint}\n`);
+    const a = await item('LiveA');
+    expect(a!['Thresholds']).toEqual({ Lower: live()[0]!.metrics[0]!.suggested!.Lower, Upper: live()[0]!.metrics[0]!.suggested!.Upper });
+    expect(a).not.toHaveProperty('Window');
+    const before = await allItems(admin, table);
+    const again = await runCliProcess(CLI, ['--file', liveFile, '--write', '--endpoint', dynamo.endpoint]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain(`wrote 0 profile(s) into ${table} at ${dynamo.endpoint}: every suggestion equals the stored profile\n`);
+    expect(await allItems(admin, table)).toEqual(before);
+
+    const sparse = join(dir, 'live-sparse.jsonl');
+    writeFileSync(
+      sparse,
+      `${liveReadings
+        .slice(0, 5)
+        .map((r) => JSON.stringify(r))
+        .join('\n')}\n`,
+    );
+    const none = await runCliProcess(CLI, ['--file', sparse, '--write', '--endpoint', dynamo.endpoint]);
+    expect(none.stdout).toContain('wrote 0 profile(s) into');
+    expect(none.stdout).toMatch(/: no suggestion to write: no printer has enough readings\n$/);
   });
 });

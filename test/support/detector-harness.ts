@@ -76,6 +76,9 @@ export async function startDetectorHarness(
 
   return {
     tableName,
+    eventsTableName,
+    /** The function's own clients and configuration, for other parts built on the same tables (the API's fleet). */
+    deps,
     admin,
     published,
     requests,

@@ -66,9 +66,16 @@ export function withHost(baseUrl: string, method: string, path: string, host: st
   });
 }
 
-/** The answer is `status` with exactly `{"error": "<one line>"}`, the line matching `matching`. */
+/**
+ * The answer is `status` with exactly `{"error": "<one line>"}`, the line matching `matching` (a refused profile
+ * may add `fields`: one line per attribute).
+ */
 export function expectError(reply: Reply, status: number, matching: RegExp): void {
-  expect({ status: reply.status, body: reply.body }).toEqual({ status, body: { error: expect.any(String) } });
+  const { fields, ...rest } = reply.body ?? {};
+  expect({ status: reply.status, body: rest }).toEqual({ status, body: { error: expect.any(String) } });
+  if (fields !== undefined) {
+    expect(Object.values(fields).every((reason) => typeof reason === 'string' && reason !== '' && !/[\r\n]/.test(reason))).toBe(true);
+  }
   const line = reply.body.error as string;
   expect(line).toMatch(matching);
   expect(line).not.toMatch(/[\r\n]/);

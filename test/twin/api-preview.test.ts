@@ -45,6 +45,27 @@ function model(values: readonly number[], lower: number, upper: number, window: 
   return { flags, events };
 }
 
+describe("a refused profile's reasons per field", () => {
+  it('PUT, PATCH and preview answer the error line and the same reasons per attribute', async () => {
+    const body = { Thresholds: { Lower: 90, Upper: 80 }, Window: 0, Colour: 'red' };
+    for (const [method, path] of [
+      ['PUT', '/api/printers/Pv'],
+      ['PATCH', '/api/printers/Pv'],
+      ['POST', '/api/printers/Pv/preview'],
+    ] as const) {
+      const reply = await call(method, path, { body });
+      expectError(reply, 400, /Window/);
+      expect([method, Object.keys(reply.body.fields).sort()]).toEqual([method, ['Colour', 'Thresholds', 'Window']]);
+      expect(reply.body.fields.Window).toMatch(/^Window must be an integer >= 1/);
+      for (const line of Object.values(reply.body.fields)) expect(reply.body.error).toContain(line);
+    }
+    // A PATCH that would remove what cannot be removed names that attribute.
+    const patch = await call('PATCH', '/api/printers/Pv', { body: { EventCount: null } });
+    expectError(patch, 400, /EventCount/);
+    expect(Object.keys(patch.body.fields ?? {})).toEqual(['EventCount']);
+  });
+});
+
 describe('POST /api/printers/{id}/preview', () => {
   it("judges the printer's recent values under the stored and the proposed profile, and writes nothing", async () => {
     const before = expectOk(await call('GET', '/api/printers/Pv'));

@@ -433,3 +433,57 @@ describe('alarm: properties against the model', () => {
     expect([...outcomes].sort()).toEqual(['invalid', 'refused', 'renotify']);
   });
 });
+
+describe('alarm: edges mutation testing found untested', () => {
+  it('a tick never raises silence without a deadline armed by a reading, whatever the rules say', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 10 ** 9 }), fc.integer({ min: 1, max: 10 ** 6 }), (at, silenceMs) => {
+        const step = ok(stepAlarm(INITIAL_ALARM, { ...RULES, silenceMs }, tick(at)));
+        expect(step).toEqual({ ok: true, alarm: INITIAL_ALARM, transitions: [] });
+      }),
+    );
+  });
+
+  it('a re-notification period of 0 (or less) re-notifies nothing and sets no deadline', () => {
+    for (const renotifyMs of [0, -1]) {
+      const rules = { ...RULES, renotifyMs };
+      const active = run([reading(0, false, 'major'), tick(1), tick(10_000_000)], rules);
+      expect(active.renotified).toEqual([]);
+      expect(alarmDeadline(active.alarm, rules)).toBeUndefined();
+    }
+  });
+
+  it('a profile write keeps a pending silence deadline as it is when the last reading time is unknown', () => {
+    const rules = { ...RULES, silenceMs: 60_000 };
+    const armed = run([reading(0, true)], rules).alarm;
+    expect(armed.silenceAt).toBe(T0 + 60_000);
+    expect(rederiveSilence(armed, { ...rules, silenceMs: 5_000 }, undefined)).toBe(armed);
+    expect(rederiveSilence(armed, { ...rules, silenceMs: 5_000 }, T0 + 7)).toEqual({ ...armed, silenceAt: T0 + 5_007 });
+  });
+
+  it('names the actions it knows when refusing another, and the snooze end when a snooze to it changes nothing', () => {
+    const unknown = stepAlarm(INITIAL_ALARM, RULES, act('explode' as AlarmActionName, 0));
+    expect(unknown).toEqual({
+      ok: false,
+      kind: 'invalid',
+      reason: 'unknown action "explode"; expected one of acknowledge, snooze, disable, enable, reset',
+    });
+    const until = T0 + 3_600_000;
+    const snoozed = run([act('snooze', 0, { until })]).alarm;
+    expect(stepAlarm(snoozed, RULES, act('snooze', 60_000, { until }))).toEqual({
+      ok: false,
+      kind: 'refused',
+      reason: `alarm is SNOOZE_DISABLED until ${new Date(until).toISOString()}; snooze to the same time changes nothing`,
+    });
+  });
+
+  it('refuses a snooze without an end, or with one no date can hold', () => {
+    for (const until of [undefined, Number.NaN, Number.POSITIVE_INFINITY, 1e20, 8.64e15 + 1]) {
+      expect(stepAlarm(INITIAL_ALARM, RULES, act('snooze', 0, until === undefined ? {} : { until }))).toEqual({
+        ok: false,
+        kind: 'invalid',
+        reason: 'snooze needs until, a time in epoch ms',
+      });
+    }
+  });
+});

@@ -23,7 +23,7 @@ describe('judgeChange', () => {
       reasons: ['Thresholds is missing or not a map', expect.any(String)],
     });
     const tooSmall = judgeChange(undefined, { kind: 'merge', printerId: 'P', set: { Mode: 'm-of-n', Of: 2 } }, DEFAULTS);
-    expect(tooSmall).toEqual({ ok: false, reasons: ['Of (2) is below Window (3)'] });
+    expect(tooSmall).toEqual({ ok: false, reasons: ['Of (2) is below Window (3)'], fields: { Of: 'Of (2) is below Window (3)' } });
   });
 
   it('a merge keeps every user attribute it does not name, and never returns counters or bookkeeping', () => {
@@ -45,9 +45,11 @@ describe('judgeChange', () => {
 
   it('refuses to remove what is not a rule attribute, or to set and remove the same one, in one line each', () => {
     const judged = judgeChange(STORED, { kind: 'merge', printerId: 'P', set: { Latch: false }, unset: ['EventCount', 'Latch'] }, undefined);
+    const cannot = `cannot unset "EventCount": only ${REMOVABLE_ATTRIBUTES.join(', ')} can be removed`;
     expect(judged).toEqual({
       ok: false,
-      reasons: [`cannot unset "EventCount": only ${REMOVABLE_ATTRIBUTES.join(', ')} can be removed`, 'Latch is both set and unset'],
+      reasons: [cannot, 'Latch is both set and unset'],
+      fields: { EventCount: cannot, Latch: 'Latch is both set and unset' },
     });
   });
 

@@ -208,6 +208,7 @@ describe('checkProfile', () => {
     expect(checkProfile({ PrinterId: 'A', Thresholds: { Lower: 5, Upper: 1 }, Window: 0 })).toEqual({
       ok: false,
       reasons: ['Thresholds.Lower (5) is above Thresholds.Upper (1)', 'Window must be an integer >= 1, got 0'],
+      fields: { Thresholds: 'Thresholds.Lower (5) is above Thresholds.Upper (1)', Window: 'Window must be an integer >= 1, got 0' },
     });
     expect(checkProfile('A')).toEqual({ ok: false, reasons: ['expected an object'] });
   });
@@ -216,12 +217,14 @@ describe('checkProfile', () => {
     const { PrinterId: _, ...body } = FULL;
     expect(checkProfile(body, 'Full')).toEqual({ ok: true, profile: FULL });
     expect(checkProfile(FULL, 'Full')).toEqual({ ok: true, profile: FULL });
-    expect(checkProfile(FULL, 'Other')).toEqual({ ok: false, reasons: ['PrinterId is "Full" but the profile is for "Other"'] });
+    const other = 'PrinterId is "Full" but the profile is for "Other"';
+    expect(checkProfile(FULL, 'Other')).toEqual({ ok: false, reasons: [other], fields: { PrinterId: other } });
     expect(checkProfile({ Severity: 'minor' }, '*')).toEqual({ ok: true, profile: { PrinterId: '*', Severity: 'minor' } });
     expect(checkProfile({ Window: 1 }, 'P', { defaults: { Thresholds: { Lower: 1, Upper: 2 } } })).toEqual({
       ok: true,
       profile: { PrinterId: 'P', Window: 1 },
     });
-    expect(checkProfile(body, '')).toEqual({ ok: false, reasons: ['PrinterId must not be empty'] });
+    const empty = 'PrinterId must not be empty';
+    expect(checkProfile(body, '')).toEqual({ ok: false, reasons: [empty], fields: { PrinterId: empty } });
   });
 });

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isStorableNumber, MAX_METRIC_NAME_LENGTH } from '../../../contract/index.ts';
+import {
+  isStorableNumber,
+  MAX_BATCH_BYTES,
+  MAX_BATCH_READINGS,
+  MAX_METRIC_NAME_LENGTH,
+  MAX_PAYLOAD_BYTES,
+} from '../../../contract/index.ts';
 import { parseMessage, parseReading } from '../../../lambda/core/reading.ts';
 import { extremeLiteral, extremeNumber, INVALID_PAYLOADS } from '../../support/invalid-payloads.ts';
 
@@ -50,6 +56,77 @@ describe('reading validation', () => {
   it('does not read inherited keys such as __proto__', () => {
     const parsed = parseReading('{"__proto__": {"PrinterId": "Printer1", "data": {"value": 1}}}');
     expect(parsed).toMatchObject({ ok: false, reason: 'PrinterId must be a string' });
+  });
+});
+
+describe('reading validation: size limits, exactly at the limit accepted and one over refused', () => {
+  /**
+   * `body` with a `pad` key whose text makes the JSON exactly `bytes` long,
+   * padded with `unit` (1 to 4 bytes in UTF-8) and ASCII for the rest, so that
+   * bytes and characters differ.
+   */
+  const padded = (body: Record<string, unknown>, bytes: number, unit: string): string => {
+    const base = Buffer.byteLength(JSON.stringify({ ...body, pad: '' }));
+    const room = bytes - base;
+    const units = Math.floor(room / Buffer.byteLength(unit));
+    const text = JSON.stringify({ ...body, pad: unit.repeat(units) + 'x'.repeat(room - units * Buffer.byteLength(unit)) });
+    expect(Buffer.byteLength(text)).toBe(bytes);
+    return text;
+  };
+  const unit = fc.constantFrom('x', 'é', '€', '💥');
+  /** The payload as the rule hands it over: raw text, bytes, or already-parsed JSON. */
+  const FORMS = [
+    (text: string): unknown => text,
+    (text: string): unknown => Buffer.from(text),
+    (text: string): unknown => JSON.parse(text),
+  ];
+  /** Every size from 3 bytes under the limit to 3 over: the boundary itself is never left to chance. */
+  const around = (limit: number) => Array.from({ length: 7 }, (_, i) => limit - 3 + i);
+  const single = { PrinterId: 'P1', data: { value: 1 } };
+  const batch = { PrinterId: 'P1', readings: [{ data: { value: 1 } }, { data: { value: 2 } }] };
+
+  it(`a single reading of up to ${MAX_PAYLOAD_BYTES} bytes is read, one byte more refused, however it comes`, () => {
+    fc.assert(
+      fc.property(unit, (u) => {
+        for (const bytes of around(MAX_PAYLOAD_BYTES)) {
+          for (const as of FORMS) {
+            const payload = as(padded(single, bytes, u));
+            for (const parsed of [parseReading(payload), parseMessage(payload)]) {
+              if (bytes <= MAX_PAYLOAD_BYTES) expect(parsed).toMatchObject({ ok: true });
+              else expect(parsed).toEqual({ ok: false, reason: `payload is ${bytes} bytes, over the ${MAX_PAYLOAD_BYTES}-byte limit` });
+            }
+          }
+        }
+      }),
+      { numRuns: 10 },
+    );
+  });
+
+  it(`a batch of up to ${MAX_BATCH_BYTES} bytes is read, one byte more refused, however it comes`, () => {
+    fc.assert(
+      fc.property(unit, (u) => {
+        for (const bytes of around(MAX_BATCH_BYTES)) {
+          for (const as of FORMS) {
+            const parsed = parseMessage(as(padded(batch, bytes, u)));
+            if (bytes <= MAX_BATCH_BYTES) expect(parsed).toMatchObject({ ok: true, kind: 'batch', readings: [{}, {}], invalid: [] });
+            else expect(parsed).toEqual({ ok: false, reason: `payload is ${bytes} bytes, over the ${MAX_BATCH_BYTES}-byte limit` });
+          }
+        }
+      }),
+      { numRuns: 8 },
+    );
+  });
+
+  it(`a batch of 1 to ${MAX_BATCH_READINGS} elements is read whole; none, or one more, is refused`, () => {
+    for (const n of [0, 1, 2, ...around(MAX_BATCH_READINGS)]) {
+      const parsed = parseMessage({ PrinterId: 'P1', readings: Array.from({ length: n }, (_, i) => ({ data: { value: i } })) });
+      if (n >= 1 && n <= MAX_BATCH_READINGS) {
+        expect(parsed).toMatchObject({ ok: true, kind: 'batch', invalid: [] });
+        expect(parsed.ok && parsed.readings.length).toBe(n);
+      } else {
+        expect(parsed).toEqual({ ok: false, printerId: 'P1', reason: `readings must hold 1 to ${MAX_BATCH_READINGS} elements, got ${n}` });
+      }
+    }
   });
 });
 
