@@ -600,7 +600,7 @@ async function openPageTo(hash: string): Promise<void> {
 }
 
 describe('the profile editor', () => {
-  it('saves a profile, and shows the refusal of one the validator refuses, by keyboard alone', async () => {
+  it("saves a profile, and shows the validator's reasons beside the fields it refuses, by keyboard alone", async () => {
     await openPrinter(page, 'Printer13');
     const replace = async (id: string, text: string) => {
       await tabTo(page, { id });
@@ -628,7 +628,15 @@ describe('the profile editor', () => {
       data: { PrinterId: 'Printer13', Thresholds: { Lower: 90, Upper: 85 }, Window: 2, Severity: 'critical' },
     });
     expect(refusal.status()).toBe(400);
-    await shows(page.locator('#editor-message'), `Not saved: ${(await refusal.json()).error}`);
+    // Each reason the validator gives per attribute is shown beside its field, which is marked invalid and takes the focus.
+    const { fields } = (await refusal.json()) as { error: string; fields: Record<string, string> };
+    expect(Object.keys(fields).length).toBeGreaterThan(0);
+    await shows(page.locator('#editor-message'), `Not saved: ${Object.keys(fields).length} field(s) to correct.`);
+    for (const [attribute, reason] of Object.entries(fields)) {
+      await shows(page.locator(`#error-${attribute.split('.')[0]}`), reason);
+    }
+    expect(await page.locator('#edit-Lower').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.evaluate(focused)).toMatchObject({ id: 'edit-Lower' });
     expect((await twin.fleet.printer('Printer13'))?.profile).toMatchObject({ Thresholds: { Lower: 20, Upper: 85 } });
     expect(await seriousViolations(page)).toEqual([]);
   });
