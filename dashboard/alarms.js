@@ -24,7 +24,7 @@ function rowFor(p, now) {
     const cells = ['pick', 'id', 'state', 'severity', 'cause', 'since', 'owner', 'until'].map((cls) => el('td', { class: cls }));
     cells[0].append(box);
     cells[1].append(link);
-    // On a phone the severity and cause columns fold into the state cell (style.css): this line carries them there.
+    // On a phone the severity, cause, owner and snooze end columns fold into the state cell (style.css): this line carries them.
     cells[2].append(el('span'), el('span', { class: 'phone-only' }));
     cells[3].append(el('span'));
     cells[5].append(el('time'));
@@ -37,10 +37,11 @@ function rowFor(p, now) {
   badge(state.firstChild, 'state', p.Alarm.State);
   badge(severity.firstChild, 'sev', badges.severity);
   setText(cause, badges.cause ?? '—');
-  setText(state.lastChild, [badges.severity, badges.cause].filter(Boolean).join(' · '));
+  const snooze = p.Alarm.Until ? snoozeText(p.Alarm.Until, now) : null;
+  setText(state.lastChild, [badges.severity, badges.cause, p.Alarm.By ? `by ${p.Alarm.By}` : null, snooze].filter(Boolean).join(' · '));
   setTime(since.firstChild, p.Alarm.Since, now);
   setText(owner, p.Alarm.By ?? '—');
-  setText(until, p.Alarm.Until ? snoozeText(p.Alarm.Until, now) : '—');
+  setText(until, snooze ?? '—');
   row.cells[0].firstChild.checked = selected.has(p.PrinterId);
   return row;
 }

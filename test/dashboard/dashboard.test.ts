@@ -435,6 +435,11 @@ describe('the alarm list, what the dashboard opens on', () => {
         .locator('a')
         .evaluate((a) => (a as unknown as { getClientRects(): { length: number } }).getClientRects().length);
       if (width === 390) expect(height, 'the id wraps on a phone').toBeGreaterThan(1);
+      // A phone folds severity, cause and owner into the state cell.
+      if (width === 390) {
+        const state = await alarmRow(p, ACKNOWLEDGED_AT_START.id).locator('td.state').innerText();
+        expect(state.replace(/\s+/g, ' ')).toBe('ACKNOWLEDGED major · acknowledge · by local');
+      }
       await openPrinter(p, LONG_ID);
       expect(await overflowing(p)).toEqual([]);
     });
