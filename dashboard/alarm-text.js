@@ -1,6 +1,7 @@
 // What an operator reads of an alarm, worded once for the dashboard and the
 // CLIs (`cli/alarm.ts`, `cli/start.ts` import this file): a plain ES module,
 // no build step, typed by `alarm-text.d.ts`.
+import { clockText } from './time.js';
 
 /**
  * The severity and cause a row shows: they belong to a raised alarm, so a
@@ -16,21 +17,6 @@ export function alarmBadges(alarm) {
 
 const MINUTE = 60_000;
 
-/** `YYYY-MM-DD` and `HH:MM` of `ms` in `timeZone` (the reader's by default). */
-function clock(ms, timeZone) {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-    ...(timeZone === undefined ? {} : { timeZone }),
-  }).formatToParts(ms);
-  const part = (type) => parts.find((p) => p.type === type)?.value ?? '';
-  return { day: `${part('year')}-${part('month')}-${part('day')}`, time: `${part('hour')}:${part('minute')}` };
-}
-
 /** A span ahead, rounded up to the minute: `28 min`, `2 h 5 min`, `3 d 4 h`. */
 function span(ms) {
   const minutes = Math.max(1, Math.ceil(ms / MINUTE));
@@ -42,12 +28,11 @@ function span(ms) {
 
 /**
  * When a snooze ends, as `snoozed until 14:30 (in 28 min)`: the time alone
- * when it ends the same day, else with its date; `until` is ISO-8601, `now`
+ * when it ends the same day, else with its date (`time.js`); `until` is ISO-8601, `now`
  * epoch ms (injected by tests), `timeZone` the reader's unless given.
  */
 export function snoozeText(until, now, timeZone) {
   const end = Date.parse(until);
-  const at = clock(end, timeZone);
-  const when = at.day === clock(now, timeZone).day ? at.time : `${at.day} ${at.time}`;
+  const when = clockText(end, now, timeZone, { seconds: false });
   return end > now ? `snoozed until ${when} (in ${span(end - now)})` : `snooze ended at ${when}`;
 }

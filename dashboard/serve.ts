@@ -18,7 +18,11 @@ const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const ASSETS: readonly (readonly [path: string, file: string, type: string])[] = [
   ['/', here('./index.html'), 'text/html; charset=utf-8'],
   ['/app.js', here('./app.js'), 'text/javascript; charset=utf-8'],
-  ['/alarm-text.js', here('./alarm-text.js'), 'text/javascript; charset=utf-8'],
+  ...['alarm-text', 'alarms', 'api', 'charts', 'dom', 'editor', 'fleet', 'printer', 'time'].map(
+    (name) => [`/${name}.js`, here(`./${name}.js`), 'text/javascript; charset=utf-8'] as const,
+  ),
+  // The alarm's action rules, which the state machine reads too: the page shows only the buttons that can succeed.
+  ['/alarm-actions.js', here('../contract/alarm-actions.js'), 'text/javascript; charset=utf-8'],
   ['/style.css', here('./style.css'), 'text/css; charset=utf-8'],
   ['/vendor/uPlot.esm.js', require.resolve('uplot/dist/uPlot.esm.js'), 'text/javascript; charset=utf-8'],
   ['/vendor/uPlot.min.css', require.resolve('uplot/dist/uPlot.min.css'), 'text/css; charset=utf-8'],

@@ -6,6 +6,7 @@
  * transitions it made, or why the input was refused (and nothing changes).
  * No I/O, no clock: times come in with the input.
  */
+import { ALARM_ACTION_RULES as ACTIONS } from '../../contract/alarm-actions.js';
 import type { AlarmActionName, AlarmCause, AlarmState, Severity } from '../../contract/index.ts';
 import { moreSevere } from './severity.ts';
 import type { Alarm, AlarmOwner, AlarmTransition } from './types.ts';
@@ -268,20 +269,6 @@ function nextRenotification(alarm: Alarm, rules: AlarmRules): number | undefined
   }
   return Date.parse(alarm.activation.at) + (alarm.renotified + 1) * rules.renotifyMs;
 }
-
-/** Each action: the states it applies to (for the refusal's reason) and where it takes the alarm from a state. */
-const ACTIONS: {
-  readonly [A in AlarmActionName]: { readonly appliesTo: string; readonly to: (from: AlarmState) => AlarmState | undefined };
-} = {
-  acknowledge: {
-    appliesTo: 'ACTIVE or LATCHED',
-    to: (from) => (from === 'ACTIVE' ? 'ACKNOWLEDGED' : from === 'LATCHED' ? 'NORMAL' : undefined),
-  },
-  snooze: { appliesTo: 'any state but DISABLED', to: (from) => (from === 'DISABLED' ? undefined : 'SNOOZE_DISABLED') },
-  disable: { appliesTo: 'any state but DISABLED', to: (from) => (from === 'DISABLED' ? undefined : 'DISABLED') },
-  enable: { appliesTo: 'DISABLED', to: (from) => (from === 'DISABLED' ? 'NORMAL' : undefined) },
-  reset: { appliesTo: 'any state but NORMAL', to: (from) => (from === 'NORMAL' ? undefined : 'NORMAL') },
-};
 
 // A note is stored, published and mailed as written; a control character in it could forge log lines or headers.
 const CONTROL = /\p{Cc}/u;

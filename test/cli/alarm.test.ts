@@ -105,7 +105,8 @@ describe('npm run alarm -- list', () => {
     ]);
     const snoozed = await alarmOf('Snoozed1');
     expect(rows.find((row) => row.startsWith('Snoozed1'))).toMatch(
-      new RegExp(`  snoozed until \\d{4}-\\d\\d-\\d\\d ${hhmm(snoozed.Until!)} \\(in (1 d|23 h 59 min)\\)$`),
+      // A day ahead: its date in the one time format (`dashboard/time.js`), then the time.
+      new RegExp(`  snoozed until \\d{1,2} [A-Z][a-z]{2}( \\d{4})? ${hhmm(snoozed.Until!)} \\(in (1 d|23 h 59 min)\\)$`),
     );
     expect(rows.filter((row) => row.includes('snoozed until'))).toHaveLength(1);
     const active1 = await alarmOf('Active1');
