@@ -411,6 +411,9 @@ describe('everything else', () => {
     expect(wrong.headers.get('allow')).toBe('GET, HEAD, PUT, PATCH');
     await expectError(await send('GET', '/api/printers/P1/alarm'), 405, /allowed: POST/);
     await expectError(await send('POST', '/api/health', {}), 405, /allowed: GET/);
+    // The document's dot is a dot: another method on its path is a 405, a look-alike path a 404.
+    await expectError(await send('POST', '/api/openapi.json', {}), 405, /allowed: GET/);
+    await expectError(await send('POST', '/api/openapiXjson', {}), 404, /no such route/);
   });
 
   it('sends no CORS headers, even when asked, and refuses a preflight', async () => {
@@ -440,8 +443,9 @@ describe('everything else', () => {
     expect(String(log.mock.calls[0]?.[3])).toContain('secret detail');
   });
 
-  it('answers are never cached', async () => {
+  it('answers are never cached nor content-sniffed', async () => {
     expect((await send('GET', '/api/alarms')).headers.get('cache-control')).toBe('no-store');
+    expect((await send('GET', '/api/alarms')).headers.get('x-content-type-options')).toBe('nosniff');
     expect((await send('GET', '/api/nothing')).headers.get('cache-control')).toBe('no-store');
   });
 

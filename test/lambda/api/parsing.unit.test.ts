@@ -112,6 +112,11 @@ describe('alarm actions', () => {
         'until needs a time zone (e.g. 2026-11-21T12:00:00Z), got "2026-11-21T12:00:00"',
       ],
       [{ action: 'snooze', until: 'soon' }, 'until must be an ISO-8601 time with a time zone, e.g. 2026-12-07T14:30:00Z, got "soon"'],
+      // Shaped like a time but no day of the calendar: refused by the time parser, which names the field.
+      [
+        { action: 'snooze', until: '2026-13-45T00:00:00Z' },
+        'until must be epoch milliseconds or an ISO-8601 time, got "2026-13-45T00:00:00Z"',
+      ],
     ];
     for (const [body, message] of cases) expect(outcome(() => parseAlarmAction(body, 'me'))).toEqual({ status: 400, message });
   });
