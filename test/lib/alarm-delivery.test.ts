@@ -5,8 +5,8 @@
  * email subscription), the one environment the three functions share, and
  * the delivery grants, each scoped to its resource.
  */
-import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
 import { ALARM_TOPIC_PREFIX, PREDICTION_TOPIC } from '../../contract/index.ts';
 import {
   actionsOf,
@@ -17,18 +17,12 @@ import {
   resourcesOf,
   stackArn,
   statementsOfRole,
+  sharedSynth,
   synthesizeStack,
-  type SynthesizedStack,
 } from '../support/cdk-app.ts';
 import { arnOf, FUNCTIONS, HISTORY, keyIdOf, NOTIFICATIONS_TOPIC, OPERATIONS_TOPIC, roleIdOf } from './stack-parts.ts';
 
-let synthesized: SynthesizedStack;
-let template: Template;
-beforeAll(() => {
-  synthesized = synthesizeStack();
-  template = synthesized.template;
-});
-afterAll(() => synthesized?.dispose());
+const { template } = await sharedSynth();
 
 const notificationsTopic = () => refTo(template, 'AWS::SNS::Topic', NOTIFICATIONS_TOPIC);
 

@@ -29,6 +29,8 @@ import {
   resourcesOf,
   type Statement,
   stackArn,
+  type SharedSynth,
+  sharedSynth,
   synthesizeStack,
   type SynthesizedStack,
 } from '../support/cdk-app.ts';
@@ -46,13 +48,7 @@ import {
   sweepQueueId,
 } from './stack-parts.ts';
 
-let synthesized: SynthesizedStack;
-let template: Template;
-beforeAll(() => {
-  synthesized = synthesizeStack();
-  template = synthesized.template;
-});
-afterAll(() => synthesized?.dispose());
+const { template } = await sharedSynth();
 
 describe('IoT topic rule', () => {
   it('runs the shared rule SQL with the shared SQL version and invokes the detector', () => {
@@ -562,11 +558,10 @@ describe('outputs', () => {
     ? true
     : never = true;
 
-  let stream: SynthesizedStack;
-  beforeAll(() => {
-    stream = synthesizeStack({ context: { ingest: 'stream' } });
+  let stream: SharedSynth;
+  beforeAll(async () => {
+    stream = await sharedSynth({ ingest: 'stream' });
   });
-  afterAll(() => stream?.dispose());
 
   /** The outputs every mode has, as they point into template `t`. */
   const commonOutputs = (t: Template): Record<(typeof COMMON_KEYS)[number], unknown> => ({

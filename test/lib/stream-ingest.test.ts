@@ -5,8 +5,8 @@
  * the detector reading the stream through an event source mapping, their
  * permissions, the alarms and the dashboard row.
  */
-import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
 import {
   ALARM_TOPIC_PREFIX,
   DEFAULT_HISTORY_DAYS,
@@ -27,8 +27,8 @@ import {
   resourcesOf,
   stackArn,
   statementsOfRole,
+  sharedSynth,
   synthesizeStack,
-  type SynthesizedStack,
 } from '../support/cdk-app.ts';
 import { arnOf, DETECTOR, HISTORY, keyIdOf, NOTIFICATIONS_TOPIC, OPERATIONS_TOPIC, PROFILES, readingsQueueId, ref } from './stack-parts.ts';
 const STREAM_READ_ACTIONS = [
@@ -39,13 +39,7 @@ const STREAM_READ_ACTIONS = [
   'kinesis:ListShards',
 ];
 
-let synthesized: SynthesizedStack;
-let template: Template;
-beforeAll(() => {
-  synthesized = synthesizeStack({ context: { ingest: 'stream' } });
-  template = synthesized.template;
-});
-afterAll(() => synthesized?.dispose());
+const { template } = await sharedSynth({ ingest: 'stream' });
 
 const stream = () => getAttOf(template, 'AWS::Kinesis::Stream', 'Arn');
 const detectorRoleId = () => referencedId(onlyResource(template, 'AWS::Lambda::Function', DETECTOR).resource.Properties!['Role'])!;

@@ -4,20 +4,10 @@
  * minute with its scheduled time, the retries at both levels and the
  * dead-letter queue they end in, and the sweep's least-privilege grants.
  */
-import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
 import { ALARM_TOPIC_PREFIX, PREDICTION_TOPIC, PROFILES_TABLE, SWEEP_FUNCTION } from '../../contract/index.ts';
-import {
-  allStatements,
-  getAttOf,
-  onlyResource,
-  refTo,
-  referencedId,
-  stackArn,
-  statementsOfRole,
-  synthesizeStack,
-  type SynthesizedStack,
-} from '../support/cdk-app.ts';
+import { allStatements, getAttOf, onlyResource, refTo, referencedId, stackArn, statementsOfRole, sharedSynth } from '../support/cdk-app.ts';
 import {
   arnOf,
   HISTORY,
@@ -33,13 +23,7 @@ import {
   sweepQueueId,
 } from './stack-parts.ts';
 
-let synthesized: SynthesizedStack;
-let template: Template;
-beforeAll(() => {
-  synthesized = synthesizeStack();
-  template = synthesized.template;
-});
-afterAll(() => synthesized?.dispose());
+const { template } = await sharedSynth();
 
 // biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are free-form JSON.
 const schedule = (): Record<string, any> => onlyResource(template, 'AWS::Scheduler::Schedule').resource.Properties!;

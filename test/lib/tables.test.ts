@@ -5,7 +5,7 @@
  * `createEventsTableRequest`; the history's retention context (`historyDays`).
  */
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createEventsTableRequest,
   createProfilesTableRequest,
@@ -16,16 +16,10 @@ import {
   PROFILES_INDEXES,
   PROFILES_TABLE,
 } from '../../contract/index.ts';
-import { onlyResource, synthesizeStack, type SynthesizedStack } from '../support/cdk-app.ts';
+import { onlyResource, sharedSynth, synthesizeStack } from '../support/cdk-app.ts';
 import { FUNCTIONS, HISTORY, PROFILES } from './stack-parts.ts';
 
-let synthesized: SynthesizedStack;
-let template: Template;
-beforeAll(() => {
-  synthesized = synthesizeStack();
-  template = synthesized.template;
-});
-afterAll(() => synthesized?.dispose());
+const { template } = await sharedSynth();
 
 // biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are free-form JSON.
 const tableProperties = (t: Template, props: unknown): Record<string, any> =>
