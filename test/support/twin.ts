@@ -96,6 +96,28 @@ export function waitForLine(stream: NodeJS.ReadableStream, pattern: RegExp): Pro
   });
 }
 
+/**
+ * `npm run local` as a user starts it, on ports the system picks, with `args`
+ * besides; resolves when it prints its ready line, with the broker's and the
+ * HTTP API's URLs read from it. Its output keeps being read (and dropped) so it never blocks.
+ */
+export async function startLocalTwin(
+  args: readonly string[],
+): Promise<{ child: ChildProcessWithoutNullStreams; mqttUrl: string; httpUrl: string }> {
+  const child = spawnCli('cli/local.ts', ['--mqtt-port', '0', '--dynamodb-port', '0', '--http-port', '0', ...args]);
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  try {
+    const ready = await waitForLine(child.stdout, /^local twin ready:/);
+    child.stdout.resume();
+    const [, mqttUrl, httpUrl] = /^local twin ready: mqtt (\S+) .* \| http (\S+) /.exec(ready)!;
+    return { child, mqttUrl: mqttUrl!, httpUrl: httpUrl! };
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`npm run local was not ready: ${(error as Error).message}\n${stderr}`);
+  }
+}
+
 /** Resolves with the exit code of a child process. */
 export function exitCode(child: ChildProcessWithoutNullStreams): Promise<number | null> {
   if (child.exitCode !== null) return Promise.resolve(child.exitCode);
