@@ -46,6 +46,7 @@ import {
   readingsQueueId,
   ref,
   sweepQueueId,
+  expectTlsOnlyQueue,
 } from './stack-parts.ts';
 
 const { template } = await sharedSynth();
@@ -183,19 +184,7 @@ describe('dead-letter queue', () => {
   });
 
   it('refuses requests without TLS', () => {
-    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
-      Queues: [ref(readingsQueueId(template))],
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Effect: 'Deny',
-            Action: 'sqs:*',
-            Principal: { AWS: '*' },
-            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-          }),
-        ]),
-      },
-    });
+    expectTlsOnlyQueue(template, readingsQueueId(template));
   });
 });
 

@@ -30,7 +30,17 @@ import {
   sharedSynth,
   synthesizeStack,
 } from '../support/cdk-app.ts';
-import { arnOf, DETECTOR, HISTORY, keyIdOf, NOTIFICATIONS_TOPIC, OPERATIONS_TOPIC, PROFILES, readingsQueueId, ref } from './stack-parts.ts';
+import {
+  arnOf,
+  DETECTOR,
+  HISTORY,
+  NOTIFICATIONS_TOPIC,
+  OPERATIONS_TOPIC,
+  PROFILES,
+  readingsQueueId,
+  ref,
+  deliveryStatements,
+} from './stack-parts.ts';
 const STREAM_READ_ACTIONS = [
   'kinesis:DescribeStream',
   'kinesis:DescribeStreamSummary',
@@ -215,19 +225,7 @@ describe('IAM (stream ingest)', () => {
           actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
           resources: [getAttOf(template, 'AWS::DynamoDB::Table', 'Arn', PROFILES)],
         },
-        {
-          actions: ['iot:Publish'],
-          resources: expect.arrayContaining([
-            stackArn('iot', `topic/${PREDICTION_TOPIC}`),
-            stackArn('iot', `topic/${ALARM_TOPIC_PREFIX}*`),
-          ]),
-        },
-        {
-          actions: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem'],
-          resources: [getAttOf(template, 'AWS::DynamoDB::Table', 'Arn', HISTORY)],
-        },
-        { actions: ['sns:Publish'], resources: [refTo(template, 'AWS::SNS::Topic', NOTIFICATIONS_TOPIC)] },
-        { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [arnOf(keyIdOf(template, NOTIFICATIONS_TOPIC))] },
+        ...deliveryStatements(template),
         { actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [{ 'Fn::GetAtt': [logGroupId, 'Arn'] }] },
         { actions: STREAM_READ_ACTIONS, resources: [stream()] },
         { actions: ['sqs:SendMessage'], resources: [arnOf(readingsQueueId(template))] },

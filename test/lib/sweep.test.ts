@@ -6,21 +6,19 @@
  */
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { ALARM_TOPIC_PREFIX, PREDICTION_TOPIC, PROFILES_TABLE, SWEEP_FUNCTION } from '../../contract/index.ts';
+import { PROFILES_TABLE, SWEEP_FUNCTION } from '../../contract/index.ts';
 import { allStatements, getAttOf, onlyResource, refTo, referencedId, stackArn, statementsOfRole, sharedSynth } from '../support/cdk-app.ts';
 import {
   arnOf,
-  HISTORY,
   idOf,
-  keyIdOf,
   logGroupIdOf,
-  NOTIFICATIONS_TOPIC,
   PROFILES,
-  ref,
   readingsQueueId,
   roleIdOf,
   SWEEP,
   sweepQueueId,
+  expectTlsOnlyQueue,
+  deliveryStatements,
 } from './stack-parts.ts';
 
 const { template } = await sharedSynth();
@@ -126,19 +124,7 @@ describe('sweep dead-letter queue', () => {
       SqsManagedSseEnabled: true,
       MessageRetentionPeriod: 14 * 24 * 3600,
     });
-    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
-      Queues: [ref(id)],
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Effect: 'Deny',
-            Action: 'sqs:*',
-            Principal: { AWS: '*' },
-            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-          }),
-        ]),
-      },
-    });
+    expectTlsOnlyQueue(template, id);
   });
 });
 
@@ -156,19 +142,7 @@ describe('IAM (sweep)', () => {
           resources: [{ 'Fn::Join': ['', [profiles, `/index/${PROFILES_TABLE.deadlineIndex.indexName}`]] }],
         },
         { actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [profiles] },
-        {
-          actions: ['iot:Publish'],
-          resources: expect.arrayContaining([
-            stackArn('iot', `topic/${PREDICTION_TOPIC}`),
-            stackArn('iot', `topic/${ALARM_TOPIC_PREFIX}*`),
-          ]),
-        },
-        {
-          actions: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem'],
-          resources: [getAttOf(template, 'AWS::DynamoDB::Table', 'Arn', HISTORY)],
-        },
-        { actions: ['sns:Publish'], resources: [refTo(template, 'AWS::SNS::Topic', NOTIFICATIONS_TOPIC)] },
-        { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [arnOf(keyIdOf(template, NOTIFICATIONS_TOPIC))] },
+        ...deliveryStatements(template),
         { actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [arnOf(logGroupIdOf(template, SWEEP))] },
         { actions: ['sqs:SendMessage'], resources: [arnOf(sweepQueueId(template))] },
       ]),

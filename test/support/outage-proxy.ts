@@ -21,6 +21,8 @@ export interface OutageProxy {
   downOnNextReply(): Promise<void>;
   /** Resolves when the proxy next refuses a connection (a client trying again while it is down). */
   nextRefusal(): Promise<void>;
+  /** `downOnNextReply()`, then back up once a client has tried to reconnect and been refused; resolves when up. */
+  cutOnNextReply(): Promise<void>;
   up(): void;
   close(): Promise<void>;
 }
@@ -81,6 +83,11 @@ export async function startOutageProxy(target?: number): Promise<OutageProxy> {
         onNextReply = resolve;
       }),
     nextRefusal: () => new Promise<void>((resolve) => onRefusal.push(resolve)),
+    cutOnNextReply: async () => {
+      await proxy.downOnNextReply();
+      await proxy.nextRefusal();
+      proxy.up();
+    },
     up() {
       isDown = false;
     },

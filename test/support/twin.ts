@@ -8,11 +8,11 @@ import type { ProfileInput } from '../../contract/index.ts';
 import { originalModelProfile } from './profiles.ts';
 import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DETECT_TOPIC } from '../../contract/index.ts';
 import { connect, disconnect, newConnection } from '../../emitter/connection.ts';
-import { replay } from '../../emitter/replay.ts';
+import { replay, type ReplaySummary } from '../../emitter/replay.ts';
 import type { ModelProfile } from './model.ts';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -116,6 +116,33 @@ export async function startLocalTwin(
     child.kill('SIGKILL');
     throw new Error(`npm run local was not ready: ${(error as Error).message}\n${stderr}`);
   }
+}
+
+/**
+ * Replays `readings` to the twin `child` runs and kills it with SIGKILL at the
+ * first acknowledgement, whatever the machine's speed; the replay stops when
+ * the twin dies. Resolves with the replay's summary and the child's exit code.
+ */
+export async function replayUntilKilled(
+  child: ChildProcess,
+  readings: readonly object[],
+  options: { endpoint: string; rate: number },
+): Promise<{ summary: ReplaySummary; exitCode: number | null }> {
+  const crash = new AbortController();
+  let killed: Promise<number | null> | undefined;
+  const summary = await replay(readings, {
+    ...options,
+    qos: 1,
+    publishTimeoutMs: 2_000,
+    signal: crash.signal,
+    onProgress: (progress) => {
+      if (killed !== undefined || progress.acked < 1) return;
+      killed = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      crash.abort();
+    },
+  });
+  return { summary, exitCode: await (killed ?? Promise.reject(new Error('the replay ended before any acknowledgement'))) };
 }
 
 /** Resolves with the exit code of a child process. */

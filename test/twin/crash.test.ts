@@ -19,7 +19,7 @@ import { replay } from '../../emitter/replay.ts';
 import { waitForTwinIdle } from '../../twin/discovery.ts';
 import { startTwin, type Twin } from '../../twin/twin.ts';
 import { historyEvents, historyOf } from '../support/alarms.ts';
-import { allItems, startLocalTwin } from '../support/twin.ts';
+import { allItems, replayUntilKilled, startLocalTwin } from '../support/twin.ts';
 import { countsOf, makeFleet } from '../support/fleet.ts';
 import { runModel, type ModelProfile } from '../support/model.ts';
 
@@ -59,22 +59,11 @@ describe('the twin killed with SIGKILL mid-replay and restarted on its state dir
     const part = await replay(fleet.readings.slice(0, split), { endpoint: local.mqttUrl, qos: 1 });
     expect(part).toMatchObject({ acked: split, failed: 0 });
     expect((await waitForTwinIdle(local.httpUrl, { timeoutMs: 120_000 })).idle).toBe(true);
-    const crash = new AbortController();
-    let killed: Promise<unknown> | undefined;
-    const first = await replay(fleet.readings.slice(split), {
+    const { summary: first, exitCode } = await replayUntilKilled(child, fleet.readings.slice(split), {
       endpoint: local.mqttUrl,
-      qos: 1,
       rate: 1_000,
-      publishTimeoutMs: 2_000,
-      signal: crash.signal,
-      onProgress: (progress) => {
-        if (killed !== undefined || progress.acked < 1) return;
-        killed = new Promise((resolve) => child!.once('exit', resolve));
-        child!.kill('SIGKILL');
-        crash.abort();
-      },
     });
-    expect(await killed).toBeNull(); // exit code null: killed by a signal
+    expect(exitCode).toBeNull(); // killed by a signal
     child = undefined;
     expect(first.interrupted).toBe(true);
 

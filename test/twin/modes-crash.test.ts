@@ -21,7 +21,7 @@ import { subscribeTopic, type TopicSubscription } from '../../emitter/subscriber
 import { startTwin, type Twin } from '../../twin/twin.ts';
 import { eventKey, expectFor, makeModeFleet, printerCounts, validReadings } from '../support/mode-fleet.ts';
 import { historyEvents, historyOf } from '../support/alarms.ts';
-import { allItems, startLocalTwin } from '../support/twin.ts';
+import { allItems, replayUntilKilled, startLocalTwin } from '../support/twin.ts';
 
 const fleet = makeModeFleet({ perKind: 2, readingsPerPrinter: 20, seed: 54 });
 /** Events the twin publishes (awaited) before the rest of the readings is replayed and it is killed. */
@@ -57,22 +57,8 @@ describe('the twin killed with SIGKILL mid-replay and restarted on its state dir
     const part = await replay(fleet.readings.slice(0, split), { endpoint, qos: 1, rate: 120, publishTimeoutMs: 10_000 });
     expect(part).toMatchObject({ acked: split, failed: 0 });
     await before.waitFor(KILL_AFTER_EVENTS, 60_000);
-    const crash = new AbortController();
-    let killed: Promise<unknown> | undefined;
-    const first = await replay(fleet.readings.slice(split), {
-      endpoint,
-      qos: 1,
-      rate: 120,
-      publishTimeoutMs: 2_000,
-      signal: crash.signal,
-      onProgress: (progress) => {
-        if (killed !== undefined || progress.acked < 1) return;
-        killed = new Promise((resolve) => child!.once('exit', resolve));
-        child!.kill('SIGKILL');
-        crash.abort();
-      },
-    });
-    expect(await killed).toBeNull();
+    const { summary: first, exitCode } = await replayUntilKilled(child, fleet.readings.slice(split), { endpoint: endpoint, rate: 120 });
+    expect(exitCode).toBeNull(); // killed by a signal
     child = undefined;
     expect(first.interrupted).toBe(true);
 
