@@ -15,7 +15,7 @@ import {
   resourcesOf,
   statementsOfRole,
   sharedSynth,
-  synthesizeStack,
+  withSynthesizedStack,
 } from '../support/cdk-app.ts';
 import { arnOf, FUNCTIONS, HISTORY, keyIdOf, NOTIFICATIONS_TOPIC, OPERATIONS_TOPIC, roleIdOf, deliveryStatements } from './stack-parts.ts';
 
@@ -64,17 +64,14 @@ describe('notifications topic', () => {
 
   it('has no subscription by default, and subscribes the address given as context notificationEmail', () => {
     template.resourceCountIs('AWS::SNS::Subscription', 0);
-    const synth = synthesizeStack({ context: { notificationEmail: 'alarms@example.com' } });
-    try {
+    withSynthesizedStack({ context: { notificationEmail: 'alarms@example.com' } }, (synth) => {
       synth.template.resourceCountIs('AWS::SNS::Subscription', 1);
       synth.template.hasResourceProperties('AWS::SNS::Subscription', {
         Protocol: 'email',
         Endpoint: 'alarms@example.com',
         TopicArn: refTo(synth.template, 'AWS::SNS::Topic', NOTIFICATIONS_TOPIC),
       });
-    } finally {
-      synth.dispose();
-    }
+    });
   });
 });
 

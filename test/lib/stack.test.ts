@@ -32,6 +32,7 @@ import {
   type SharedSynth,
   sharedSynth,
   synthesizeStack,
+  withSynthesizedStack,
   type SynthesizedStack,
 } from '../support/cdk-app.ts';
 import {
@@ -230,16 +231,13 @@ describe('profiles table', () => {
   });
 
   it('is deleted with the stack with -c destroyTable=true, and can be renamed with -c tableName=...', () => {
-    const other = synthesizeStack({ context: { destroyTable: 'true', tableName: 'OtherProfiles' } });
-    try {
+    withSynthesizedStack({ context: { destroyTable: 'true', tableName: 'OtherProfiles' } }, (other) => {
       other.template.hasResource('AWS::DynamoDB::Table', {
         DeletionPolicy: 'Delete',
         UpdateReplacePolicy: 'Delete',
         Properties: Match.objectLike({ TableName: 'OtherProfiles' }),
       });
-    } finally {
-      other.dispose();
-    }
+    });
   });
 });
 
@@ -441,23 +439,19 @@ describe('operations: alarms reach someone, and a flood is bounded', () => {
   });
 
   it('subscribes the email address given as context alarmEmail', () => {
-    const synth = synthesizeStack({ context: { alarmEmail: 'ops@example.com' } });
-    try {
+    withSynthesizedStack({ context: { alarmEmail: 'ops@example.com' } }, (synth) => {
       synth.template.hasResourceProperties('AWS::SNS::Subscription', {
         Protocol: 'email',
         Endpoint: 'ops@example.com',
         TopicArn: refTo(synth.template, 'AWS::SNS::Topic', OPERATIONS_TOPIC),
       });
-    } finally {
-      synth.dispose();
-    }
+    });
   });
 
   it('notifies a topic the user brings (context alarmTopicArn) instead, and creates none', () => {
     // Built from parts: the repository hygiene test refuses anything that looks like a real account's ARN.
     const arn = ['arn', 'aws', 'sns', 'eu-west-1', '0'.repeat(12), 'ops'].join(':');
-    const synth = synthesizeStack({ context: { alarmTopicArn: arn } });
-    try {
+    withSynthesizedStack({ context: { alarmTopicArn: arn } }, (synth) => {
       // Only the alarm notifications topic, which is not for the stack's own alarms.
       synth.template.resourceCountIs('AWS::SNS::Topic', 1);
       idOf(synth.template, 'AWS::SNS::Topic', NOTIFICATIONS_TOPIC);
@@ -465,19 +459,14 @@ describe('operations: alarms reach someone, and a flood is bounded', () => {
         expect(alarm.Properties.AlarmActions).toEqual([arn]);
         expect(alarm.Properties.OKActions).toEqual([arn]);
       }
-    } finally {
-      synth.dispose();
-    }
+    });
   });
 
   it('caps the detector with a reserved concurrency (default 100, context detectorConcurrency overrides)', () => {
     template.hasResourceProperties('AWS::Lambda::Function', { ...DETECTOR, ReservedConcurrentExecutions: 100 });
-    const synth = synthesizeStack({ context: { detectorConcurrency: 20 } });
-    try {
+    withSynthesizedStack({ context: { detectorConcurrency: 20 } }, (synth) => {
       synth.template.hasResourceProperties('AWS::Lambda::Function', { ...DETECTOR, ReservedConcurrentExecutions: 20 });
-    } finally {
-      synth.dispose();
-    }
+    });
   });
 });
 

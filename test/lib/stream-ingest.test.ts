@@ -29,6 +29,7 @@ import {
   statementsOfRole,
   sharedSynth,
   synthesizeStack,
+  withSynthesizedStack,
 } from '../support/cdk-app.ts';
 import {
   arnOf,
@@ -74,17 +75,14 @@ describe('reading stream', () => {
       { context: { ingest: 'stream', streamShards: '2' } },
       { props: { ingest: 'stream' as const, streamShards: 3 } },
     ]) {
-      const synth = synthesizeStack(options);
-      try {
+      withSynthesizedStack(options, (synth) => {
         synth.template.hasResourceProperties('AWS::Kinesis::Stream', {
           StreamModeDetails: { StreamMode: 'PROVISIONED' },
           ShardCount: 'context' in options ? 2 : 3,
           StreamEncryption: { EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' },
           RetentionPeriodHours: 24,
         });
-      } finally {
-        synth.dispose();
-      }
+      });
     }
   });
 });
@@ -131,8 +129,7 @@ describe('IoT topic rule (stream ingest)', () => {
   });
 
   it('keeps the device identity mode: with deviceIdentity=thing the rule adds the sender', () => {
-    const synth = synthesizeStack({ context: { ingest: 'stream', deviceIdentity: 'thing' } });
-    try {
+    withSynthesizedStack({ context: { ingest: 'stream', deviceIdentity: 'thing' } }, (synth) => {
       synth.template.hasResourceProperties('AWS::IoT::TopicRule', {
         TopicRulePayload: Match.objectLike({ Sql: ruleSql('thing'), Actions: [{ Kinesis: Match.anyValue() }] }),
       });
@@ -142,9 +139,7 @@ describe('IoT topic rule (stream ingest)', () => {
       });
       const gateways = allStatements(synth.template).find(({ statement }) => statement.Sid === 'DescribeGatewayThings');
       expect(gateways?.statement).toMatchObject({ Action: 'iot:DescribeThing', Resource: stackArn('iot', 'thing/*') });
-    } finally {
-      synth.dispose();
-    }
+    });
   });
 });
 
@@ -326,12 +321,9 @@ describe('choosing the mode', () => {
   });
 
   it('takes the mode from the ingest prop too', () => {
-    const synth = synthesizeStack({ props: { ingest: 'stream' } });
-    try {
+    withSynthesizedStack({ props: { ingest: 'stream' } }, (synth) => {
       synth.template.resourceCountIs('AWS::Kinesis::Stream', 1);
       synth.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
-    } finally {
-      synth.dispose();
-    }
+    });
   });
 });

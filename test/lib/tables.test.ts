@@ -16,7 +16,7 @@ import {
   PROFILES_INDEXES,
   PROFILES_TABLE,
 } from '../../contract/index.ts';
-import { onlyResource, sharedSynth, synthesizeStack } from '../support/cdk-app.ts';
+import { onlyResource, sharedSynth, synthesizeStack, withSynthesizedStack } from '../support/cdk-app.ts';
 import { FUNCTIONS, HISTORY, PROFILES } from './stack-parts.ts';
 
 const { template } = await sharedSynth();
@@ -132,8 +132,7 @@ describe('history table', () => {
   });
 
   it('is deleted with the stack with -c destroyTable=true, and can be renamed with -c eventsTableName=...', () => {
-    const other = synthesizeStack({ context: { destroyTable: 'true', eventsTableName: 'OtherEvents' } });
-    try {
+    withSynthesizedStack({ context: { destroyTable: 'true', eventsTableName: 'OtherEvents' } }, (other) => {
       for (const name of [DEFAULT_TABLE_NAME, 'OtherEvents']) {
         other.template.hasResource('AWS::DynamoDB::Table', {
           Properties: Match.objectLike({ TableName: name }),
@@ -151,9 +150,7 @@ describe('history table', () => {
           },
         });
       }
-    } finally {
-      other.dispose();
-    }
+    });
   });
 });
 
@@ -172,12 +169,9 @@ describe('history retention (context historyDays)', () => {
       [{ context: { historyDays: '30' } }, '30'],
       [{ props: { historyDays: 7 } }, '7'],
     ] as const) {
-      const synth = synthesizeStack(options);
-      try {
+      withSynthesizedStack(options, (synth) => {
         expect(historyDaysOf(synth.template)).toEqual([days, days, days]);
-      } finally {
-        synth.dispose();
-      }
+      });
     }
   });
 

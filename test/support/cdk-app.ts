@@ -75,6 +75,16 @@ export function buildStack(context: Record<string, unknown> = {}): PrinterAnomal
   return new PrinterAnomalyStack(app, 'PrinterAnomaly');
 }
 
+/** Runs `check` on the stack synthesized with `options`, then removes its assembly folder. */
+export function withSynthesizedStack(options: SynthOptions, check: (synth: SynthesizedStack) => void): void {
+  const synth = synthesizeStack(options);
+  try {
+    check(synth);
+  } finally {
+    synth.dispose();
+  }
+}
+
 /** A synthesized template and its cloud assembly folder (bundles included), shared: read it, never change it. */
 export interface SharedSynth {
   readonly template: Template;
