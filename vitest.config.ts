@@ -25,6 +25,8 @@ export default defineConfig({
           // Twin, fault and crash tests replay thousands of readings; a slow CI machine needs the headroom.
           testTimeout: 180_000,
           hookTimeout: 60_000,
+          // One synthesis per stack configuration per run, shared by the test files (test/support/cdk-app.ts).
+          globalSetup: ['test/support/synth-cache-setup.ts'],
         },
       },
     ],

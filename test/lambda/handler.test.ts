@@ -3,6 +3,7 @@ import { putOriginalProfile } from '../support/profiles.ts';
 import { startDetectorHarness, type DetectorHarness } from '../support/detector-harness.ts';
 import { INVALID_PAYLOADS } from '../support/invalid-payloads.ts';
 import { runModel } from '../support/model.ts';
+import { soakSize } from '../support/soak.ts';
 
 let h: DetectorHarness;
 beforeEach(async () => {
@@ -91,16 +92,19 @@ describe('handler on the embedded DynamoDB, with profiles written by the origina
 });
 
 describe('concurrency: no lost updates', () => {
-  it('200 concurrent out-of-bounds readings with Window 7 end with EventCount 28, OutOfBoundsCount 4, 28 distinct events', async () => {
+  // Every write but one conflicts and retries, so the work grows with the square of the readings: 200 under soak.
+  const concurrent = soakSize(50, 200);
+  const events = Math.floor(concurrent / 7);
+  it(`${concurrent} concurrent out-of-bounds readings with Window 7 end with EventCount ${events}, OutOfBoundsCount ${concurrent % 7}, ${events} distinct events`, async () => {
     await putOriginalProfile(h.admin, h.tableName, 'Hot', 20, 80, 7);
-    const results = await Promise.all(Array.from({ length: 200 }, () => h.invoke(reading('Hot', 99))));
-    expect(results.filter((r) => r.outcome === 'event')).toHaveLength(28);
-    expect(await h.item('Hot')).toMatchObject({ EventCount: 28, OutOfBoundsCount: 4 });
+    const results = await Promise.all(Array.from({ length: concurrent }, () => h.invoke(reading('Hot', 99))));
+    expect(results.filter((r) => r.outcome === 'event')).toHaveLength(events);
+    expect(await h.item('Hot')).toMatchObject({ EventCount: events, OutOfBoundsCount: concurrent % 7 });
     const numbers = h.published
       .filter((e) => e.PrinterId === 'Hot')
       .map((e) => e.events)
       .sort((a, b) => a - b);
-    expect(numbers).toEqual(Array.from({ length: 28 }, (_, i) => i + 1));
+    expect(numbers).toEqual(Array.from({ length: events }, (_, i) => i + 1));
   });
 
   it('readings delivered twice, concurrently, with seq give the same state as once', async () => {

@@ -7,31 +7,23 @@
  */
 import { App } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALARM_TOPIC_PREFIX, PREDICTION_TOPIC } from '../../contract/index.ts';
+import { describe, expect, it } from 'vitest';
 import { NotificationRoutingError, readNotificationRouting } from '../../lib/notification-routes.ts';
 import { PrinterAnomalyStack } from '../../lib/stack.ts';
 import {
   actionsOf,
   allStatements,
-  getAttOf,
+  builtTemplate,
   onlyResource,
   refTo,
   resourcesOf,
-  stackArn,
   statementsOfRole,
-  synthesizeStack,
-  type SynthesizedStack,
+  sharedSynth,
+  withSynthesizedStack,
 } from '../support/cdk-app.ts';
-import { arnOf, FUNCTIONS, HISTORY, keyIdOf, NOTIFICATIONS_TOPIC, OPERATIONS_TOPIC, roleIdOf } from './stack-parts.ts';
+import { arnOf, FUNCTIONS, HISTORY, keyIdOf, NOTIFICATIONS_TOPIC, OPERATIONS_TOPIC, roleIdOf, deliveryStatements } from './stack-parts.ts';
 
-let synthesized: SynthesizedStack;
-let template: Template;
-beforeAll(() => {
-  synthesized = synthesizeStack();
-  template = synthesized.template;
-});
-afterAll(() => synthesized?.dispose());
+const { template } = await sharedSynth();
 
 const notificationsTopic = () => refTo(template, 'AWS::SNS::Topic', NOTIFICATIONS_TOPIC);
 
@@ -76,8 +68,7 @@ describe('notifications topic', () => {
 
   it('has no subscription by default, and subscribes the address given as context notificationEmail to every notification', () => {
     template.resourceCountIs('AWS::SNS::Subscription', 0);
-    const synth = synthesizeStack({ context: { notificationEmail: 'alarms@example.com' } });
-    try {
+    withSynthesizedStack({ context: { notificationEmail: 'alarms@example.com' } }, (synth) => {
       synth.template.resourceCountIs('AWS::SNS::Subscription', 1);
       synth.template.hasResourceProperties('AWS::SNS::Subscription', {
         Protocol: 'email',
@@ -85,9 +76,7 @@ describe('notifications topic', () => {
         TopicArn: refTo(synth.template, 'AWS::SNS::Topic', NOTIFICATIONS_TOPIC),
         FilterPolicy: Match.absent(),
       });
-    } finally {
-      synth.dispose();
-    }
+    });
   });
 });
 
@@ -118,31 +107,17 @@ describe('notifications routed by severity (context notify)', () => {
   ].sort(byEndpoint);
 
   it('subscribes each endpoint once, filtered on the Severity attribute exactly as configured (JSON context or prop)', () => {
-    const fromContext = synthesizeStack({ context: { notify: JSON.stringify(ROUTING) } });
-    const fromProps = synthesizeStack({ props: { notify: ROUTING } });
-    try {
-      expect(subscriptionsOf(fromContext.template).sort(byEndpoint)).toEqual(EXPECTED);
-      expect(subscriptionsOf(fromProps.template).sort(byEndpoint)).toEqual(EXPECTED);
-    } finally {
-      fromContext.dispose();
-      fromProps.dispose();
-    }
+    expect(subscriptionsOf(builtTemplate({ notify: JSON.stringify(ROUTING) })).sort(byEndpoint)).toEqual(EXPECTED);
+    expect(subscriptionsOf(builtTemplate({}, { notify: ROUTING })).sort(byEndpoint)).toEqual(EXPECTED);
   });
 
   it('gives a default that takes every severity no filter, and routes unnamed severities nowhere without a default', () => {
-    const synth = synthesizeStack({
-      context: { notify: { critical: { email: 'ops@example.com' }, default: { email: 'ops@example.com' } } },
-    });
-    const noDefault = synthesizeStack({ context: { notify: { warning: { email: 'chat@example.com' } } } });
-    try {
-      expect(subscriptionsOf(synth.template)).toEqual([{ protocol: 'email', endpoint: 'ops@example.com', filterPolicy: null }]);
-      expect(subscriptionsOf(noDefault.template)).toEqual([
-        { protocol: 'email', endpoint: 'chat@example.com', filterPolicy: { Severity: ['warning'] } },
-      ]);
-    } finally {
-      synth.dispose();
-      noDefault.dispose();
-    }
+    const both = builtTemplate({ notify: { critical: { email: 'ops@example.com' }, default: { email: 'ops@example.com' } } });
+    const noDefault = builtTemplate({ notify: { warning: { email: 'chat@example.com' } } });
+    expect(subscriptionsOf(both)).toEqual([{ protocol: 'email', endpoint: 'ops@example.com', filterPolicy: null }]);
+    expect(subscriptionsOf(noDefault)).toEqual([
+      { protocol: 'email', endpoint: 'chat@example.com', filterPolicy: { Severity: ['warning'] } },
+    ]);
   });
 
   it.each([
@@ -180,23 +155,7 @@ describe('the functions that move alarms', () => {
 
   it.each(Object.entries(FUNCTIONS))('%s: publishes events and alarm transitions, records history, notifies; nothing more', (_name, fn) => {
     const statements = statementsOfRole(template, roleIdOf(template, fn));
-    expect(statements).toEqual(
-      expect.arrayContaining([
-        {
-          actions: ['iot:Publish'],
-          resources: expect.arrayContaining([
-            stackArn('iot', `topic/${PREDICTION_TOPIC}`),
-            stackArn('iot', `topic/${ALARM_TOPIC_PREFIX}*`),
-          ]),
-        },
-        {
-          actions: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem'],
-          resources: [getAttOf(template, 'AWS::DynamoDB::Table', 'Arn', HISTORY)],
-        },
-        { actions: ['sns:Publish'], resources: [notificationsTopic()] },
-        { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [arnOf(keyIdOf(template, NOTIFICATIONS_TOPIC))] },
-      ]),
-    );
+    expect(statements).toEqual(expect.arrayContaining([...deliveryStatements(template)]));
     const publish = statements.find((s) => s.actions.join() === 'iot:Publish')!;
     expect(publish.resources).toHaveLength(2);
   });

@@ -23,7 +23,7 @@ import {
   type EmbeddedDynamoDb,
 } from '../../twin/dynamodb.ts';
 import { startIotDataServer, type DataPlanePublish, type IotDataServer, type SnsPublish } from '../../twin/iot-data-server.ts';
-import { onlyResource, synthesizeStack, type SynthesizedStack } from '../support/cdk-app.ts';
+import { onlyResource, type SharedSynth, sharedSynth } from '../support/cdk-app.ts';
 import { originalProfileItem, putOriginalProfile } from '../support/profiles.ts';
 import { API_FUNCTION, DETECTOR, HISTORY, SWEEP } from './stack-parts.ts';
 
@@ -35,7 +35,7 @@ type StreamHandler = (
 
 /** A function's bundle in a synthesized assembly: its module file and its export. */
 function bundleOf(
-  synth: SynthesizedStack,
+  synth: SharedSynth,
   fn: unknown = DETECTOR,
 ): { moduleFile: string; exportName: string; environment: Record<string, unknown> } {
   const { resource } = onlyResource(synth.template, 'AWS::Lambda::Function', fn);
@@ -66,7 +66,7 @@ function expectLambdaBundle(file: string): void {
   expect(sources.filter((source) => /@cloud-copilot|iam-simulate|aws-cdk-lib|\/twin\//.test(source))).toEqual([]);
 }
 
-let synthesized: SynthesizedStack;
+let synthesized: SharedSynth;
 let moduleFile: string;
 let tableName: string;
 let dynamo: EmbeddedDynamoDb;
@@ -95,7 +95,7 @@ async function capturingStdout<T>(fn: () => Promise<T>): Promise<{ result: T; li
 }
 
 beforeAll(async () => {
-  synthesized = synthesizeStack();
+  synthesized = await sharedSynth();
   const bundle = bundleOf(synthesized);
   moduleFile = bundle.moduleFile;
   tableName = onlyResource(synthesized.template, 'AWS::DynamoDB::Table', { TableName: 'PrinterProfiles' }).resource.Properties![
@@ -140,7 +140,6 @@ afterAll(async () => {
   admin?.destroy();
   await iotData?.close();
   await dynamo?.close();
-  synthesized?.dispose();
 });
 
 describe('the synthesized bundle', () => {
@@ -198,12 +197,12 @@ describe('the synthesized bundle', () => {
 });
 
 describe('the synthesized stream bundle (ingest=stream)', () => {
-  let stream: SynthesizedStack;
+  let stream: SharedSynth;
   let streamModule: string;
   let streamHandler: StreamHandler;
   let streamEnvironment: Record<string, unknown>;
   beforeAll(async () => {
-    stream = synthesizeStack({ context: { ingest: 'stream' } });
+    stream = await sharedSynth({ ingest: 'stream' });
     const bundle = bundleOf(stream);
     streamModule = bundle.moduleFile;
     streamEnvironment = bundle.environment;
@@ -211,7 +210,6 @@ describe('the synthesized stream bundle (ingest=stream)', () => {
     const loaded = (await import(pathToFileURL(streamModule).href)) as Record<string, unknown>;
     streamHandler = loaded[bundle.exportName] as StreamHandler;
   });
-  afterAll(() => stream?.dispose());
 
   it('is another bundle than the detector, built the same way, under 250 KB', () => {
     expect(readFileSync(streamModule, 'utf8')).not.toBe(readFileSync(moduleFile, 'utf8'));

@@ -15,6 +15,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { PrinterAnomalyStack } from '../../lib/stack.ts';
 import { CFN_LINT_ACCEPTED, GUARD_ACCEPTED, GUARD_ACKNOWLEDGED_IN_PLACE } from '../../lib/compliance.ts';
 import { cdkJsonContext, PROJECT_ROOT } from '../support/cdk-app.ts';
+import { soakCases } from '../support/soak.ts';
 
 /** The default deployment and each optional mode (`cdk deploy -c KEY=VALUE`). */
 const MODES: readonly [string, Record<string, unknown>][] = [
@@ -99,7 +100,9 @@ function findings(context: Record<string, unknown>, accepted: { guard: string[];
 
 const ACCEPTED = { guard: Object.keys(GUARD_ACCEPTED), lint: Object.keys(CFN_LINT_ACCEPTED) };
 
-describe.each(MODES)('%s', (_mode, context) => {
+// A representative in `npm test` (the default deployment); every mode under `npm run soak`: each check is a synthesis,
+// cfn-guard and a cfn-lint run of tens of seconds on a 2-core machine.
+describe.each(soakCases(MODES))('%s', (_mode, context) => {
   it('passes the Control Tower proactive controls and cfn-lint, but for the accepted findings', () => {
     const found = findings(context, ACCEPTED);
     expect({ guard: found.guard, lint: found.lint }).toEqual({ guard: [], lint: '' });

@@ -1,22 +1,9 @@
-/**
- * The alarms and dashboard rows for what follows from the readings: the
- * sweep (the clock), alarm notifications and the operator API, asserted on
- * the synthesized template by property (the detector's own are in
- * stack.test.ts).
- */
-import type { Template } from 'aws-cdk-lib/assertions';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { METRIC, METRICS_NAMESPACE, SERVICE_NAME, SWEEP_METRIC } from '../../contract/index.ts';
-import { getAttOf, onlyResource, refTo, synthesizeStack, type SynthesizedStack } from '../support/cdk-app.ts';
+import { getAttOf, onlyResource, refTo, sharedSynth } from '../support/cdk-app.ts';
 import { NOTIFICATIONS_TOPIC, OPERATIONS_TOPIC, SWEEP, sweepQueueId } from './stack-parts.ts';
 
-let synthesized: SynthesizedStack;
-let template: Template;
-beforeAll(() => {
-  synthesized = synthesizeStack();
-  template = synthesized.template;
-});
-afterAll(() => synthesized?.dispose());
+const { template } = await sharedSynth();
 
 const firstOccurrence = {
   Threshold: 1,

@@ -9,9 +9,9 @@ import { App, Validations, type PolicyValidationPluginReport } from 'aws-cdk-lib
 import { AwsSolutionsChecks, ServerlessChecks, type NagPack } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { rmSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PrinterAnomalyStack } from '../../lib/stack.ts';
-import { cdkJsonContext, synthesizeStack, type SynthesizedStack } from '../support/cdk-app.ts';
+import { buildStack, cdkJsonContext } from '../support/cdk-app.ts';
 
 const packs = (): NagPack[] => [new AwsSolutionsChecks(), new ServerlessChecks()];
 
@@ -86,19 +86,12 @@ const ROUTED = {
   default: { email: 'team@example.com' },
 };
 
-let synthesized: SynthesizedStack;
-let streamIngest: SynthesizedStack;
-beforeAll(() => {
-  synthesized = synthesizeStack();
-  streamIngest = synthesizeStack({ context: { ingest: 'stream' } });
-});
-afterAll(() => {
-  synthesized?.dispose();
-  streamIngest?.dispose();
-});
+// The construct trees the packs check (not synthesized, their bundles not built: the packs read resources only).
+const defaultStack = buildStack();
+const streamIngest = buildStack({ ingest: 'stream' });
 const MODES = [
-  ['the default deployment', () => synthesized],
-  ['ingest=stream', () => streamIngest],
+  ['the default deployment', defaultStack],
+  ['ingest=stream', streamIngest],
 ] as const;
 
 describe('cdk-nag', () => {
@@ -107,11 +100,11 @@ describe('cdk-nag', () => {
     ['Serverless', 1],
   ] as const)('the %s pack finds no unacknowledged error or warning', (_name, index) => {
     const pack = packs()[index]!;
-    expect(findings(pack.validateScope(synthesized.stack))).toEqual([]);
+    expect(findings(pack.validateScope(defaultStack))).toEqual([]);
   });
 
   it('finds nothing unacknowledged with stream ingest (ingest=stream)', () => {
-    for (const pack of packs()) expect(findings(pack.validateScope(streamIngest.stack))).toEqual([]);
+    for (const pack of packs()) expect(findings(pack.validateScope(streamIngest))).toEqual([]);
   });
 
   it.each([
@@ -124,12 +117,8 @@ describe('cdk-nag', () => {
     ],
     ['notify (email and HTTPS subscriptions routed by severity)', { notify: JSON.stringify(ROUTED) }],
   ])('finds nothing unacknowledged in the optional mode %s either', (_mode, context) => {
-    const synth = synthesizeStack({ context });
-    try {
-      for (const pack of packs()) expect(findings(pack.validateScope(synth.stack))).toEqual([]);
-    } finally {
-      synth.dispose();
-    }
+    const stack = buildStack(context);
+    for (const pack of packs()) expect(findings(pack.validateScope(stack))).toEqual([]);
   });
 
   it('passes when registered the v3 way, as validation plugins that run during synthesis', () => {
@@ -144,8 +133,8 @@ describe('cdk-nag', () => {
     }
   });
 
-  it.each(MODES)('gives every acknowledgment a written reason (%s)', (_mode, synth) => {
-    const acks = acknowledgments(synth().stack);
+  it.each(MODES)('gives every acknowledgment a written reason (%s)', (_mode, stack) => {
+    const acks = acknowledgments(stack);
     expect(acks.length).toBeGreaterThan(0);
     for (const ack of acks) {
       expect(typeof ack.reason, `${ack.id} at ${ack.path}`).toBe('string');
@@ -153,65 +142,57 @@ describe('cdk-nag', () => {
     }
   });
 
-  it.each(MODES)('acknowledges only these findings (a new one must be reviewed here) (%s)', (_mode, synth) => {
-    expect(acknowledged(synth().stack).sort()).toEqual(EXPECTED_ACKNOWLEDGMENTS);
+  it.each(MODES)('acknowledges only these findings (a new one must be reviewed here) (%s)', (_mode, stack) => {
+    expect(acknowledged(stack).sort()).toEqual(EXPECTED_ACKNOWLEDGMENTS);
   });
 
   it('gives the stream-ingest detector its own reasons where its invocation differs', () => {
     const reasonOf = (stack: IConstruct, id: string) =>
       acknowledgments(stack).find((a) => a.id === id && a.path === 'PrinterAnomaly/Detector/Function')?.reason;
-    expect(reasonOf(streamIngest.stack, 'Serverless-LambdaDLQ')).toMatch(/event source mapping/);
-    expect(reasonOf(streamIngest.stack, 'Serverless-LambdaDLQ')).not.toBe(reasonOf(synthesized.stack, 'Serverless-LambdaDLQ'));
+    expect(reasonOf(streamIngest, 'Serverless-LambdaDLQ')).toMatch(/event source mapping/);
+    expect(reasonOf(streamIngest, 'Serverless-LambdaDLQ')).not.toBe(reasonOf(defaultStack, 'Serverless-LambdaDLQ'));
   });
 
   it('acknowledges, with email subscriptions, only their missing redrive policy, and each acknowledgment silences a finding', () => {
-    const synth = synthesizeStack({ context: { notificationEmail: 'alarms@example.com', alarmEmail: 'ops@example.com' } });
-    try {
-      expect(acknowledged(synth.stack).filter((a) => !EXPECTED_ACKNOWLEDGMENTS.includes(a))).toEqual([
-        'Notifications/Topic/alarms@example.com Serverless-SNSRedrivePolicy',
-        'Operations/Topic/ops@example.com Serverless-SNSRedrivePolicy',
-      ]);
-      const raw = rawFindings(synth.stack);
-      for (const ack of nagAcknowledgments(synth.stack)) {
-        expect(
-          raw.some((f) => f.rule === ack.id && f.path.startsWith(ack.path)),
-          `${ack.id} at ${ack.path} silences nothing`,
-        ).toBe(true);
-      }
-    } finally {
-      synth.dispose();
+    const stack = buildStack({ notificationEmail: 'alarms@example.com', alarmEmail: 'ops@example.com' });
+    expect(acknowledged(stack).filter((a) => !EXPECTED_ACKNOWLEDGMENTS.includes(a))).toEqual([
+      'Notifications/Topic/alarms@example.com Serverless-SNSRedrivePolicy',
+      'Operations/Topic/ops@example.com Serverless-SNSRedrivePolicy',
+    ]);
+    const raw = rawFindings(stack);
+    for (const ack of nagAcknowledgments(stack)) {
+      expect(
+        raw.some((f) => f.rule === ack.id && f.path.startsWith(ack.path)),
+        `${ack.id} at ${ack.path} silences nothing`,
+      ).toBe(true);
     }
   });
 
   it("acknowledges, with notifications routed by severity, only each subscription's missing redrive policy, each silencing a finding", () => {
-    const synth = synthesizeStack({ context: { notify: JSON.stringify(ROUTED) } });
-    try {
+    const stack = buildStack({ notify: JSON.stringify(ROUTED) });
+    expect(
+      acknowledged(stack)
+        .filter((a) => !EXPECTED_ACKNOWLEDGMENTS.includes(a))
+        .sort(),
+    ).toEqual(
+      [
+        'Notifications/Topic/oncall@example.com Serverless-SNSRedrivePolicy',
+        'Notifications/Topic/https:----pager.example.com--hook Serverless-SNSRedrivePolicy',
+        'Notifications/Topic/team@example.com Serverless-SNSRedrivePolicy',
+      ].sort(),
+    );
+    const raw = rawFindings(stack);
+    for (const ack of nagAcknowledgments(stack)) {
       expect(
-        acknowledged(synth.stack)
-          .filter((a) => !EXPECTED_ACKNOWLEDGMENTS.includes(a))
-          .sort(),
-      ).toEqual(
-        [
-          'Notifications/Topic/oncall@example.com Serverless-SNSRedrivePolicy',
-          'Notifications/Topic/https:----pager.example.com--hook Serverless-SNSRedrivePolicy',
-          'Notifications/Topic/team@example.com Serverless-SNSRedrivePolicy',
-        ].sort(),
-      );
-      const raw = rawFindings(synth.stack);
-      for (const ack of nagAcknowledgments(synth.stack)) {
-        expect(
-          raw.some((f) => f.rule === ack.id && f.path.startsWith(ack.path)),
-          `${ack.id} at ${ack.path} silences nothing`,
-        ).toBe(true);
-      }
-    } finally {
-      synth.dispose();
+        raw.some((f) => f.rule === ack.id && f.path.startsWith(ack.path)),
+        `${ack.id} at ${ack.path} silences nothing`,
+      ).toBe(true);
     }
   });
 
-  it.each(MODES)('has no stale acknowledgment: each one silences a finding the packs really report (%s)', (_mode, synth) => {
-    const raw = rawFindings(synth().stack);
-    for (const ack of nagAcknowledgments(synth().stack)) {
+  it.each(MODES)('has no stale acknowledgment: each one silences a finding the packs really report (%s)', (_mode, stack) => {
+    const raw = rawFindings(stack);
+    for (const ack of nagAcknowledgments(stack)) {
       const silenced = raw.filter((f) => f.rule === ack.id && (f.path === ack.path || f.path.startsWith(`${ack.path}/`)));
       expect(silenced.length, `${ack.id} at ${ack.path} silences nothing`).toBeGreaterThan(0);
     }

@@ -1,32 +1,9 @@
-/**
- * The operator API in the cloud (`lib/operator-api.ts`), asserted on the
- * synthesized template by property: IAM (SigV4) authorization on every
- * route, so API Gateway rejects an unsigned request before the function
- * runs; no CORS; a throttled, access-logged stage; the Lambda integration
- * and its scoped invoke permission; the function's least-privilege grants.
- */
-import type { Template } from 'aws-cdk-lib/assertions';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ALARM_TOPIC_PREFIX, API_FUNCTION as API_SETTINGS, EVENTS_TABLE, PREDICTION_TOPIC, PROFILES_TABLE } from '../../contract/index.ts';
-import {
-  getAttOf,
-  onlyResource,
-  refTo,
-  referencedId,
-  stackArn,
-  statementsOfRole,
-  synthesizeStack,
-  type SynthesizedStack,
-} from '../support/cdk-app.ts';
+import { getAttOf, onlyResource, refTo, referencedId, stackArn, statementsOfRole, sharedSynth } from '../support/cdk-app.ts';
 import { API_FUNCTION, arnOf, HISTORY, keyIdOf, logGroupIdOf, NOTIFICATIONS_TOPIC, PROFILES, roleIdOf } from './stack-parts.ts';
 
-let synthesized: SynthesizedStack;
-let template: Template;
-beforeAll(() => {
-  synthesized = synthesizeStack();
-  template = synthesized.template;
-});
-afterAll(() => synthesized?.dispose());
+const { template } = await sharedSynth();
 
 const api = () => refTo(template, 'AWS::ApiGatewayV2::Api');
 // biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are free-form JSON.

@@ -4,8 +4,9 @@
  * logical id.
  */
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { DEFAULT_EVENTS_TABLE_NAME, DEFAULT_TABLE_NAME } from '../../contract/index.ts';
-import { onlyResource, referencedId } from '../support/cdk-app.ts';
+import { expect } from 'vitest';
+import { ALARM_TOPIC_PREFIX, DEFAULT_EVENTS_TABLE_NAME, DEFAULT_TABLE_NAME, PREDICTION_TOPIC } from '../../contract/index.ts';
+import { getAttOf, onlyResource, referencedId, refTo, stackArn } from '../support/cdk-app.ts';
 
 /** The detector (either ingest mode). */
 export const DETECTOR = { Description: Match.stringLikeRegexp('^Detects printer threshold anomalies') };
@@ -50,3 +51,35 @@ export const readingsQueueId = (t: Template): string =>
 /** The sweep's dead-letter queue: the schedule's. */
 export const sweepQueueId = (t: Template): string =>
   referencedId(onlyResource(t, 'AWS::Scheduler::Schedule').resource.Properties!['Target']['DeadLetterConfig']['Arn'])!;
+
+/** A queue that refuses requests without TLS: its policy denies every SQS action when the transport is not secure. */
+export function expectTlsOnlyQueue(t: Template, queueId: string): void {
+  t.hasResourceProperties('AWS::SQS::QueuePolicy', {
+    Queues: [ref(queueId)],
+    PolicyDocument: {
+      Statement: Match.arrayWith([
+        Match.objectLike({
+          Effect: 'Deny',
+          Action: 'sqs:*',
+          Principal: { AWS: '*' },
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        }),
+      ]),
+    },
+  });
+}
+
+/**
+ * What every function that moves alarms is granted to deliver them (as
+ * `statementsOfRole` lists them): publish on the prediction and alarm topics,
+ * write the history, publish to the notifications topic with its key.
+ */
+export const deliveryStatements = (t: Template) => [
+  {
+    actions: ['iot:Publish'],
+    resources: expect.arrayContaining([stackArn('iot', `topic/${PREDICTION_TOPIC}`), stackArn('iot', `topic/${ALARM_TOPIC_PREFIX}*`)]),
+  },
+  { actions: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem'], resources: [getAttOf(t, 'AWS::DynamoDB::Table', 'Arn', HISTORY)] },
+  { actions: ['sns:Publish'], resources: [refTo(t, 'AWS::SNS::Topic', NOTIFICATIONS_TOPIC)] },
+  { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [arnOf(keyIdOf(t, NOTIFICATIONS_TOPIC))] },
+];

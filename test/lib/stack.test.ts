@@ -29,7 +29,10 @@ import {
   resourcesOf,
   type Statement,
   stackArn,
+  type SharedSynth,
+  sharedSynth,
   synthesizeStack,
+  withSynthesizedStack,
   type SynthesizedStack,
 } from '../support/cdk-app.ts';
 import {
@@ -44,15 +47,10 @@ import {
   readingsQueueId,
   ref,
   sweepQueueId,
+  expectTlsOnlyQueue,
 } from './stack-parts.ts';
 
-let synthesized: SynthesizedStack;
-let template: Template;
-beforeAll(() => {
-  synthesized = synthesizeStack();
-  template = synthesized.template;
-});
-afterAll(() => synthesized?.dispose());
+const { template } = await sharedSynth();
 
 describe('IoT topic rule', () => {
   it('runs the shared rule SQL with the shared SQL version and invokes the detector', () => {
@@ -187,19 +185,7 @@ describe('dead-letter queue', () => {
   });
 
   it('refuses requests without TLS', () => {
-    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
-      Queues: [ref(readingsQueueId(template))],
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Effect: 'Deny',
-            Action: 'sqs:*',
-            Principal: { AWS: '*' },
-            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-          }),
-        ]),
-      },
-    });
+    expectTlsOnlyQueue(template, readingsQueueId(template));
   });
 });
 
@@ -245,16 +231,13 @@ describe('profiles table', () => {
   });
 
   it('is deleted with the stack with -c destroyTable=true, and can be renamed with -c tableName=...', () => {
-    const other = synthesizeStack({ context: { destroyTable: 'true', tableName: 'OtherProfiles' } });
-    try {
+    withSynthesizedStack({ context: { destroyTable: 'true', tableName: 'OtherProfiles' } }, (other) => {
       other.template.hasResource('AWS::DynamoDB::Table', {
         DeletionPolicy: 'Delete',
         UpdateReplacePolicy: 'Delete',
         Properties: Match.objectLike({ TableName: 'OtherProfiles' }),
       });
-    } finally {
-      other.dispose();
-    }
+    });
   });
 });
 
@@ -456,23 +439,19 @@ describe('operations: alarms reach someone, and a flood is bounded', () => {
   });
 
   it('subscribes the email address given as context alarmEmail', () => {
-    const synth = synthesizeStack({ context: { alarmEmail: 'ops@example.com' } });
-    try {
+    withSynthesizedStack({ context: { alarmEmail: 'ops@example.com' } }, (synth) => {
       synth.template.hasResourceProperties('AWS::SNS::Subscription', {
         Protocol: 'email',
         Endpoint: 'ops@example.com',
         TopicArn: refTo(synth.template, 'AWS::SNS::Topic', OPERATIONS_TOPIC),
       });
-    } finally {
-      synth.dispose();
-    }
+    });
   });
 
   it('notifies a topic the user brings (context alarmTopicArn) instead, and creates none', () => {
     // Built from parts: the repository hygiene test refuses anything that looks like a real account's ARN.
     const arn = ['arn', 'aws', 'sns', 'eu-west-1', '0'.repeat(12), 'ops'].join(':');
-    const synth = synthesizeStack({ context: { alarmTopicArn: arn } });
-    try {
+    withSynthesizedStack({ context: { alarmTopicArn: arn } }, (synth) => {
       // Only the alarm notifications topic, which is not for the stack's own alarms.
       synth.template.resourceCountIs('AWS::SNS::Topic', 1);
       idOf(synth.template, 'AWS::SNS::Topic', NOTIFICATIONS_TOPIC);
@@ -480,19 +459,14 @@ describe('operations: alarms reach someone, and a flood is bounded', () => {
         expect(alarm.Properties.AlarmActions).toEqual([arn]);
         expect(alarm.Properties.OKActions).toEqual([arn]);
       }
-    } finally {
-      synth.dispose();
-    }
+    });
   });
 
   it('caps the detector with a reserved concurrency (default 100, context detectorConcurrency overrides)', () => {
     template.hasResourceProperties('AWS::Lambda::Function', { ...DETECTOR, ReservedConcurrentExecutions: 100 });
-    const synth = synthesizeStack({ context: { detectorConcurrency: 20 } });
-    try {
+    withSynthesizedStack({ context: { detectorConcurrency: 20 } }, (synth) => {
       synth.template.hasResourceProperties('AWS::Lambda::Function', { ...DETECTOR, ReservedConcurrentExecutions: 20 });
-    } finally {
-      synth.dispose();
-    }
+    });
   });
 });
 
@@ -562,11 +536,10 @@ describe('outputs', () => {
     ? true
     : never = true;
 
-  let stream: SynthesizedStack;
-  beforeAll(() => {
-    stream = synthesizeStack({ context: { ingest: 'stream' } });
+  let stream: SharedSynth;
+  beforeAll(async () => {
+    stream = await sharedSynth({ ingest: 'stream' });
   });
-  afterAll(() => stream?.dispose());
 
   /** The outputs every mode has, as they point into template `t`. */
   const commonOutputs = (t: Template): Record<(typeof COMMON_KEYS)[number], unknown> => ({

@@ -5,8 +5,8 @@
  * the detector reading the stream through an event source mapping, their
  * permissions, the alarms and the dashboard row.
  */
-import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
 import {
   ALARM_TOPIC_PREFIX,
   DEFAULT_HISTORY_DAYS,
@@ -27,10 +27,21 @@ import {
   resourcesOf,
   stackArn,
   statementsOfRole,
+  sharedSynth,
   synthesizeStack,
-  type SynthesizedStack,
+  withSynthesizedStack,
 } from '../support/cdk-app.ts';
-import { arnOf, DETECTOR, HISTORY, keyIdOf, NOTIFICATIONS_TOPIC, OPERATIONS_TOPIC, PROFILES, readingsQueueId, ref } from './stack-parts.ts';
+import {
+  arnOf,
+  DETECTOR,
+  HISTORY,
+  NOTIFICATIONS_TOPIC,
+  OPERATIONS_TOPIC,
+  PROFILES,
+  readingsQueueId,
+  ref,
+  deliveryStatements,
+} from './stack-parts.ts';
 const STREAM_READ_ACTIONS = [
   'kinesis:DescribeStream',
   'kinesis:DescribeStreamSummary',
@@ -39,13 +50,7 @@ const STREAM_READ_ACTIONS = [
   'kinesis:ListShards',
 ];
 
-let synthesized: SynthesizedStack;
-let template: Template;
-beforeAll(() => {
-  synthesized = synthesizeStack({ context: { ingest: 'stream' } });
-  template = synthesized.template;
-});
-afterAll(() => synthesized?.dispose());
+const { template } = await sharedSynth({ ingest: 'stream' });
 
 const stream = () => getAttOf(template, 'AWS::Kinesis::Stream', 'Arn');
 const detectorRoleId = () => referencedId(onlyResource(template, 'AWS::Lambda::Function', DETECTOR).resource.Properties!['Role'])!;
@@ -70,17 +75,14 @@ describe('reading stream', () => {
       { context: { ingest: 'stream', streamShards: '2' } },
       { props: { ingest: 'stream' as const, streamShards: 3 } },
     ]) {
-      const synth = synthesizeStack(options);
-      try {
+      withSynthesizedStack(options, (synth) => {
         synth.template.hasResourceProperties('AWS::Kinesis::Stream', {
           StreamModeDetails: { StreamMode: 'PROVISIONED' },
           ShardCount: 'context' in options ? 2 : 3,
           StreamEncryption: { EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' },
           RetentionPeriodHours: 24,
         });
-      } finally {
-        synth.dispose();
-      }
+      });
     }
   });
 });
@@ -127,8 +129,7 @@ describe('IoT topic rule (stream ingest)', () => {
   });
 
   it('keeps the device identity mode: with deviceIdentity=thing the rule adds the sender', () => {
-    const synth = synthesizeStack({ context: { ingest: 'stream', deviceIdentity: 'thing' } });
-    try {
+    withSynthesizedStack({ context: { ingest: 'stream', deviceIdentity: 'thing' } }, (synth) => {
       synth.template.hasResourceProperties('AWS::IoT::TopicRule', {
         TopicRulePayload: Match.objectLike({ Sql: ruleSql('thing'), Actions: [{ Kinesis: Match.anyValue() }] }),
       });
@@ -138,9 +139,7 @@ describe('IoT topic rule (stream ingest)', () => {
       });
       const gateways = allStatements(synth.template).find(({ statement }) => statement.Sid === 'DescribeGatewayThings');
       expect(gateways?.statement).toMatchObject({ Action: 'iot:DescribeThing', Resource: stackArn('iot', 'thing/*') });
-    } finally {
-      synth.dispose();
-    }
+    });
   });
 });
 
@@ -221,19 +220,7 @@ describe('IAM (stream ingest)', () => {
           actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
           resources: [getAttOf(template, 'AWS::DynamoDB::Table', 'Arn', PROFILES)],
         },
-        {
-          actions: ['iot:Publish'],
-          resources: expect.arrayContaining([
-            stackArn('iot', `topic/${PREDICTION_TOPIC}`),
-            stackArn('iot', `topic/${ALARM_TOPIC_PREFIX}*`),
-          ]),
-        },
-        {
-          actions: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem'],
-          resources: [getAttOf(template, 'AWS::DynamoDB::Table', 'Arn', HISTORY)],
-        },
-        { actions: ['sns:Publish'], resources: [refTo(template, 'AWS::SNS::Topic', NOTIFICATIONS_TOPIC)] },
-        { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [arnOf(keyIdOf(template, NOTIFICATIONS_TOPIC))] },
+        ...deliveryStatements(template),
         { actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [{ 'Fn::GetAtt': [logGroupId, 'Arn'] }] },
         { actions: STREAM_READ_ACTIONS, resources: [stream()] },
         { actions: ['sqs:SendMessage'], resources: [arnOf(readingsQueueId(template))] },
@@ -334,12 +321,9 @@ describe('choosing the mode', () => {
   });
 
   it('takes the mode from the ingest prop too', () => {
-    const synth = synthesizeStack({ props: { ingest: 'stream' } });
-    try {
+    withSynthesizedStack({ props: { ingest: 'stream' } }, (synth) => {
       synth.template.resourceCountIs('AWS::Kinesis::Stream', 1);
       synth.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
-    } finally {
-      synth.dispose();
-    }
+    });
   });
 });

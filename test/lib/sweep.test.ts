@@ -4,42 +4,24 @@
  * minute with its scheduled time, the retries at both levels and the
  * dead-letter queue they end in, and the sweep's least-privilege grants.
  */
-import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALARM_TOPIC_PREFIX, PREDICTION_TOPIC, PROFILES_TABLE, SWEEP_FUNCTION } from '../../contract/index.ts';
-import {
-  allStatements,
-  getAttOf,
-  onlyResource,
-  refTo,
-  referencedId,
-  stackArn,
-  statementsOfRole,
-  synthesizeStack,
-  type SynthesizedStack,
-} from '../support/cdk-app.ts';
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { PROFILES_TABLE, SWEEP_FUNCTION } from '../../contract/index.ts';
+import { allStatements, getAttOf, onlyResource, refTo, referencedId, stackArn, statementsOfRole, sharedSynth } from '../support/cdk-app.ts';
 import {
   arnOf,
-  HISTORY,
   idOf,
-  keyIdOf,
   logGroupIdOf,
-  NOTIFICATIONS_TOPIC,
   PROFILES,
-  ref,
   readingsQueueId,
   roleIdOf,
   SWEEP,
   sweepQueueId,
+  expectTlsOnlyQueue,
+  deliveryStatements,
 } from './stack-parts.ts';
 
-let synthesized: SynthesizedStack;
-let template: Template;
-beforeAll(() => {
-  synthesized = synthesizeStack();
-  template = synthesized.template;
-});
-afterAll(() => synthesized?.dispose());
+const { template } = await sharedSynth();
 
 // biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are free-form JSON.
 const schedule = (): Record<string, any> => onlyResource(template, 'AWS::Scheduler::Schedule').resource.Properties!;
@@ -142,19 +124,7 @@ describe('sweep dead-letter queue', () => {
       SqsManagedSseEnabled: true,
       MessageRetentionPeriod: 14 * 24 * 3600,
     });
-    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
-      Queues: [ref(id)],
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Effect: 'Deny',
-            Action: 'sqs:*',
-            Principal: { AWS: '*' },
-            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-          }),
-        ]),
-      },
-    });
+    expectTlsOnlyQueue(template, id);
   });
 });
 
@@ -172,19 +142,7 @@ describe('IAM (sweep)', () => {
           resources: [{ 'Fn::Join': ['', [profiles, `/index/${PROFILES_TABLE.deadlineIndex.indexName}`]] }],
         },
         { actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [profiles] },
-        {
-          actions: ['iot:Publish'],
-          resources: expect.arrayContaining([
-            stackArn('iot', `topic/${PREDICTION_TOPIC}`),
-            stackArn('iot', `topic/${ALARM_TOPIC_PREFIX}*`),
-          ]),
-        },
-        {
-          actions: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem'],
-          resources: [getAttOf(template, 'AWS::DynamoDB::Table', 'Arn', HISTORY)],
-        },
-        { actions: ['sns:Publish'], resources: [refTo(template, 'AWS::SNS::Topic', NOTIFICATIONS_TOPIC)] },
-        { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [arnOf(keyIdOf(template, NOTIFICATIONS_TOPIC))] },
+        ...deliveryStatements(template),
         { actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [arnOf(logGroupIdOf(template, SWEEP))] },
         { actions: ['sqs:SendMessage'], resources: [arnOf(sweepQueueId(template))] },
       ]),

@@ -5,7 +5,7 @@
  * `createEventsTableRequest`; the history's retention context (`historyDays`).
  */
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createEventsTableRequest,
   createProfilesTableRequest,
@@ -16,16 +16,10 @@ import {
   PROFILES_INDEXES,
   PROFILES_TABLE,
 } from '../../contract/index.ts';
-import { onlyResource, synthesizeStack, type SynthesizedStack } from '../support/cdk-app.ts';
+import { onlyResource, sharedSynth, synthesizeStack, withSynthesizedStack } from '../support/cdk-app.ts';
 import { FUNCTIONS, HISTORY, PROFILES } from './stack-parts.ts';
 
-let synthesized: SynthesizedStack;
-let template: Template;
-beforeAll(() => {
-  synthesized = synthesizeStack();
-  template = synthesized.template;
-});
-afterAll(() => synthesized?.dispose());
+const { template } = await sharedSynth();
 
 // biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are free-form JSON.
 const tableProperties = (t: Template, props: unknown): Record<string, any> =>
@@ -138,8 +132,7 @@ describe('history table', () => {
   });
 
   it('is deleted with the stack with -c destroyTable=true, and can be renamed with -c eventsTableName=...', () => {
-    const other = synthesizeStack({ context: { destroyTable: 'true', eventsTableName: 'OtherEvents' } });
-    try {
+    withSynthesizedStack({ context: { destroyTable: 'true', eventsTableName: 'OtherEvents' } }, (other) => {
       for (const name of [DEFAULT_TABLE_NAME, 'OtherEvents']) {
         other.template.hasResource('AWS::DynamoDB::Table', {
           Properties: Match.objectLike({ TableName: name }),
@@ -157,9 +150,7 @@ describe('history table', () => {
           },
         });
       }
-    } finally {
-      other.dispose();
-    }
+    });
   });
 });
 
@@ -178,12 +169,9 @@ describe('history retention (context historyDays)', () => {
       [{ context: { historyDays: '30' } }, '30'],
       [{ props: { historyDays: 7 } }, '7'],
     ] as const) {
-      const synth = synthesizeStack(options);
-      try {
+      withSynthesizedStack(options, (synth) => {
         expect(historyDaysOf(synth.template)).toEqual([days, days, days]);
-      } finally {
-        synth.dispose();
-      }
+      });
     }
   });
 

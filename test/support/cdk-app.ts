@@ -5,9 +5,11 @@
  */
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
 import { PrinterAnomalyStack, type PrinterAnomalyStackProps } from '../../lib/stack.ts';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -27,16 +29,10 @@ export interface SynthesizedStack {
   dispose(): void;
 }
 
-/**
- * Builds and synthesizes the stack (bundling the detector with esbuild). The
- * assembly is written under `cdk.out/` (git-ignored) so that the bundle's
- * external `@aws-sdk/*` imports resolve from the project's node_modules, as
- * they resolve from the runtime's in Lambda.
- */
-export function synthesizeStack(options: { context?: Record<string, unknown>; props?: PrinterAnomalyStackProps } = {}): SynthesizedStack {
-  const parent = join(PROJECT_ROOT, 'cdk.out');
-  mkdirSync(parent, { recursive: true });
-  const outdir = mkdtempSync(join(parent, 'test-'));
+type SynthOptions = { context?: Record<string, unknown>; props?: PrinterAnomalyStackProps };
+
+/** The app and stack as `cdk synth` builds them, synthesized into `outdir`. */
+function synthesizeInto(outdir: string, options: SynthOptions): Omit<SynthesizedStack, 'dispose'> {
   const app = new App({
     outdir,
     // As the CLI does: record each asset's path in the resource metadata.
@@ -44,7 +40,121 @@ export function synthesizeStack(options: { context?: Record<string, unknown>; pr
   });
   const stack = new PrinterAnomalyStack(app, 'PrinterAnomaly', options.props);
   const template = Template.fromStack(stack);
-  return { app, stack, template, outdir, dispose: () => rmSync(outdir, { recursive: true, force: true }) };
+  return { app, stack, template, outdir };
+}
+
+/**
+ * Builds and synthesizes the stack (bundling the detector with esbuild). The
+ * assembly is written under `cdk.out/` (git-ignored) so that the bundle's
+ * external `@aws-sdk/*` imports resolve from the project's node_modules, as
+ * they resolve from the runtime's in Lambda. For a test of its own
+ * configuration, or one that needs the construct tree; `sharedSynth` for the
+ * template of a configuration other test files read too.
+ */
+export function synthesizeStack(options: SynthOptions = {}): SynthesizedStack {
+  const parent = join(PROJECT_ROOT, 'cdk.out');
+  mkdirSync(parent, { recursive: true });
+  const outdir = mkdtempSync(join(parent, 'test-'));
+  const dispose = () => rmSync(outdir, { recursive: true, force: true });
+  try {
+    return { ...synthesizeInto(outdir, options), dispose };
+  } catch (error) {
+    // A configuration the stack refuses leaves no assembly folder behind.
+    dispose();
+    throw error;
+  }
+}
+
+/**
+ * The stack's construct tree as `cdk synth` builds it, not synthesized and its
+ * Lambdas not bundled: for checks of the tree (cdk-nag's packs), which read
+ * the resources and never the bundles' contents.
+ */
+export function buildStack(context: Record<string, unknown> = {}, props?: PrinterAnomalyStackProps): PrinterAnomalyStack {
+  const app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], ...context } });
+  return new PrinterAnomalyStack(app, 'PrinterAnomaly', props);
+}
+
+/** The template of the stack built (not bundled) with `context` and `props`: for checks of resources only. */
+export const builtTemplate = (context: Record<string, unknown> = {}, props?: PrinterAnomalyStackProps): Template =>
+  Template.fromStack(buildStack(context, props));
+
+/** Runs `check` on the stack synthesized with `options`, then removes its assembly folder. */
+export function withSynthesizedStack(options: SynthOptions, check: (synth: SynthesizedStack) => void): void {
+  const synth = synthesizeStack(options);
+  try {
+    check(synth);
+  } finally {
+    synth.dispose();
+  }
+}
+
+/** A synthesized template and its cloud assembly folder (bundles included), shared: read it, never change it. */
+export interface SharedSynth {
+  readonly template: Template;
+  readonly outdir: string;
+}
+
+const shared = new Map<string, Promise<SharedSynth>>();
+
+/**
+ * The stack synthesized with `context`, once per test run for every test file
+ * that asks: the first file to ask synthesizes it into this run's folder
+ * (`synth-cache-setup.ts`, removed when the run ends) and the others read the
+ * template it wrote, waiting for it (a file-system event) if it is still being
+ * written. Outside vitest's integration project, synthesized once per process.
+ */
+export function sharedSynth(context: Record<string, unknown> = {}): Promise<SharedSynth> {
+  const key = createHash('sha256').update(JSON.stringify(context)).digest('hex').slice(0, 16);
+  let found = shared.get(key);
+  if (found === undefined) {
+    found = loadOrSynthesize(key, context);
+    shared.set(key, found);
+  }
+  return found;
+}
+
+async function loadOrSynthesize(key: string, context: Record<string, unknown>): Promise<SharedSynth> {
+  const dir = inject('synthCacheDir') as string | undefined;
+  if (dir === undefined) {
+    const own = synthesizeStack({ context });
+    process.once('exit', own.dispose);
+    return own;
+  }
+  const outdir = join(dir, key);
+  const done = `${outdir}.template.json`;
+  const failed = `${outdir}.failed`;
+  try {
+    // Whoever creates the folder synthesizes; mkdir is atomic, so one file per configuration does.
+    mkdirSync(outdir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    await fileIn(dir, [done, failed]);
+    if (existsSync(failed)) throw new Error(`the shared synthesis failed in another test file: ${readFileSync(failed, 'utf8')}`);
+    return { template: Template.fromJSON(JSON.parse(readFileSync(done, 'utf8'))), outdir };
+  }
+  try {
+    const { template } = synthesizeInto(outdir, { context });
+    writeFileSync(`${done}.staging`, JSON.stringify(template.toJSON()));
+    renameSync(`${done}.staging`, done);
+    return { template, outdir };
+  } catch (error) {
+    writeFileSync(failed, String(error));
+    throw error;
+  }
+}
+
+/** Resolves when one of `files` (in `dir`) exists. */
+function fileIn(dir: string, files: readonly string[]): Promise<void> {
+  return new Promise((resolve) => {
+    const watcher = watch(dir, () => check());
+    const check = () => {
+      if (!files.some((file) => existsSync(file))) return;
+      watcher.close();
+      resolve();
+    };
+    check();
+  });
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are free-form JSON, read by the assertions as such.

@@ -6,6 +6,7 @@
  * mid-request for certain: the server's next reply is swallowed and the
  * connections drop at that moment, so at least one request the server took
  * never gets its answer (for MQTT: a PUBLISH the broker took loses its PUBACK).
+ * `nextRefusal()` ends an outage on an event too: when a client has tried again.
  */
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 
@@ -18,6 +19,10 @@ export interface OutageProxy {
   down(): void;
   /** Goes down at the server's next reply, which is never delivered; resolves then. */
   downOnNextReply(): Promise<void>;
+  /** Resolves when the proxy next refuses a connection (a client trying again while it is down). */
+  nextRefusal(): Promise<void>;
+  /** `downOnNextReply()`, then back up once a client has tried to reconnect and been refused; resolves when up. */
+  cutOnNextReply(): Promise<void>;
   up(): void;
   close(): Promise<void>;
 }
@@ -27,10 +32,12 @@ export async function startOutageProxy(target?: number): Promise<OutageProxy> {
   let isDown = false;
   let dropped = 0;
   let onNextReply: (() => void) | undefined;
+  const onRefusal: (() => void)[] = [];
   const server = createServer((client) => {
     if (isDown || proxy.target === undefined) {
       dropped++;
       client.destroy();
+      for (const refused of onRefusal.splice(0)) refused();
       return;
     }
     const upstream = connect(proxy.target, '127.0.0.1');
@@ -75,6 +82,12 @@ export async function startOutageProxy(target?: number): Promise<OutageProxy> {
       new Promise<void>((resolve) => {
         onNextReply = resolve;
       }),
+    nextRefusal: () => new Promise<void>((resolve) => onRefusal.push(resolve)),
+    cutOnNextReply: async () => {
+      await proxy.downOnNextReply();
+      await proxy.nextRefusal();
+      proxy.up();
+    },
     up() {
       isDown = false;
     },

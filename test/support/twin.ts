@@ -8,11 +8,11 @@ import type { ProfileInput } from '../../contract/index.ts';
 import { originalModelProfile } from './profiles.ts';
 import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DETECT_TOPIC } from '../../contract/index.ts';
 import { connect, disconnect, newConnection } from '../../emitter/connection.ts';
-import { replay } from '../../emitter/replay.ts';
+import { replay, type ReplaySummary } from '../../emitter/replay.ts';
 import type { ModelProfile } from './model.ts';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -94,6 +94,55 @@ export function waitForLine(stream: NodeJS.ReadableStream, pattern: RegExp): Pro
     stream.on('data', onData);
     stream.on('end', onEnd);
   });
+}
+
+/**
+ * `npm run local` as a user starts it, on ports the system picks, with `args`
+ * besides; resolves when it prints its ready line, with the broker's and the
+ * HTTP API's URLs read from it. Its output keeps being read (and dropped) so it never blocks.
+ */
+export async function startLocalTwin(
+  args: readonly string[],
+): Promise<{ child: ChildProcessWithoutNullStreams; mqttUrl: string; httpUrl: string }> {
+  const child = spawnCli('cli/local.ts', ['--mqtt-port', '0', '--dynamodb-port', '0', '--http-port', '0', ...args]);
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  try {
+    const ready = await waitForLine(child.stdout, /^local twin ready:/);
+    child.stdout.resume();
+    const [, mqttUrl, httpUrl] = /^local twin ready: mqtt (\S+) .* \| http (\S+) /.exec(ready)!;
+    return { child, mqttUrl: mqttUrl!, httpUrl: httpUrl! };
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`npm run local was not ready: ${(error as Error).message}\n${stderr}`);
+  }
+}
+
+/**
+ * Replays `readings` to the twin `child` runs and kills it with SIGKILL at the
+ * first acknowledgement, whatever the machine's speed; the replay stops when
+ * the twin dies. Resolves with the replay's summary and the child's exit code.
+ */
+export async function replayUntilKilled(
+  child: ChildProcess,
+  readings: readonly object[],
+  options: { endpoint: string; rate: number },
+): Promise<{ summary: ReplaySummary; exitCode: number | null }> {
+  const crash = new AbortController();
+  let killed: Promise<number | null> | undefined;
+  const summary = await replay(readings, {
+    ...options,
+    qos: 1,
+    publishTimeoutMs: 2_000,
+    signal: crash.signal,
+    onProgress: (progress) => {
+      if (killed !== undefined || progress.acked < 1) return;
+      killed = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      crash.abort();
+    },
+  });
+  return { summary, exitCode: await (killed ?? Promise.reject(new Error('the replay ended before any acknowledgement'))) };
 }
 
 /** Resolves with the exit code of a child process. */

@@ -8,15 +8,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { batchReadings } from '../../emitter/batch.ts';
 import { replay } from '../../emitter/replay.ts';
-import { ENV } from '../../contract/index.ts';
 import { startTwin, type Twin } from '../../twin/twin.ts';
 import type { IngestMode } from '../../contract/index.ts';
 import { allItems } from '../support/twin.ts';
 import { countsOf, makeFleet } from '../support/fleet.ts';
 import { startOutageProxy, type OutageProxy } from '../support/outage-proxy.ts';
-
-/** How long each outage lasts: a deliberate fault duration, not a wait for an event. */
-const OUTAGE_MS = 1_500;
+import { soakCases } from '../support/soak.ts';
+import { dynamoDbOutage, startTwinBehindProxy } from '../support/twin-faults.ts';
 
 let twin: Twin | undefined;
 let proxy: OutageProxy | undefined;
@@ -31,51 +29,24 @@ async function storedCounts(t: Twin) {
   return countsOf(await allItems(t.dynamoDb, t.tableName));
 }
 
-/** Resolves once the twin has handled `count` messages (event-driven). */
-function whenHandled(t: Twin, count: number): Promise<void> {
-  return new Promise((resolve) => {
-    const check = () => {
-      if (t.stats().done >= count) {
-        t.events.off('handled', check);
-        resolve();
-      }
-    };
-    t.events.on('handled', check);
-    check();
-  });
-}
-
 describe('faults on the twin', () => {
-  it.each<[IngestMode, number]>([
-    ['direct', 1],
-    ['direct', 10],
-    ['stream', 10],
-  ])(
+  // One reading per message in `npm test`; batches and the stream as well under `npm run soak` (modes.test.ts has the stream's in `npm test`).
+  it.each(
+    soakCases<[IngestMode, number]>([
+      ['direct', 1],
+      ['direct', 10],
+      ['stream', 10],
+    ]),
+  )(
     'DynamoDB stops and comes back mid-replay (%s ingest, up to %i readings per message): readings are retried, none lost or doubled',
     async (ingest, batch) => {
       const fleet = makeFleet(40, 3_000, 11);
       const messages = batch === 1 ? fleet.readings : [...batchReadings(fleet.readings, batch)];
-      proxy = await startOutageProxy();
-      twin = await startTwin({
-        profiles: fleet.profiles,
-        logFile: false,
-        ingest,
-        // The function reaches DynamoDB through the proxy, as over a network that can fail.
-        environment: { [ENV.dynamoDbEndpoint]: `http://127.0.0.1:${proxy.port}` },
-        // Lambda retries twice, minutes apart (a stream batch, 10 times); the twin retries more, sooner, to ride out the outage.
-        retryAttempts: 40,
-        streamRetryAttempts: 40,
-        // Stream batches small enough that the outage always finds records still to process.
-        streamBatchSize: 50,
-        retryDelaysMs: [50, 100, 200, 400, 400],
-      });
-      proxy.target = twin.dynamoDbPort;
-
-      const outage = whenHandled(twin, Math.round(messages.length / 3)).then(async () => {
-        proxy!.down();
-        await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
-        proxy!.up();
-      });
+      // Stream batches small enough that the outage always finds records still to process.
+      const started = await startTwinBehindProxy({ profiles: fleet.profiles, ingest, streamBatchSize: 50 });
+      twin = started.twin;
+      proxy = started.proxy;
+      const outage = dynamoDbOutage(twin, proxy, Math.round(messages.length / 3));
       const summary = await replay(messages, { endpoint: twin.mqttUrl, qos: 1 });
       await outage;
       await twin.waitUntilProcessed(messages.length, { timeoutMs: 120_000 });
@@ -103,8 +74,8 @@ describe('faults on the twin', () => {
       onProgress: (progress) => {
         if (!cut && progress.acked >= 1_000) {
           cut = true;
-          proxy!.down();
-          setTimeout(() => proxy!.up(), OUTAGE_MS);
+          // The broker's next PUBACK is lost with the connection: that publish is resent whatever the machine's speed.
+          void proxy!.cutOnNextReply();
         }
       },
     });

@@ -4,7 +4,8 @@
  * messages of 10 (`npm run emit -- --batch 10`), and through the Kinesis
  * stream (`ingest: 'stream'`). The final state equals the independent
  * model's; nothing is lost or doubled; memory stays bounded.
- * `npm run soak` runs the same test ten times bigger (SOAK=1).
+ * `npm test` runs the batched messages; `npm run soak` (SOAK=1) runs every
+ * way, ten times bigger.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchReadings } from '../../emitter/batch.ts';
@@ -15,23 +16,27 @@ import { startTwin, type Twin } from '../../twin/twin.ts';
 import type { IngestMode } from '../../contract/index.ts';
 import { allItems } from '../support/twin.ts';
 import { countsOf, makeFleet, partitionByPrinter, sampleRss } from '../support/fleet.ts';
+import { soakCases, soakSize } from '../support/soak.ts';
 
-const SOAK = process.env['SOAK'] === '1';
-const CLIENTS = SOAK ? 8 : 4;
-const PRINTERS = SOAK ? 5_000 : 500;
-const READINGS = SOAK ? 200_000 : 20_000;
+const CLIENTS = soakSize(4, 8);
+const PRINTERS = soakSize(500, 5_000);
+const READINGS = soakSize(20_000, 200_000);
 /** Longest the twin may take to process everything (about 500 readings/s on 2 cores, one per message). */
-const PROCESSING_TIMEOUT_MS = SOAK ? 1_800_000 : 240_000;
+const PROCESSING_TIMEOUT_MS = soakSize(240_000, 1_800_000);
 /** Peak resident memory allowed for the whole process (test, twin, workers, emitters). */
-const RSS_LIMIT_MIB = SOAK ? 2_048 : 1_024;
+const RSS_LIMIT_MIB = soakSize(1_024, 2_048);
 
 const fleet = makeFleet(PRINTERS, READINGS, 7);
 
-describe.each<[IngestMode, number]>([
-  ['direct', 1],
-  ['direct', 10],
-  ['stream', 10],
-])(
+// The readings in batched messages in `npm test` (one per message and the stream carry the every-mode fleet's load
+// in modes.test.ts, smaller); all three ways here under `npm run soak`.
+describe.each(
+  soakCases<[IngestMode, number]>([
+    ['direct', 10],
+    ['direct', 1],
+    ['stream', 10],
+  ]),
+)(
   `load on the twin (%s ingest, up to %i readings per message): ${CLIENTS} emitters, ${PRINTERS} printers, ${READINGS} readings with seq`,
   (ingest, batch) => {
     // Each printer's readings on one client, in order; with batches, each printer's messages of up to `batch` readings.

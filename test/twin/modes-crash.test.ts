@@ -10,12 +10,10 @@
  * - A replay of the same data with seq completes it exactly once, enrolled
  *   printers included, and every event the model counts has been published.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PREDICTION_TOPIC } from '../../contract/index.ts';
 import { replay } from '../../emitter/replay.ts';
@@ -23,7 +21,7 @@ import { subscribeTopic, type TopicSubscription } from '../../emitter/subscriber
 import { startTwin, type Twin } from '../../twin/twin.ts';
 import { eventKey, expectFor, makeModeFleet, printerCounts, validReadings } from '../support/mode-fleet.ts';
 import { historyEvents, historyOf } from '../support/alarms.ts';
-import { allItems } from '../support/twin.ts';
+import { allItems, replayUntilKilled, startLocalTwin } from '../support/twin.ts';
 
 const fleet = makeModeFleet({ perKind: 2, readingsPerPrinter: 20, seed: 54 });
 /** Events the twin publishes (awaited) before the rest of the readings is replayed and it is killed. */
@@ -45,59 +43,22 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** Starts `npm run local` as a child process; resolves when it prints its ready line. */
-function startLocalTwin(mqttPort: number): Promise<ChildProcess> {
-  const args = ['--mqtt-port', String(mqttPort), '--dynamodb-port', '0', '--http-port', '0', '--sweep-seconds', '0'];
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'cli/local.ts', ...args, '--state-dir', stateDir, '--profiles', profilesFile], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: proc.stdout! });
-    lines.on('line', (line) => {
-      if (line.startsWith('local twin ready:')) resolve(proc);
-    });
-    proc.once('exit', (code) => reject(new Error(`npm run local exited with ${code} before it was ready`)));
-  });
-}
-
 describe('the twin killed with SIGKILL mid-replay and restarted on its state directory, every mode', () => {
   it('keeps every printer at the model after a prefix of its readings, and a replay with seq completes it exactly once', async () => {
-    const mqttPort = await freePort();
-    child = await startLocalTwin(mqttPort);
+    const local = await startLocalTwin(['--sweep-seconds', '0', '--state-dir', stateDir, '--profiles', profilesFile]);
+    child = local.child;
     // Killed mid-replay, whatever the machine's speed: a first part of the readings is applied and some of its
     // events published (awaited), then the rest is replayed and the twin is killed at its first acknowledgement,
     // with publishes in flight; its broker dies with it (a short timeout for the goodbye).
-    const before = await subscribeTopic(`mqtt://127.0.0.1:${mqttPort}`, PREDICTION_TOPIC, { timeoutMs: 1_000 });
+    const endpoint = local.mqttUrl;
+    const before = await subscribeTopic(endpoint, PREDICTION_TOPIC, { timeoutMs: 1_000 });
     subscriptions.push(before);
     const split = Math.floor(fleet.readings.length * 0.6);
-    const endpoint = `mqtt://127.0.0.1:${mqttPort}`;
     const part = await replay(fleet.readings.slice(0, split), { endpoint, qos: 1, rate: 120, publishTimeoutMs: 10_000 });
     expect(part).toMatchObject({ acked: split, failed: 0 });
     await before.waitFor(KILL_AFTER_EVENTS, 60_000);
-    const crash = new AbortController();
-    let killed: Promise<unknown> | undefined;
-    const first = await replay(fleet.readings.slice(split), {
-      endpoint,
-      qos: 1,
-      rate: 120,
-      publishTimeoutMs: 2_000,
-      signal: crash.signal,
-      onProgress: (progress) => {
-        if (killed !== undefined || progress.acked < 1) return;
-        killed = new Promise((resolve) => child!.once('exit', resolve));
-        child!.kill('SIGKILL');
-        crash.abort();
-      },
-    });
-    expect(await killed).toBeNull();
+    const { summary: first, exitCode } = await replayUntilKilled(child, fleet.readings.slice(split), { endpoint: endpoint, rate: 120 });
+    expect(exitCode).toBeNull(); // killed by a signal
     child = undefined;
     expect(first.interrupted).toBe(true);
 

@@ -9,7 +9,7 @@
  * every event it counts arrives on `anom/pred` with the model's content.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ENV, type IngestMode, PREDICTION_TOPIC, type ReadingPayload } from '../../contract/index.ts';
+import { type IngestMode, PREDICTION_TOPIC, type ReadingPayload } from '../../contract/index.ts';
 import { batchReadings } from '../../emitter/batch.ts';
 import { replay } from '../../emitter/replay.ts';
 import { subscribeTopic, type TopicSubscription } from '../../emitter/subscriber.ts';
@@ -17,10 +17,9 @@ import { startTwin, type Twin } from '../../twin/twin.ts';
 import { partitionByPrinter } from '../support/fleet.ts';
 import { eventKey, eventsPerKind, MODE_KINDS, type ModeExpectation, makeModeFleet, printerCounts } from '../support/mode-fleet.ts';
 import { startOutageProxy, type OutageProxy } from '../support/outage-proxy.ts';
+import { soakCases } from '../support/soak.ts';
+import { dynamoDbOutage, startTwinBehindProxy } from '../support/twin-faults.ts';
 import { allItems } from '../support/twin.ts';
-
-/** How long each outage lasts: a deliberate fault duration, not a wait for an event. */
-const OUTAGE_MS = 1_000;
 
 const fleet = makeModeFleet({ perKind: 2, readingsPerPrinter: 16, seed: 54 });
 /** The emitter's messages: one reading each, or each printer's readings in batches of `size`. */
@@ -38,20 +37,6 @@ afterEach(async () => {
   twin = undefined;
   proxy = undefined;
 });
-
-/** Resolves once the twin has handled `count` messages (event-driven). */
-function whenHandled(t: Twin, count: number): Promise<void> {
-  return new Promise((resolve) => {
-    const check = () => {
-      if (t.stats().done >= count) {
-        t.events.off('handled', check);
-        resolve();
-      }
-    };
-    t.events.on('handled', check);
-    check();
-  });
-}
 
 /** The stored counts are the model's; every event it counts arrived (`exactlyOnce`: once) with its content. */
 async function expectModel(t: Twin, subscription: TopicSubscription, expected: ModeExpectation, options: { exactlyOnce: boolean }) {
@@ -73,11 +58,17 @@ it('the fleet has printers of every kind, with anomaly events in each', () => {
 });
 
 describe('load on the twin, every mode', () => {
-  it.each<[IngestMode, number]>([
-    ['direct', 1],
-    ['direct', 10],
-    ['stream', 10],
-  ])('%s ingest, up to %i readings per message, from 2 emitters: the model, each event published once', async (ingest, batch) => {
+  // One reading per message and the stream in `npm test` (load.test.ts has the batches); all three under `npm run soak`.
+  it.each(
+    soakCases<[IngestMode, number]>(
+      [
+        ['direct', 1],
+        ['stream', 10],
+        ['direct', 10],
+      ],
+      2,
+    ),
+  )('%s ingest, up to %i readings per message, from 2 emitters: the model, each event published once', async (ingest, batch) => {
     twin = await startTwin({ profiles: fleet.seed, logFile: false, ingest, sweepSeconds: 0 });
     events = await subscribeTopic(twin.mqttUrl, PREDICTION_TOPIC);
     // Each printer's readings on one emitter, in order.
@@ -99,34 +90,21 @@ describe('load on the twin, every mode', () => {
 });
 
 describe('faults on the twin, every mode', () => {
-  it.each<[IngestMode, number]>([
-    ['direct', 1],
-    ['stream', 10],
-  ])(
+  // The stream's outage in `npm test` (faults.test.ts has one reading per message); both under `npm run soak`.
+  it.each(
+    soakCases<[IngestMode, number]>([
+      ['stream', 10],
+      ['direct', 1],
+    ]),
+  )(
     'DynamoDB stops and comes back mid-replay (%s ingest, up to %i readings per message): retried, none lost or doubled',
     async (ingest, batch) => {
       const messages = messagesOf(fleet.readings, batch);
-      proxy = await startOutageProxy();
-      twin = await startTwin({
-        profiles: fleet.seed,
-        logFile: false,
-        ingest,
-        sweepSeconds: 0,
-        // The function reaches DynamoDB through the proxy, as over a network that can fail.
-        environment: { [ENV.dynamoDbEndpoint]: `http://127.0.0.1:${proxy.port}` },
-        retryAttempts: 40,
-        streamRetryAttempts: 40,
-        streamBatchSize: 10,
-        retryDelaysMs: [50, 100, 200, 400, 400],
-      });
-      proxy.target = twin.dynamoDbPort;
+      const started = await startTwinBehindProxy({ profiles: fleet.seed, ingest, sweepSeconds: 0, streamBatchSize: 10 });
+      twin = started.twin;
+      proxy = started.proxy;
       events = await subscribeTopic(twin.mqttUrl, PREDICTION_TOPIC);
-
-      const outage = whenHandled(twin, Math.round(messages.length / 3)).then(async () => {
-        proxy!.down();
-        await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
-        proxy!.up();
-      });
+      const outage = dynamoDbOutage(twin, proxy, Math.round(messages.length / 3));
       const summary = await replay(messages, { endpoint: twin.mqttUrl, qos: 1 });
       await outage;
       await twin.waitUntilProcessed(messages.length, { timeoutMs: 120_000 });
@@ -154,7 +132,7 @@ describe('faults on the twin, every mode', () => {
         if (!cut && progress.acked >= fleet.readings.length / 3) {
           cut = true;
           // The broker's next PUBACK is lost with the connection: that publish is resent whatever the machine's speed.
-          void proxy!.downOnNextReply().then(() => setTimeout(() => proxy!.up(), OUTAGE_MS));
+          void proxy!.cutOnNextReply();
         }
       },
     });
