@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 import { unit } from './vitest.config.ts';
 
-// What `npm run mutate` runs against each mutant (docs/mutation.md): the unit project and the
+// What `npm run mutate` runs against each mutant (docs/guarantees.md, "Mutation testing"): the unit project and the
 // operator API's test (in process, on the embedded DynamoDB), less the tests that read the git
 // tree or node_modules rather than the code (Stryker runs in a copy of the tree with no git
 // index, where they would test nothing). Instrumented code runs many times slower: the
