@@ -50,12 +50,17 @@ async function json(response: Response, status: number): Promise<Record<string, 
   return (await response.json()) as Record<string, unknown>;
 }
 
-/** An error is exactly `{"error": "<one line>"}` with its status, and `matching` in the line. */
-async function expectError(response: Response, status: number, matching: RegExp): Promise<void> {
+/**
+ * An error is `{"error": "<one line>"}` with its status, and `matching` in the line; a refused profile
+ * may add `fields`, one line per attribute. Returns the body.
+ */
+async function expectError(response: Response, status: number, matching: RegExp): Promise<Record<string, unknown>> {
   const body = await json(response, status);
-  expect(Object.keys(body)).toEqual(['error']);
+  expect(Object.keys(body).filter((key) => key !== 'fields')).toEqual(['error']);
   expect(body['error']).toMatch(matching);
   expect(body['error']).not.toMatch(/\n|\bat .*\.ts:\d+/);
+  for (const line of Object.values((body['fields'] ?? {}) as Record<string, unknown>)) expect(line).toMatch(/^[^\n]+$/);
+  return body;
 }
 
 const ids = (body: Record<string, unknown>) => (body['printers'] as { PrinterId: string }[]).map((p) => p.PrinterId);
@@ -183,11 +188,12 @@ describe('one printer', () => {
 
   it('PUT refuses a mismatched PrinterId, what the validator refuses, bad JSON, a non-object and a body not labelled JSON', async () => {
     await expectError(await send('PUT', '/api/printers/P1', profile('P2')), 400, /"P2" in the body does not match the path's "P1"/);
-    await expectError(
+    const refused = await expectError(
       await send('PUT', '/api/printers/P1', { Thresholds: { Lower: 90, Upper: 10 }, Window: 1 }),
       400,
       /^Thresholds\.Lower \(90\) is above Thresholds\.Upper \(10\)$/,
     );
+    expect(refused['fields']).toEqual({ Thresholds: expect.stringMatching(/Lower \(90\) is above Thresholds\.Upper/) });
     await expectError(await send('PUT', '/api/printers/P1', '{"Thresholds": '), 400, /^the body is not JSON \(.+\)$/);
     await expectError(await send('PUT', '/api/printers/P1', '[1, 2]'), 400, /must be a JSON object/);
     const plain = await app.request('/api/printers/P1', { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: '{}' });
@@ -260,7 +266,14 @@ describe('alarm actions', () => {
 
   it('POST /api/printers/{id}/alarm returns the bare new Alarm, acting as options.by says, with the note', async () => {
     const body = await json(await send('POST', '/api/printers/P1/alarm', { action: 'acknowledge', note: 'on it' }), 200);
-    expect(body).toEqual({ State: 'ACKNOWLEDGED', Severity: 'major', Cause: 'acknowledge', Since: new Date(NOW).toISOString() });
+    expect(body).toEqual({
+      State: 'ACKNOWLEDGED',
+      Severity: 'major',
+      Cause: 'acknowledge',
+      Since: new Date(NOW).toISOString(),
+      By: 'tester',
+      Note: 'on it',
+    });
     expect(await lastTransition()).toMatchObject({
       Type: 'transition',
       To: 'ACKNOWLEDGED',
