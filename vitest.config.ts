@@ -13,6 +13,9 @@ export const unit = { ...shared, name: 'unit', include: ['test/**/*.unit.test.ts
 
 export default defineConfig({
   test: {
+    // Two test files at a time on 2 cores: most of an integration test's time is spent waiting on its
+    // servers and child processes, not computing (vitest's default leaves one core idle).
+    maxWorkers: 2,
     projects: [
       { test: unit },
       {

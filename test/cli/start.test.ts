@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { soakCases } from '../support/soak.ts';
 import type { ProfileInput, ReadingPayload } from '../../contract/index.ts';
 import { runModel } from '../support/model.ts';
 import { REPO, runCliProcess } from '../support/twin.ts';
@@ -64,11 +65,17 @@ function expectedFleet(profiles: readonly ProfileInput[], readings: readonly Rea
 }
 
 describe('npm start', () => {
-  it.each([
-    ['direct ingest, with the sample fleet', SAMPLE],
-    ['stream ingest, with the sample fleet', [...SAMPLE, '--ingest', 'stream']],
-    ['direct ingest, --no-sample', ['--no-sample']],
-  ])(
+  // `npm run soak` also runs the original printers alone (--no-sample); the sample runs print their ranking too.
+  it.each(
+    soakCases(
+      [
+        ['direct ingest, with the sample fleet', SAMPLE],
+        ['stream ingest, with the sample fleet', [...SAMPLE, '--ingest', 'stream']],
+        ['direct ingest, --no-sample', ['--no-sample']],
+      ] as [string, string[]][],
+      2,
+    ),
+  )(
     '%s: runs the whole pipeline on a fresh folder, exits 0, prints the models’ ranking and alarms, every event seen on anom/pred',
     async (_mode, args) => {
       const cwd = mkdtempSync(join(dir, 'run-'));
