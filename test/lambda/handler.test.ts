@@ -265,7 +265,10 @@ describe('faults: transient errors are thrown for a retry that counts once', () 
       eventsDelivered: 1,
     });
     // Once delivered, sending it again delivers nothing more.
-    await expect(h.invoke(reading('Resent', 95, { seq: 2 }), 'req-again')).resolves.toMatchObject({ outcome: 'duplicate', eventsDelivered: 0 });
+    await expect(h.invoke(reading('Resent', 95, { seq: 2 }), 'req-again')).resolves.toMatchObject({
+      outcome: 'duplicate',
+      eventsDelivered: 0,
+    });
     await h.invoke(reading('Resent', 50, { seq: 3 }));
     expect(h.published.map((e) => e.events)).toEqual([1]);
     expect(await h.item('Resent')).toMatchObject({ EventCount: 1, OutOfBoundsCount: 0 });
